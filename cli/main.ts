@@ -1,0 +1,111 @@
+/**
+ * The `segue` command: finds the command named by the first argument in the table and runs it.
+ * Importing this module runs the command line (bin/segue.js does exactly that).
+ */
+import { didYouMean } from '../definitions/messages.js';
+import { UsageError } from './args.js';
+import type { Command, CommandTable } from './args.js';
+import { graphCommand } from './graph.js';
+import { runCommand as runInstanceCommand } from './run.js';
+import { validateCommand } from './validate.js';
+
+export type { Command, CommandTable } from './args.js';
+
+const CLIENT_OPTIONS = '[--server <url>]';
+
+/** Every command of the command line, in the order `--help` lists them. */
+export const commands: CommandTable = {
+  serve: {
+    summary: 'run the engine and the REST API',
+    usage: 'segue serve [--port 8080] [--store <url>] [--workflows <dir>]',
+  },
+  validate: validateCommand,
+  run: runInstanceCommand,
+  graph: graphCommand,
+  start: { summary: 'start an instance on a server', usage: `segue start <workflow> [--input <json|@file>] [--id <id>] ${CLIENT_OPTIONS}` },
+  get: { summary: 'show an instance', usage: `segue get <instance> [--wait <duration>] ${CLIENT_OPTIONS}` },
+  list: { summary: 'list instances, newest first', usage: `segue list [--workflow <name>] [--status <status>] ${CLIENT_OPTIONS}` },
+  history: { summary: "print an instance's history", usage: `segue history <instance> ${CLIENT_OPTIONS}` },
+  raise: { summary: 'send an event to an instance', usage: `segue raise <instance> <event> [--data <json|@file>] ${CLIENT_OPTIONS}` },
+  cancel: { summary: 'cancel an instance (compensations run)', usage: `segue cancel <instance> ${CLIENT_OPTIONS}` },
+  terminate: { summary: 'stop an instance at once (nothing more runs)', usage: `segue terminate <instance> ${CLIENT_OPTIONS}` },
+  suspend: { summary: 'pause an instance', usage: `segue suspend <instance> ${CLIENT_OPTIONS}` },
+  resume: { summary: 'resume a suspended instance', usage: `segue resume <instance> ${CLIENT_OPTIONS}` },
+  retry: { summary: 're-run a failed instance from the failed step', usage: `segue retry <instance> ${CLIENT_OPTIONS}` },
+};
+
+export function helpText(table: CommandTable = commands): string {
+  const width = Math.max(...Object.keys(table).map((name) => name.length));
+  const rows = Object.entries(table).map(
+    ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}${command.run ? '' : ' (not available yet)'}`,
+  );
+  return [
+    'segue: a declarative workflow engine',
+    '',
+    'usage: segue <command> [arguments]',
+    '',
+    'commands:',
+    ...rows,
+    '',
+    'Client commands (start … retry) talk to a server given by --server or SEGUE_URL.',
+    'Run "segue <command> --help" for the arguments of one command.',
+    '',
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  return `usage: ${command.usage}\n\n${command.summary}\n`;
+}
+
+/** `--help` anywhere before a `--` asks for the command's help. */
+function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+}
+
+/** Runs the command line `argv` (without node and the script) and resolves to the exit code. */
+export async function dispatch(argv: string[], table: CommandTable = commands): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(helpText(table));
+    return 2;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const topic = rest[0] !== undefined && Object.hasOwn(table, rest[0]) ? table[rest[0]] : undefined;
+    process.stdout.write(topic ? commandHelp(topic) : helpText(table));
+    return 0;
+  }
+  const command = Object.hasOwn(table, name) ? table[name] : undefined;
+  if (!command) {
+    process.stderr.write(`segue: "${name}" is not a command${didYouMean(name, Object.keys(table))}\n\n${helpText(table)}`);
+    return 2;
+  }
+  if (wantsHelp(rest)) {
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  if (!command.run) {
+    process.stderr.write(`segue ${name}: this command is not available yet\n`);
+    return 2;
+  }
+  return runCommand(name, command.run, command, rest);
+}
+
+async function runCommand(name: string, run: NonNullable<Command['run']>, command: Command, argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`segue ${name}: ${err.message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    // An unexpected failure is a bug: say what it was, without a stack trace unless asked.
+    const detail = process.env.SEGUE_DEBUG ? (err as Error).stack : (err as Error).message;
+    process.stderr.write(`segue ${name}: ${detail ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+dispatch(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

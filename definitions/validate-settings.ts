@@ -1,0 +1,126 @@
+/**
+ * Checks of settings whose form the schema accepts but whose values cannot work: zero timeouts,
+ * retry bounds that contradict each other, retry fields without effect, cron schedules and
+ * time zones that do not exist.
+ */
+import { Cron } from 'croner';
+import type { RetryDefinition, StepDefinition, WorkflowDefinition } from './definition.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { about, listWords, ownerOf, quote } from './messages.js';
+import type { Finding, Path } from './messages.js';
+import type { StepSite } from './validate-scopes.js';
+
+const DEFAULT_INITIAL_INTERVAL = '1s';
+
+export function settingFindings(definition: WorkflowDefinition, sites: readonly StepSite[]): Finding[] {
+  const say: Say = (path, rest, at = path) => {
+    const owner = ownerOf(definition, path);
+    return { path: at, message: about(owner, rest), ...(owner.step === undefined ? {} : { step: owner.step }) };
+  };
+  const findings: Finding[] = [
+    ...positive(say, ['timeout'], definition.timeout),
+    ...positive(say, ['defaults', 'timeout'], definition.defaults?.timeout),
+    // Steps merge their own retry over the defaults, so the defaults alone may well never retry.
+    ...retryBounds(say, ['defaults', 'retry'], definition.defaults?.retry, undefined),
+    ...scheduleFindings(say, definition),
+  ];
+  for (const site of sites) findings.push(...stepSettingFindings(say, site, definition.defaults?.retry));
+  return findings;
+}
+
+/** A finding about the field at `path`, positioned at `at` (default: the field itself). */
+type Say = (path: Path, rest: string, at?: Path) => Finding;
+
+function stepSettingFindings(say: Say, site: StepSite, defaults: RetryDefinition | undefined): Finding[] {
+  const step: StepDefinition = site.step;
+  const at = (...rel: (string | number)[]): Path => [...site.path, ...rel];
+  const findings = [
+    ...positive(say, at('timeout'), step.timeout),
+    ...positive(say, at('heartbeat'), step.heartbeat),
+    ...positive(say, at('compensate', 'timeout'), step.compensate?.timeout),
+    ...retryFindings(say, at('retry'), step.retry, defaults),
+    ...retryFindings(say, at('compensate', 'retry'), step.compensate?.retry, defaults),
+  ];
+  const heartbeat = ms(step.heartbeat);
+  const timeout = ms(step.timeout);
+  if (heartbeat !== undefined && timeout !== undefined && heartbeat > 0 && heartbeat >= timeout) {
+    findings.push(
+      say(at('heartbeat'), `(${formatDuration(heartbeat)}) is not shorter than "timeout" (${formatDuration(timeout)}), so it can never matter; make it shorter or remove it`),
+    );
+  }
+  return findings;
+}
+
+function ms(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : (parseDuration(text) ?? undefined);
+}
+
+function positive(say: Say, path: Path, text: string | undefined): Finding[] {
+  return ms(text) === 0 ? [say(path, `is ${quote(text!)}; it must be longer than zero`)] : [];
+}
+
+/**
+ * A step's retry is merged field by field over `defaults.retry`, so "no effect" is judged on
+ * the merged policy, and reported where the step's own block says it.
+ */
+function retryFindings(say: Say, path: Path, retry: RetryDefinition | undefined, defaults: RetryDefinition | undefined): Finding[] {
+  if (retry === undefined) return [];
+  const findings = retryBounds(say, path, retry, defaults);
+  const merged = { ...defaults, ...retry };
+  if ((merged.maxAttempts ?? 1) !== 1) return findings;
+  const idle = ['initialInterval', 'backoffCoefficient', 'maxInterval', 'jitter', 'nonRetryable'].filter(
+    (field) => (retry as Record<string, unknown>)[field] !== undefined,
+  );
+  if (idle.length === 0) return findings;
+  const at = retry.maxAttempts === undefined ? path : [...path, 'maxAttempts'];
+  const why = merged.maxAttempts === undefined ? 'maxAttempts is 1 when not given' : 'its maxAttempts is 1';
+  const fields = listWords(idle, 'and');
+  const them = idle.length === 1 ? idle[0] : 'them';
+  findings.push(say(path, `never retries, because ${why}: ${fields} ${idle.length === 1 ? 'has' : 'have'} no effect; set maxAttempts to 2 or more, or remove ${them}`, at));
+  return findings;
+}
+
+function retryBounds(say: Say, path: Path, retry: RetryDefinition | undefined, defaults: RetryDefinition | undefined): Finding[] {
+  if (retry === undefined) return [];
+  const findings: Finding[] = [];
+  const merged = { ...defaults, ...retry };
+  const initial = ms(merged.initialInterval ?? DEFAULT_INITIAL_INTERVAL)!;
+  const max = ms(merged.maxInterval);
+  if (max !== undefined && retry.maxInterval !== undefined && max < initial) {
+    const which = merged.initialInterval === undefined ? ', the default' : '';
+    findings.push(
+      say([...path, 'maxInterval'], `(${formatDuration(max)}) is shorter than initialInterval (${formatDuration(initial)}${which}); make it at least as long`),
+    );
+  }
+  return findings;
+}
+
+function scheduleFindings(say: Say, definition: WorkflowDefinition): Finding[] {
+  const schedules = (definition as { schedules?: { cron: string; timezone?: string }[] }).schedules ?? [];
+  const findings: Finding[] = [];
+  schedules.forEach((schedule, i) => {
+    try {
+      new Cron(schedule.cron, { paused: true });
+    } catch (err) {
+      const detail = (err as Error).message.replace(/^CronPattern: /, '');
+      findings.push(say(['schedules', i, 'cron'], `is ${quote(schedule.cron)}, which is not a cron expression (${lowerFirst(detail)}); write it like "0 9 * * MON-FRI"`));
+    }
+    if (schedule.timezone !== undefined && !isTimeZone(schedule.timezone)) {
+      findings.push(say(['schedules', i, 'timezone'], `is ${quote(schedule.timezone)}, which is not a time zone; write it like Europe/Paris or UTC`));
+    }
+  });
+  return findings;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,33 @@
+/** Reading and writing dotted paths in instance data. Data is plain JSON, owned by one frame. */
+import type { Json, JsonObject, OutputPlacement } from '../definitions/model.js';
+
+export function isObject(value: Json | undefined): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Writes `value` at `path` inside `data` and returns the new data. Intermediate objects are
+ * created; a non-object on the way is replaced by an object, as Step Functions' ResultPath does.
+ * The root itself is replaced only by an empty path.
+ */
+export function setPath(data: Json, path: readonly string[], value: Json): Json {
+  if (path.length === 0) return value;
+  const root: JsonObject = isObject(data) ? data : {};
+  let node = root;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (!isObject(next)) node[key] = {};
+    node = node[key] as JsonObject;
+  }
+  node[path[path.length - 1]!] = value;
+  return root;
+}
+
+export function placeResult(data: Json, placement: OutputPlacement, value: Json): Json {
+  return placement.kind === 'none' ? data : setPath(data, placement.path, value);
+}
+
+/** A deep copy of plain JSON (branches and iterations each get their own). */
+export function copyJson<T extends Json>(value: T): T {
+  return value === null || typeof value !== 'object' ? value : structuredClone(value);
+}

@@ -1,0 +1,235 @@
+/**
+ * decide: the pure interpreter. (plan, instance record, input, now) → (new record, commands,
+ * history). No I/O, no clock, no randomness of its own: everything comes in as arguments, so a
+ * decision can be replayed and tested without a database.
+ *
+ * It takes ownership of `record.state` (the runtime hands it a freshly loaded copy).
+ */
+import type { Json, Plan } from '../definitions/model.js';
+import { copyJson } from './data.js';
+import { Decision, type DecideOptions, type Outcome } from './decision.js';
+import { cancel, isTerminal, terminate, timeOut } from './lifecycle.js';
+import { compensationTaskDone, compensationTimerFired } from './saga.js';
+import type { Command, EngineInput, ErrorInfo, Frame, InstanceState } from './state.js';
+import { LIFECYCLE_INPUTS } from './state.js';
+import { completeStep, drain, failStep, goto } from './steps.js';
+import { formatDuration } from '../definitions/duration.js';
+import type { EventWait, HistoryEvent, InstanceRecord } from './store/port.js';
+
+export interface DecideResult {
+  record: InstanceRecord;
+  commands: Command[];
+  history: HistoryEvent[];
+  outcome: Outcome;
+}
+
+/** The state of a run that has not started yet. */
+export function initialState(input: Json, now: number, extra?: Pick<InstanceState, 'parent' | 'schedule'>): InstanceState {
+  return { input, frames: {}, seq: 0, ids: 0, inbox: [], compensations: [], deferred: [], startedAt: now, ...extra };
+}
+
+export async function decide(plan: Plan, record: InstanceRecord, input: EngineInput, options: DecideOptions): Promise<DecideResult> {
+  const d = new Decision(plan, record, record.state as unknown as InstanceState, options);
+  await apply(d, input);
+  await drain(d);
+  while (d.continueWith !== undefined) {
+    startNextRun(d, d.continueWith);
+    await drain(d);
+  }
+  const next: InstanceRecord = {
+    ...record,
+    run: d.run,
+    status: d.status,
+    rev: record.rev + 1,
+    updatedAt: options.now,
+    waits: openWaits(d.state),
+    state: d.state as unknown as Json,
+  };
+  return { record: next, commands: d.commands, history: d.history, outcome: d.outcome };
+}
+
+async function apply(d: Decision, input: EngineInput): Promise<void> {
+  if (isTerminal(d.status) && !(input.type === 'retry' && d.status === 'FAILED')) {
+    return d.stale(`instance ${d.record.id} is ${d.status}`);
+  }
+  if (d.status === 'SUSPENDED' && !LIFECYCLE_INPUTS.has(input.type)) {
+    // The result is kept here, so its task row is done with (and its lease cannot expire later).
+    if ('taskId' in input) d.commands.push({ type: 'removeTask', taskId: input.taskId });
+    d.state.deferred.push(input);
+    d.log('InputDeferred', undefined, { input: input.type });
+    return;
+  }
+  switch (input.type) {
+    case 'start':
+      return d.status === 'PENDING' ? begin(d) : d.stale('already started');
+    case 'taskCompleted':
+    case 'taskFailed':
+    case 'taskTimedOut':
+      return taskResult(d, input);
+    case 'timerFired':
+      return timerFired(d, input.timerId);
+    case 'event':
+      return eventReceived(d, input);
+    case 'childFinished':
+      return childFinished(d, input);
+    case 'cancel':
+      return cancel(d, input.reason);
+    case 'terminate':
+      return terminate(d, input.reason);
+    case 'suspend':
+      if (d.status === 'SUSPENDED') return;
+      d.state.suspendedFrom = d.status === 'PENDING' ? 'PENDING' : 'RUNNING';
+      d.status = 'SUSPENDED';
+      d.log('InstanceSuspended');
+      return;
+    case 'resume':
+      return resume(d);
+    case 'retry':
+      return retryFailed(d);
+  }
+}
+
+function begin(d: Decision): void {
+  d.status = 'RUNNING';
+  d.state.startedAt = d.now;
+  d.log('InstanceStarted', undefined, { workflow: d.plan.name, version: d.plan.version, run: d.run });
+  const root: Frame = { id: 'root', scope: '', step: d.firstStep(''), data: copyJson(d.state.input), attempt: 1 };
+  d.state.frames = { [root.id]: root };
+  d.markReady(root);
+  if (d.plan.timeoutMs !== undefined) {
+    const timerId = d.newId('timeout');
+    d.state.timeoutTimerId = timerId;
+    d.commands.push({ type: 'startTimer', timerId, dueAt: d.now + d.plan.timeoutMs, input: { type: 'timerFired', timerId } });
+  }
+}
+
+function findFrame(d: Decision, match: (f: Frame) => boolean): Frame | undefined {
+  return Object.values(d.state.frames).find(match);
+}
+
+async function taskResult(d: Decision, input: Extract<EngineInput, { type: 'taskCompleted' | 'taskFailed' | 'taskTimedOut' }>): Promise<void> {
+  const error: ErrorInfo | undefined =
+    input.type === 'taskCompleted' ? undefined : input.type === 'taskFailed' ? input.error : timeoutError(d, input.taskId);
+  const frame = findFrame(d, (f) => f.wait?.kind === 'task' && f.wait.taskId === input.taskId);
+  if (!frame) {
+    if (await compensationTaskDone(d, input.taskId, error)) {
+      d.commands.push({ type: 'removeTask', taskId: input.taskId });
+      return;
+    }
+    return d.stale(`task ${input.taskId} is no longer awaited`);
+  }
+  d.commands.push({ type: 'removeTask', taskId: input.taskId });
+  const step = d.stepOf(frame);
+  if (input.type !== 'taskTimedOut' && input.startedAt !== undefined) {
+    d.log('TaskStarted', step.name, { taskId: input.taskId, worker: input.worker ?? null, startedAt: new Date(input.startedAt).toISOString() });
+  }
+  if (!error) {
+    d.log('TaskCompleted', step.name, { taskId: input.taskId });
+    return completeStep(d, frame, step, (input as { output: Json }).output);
+  }
+  d.log(input.type === 'taskTimedOut' ? 'TaskTimedOut' : 'TaskFailed', step.name, { taskId: input.taskId, error: error.error, message: error.message });
+  return failStep(d, frame, step, error);
+}
+
+function timeoutError(d: Decision, taskId: string): ErrorInfo {
+  const frame = findFrame(d, (f) => f.wait?.kind === 'task' && f.wait.taskId === taskId);
+  const step = frame ? d.stepOf(frame) : undefined;
+  const limit = step && 'timeoutMs' in step && step.timeoutMs !== undefined ? step.timeoutMs : d.options.defaultTaskTimeoutMs;
+  return { error: 'Timeout', message: `no result within ${formatDuration(limit)} (the worker's lease expired)` };
+}
+
+async function timerFired(d: Decision, timerId: string): Promise<void> {
+  if (timerId === d.state.timeoutTimerId) return timeOut(d);
+  if (compensationTimerFired(d, timerId)) return;
+  const frame = findFrame(d, (f) => f.wait !== undefined && 'timerId' in f.wait && f.wait.timerId === timerId);
+  const wait = frame?.wait;
+  if (!frame || !wait) return d.stale(`timer ${timerId} is no longer awaited`);
+  const step = d.stepOf(frame);
+  d.log('TimerFired', step.name, { timerId });
+  switch (wait.kind) {
+    case 'retry':
+      frame.wait = undefined;
+      frame.attempt += 1;
+      d.markReady(frame);
+      return;
+    case 'delay':
+      return completeStep(d, frame, step, undefined);
+    case 'event':
+      if (step.type === 'wait' && step.onTimeout) return goto(d, frame, step.onTimeout);
+      return failStep(d, frame, step, { error: 'Timeout', message: `no "${wait.event}" event arrived in time` });
+    case 'child':
+      d.commands.push({ type: 'message', instanceId: wait.childId, messageId: `${wait.childId}:terminate`, input: { type: 'terminate', reason: 'the parent step timed out' } });
+      return failStep(d, frame, step, { error: 'Timeout', message: `child workflow ${wait.childId} did not finish in time` });
+    default:
+      return d.stale(`timer ${timerId} is no longer awaited`);
+  }
+}
+
+async function eventReceived(d: Decision, input: Extract<EngineInput, { type: 'event' }>): Promise<void> {
+  const frame = findFrame(
+    d,
+    (f) => f.wait?.kind === 'event' && f.wait.event === input.event && (input.key === undefined || f.wait.key === input.key),
+  );
+  if (!frame || frame.wait?.kind !== 'event') {
+    if (input.key !== undefined) return d.stale(`no wait on "${input.event}" with key ${input.key}`);
+    d.state.inbox.push({ event: input.event, payload: input.payload, at: d.now });
+    d.log('EventBuffered', undefined, { event: input.event });
+    return;
+  }
+  if (frame.wait.timerId) d.commands.push({ type: 'removeTimer', timerId: frame.wait.timerId });
+  d.log('EventReceived', frame.step, { event: input.event });
+  return completeStep(d, frame, d.stepOf(frame), input.payload);
+}
+
+async function childFinished(d: Decision, input: Extract<EngineInput, { type: 'childFinished' }>): Promise<void> {
+  const frame = findFrame(d, (f) => f.wait?.kind === 'child' && f.wait.childId === input.childId);
+  if (!frame || frame.wait?.kind !== 'child') return d.stale(`child ${input.childId} is no longer awaited`);
+  if (frame.wait.timerId) d.commands.push({ type: 'removeTimer', timerId: frame.wait.timerId });
+  const step = d.stepOf(frame);
+  d.log('ChildFinished', step.name, { childId: input.childId, status: input.status });
+  if (input.status === 'COMPLETED') return completeStep(d, frame, step, input.output ?? null);
+  const cause = input.error ? `: ${input.error.error}: ${input.error.message}` : '';
+  return failStep(d, frame, step, { error: 'ChildFailed', message: `child workflow ${input.childId} ended ${input.status}${cause}` });
+}
+
+async function resume(d: Decision): Promise<void> {
+  if (d.status !== 'SUSPENDED') return;
+  d.status = d.state.suspendedFrom ?? 'RUNNING';
+  d.state.suspendedFrom = undefined;
+  d.log('InstanceResumed');
+  const deferred = d.state.deferred;
+  d.state.deferred = [];
+  for (const input of deferred) await apply(d, input);
+}
+
+/** A FAILED run goes on from the step that failed, with the data it had then. */
+function retryFailed(d: Decision): void {
+  const failed = d.state.failedFrame;
+  if (d.status !== 'FAILED' || !failed) return d.stale(`instance ${d.record.id} has no failed step to retry`);
+  d.status = 'RUNNING';
+  d.state.error = undefined;
+  d.state.failedFrame = undefined;
+  d.state.frames = { [failed.id]: { ...failed, attempt: 1 } };
+  d.log('InstanceRetried', failed.step);
+  d.markReady(d.state.frames[failed.id]!);
+}
+
+function startNextRun(d: Decision, input: Json): void {
+  if (d.state.timeoutTimerId) d.commands.push({ type: 'removeTimer', timerId: d.state.timeoutTimerId });
+  d.log('InstanceContinuedAsNew', undefined, { nextRun: d.run + 1 });
+  const previous = d.state;
+  d.continueWith = undefined;
+  d.state = initialState(input, d.now, { ...(previous.parent ? { parent: previous.parent } : {}) });
+  // Events buffered for this instance and not consumed yet belong to the instance, not the run.
+  d.state.inbox = previous.inbox;
+  d.state.previousRun = { run: d.run, endedAt: d.now };
+  d.run += 1;
+  d.status = 'PENDING';
+  begin(d);
+}
+
+function openWaits(state: InstanceState): EventWait[] {
+  const waits: EventWait[] = [];
+  for (const f of Object.values(state.frames)) if (f.wait?.kind === 'event') waits.push({ event: f.wait.event, key: f.wait.key });
+  return waits;
+}

@@ -1,0 +1,133 @@
+/**
+ * The working context of one `decide` call: the plan, the state being changed, and the commands
+ * and history gathered on the way. Nothing here does I/O; time and randomness come from outside.
+ */
+import type { Json, Plan, PlanStep } from '../definitions/model.js';
+import type { Bindings } from '../definitions/expressions.js';
+import type { HistoryEvent, InstanceRecord, InstanceStatus } from './store/port.js';
+import type { Command, ErrorInfo, Frame, InstanceState } from './state.js';
+
+export interface DecideOptions {
+  /** Epoch ms of this transition. */
+  now: number;
+  /** Source of randomness in [0, 1) for retry jitter; injected so decide stays deterministic. */
+  random: () => number;
+  /** Lease of a task attempt whose step sets no `timeout`, ms. */
+  defaultTaskTimeoutMs: number;
+  /** In-process steps (set, choice, …) taken for one input before the run is failed as a loop. */
+  maxStepsPerInput: number;
+}
+
+export const DEFAULT_DECIDE_OPTIONS: Omit<DecideOptions, 'now' | 'random'> = {
+  defaultTaskTimeoutMs: 5 * 60_000,
+  maxStepsPerInput: 1_000,
+};
+
+/** Outcome of an input: applied, or refused because nothing was waiting for it (a stale result). */
+export type Outcome = { kind: 'applied' } | { kind: 'stale'; reason: string };
+
+export class Decision {
+  readonly commands: Command[] = [];
+  readonly history: HistoryEvent[] = [];
+  /** Frames ready to take their current step. */
+  readonly ready: string[] = [];
+  outcome: Outcome = { kind: 'applied' };
+  status: InstanceStatus;
+  run: number;
+  /** Set by a `continue` step: the input of the next run. */
+  continueWith?: Json;
+  private stepsTaken = 0;
+
+  constructor(
+    readonly plan: Plan,
+    readonly record: InstanceRecord,
+    public state: InstanceState,
+    readonly options: DecideOptions,
+  ) {
+    this.status = record.status;
+    this.run = record.run;
+  }
+
+  get now(): number {
+    return this.options.now;
+  }
+
+  log(type: string, step?: string, details?: Json): void {
+    const event: HistoryEvent = { instanceId: this.record.id, run: this.run, seq: ++this.state.seq, type, at: this.now };
+    if (step !== undefined) event.step = step;
+    if (details !== undefined) event.details = details;
+    this.history.push(event);
+  }
+
+  /** A new id, unique within the instance and deterministic (replaying a decision gives the same ids). */
+  newId(kind: string): string {
+    return `${this.record.id}:${this.run}:${kind}${++this.state.ids}`;
+  }
+
+  stepOf(frame: Frame): PlanStep {
+    const step = this.plan.scopes.get(frame.scope)?.byName.get(frame.step);
+    if (!step) throw new Error(`plan ${this.plan.name} v${this.plan.version} has no step "${frame.step}" in scope "${frame.scope}"`);
+    return step;
+  }
+
+  firstStep(scope: string): string {
+    const first = this.plan.scopes.get(scope)?.steps[0];
+    if (!first) throw new Error(`plan ${this.plan.name} v${this.plan.version} has an empty scope "${scope}"`);
+    return first.name;
+  }
+
+  bindings(frame: Frame | undefined, extra?: Bindings): Bindings {
+    const b: Bindings = {
+      input: this.state.input,
+      instance: this.instanceInfo(),
+      now: new Date(this.now).toISOString(),
+    };
+    if (frame?.error) b.error = frame.error as unknown as Json;
+    if (frame?.index !== undefined) {
+      b.index = frame.index;
+      b.item = frame.item ?? null;
+    }
+    return extra ? Object.assign(b, extra) : b;
+  }
+
+  private instanceInfo(): Json {
+    const info: Record<string, Json> = {
+      id: this.record.id,
+      workflow: this.record.workflow,
+      version: this.record.version,
+      run: this.run,
+      startedAt: new Date(this.state.startedAt).toISOString(),
+    };
+    if (this.state.schedule) info.schedule = this.state.schedule;
+    return info;
+  }
+
+  /** Counts one in-process step; false once the per-input budget is spent (a likely endless loop). */
+  takeStep(): boolean {
+    this.stepsTaken += 1;
+    return this.stepsTaken <= this.options.maxStepsPerInput;
+  }
+
+  frame(id: string): Frame | undefined {
+    return this.state.frames[id];
+  }
+
+  markReady(frame: Frame): void {
+    this.ready.push(frame.id);
+  }
+
+  stale(reason: string): void {
+    this.outcome = { kind: 'stale', reason };
+  }
+}
+
+export function errorJson(error: ErrorInfo): Json {
+  return JSON.parse(JSON.stringify(error)) as Json;
+}
+
+/** A short preview of a value for history details: never a full payload. */
+export function preview(value: Json | undefined, max = 200): Json {
+  if (value === undefined) return null;
+  const text = JSON.stringify(value);
+  return text.length <= max ? value : `${text.slice(0, max)}… (${text.length} chars)`;
+}

@@ -1,0 +1,214 @@
+/**
+ * The engine as an embedding application (and the API server, and the CLI) uses it: register
+ * definitions and handlers, start instances, raise events, operate on them, await results.
+ */
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { Json } from '../definitions/model.js';
+import { systemClock, type Clock } from './clock.js';
+import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './decision.js';
+import { SegueError } from './errors.js';
+import { httpTaskHandler } from './http-executor.js';
+import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './local-workers.js';
+import { PlanRegistry, type Registered } from './plans.js';
+import { Runtime } from './runtime.js';
+import type { EngineInput, InstanceState } from './state.js';
+import { HTTP_TASK_TYPE } from './steps.js';
+import { openStore } from './store/open-store.js';
+import type { InstanceFilter, InstanceRecord, Store, StoredDefinition } from './store/port.js';
+import { TERMINAL_STATUSES } from './store/port.js';
+import { TaskQueue } from './task-queue.js';
+import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
+import { historyView, instanceView, type HistoryView, type InstanceView } from './views.js';
+
+export interface EngineOptions {
+  /** A Store, or a store URL (`sqlite:./segue.db`, `memory`, `mongodb://…`). Default `memory`. */
+  store?: Store | string;
+  /** Default: the system clock. Tests inject a ManualClock. */
+  clock?: Clock;
+  /** Default Math.random; used only for retry jitter. */
+  random?: () => number;
+  /** Interpreter limits; see DEFAULT_DECIDE_OPTIONS. */
+  decide?: Partial<Omit<DecideOptions, 'now' | 'random'>>;
+  timers?: TimerLoopOptions;
+  /** In-process handlers' concurrency and worker name. */
+  workers?: LocalWorkersOptions;
+  /** In-process task handlers by task type. */
+  handlers?: Record<string, TaskHandler>;
+}
+
+export interface StartOptions {
+  input?: Json;
+  /** Client-chosen id: starting twice with the same id and input returns the first instance. */
+  id?: string;
+  version?: number;
+  /** Epoch ms; the instance stays PENDING until then. */
+  startAt?: number;
+  /** Set by schedules. */
+  schedule?: { id: string; fireTime: string };
+}
+
+export type LifecycleAction = 'cancel' | 'terminate' | 'suspend' | 'resume' | 'retry';
+
+export class Engine {
+  readonly runtime: Runtime;
+  readonly plans: PlanRegistry;
+  readonly tasks: TaskQueue;
+  readonly workers: LocalWorkers;
+  readonly timers: TimerLoop;
+
+  constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+    options: EngineOptions,
+    private readonly ownsStore: boolean,
+  ) {
+    this.plans = new PlanRegistry(store, clock);
+    this.runtime = new Runtime({
+      store,
+      plans: this.plans,
+      clock,
+      random: options.random ?? Math.random,
+      decide: { ...DEFAULT_DECIDE_OPTIONS, ...options.decide },
+    });
+    this.tasks = new TaskQueue(this.runtime);
+    this.workers = new LocalWorkers(this.tasks, options.workers);
+    this.timers = new TimerLoop(this.runtime, this.tasks, options.timers);
+    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler);
+    for (const [type, handler] of Object.entries(options.handlers ?? {})) this.workers.register(type, handler);
+  }
+
+  /** Starts the background loops: due timers, expired leases, in-process handlers. */
+  start(): this {
+    this.timers.start();
+    this.workers.start();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.workers.stop();
+    await this.timers.stop();
+    if (this.ownsStore) await this.store.close();
+  }
+
+  register(text: string, file?: string): Promise<Registered> {
+    return this.plans.register(text, file);
+  }
+
+  registerHandler(type: string, handler: TaskHandler): void {
+    this.workers.register(type, handler);
+  }
+
+  getDefinition(name: string, version?: number): Promise<StoredDefinition | null> {
+    return this.store.getDefinition(name, version);
+  }
+
+  async startInstance(workflow: string, options: StartOptions = {}): Promise<InstanceView> {
+    const plan = await this.plans.get(workflow, options.version);
+    const input = options.input ?? {};
+    this.plans.checkInput(plan, input);
+    const id = options.id ?? randomUUID();
+    const spec: Parameters<Runtime['create']>[0] = { id, workflow: plan.name, version: plan.version, input };
+    if (options.startAt !== undefined) spec.startAt = options.startAt;
+    if (options.schedule) spec.state = { schedule: options.schedule };
+    const created = await this.runtime.create(spec);
+    if (created) return instanceView(created);
+    const existing = await this.store.getInstance(id);
+    const state = existing?.state as unknown as InstanceState | undefined;
+    if (existing && existing.workflow === plan.name && isDeepStrictEqual(existing.run === 1 ? state?.input : undefined, input)) {
+      return instanceView(existing);
+    }
+    throw new SegueError('CONFLICT', `an instance with id "${id}" already exists with a different workflow or input`);
+  }
+
+  async getInstance(id: string): Promise<InstanceView> {
+    return instanceView(await this.record(id));
+  }
+
+  /** The instance once terminal, or as it is when `timeoutMs` runs out. */
+  async waitForInstance(id: string, timeoutMs: number): Promise<InstanceView> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = await this.record(id);
+      const remaining = deadline - Date.now();
+      if (TERMINAL_STATUSES.has(record.status) || remaining <= 0) return instanceView(record);
+      // Wake on a local commit; look again every second for commits by other processes.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.runtime.notifier.off(`finished:${id}`, done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(remaining, 1_000));
+        this.runtime.notifier.on(`finished:${id}`, done);
+      });
+    }
+  }
+
+  async listInstances(filter: InstanceFilter, limit = 50, cursor?: string): Promise<{ items: InstanceView[]; nextCursor?: string }> {
+    const page = await this.store.listInstances(filter, limit, cursor);
+    return { items: page.items.map(instanceView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  async history(id: string, run?: number): Promise<HistoryView[]> {
+    const record = await this.record(id);
+    return (await this.store.readHistory(id, run ?? record.run)).map(historyView);
+  }
+
+  /** Raises an event for one instance: consumed by a wait now, or buffered until one waits. */
+  async raiseEvent(id: string, event: string, payload: Json): Promise<void> {
+    await this.act(id, { type: 'event', event, payload }, 'takes no more events');
+  }
+
+  /** Delivers to every instance now waiting on `event` with that correlation key. */
+  async deliverEvent(event: string, key: string, payload: Json): Promise<{ delivered: number; instances: string[] }> {
+    const instances: string[] = [];
+    for (const id of await this.store.findWaiting(event, key)) {
+      const result = await this.runtime.apply(id, { type: 'event', event, payload, key }).catch(() => null);
+      if (result?.outcome.kind === 'applied') instances.push(id);
+    }
+    return { delivered: instances.length, instances };
+  }
+
+  async lifecycle(id: string, action: LifecycleAction, reason?: string): Promise<InstanceView> {
+    const input: EngineInput = action === 'cancel' || action === 'terminate' ? { type: action, ...(reason ? { reason } : {}) } : { type: action };
+    return instanceView(await this.act(id, input, `cannot ${action}`));
+  }
+
+  /** Removes a terminal instance and its history. */
+  async purge(id: string): Promise<void> {
+    const record = await this.record(id);
+    if (!TERMINAL_STATUSES.has(record.status)) {
+      throw new SegueError('INVALID_STATE', `instance "${id}" is ${record.status}; only finished instances can be purged (cancel or terminate it first)`);
+    }
+    if (!(await this.store.purgeInstance(id))) throw new SegueError('NOT_FOUND', `instance "${id}" does not exist`);
+  }
+
+  /** Runs due timers, expired leases and queued in-process tasks until nothing is left. For tests. */
+  async runUntilIdle(maxRounds = 10_000): Promise<void> {
+    for (let round = 0; round < maxRounds; round += 1) {
+      const fired = await this.timers.tick();
+      const ran = await this.workers.runOnce();
+      if (fired + ran === 0) return;
+    }
+    throw new Error(`still busy after ${maxRounds} rounds: a workflow keeps scheduling work`);
+  }
+
+  private async record(id: string): Promise<InstanceRecord> {
+    const record = await this.store.getInstance(id);
+    if (!record) throw new SegueError('NOT_FOUND', `instance "${id}" does not exist`);
+    return record;
+  }
+
+  private async act(id: string, input: EngineInput, refusal: string): Promise<InstanceRecord> {
+    const result = await this.runtime.apply(id, input);
+    if (result.outcome.kind === 'stale') throw new SegueError('INVALID_STATE', `instance "${id}" ${refusal}: ${result.outcome.reason}`);
+    return result.record;
+  }
+}
+
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const given = options.store;
+  const store = typeof given === 'object' ? given : await openStore(given ?? 'memory');
+  return new Engine(store, options.clock ?? systemClock, options, typeof given !== 'object');
+}

@@ -1,0 +1,129 @@
+/**
+ * In-process task handlers: the same lease/token protocol as remote workers, without HTTP.
+ * Used by `segue run`, by embedding applications, and by the engine itself for `http` steps.
+ */
+import type { Json } from '../definitions/model.js';
+import type { ClaimedTask, TaskQueue } from './task-queue.js';
+
+export interface TaskContext {
+  /** Attempt number, from 1. */
+  attempt: number;
+  instanceId: string;
+  step: string;
+  type: string;
+  /** Extends the lease; call it from long handlers of steps with a `heartbeat`. */
+  heartbeat(): Promise<void>;
+}
+
+/** A task handler: resolve with the output; throw to fail (the error's `name` is the error name). */
+export type TaskHandler = (input: Json, ctx: TaskContext) => Promise<Json | undefined> | Json | undefined;
+
+export interface LocalWorkersOptions {
+  /** Most handler calls in flight at once. Default 16. */
+  concurrency?: number;
+  /** Worker name recorded in history. */
+  worker?: string;
+}
+
+export class LocalWorkers {
+  private readonly handlers = new Map<string, TaskHandler>();
+  private readonly concurrency: number;
+  private readonly worker: string;
+  private inFlight = 0;
+  private stopped = true;
+  /** Aborted to make the loop look again: on stop, and when a handler is registered. */
+  private wake = new AbortController();
+  private loop?: Promise<void>;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly queue: TaskQueue,
+    options: LocalWorkersOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? 16;
+    this.worker = options.worker ?? 'in-process';
+  }
+
+  register(type: string, handler: TaskHandler): void {
+    this.handlers.set(type, handler);
+    this.wake.abort();
+  }
+
+  get types(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  /** Stops taking tasks and waits for the handlers in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake.abort();
+    await this.loop;
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Claims and runs what is queued now, once; resolves when those handlers finished. For tests. */
+  async runOnce(): Promise<number> {
+    const tasks = await this.queue.poll({ queues: this.types, worker: this.worker, max: this.concurrency, waitMs: 0 });
+    await Promise.all(tasks.map((t) => this.execute(t)));
+    return tasks.length;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.wake = new AbortController();
+      const signal = this.wake.signal;
+      if (this.inFlight >= this.concurrency) {
+        await Promise.race(this.running);
+        continue;
+      }
+      if (this.handlers.size === 0) {
+        await this.queue.enqueued([], 60_000, signal);
+        continue;
+      }
+      const max = this.concurrency - this.inFlight;
+      // A store error here is passing (the database is busy or restarting): poll again.
+      const tasks = await this.queue.poll({ queues: this.types, worker: this.worker, max, waitMs: 30_000 }, signal).catch(() => []);
+      for (const task of tasks) this.track(this.execute(task));
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+  }
+
+  private async execute(task: ClaimedTask): Promise<void> {
+    const handler = this.handlers.get(task.type);
+    if (!handler) return;
+    this.inFlight += 1;
+    try {
+      const ctx: TaskContext = {
+        attempt: task.attempt,
+        instanceId: task.instanceId,
+        step: task.step,
+        type: task.type,
+        heartbeat: async () => void (await this.queue.heartbeat(task.token)),
+      };
+      let output: Json | undefined;
+      try {
+        output = await handler(task.input, ctx);
+      } catch (err) {
+        const e = err as { name?: string; message?: string; retryable?: boolean };
+        const report = { error: e.name && e.name !== 'Error' ? e.name : 'Error', message: e.message ?? String(err) };
+        await this.queue.fail(task.token, e.retryable === false ? { ...report, retryable: false } : report).catch(() => undefined);
+        return;
+      }
+      // A refused result (a stale attempt) needs nothing more; one the store could not take is
+      // retried by the engine when the lease expires.
+      await this.queue.complete(task.token, output ?? null).catch(() => undefined);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+}

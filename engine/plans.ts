@@ -1,0 +1,103 @@
+/**
+ * The registry of workflow definitions: validates and stores immutable versions, and hands the
+ * engine compiled Plans, each compiled once per process and version.
+ */
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { compilePlan } from '../definitions/compile.js';
+import type { WorkflowDefinition } from '../definitions/definition.js';
+import { loadPlan } from '../definitions/load.js';
+import type { Json, Plan } from '../definitions/model.js';
+import type { Clock } from './clock.js';
+import { SegueError } from './errors.js';
+import type { Store, StoredDefinition } from './store/port.js';
+
+export interface Registered {
+  name: string;
+  version: number;
+  /** False when identical content was already registered (its version is returned). */
+  created: boolean;
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+(addFormats as unknown as (a: Ajv2020) => void)(ajv);
+
+export class PlanRegistry {
+  private readonly plans = new Map<string, Promise<Plan>>();
+  private readonly inputValidators = new WeakMap<Plan, ValidateFunction | null>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Validates and stores `text` (YAML or JSON). Throws DEFINITION_INVALID with every problem. */
+  async register(text: string, file = 'workflow.yaml'): Promise<Registered> {
+    const { plan, definition, problems } = loadPlan(text, file);
+    if (!plan || !definition) {
+      throw new SegueError('DEFINITION_INVALID', `${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
+    }
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const latest = await this.store.getDefinition(plan.name);
+      const version = definition.version ?? (latest?.hash === plan.hash ? latest.version : (latest?.version ?? 0) + 1);
+      try {
+        const { definition: stored, created } = await this.store.putDefinition({
+          name: plan.name,
+          version,
+          hash: plan.hash,
+          source: text,
+          definition: definition as unknown as Json,
+          createdAt: this.clock.now(),
+        });
+        return { name: stored.name, version: stored.version, created };
+      } catch (err) {
+        // Another process took that version number first: look again, unless it was declared.
+        if (definition.version !== undefined) throw new SegueError('CONFLICT', (err as Error).message);
+      }
+    }
+    throw new SegueError('CONFLICT', `could not register "${plan.name}": its version kept changing; try again`);
+  }
+
+  /** The compiled plan of `name` at `version` (latest when absent). */
+  async get(name: string, version?: number): Promise<Plan> {
+    if (version !== undefined) {
+      const cached = this.plans.get(key(name, version));
+      if (cached) return cached;
+    }
+    const stored = await this.store.getDefinition(name, version);
+    if (!stored) {
+      const which = version === undefined ? '' : ` version ${version}`;
+      throw new SegueError('NOT_FOUND', `workflow "${name}"${which} is not registered`);
+    }
+    return this.compile(stored);
+  }
+
+  private compile(stored: StoredDefinition): Promise<Plan> {
+    const k = key(stored.name, stored.version);
+    let plan = this.plans.get(k);
+    if (!plan) {
+      plan = Promise.resolve(compilePlan(stored.definition as unknown as WorkflowDefinition, { version: stored.version }));
+      this.plans.set(k, plan);
+    }
+    return plan;
+  }
+
+  /** Checks a start input against the workflow's `input` schema; throws INPUT_INVALID. */
+  checkInput(plan: Plan, input: Json): void {
+    let validate = this.inputValidators.get(plan);
+    if (validate === undefined) {
+      validate = plan.inputSchema ? ajv.compile(plan.inputSchema) : null;
+      this.inputValidators.set(plan, validate);
+    }
+    if (!validate || validate(input)) return;
+    const reasons = (validate.errors ?? []).map((e) => {
+      const where = e.instancePath ? `input${e.instancePath.replaceAll('/', '.')}` : 'input';
+      return `${where} ${e.message ?? 'is not valid'}`;
+    });
+    throw new SegueError('INPUT_INVALID', `the input does not match the input schema of "${plan.name}": ${reasons.join('; ')}`);
+  }
+}
+
+function key(name: string, version: number): string {
+  return `${name}@${version}`;
+}

@@ -1,0 +1,215 @@
+/**
+ * The runtime applies inputs to instances: load, decide, commit atomically (compare-and-swap on
+ * the instance's rev, retried on conflict), then tell local listeners what changed. It keeps no
+ * instance state between calls, so any number of runtimes can share one store.
+ */
+import { EventEmitter } from 'node:events';
+import type { Json } from '../definitions/model.js';
+import type { Clock } from './clock.js';
+import { decide, initialState, type DecideResult } from './decide.js';
+import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from './decision.js';
+import { SegueError } from './errors.js';
+import type { PlanRegistry } from './plans.js';
+import type { EngineInput, InstanceState } from './state.js';
+import type { InstanceRecord, Store, TimerRecord, Transition } from './store/port.js';
+import { TERMINAL_STATUSES } from './store/port.js';
+
+export interface RuntimeOptions {
+  store: Store;
+  plans: PlanRegistry;
+  clock: Clock;
+  random: () => number;
+  decide: Omit<DecideOptions, 'now' | 'random'>;
+}
+
+export interface ApplyResult {
+  outcome: Outcome;
+  record: InstanceRecord;
+}
+
+/** What one input consumed, removed in the same commit whatever the outcome. */
+export interface Consumed {
+  taskId?: string;
+  timerId?: string;
+}
+
+/** Local notifications after commits: `tasks` (queue), `timers` (earliest dueAt), `instance` (record). */
+export class Notifier extends EventEmitter {
+  constructor() {
+    super();
+    this.setMaxListeners(0);
+  }
+}
+
+const MAX_CONFLICT_RETRIES = 100;
+
+export class Runtime {
+  readonly notifier = new Notifier();
+
+  constructor(private readonly options: RuntimeOptions) {}
+
+  get store(): Store {
+    return this.options.store;
+  }
+
+  now(): number {
+    return this.options.clock.now();
+  }
+
+  decideOptions(now: number): DecideOptions {
+    return { ...DEFAULT_DECIDE_OPTIONS, ...this.options.decide, now, random: this.options.random };
+  }
+
+  /** Applies `input` to instance `id`. Conflicting commits by other runtimes are retried. */
+  async apply(id: string, input: EngineInput, consumed: Consumed = {}): Promise<ApplyResult> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+      const record = await this.options.store.getInstance(id);
+      if (!record) throw new SegueError('NOT_FOUND', `instance "${id}" does not exist`);
+      const plan = await this.options.plans.get(record.workflow, record.version);
+      const now = this.now();
+      const result = await decide(plan, record, input, this.decideOptions(now));
+      const transition = await this.toTransition(result, now);
+      if (consumed.taskId) transition.removeTasks.push(consumed.taskId);
+      if (consumed.timerId) transition.removeTimers.push(consumed.timerId);
+      if (result.outcome.kind === 'stale' && isEmpty(transition)) {
+        return { outcome: result.outcome, record };
+      }
+      if (await this.options.store.commitTransition({ ...transition, expectedRev: record.rev })) {
+        this.announce(transition);
+        return { outcome: result.outcome, record: transition.record };
+      }
+    }
+    throw new SegueError('CONFLICT', `instance "${id}" kept changing under concurrent updates; try again`);
+  }
+
+  /**
+   * Creates an instance. With `startAt` in the future it stays PENDING behind a start timer;
+   * otherwise its first steps are decided now and stored with it in one atomic write.
+   * Returns null when an instance with that id exists already.
+   */
+  async create(spec: {
+    id: string;
+    workflow: string;
+    version: number;
+    input: Json;
+    startAt?: number;
+    parentId?: string | null;
+    state?: Pick<InstanceState, 'parent' | 'schedule'>;
+  }): Promise<InstanceRecord | null> {
+    const now = this.now();
+    const pending: InstanceRecord = {
+      id: spec.id,
+      run: 1,
+      workflow: spec.workflow,
+      version: spec.version,
+      status: 'PENDING',
+      rev: 0,
+      parentId: spec.parentId ?? null,
+      createdAt: now,
+      updatedAt: now,
+      waits: [],
+      state: initialState(spec.input, now, spec.state) as unknown as Json,
+    };
+    let transition: Omit<Transition, 'expectedRev'>;
+    if (spec.startAt !== undefined && spec.startAt > now) {
+      const timer: TimerRecord = { id: `${spec.id}:start`, instanceId: spec.id, dueAt: spec.startAt, input: { type: 'start' } };
+      transition = { ...emptyEffects(), record: { ...pending, rev: 1 }, createTimers: [timer] };
+    } else {
+      const plan = await this.options.plans.get(spec.workflow, spec.version);
+      transition = await this.toTransition(await decide(plan, pending, { type: 'start' }, this.decideOptions(now)), now);
+    }
+    if (!(await this.options.store.createInstance(transition))) return null;
+    this.announce(transition as Transition);
+    return transition.record;
+  }
+
+  /** Turns decide's commands into the store writes of one transition. */
+  private async toTransition(result: DecideResult, now: number): Promise<Transition> {
+    const t: Transition = { ...emptyEffects(), record: result.record, expectedRev: result.record.rev - 1, history: result.history };
+    const id = result.record.id;
+    for (const c of result.commands) {
+      switch (c.type) {
+        case 'scheduleTask':
+          t.createTasks.push({
+            ...c.task,
+            instanceId: id,
+            run: result.record.run,
+            status: 'QUEUED',
+            createdAt: now,
+            token: null,
+            worker: null,
+            leasedAt: null,
+            leaseExpiresAt: null,
+          });
+          break;
+        case 'removeTask':
+          t.removeTasks.push(c.taskId);
+          break;
+        case 'startTimer':
+          t.createTimers.push({ id: c.timerId, instanceId: id, dueAt: c.dueAt, input: c.input as unknown as Json });
+          break;
+        case 'removeTimer':
+          t.removeTimers.push(c.timerId);
+          break;
+        case 'message':
+          t.createTimers.push({ id: c.messageId, instanceId: c.instanceId, dueAt: now, input: c.input as unknown as Json });
+          break;
+        case 'startChild':
+          await this.addChild(t, result.record, c, now);
+          break;
+      }
+    }
+    return t;
+  }
+
+  /** The child instance is created with the parent's commit and started by a timer due now. */
+  private async addChild(
+    t: Transition,
+    parent: InstanceRecord,
+    c: Extract<DecideResult['commands'][number], { type: 'startChild' }>,
+    now: number,
+  ): Promise<void> {
+    let version: number;
+    try {
+      version = (await this.options.plans.get(c.workflow, c.version)).version;
+    } catch (err) {
+      if (!(err instanceof SegueError)) throw err;
+      const input: EngineInput = { type: 'childFinished', childId: c.childId, status: 'FAILED', error: { error: 'ChildFailed', message: err.message } };
+      t.createTimers.push({ id: `${c.childId}:finished`, instanceId: parent.id, dueAt: now, input: input as unknown as Json });
+      return;
+    }
+    t.createInstances.push({
+      id: c.childId,
+      run: 1,
+      workflow: c.workflow,
+      version,
+      status: 'PENDING',
+      rev: 1,
+      parentId: parent.id,
+      createdAt: now,
+      updatedAt: now,
+      waits: [],
+      state: initialState(c.input, now, { parent: { id: parent.id, childId: c.childId } }) as unknown as Json,
+    });
+    t.createTimers.push({ id: `${c.childId}:start`, instanceId: c.childId, dueAt: now, input: { type: 'start' } });
+  }
+
+  private announce(t: Omit<Transition, 'expectedRev'>): void {
+    const n = this.notifier;
+    for (const task of t.createTasks) n.emit('tasks', task.queue);
+    if (t.createTimers.length > 0) n.emit('timers', Math.min(...t.createTimers.map((x) => x.dueAt)));
+    n.emit('instance', t.record);
+    if (TERMINAL_STATUSES.has(t.record.status)) n.emit(`finished:${t.record.id}`, t.record);
+  }
+}
+
+function emptyEffects(): Omit<Transition, 'record' | 'expectedRev'> {
+  return { history: [], createTasks: [], removeTasks: [], createTimers: [], removeTimers: [], createInstances: [] };
+}
+
+function isEmpty(t: Transition): boolean {
+  return (
+    t.history.length + t.createTasks.length + t.removeTasks.length + t.createTimers.length + t.removeTimers.length + t.createInstances.length ===
+    0
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * Compensation (saga): compensations registered as steps complete run in reverse completion
+ * order on failure, on cancel, on workflow timeout and at a `compensate` step. One runs at a time;
+ * a failing one is retried per its own policy, then recorded, and the rest still run.
+ */
+import type { CompensationSpec, Json, PlanStep } from '../definitions/model.js';
+import type { Decision } from './decision.js';
+import { endInstance, failInstance } from './lifecycle.js';
+import { retryDelayMs, shouldRetry } from './retry.js';
+import type { CompensationRun, ErrorInfo, Frame, RegisteredCompensation } from './state.js';
+import { HTTP_TASK_TYPE } from './steps.js';
+import { goto } from './steps.js';
+
+export async function registerCompensation(d: Decision, frame: Frame, step: PlanStep, spec: CompensationSpec): Promise<void> {
+  const b = d.bindings(frame);
+  let input: Json;
+  if (spec.kind === 'task') {
+    input = spec.input ? await spec.input.evaluate(frame.data, b) : frame.data;
+  } else {
+    const request: Record<string, Json> = { method: spec.method, url: await spec.url.evaluate(frame.data, b) };
+    if (spec.headers) request.headers = await spec.headers.evaluate(frame.data, b);
+    if (spec.body) request.body = await spec.body.evaluate(frame.data, b);
+    input = request;
+  }
+  const registered: RegisteredCompensation = {
+    step: step.name,
+    kind: spec.kind,
+    type: spec.kind === 'task' ? spec.task : HTTP_TASK_TYPE,
+    queue: spec.kind === 'task' ? (spec.queue ?? spec.task) : HTTP_TASK_TYPE,
+    input,
+    retry: spec.retry,
+  };
+  if (spec.timeoutMs !== undefined) registered.timeoutMs = spec.timeoutMs;
+  d.state.compensations.push(registered);
+  d.log('CompensationRegistered', step.name, { task: registered.type });
+}
+
+export async function beginCompensation(
+  d: Decision,
+  run: Pick<CompensationRun, 'reason' | 'cause' | 'resumeFrame'>,
+): Promise<void> {
+  d.state.compensating = { ...run, queue: [...d.state.compensations].reverse(), errors: [] };
+  d.state.compensations = [];
+  await runNext(d);
+}
+
+async function runNext(d: Decision): Promise<void> {
+  const run = d.state.compensating!;
+  const next = run.queue.shift();
+  if (!next) return finish(d, run);
+  run.current = { compensation: next, attempt: 1 };
+  scheduleAttempt(d, run);
+}
+
+function scheduleAttempt(d: Decision, run: CompensationRun): void {
+  const current = run.current!;
+  const c = current.compensation;
+  const taskId = d.newId('k');
+  current.taskId = taskId;
+  current.timerId = undefined;
+  d.commands.push({
+    type: 'scheduleTask',
+    task: {
+      id: taskId,
+      step: c.step,
+      type: c.type,
+      queue: c.queue,
+      input: c.input,
+      attempt: current.attempt,
+      timeoutMs: c.timeoutMs ?? d.options.defaultTaskTimeoutMs,
+      heartbeatMs: null,
+    },
+  });
+  d.log('CompensationStarted', c.step, { task: c.type, taskId, attempt: current.attempt });
+}
+
+/** True when `taskId` is the running compensation's task (the input was handled here). */
+export async function compensationTaskDone(d: Decision, taskId: string, error?: ErrorInfo): Promise<boolean> {
+  const run = d.state.compensating;
+  const current = run?.current;
+  if (!run || !current || current.taskId !== taskId) return false;
+  const c = current.compensation;
+  if (!error) {
+    d.log('CompensationCompleted', c.step, { task: c.type });
+    await runNext(d);
+    return true;
+  }
+  if (shouldRetry(c.retry, current.attempt, error)) {
+    const delayMs = retryDelayMs(c.retry, current.attempt, d.options.random());
+    const timerId = d.newId('r');
+    current.taskId = undefined;
+    current.timerId = timerId;
+    d.commands.push({ type: 'startTimer', timerId, dueAt: d.now + delayMs, input: { type: 'timerFired', timerId } });
+    d.log('CompensationRetryScheduled', c.step, { attempt: current.attempt + 1, delayMs, error: error.error });
+    return true;
+  }
+  run.errors.push({ error: error.error, message: error.message, step: c.step });
+  d.log('CompensationFailed', c.step, { error: error.error, message: error.message });
+  await runNext(d);
+  return true;
+}
+
+/** True when `timerId` is the running compensation's retry timer. */
+export function compensationTimerFired(d: Decision, timerId: string): boolean {
+  const current = d.state.compensating?.current;
+  if (!current || current.timerId !== timerId) return false;
+  current.attempt += 1;
+  scheduleAttempt(d, d.state.compensating!);
+  return true;
+}
+
+async function finish(d: Decision, run: CompensationRun): Promise<void> {
+  d.state.compensating = undefined;
+  const failed = run.errors.length > 0;
+  d.log('CompensationFinished', undefined, { failed: run.errors.length });
+  if (run.reason === 'step') {
+    const frame = d.frame(run.resumeFrame!);
+    if (failed) return failInstance(d, compensationError(run));
+    if (frame) return goto(d, frame, d.stepOf(frame).next);
+    return;
+  }
+  if (failed) return endInstance(d, 'FAILED', { error: compensationError(run) });
+  if (run.reason === 'failure') return endInstance(d, 'FAILED', { error: run.cause! });
+  if (run.reason === 'timeout') return endInstance(d, 'TIMED_OUT', { error: run.cause! });
+  return endInstance(d, 'CANCELLED', { error: run.cause! });
+}
+
+/** The error an instance ends with when compensations failed: it lists every failure. */
+function compensationError(run: CompensationRun): ErrorInfo {
+  const errors = run.cause ? [stripNested(run.cause), ...run.errors] : run.errors;
+  const head = run.cause ?? { error: 'CompensationFailed', message: '' };
+  const count = `${run.errors.length} compensation${run.errors.length === 1 ? '' : 's'} failed`;
+  return { error: head.error, message: head.message ? `${head.message}; ${count}` : count, ...(head.step ? { step: head.step } : {}), errors };
+}
+
+function stripNested(error: ErrorInfo): ErrorInfo {
+  const { errors: _nested, retryable: _r, ...rest } = error;
+  return rest;
+}

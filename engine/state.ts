@@ -1,0 +1,164 @@
+/**
+ * The engine's own document for one run of an instance (InstanceRecord.state), the inputs that
+ * move it, and the commands `decide` asks the runtime to carry out.
+ */
+import type { Json } from '../definitions/model.js';
+import type { InstanceStatus } from './store/port.js';
+
+export interface ErrorInfo {
+  error: string;
+  message: string;
+  step?: string;
+  /** Parallel branch the error came from. */
+  branch?: string;
+  /** Map iteration the error came from. */
+  index?: number;
+  /** Every failure when compensations failed too. */
+  errors?: ErrorInfo[];
+  /** False when retrying cannot help (a 4xx, or a worker saying so). */
+  retryable?: boolean;
+}
+
+/** What a frame is waiting for; absent = ready to run its current step. */
+export type Wait =
+  | { kind: 'task'; taskId: string }
+  | { kind: 'retry'; timerId: string }
+  | { kind: 'delay'; timerId: string }
+  | { kind: 'event'; event: string; key: string | null; timerId?: string }
+  | { kind: 'child'; childId: string; timerId?: string }
+  | { kind: 'join' }
+  | { kind: 'compensation' };
+
+/** Bookkeeping of a parallel or map step waiting for its branches or iterations. */
+export interface Join {
+  kind: 'parallel' | 'map';
+  /** Child frame ids still running. */
+  running: string[];
+  /** parallel: results by branch name; map: results by item index. */
+  results: Record<string, Json>;
+  /** map only: the items, the next index to launch, and failures so far. */
+  items?: Json[];
+  nextIndex?: number;
+  failures?: number;
+}
+
+/** One path of execution over a scope's steps: the top level, a branch, or a map iteration. */
+export interface Frame {
+  id: string;
+  parent?: string;
+  scope: string;
+  /** Current step name. */
+  step: string;
+  data: Json;
+  /** Attempt of the current step, from 1. */
+  attempt: number;
+  wait?: Wait;
+  join?: Join;
+  /** The error caught last: `$error` for the steps after a catch. */
+  error?: ErrorInfo;
+  branch?: string;
+  index?: number;
+  item?: Json;
+}
+
+export interface BufferedEvent {
+  event: string;
+  payload: Json;
+  at: number;
+}
+
+/** A compensation registered when its step completed, with its input already evaluated. */
+export interface RegisteredCompensation {
+  step: string;
+  kind: 'task' | 'http';
+  /** Task type (kind task) or `$http`. */
+  type: string;
+  queue: string;
+  input: Json;
+  timeoutMs?: number;
+  /** Retry policy of the compensation itself (plan field, copied for a self-contained state). */
+  retry: { maxAttempts: number; initialIntervalMs: number; backoffCoefficient: number; maxIntervalMs: number; jitter: number; nonRetryable: string[] };
+}
+
+export interface CompensationRun {
+  reason: 'failure' | 'cancel' | 'step' | 'timeout';
+  /** Remaining compensations, next first. */
+  queue: RegisteredCompensation[];
+  current?: { compensation: RegisteredCompensation; attempt: number; taskId?: string; timerId?: string };
+  errors: ErrorInfo[];
+  /** reason 'failure': the error the instance fails with. */
+  cause?: ErrorInfo;
+  /** reason 'step': the frame to resume afterwards. */
+  resumeFrame?: string;
+}
+
+export interface InstanceState {
+  input: Json;
+  frames: Record<string, Frame>;
+  output?: Json;
+  error?: ErrorInfo;
+  /** The top-level data when the run ended (frames are gone by then). */
+  data?: Json;
+  /** Last history sequence number of this run. */
+  seq: number;
+  /** Counter for deterministic ids of tasks, timers and children. */
+  ids: number;
+  inbox: BufferedEvent[];
+  compensations: RegisteredCompensation[];
+  compensating?: CompensationRun;
+  /** Inputs that arrived while SUSPENDED, applied in order on resume. */
+  deferred: EngineInput[];
+  /** The status to return to on resume. */
+  suspendedFrom?: 'PENDING' | 'RUNNING';
+  /** When the run started (epoch ms). */
+  startedAt: number;
+  /** Workflow timeout timer. */
+  timeoutTimerId?: string;
+  /** The top-level frame as it was when the instance failed, for `retry`. */
+  failedFrame?: Frame;
+  /** Instance id of the parent and the parent's child id, for a child workflow. */
+  parent?: { id: string; childId: string };
+  /** Set by a schedule start: which fire this run is processing. */
+  schedule?: { id: string; fireTime: string };
+  /** The run before this one, when this run was started by `continue`. */
+  previousRun?: { run: number; endedAt: number };
+}
+
+/** What moves an instance. */
+export type EngineInput =
+  | { type: 'start' }
+  | { type: 'taskCompleted'; taskId: string; output: Json; worker?: string; startedAt?: number }
+  | { type: 'taskFailed'; taskId: string; error: ErrorInfo; worker?: string; startedAt?: number }
+  | { type: 'taskTimedOut'; taskId: string }
+  | { type: 'timerFired'; timerId: string }
+  | { type: 'event'; event: string; payload: Json; key?: string }
+  | { type: 'childFinished'; childId: string; status: InstanceStatus; output?: Json; error?: ErrorInfo }
+  | { type: 'cancel'; reason?: string }
+  | { type: 'terminate'; reason?: string }
+  | { type: 'suspend' }
+  | { type: 'resume' }
+  | { type: 'retry' };
+
+export interface TaskCommand {
+  id: string;
+  step: string;
+  type: string;
+  queue: string;
+  input: Json;
+  attempt: number;
+  timeoutMs: number;
+  heartbeatMs: number | null;
+}
+
+/** Side effects `decide` asks for; the runtime turns them into one atomic store transition. */
+export type Command =
+  | { type: 'scheduleTask'; task: TaskCommand }
+  | { type: 'removeTask'; taskId: string }
+  | { type: 'startTimer'; timerId: string; dueAt: number; input: EngineInput }
+  | { type: 'removeTimer'; timerId: string }
+  | { type: 'startChild'; childId: string; workflow: string; version?: number; input: Json }
+  /** Delivered to another instance (child or parent) as a timer due now. */
+  | { type: 'message'; instanceId: string; messageId: string; input: EngineInput };
+
+/** Lifecycle inputs are operator actions; the others are progress. */
+export const LIFECYCLE_INPUTS: ReadonlySet<EngineInput['type']> = new Set(['cancel', 'terminate', 'suspend', 'resume', 'retry']);

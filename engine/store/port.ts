@@ -1,0 +1,211 @@
+/**
+ * The Store port: everything the engine keeps, in domain verbs. Adapters: sqlite (also used for
+ * `memory`, on an in-memory database) and mongodb. One contract suite (test/contract) runs against
+ * every adapter; the engine never knows which one it talks to.
+ *
+ * Consistency model: the instance record is the unit of consistency. Every change to an instance
+ * is one `commitTransition`, a compare-and-swap on `rev`, that also carries the writes to other
+ * collections (history, tasks, timers, waits, new instances) which the adapter must make durable
+ * together with it: SQLite in one transaction, MongoDB through an outbox in the instance document
+ * replayed idempotently (all those writes have deterministic ids).
+ */
+import type { Json } from '../../definitions/model.js';
+
+export type InstanceStatus =
+  | 'PENDING'
+  | 'RUNNING'
+  | 'SUSPENDED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'TERMINATED'
+  | 'TIMED_OUT'
+  | 'CONTINUED_AS_NEW';
+
+export const TERMINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'TIMED_OUT',
+  'CONTINUED_AS_NEW',
+]);
+
+/** An instance as stored. `state` is the engine's own document; the store treats it as opaque JSON. */
+export interface InstanceRecord {
+  id: string;
+  /** Run number, from 1; a `continue` step starts run n+1 under the same id. */
+  run: number;
+  workflow: string;
+  version: number;
+  status: InstanceStatus;
+  /** Compare-and-swap revision: 1 when created, +1 per committed transition. */
+  rev: number;
+  parentId: string | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+  /** Event waits open on this instance, for correlated delivery (`POST /v1/events/{event}`). */
+  waits: EventWait[];
+  state: Json;
+}
+
+export interface EventWait {
+  event: string;
+  /** The value of the wait step's `correlate` expression, as a string; null when it has none. */
+  key: string | null;
+}
+
+export interface HistoryEvent {
+  instanceId: string;
+  run: number;
+  /** From 1, gap-free within a run. */
+  seq: number;
+  type: string;
+  /** Epoch milliseconds. */
+  at: number;
+  step?: string;
+  /** Small summary of the event; never a full payload. */
+  details?: Json;
+}
+
+export type TaskStatus = 'QUEUED' | 'LEASED';
+
+/** One attempt of a task (or of an engine-run HTTP call): created by a transition, removed by one. */
+export interface TaskRecord {
+  /** Deterministic: derived from the instance id, run and the transition that scheduled it. */
+  id: string;
+  instanceId: string;
+  run: number;
+  step: string;
+  /** Task type as written in the definition (or `$http` for engine-run HTTP calls). */
+  type: string;
+  /** Queue workers poll; defaults to the type. */
+  queue: string;
+  input: Json;
+  attempt: number;
+  status: TaskStatus;
+  /** Lease length per claim and per heartbeat, ms. */
+  timeoutMs: number;
+  heartbeatMs: number | null;
+  createdAt: number;
+  /** Set while LEASED. */
+  token: string | null;
+  worker: string | null;
+  leasedAt: number | null;
+  leaseExpiresAt: number | null;
+}
+
+/** A durable wake-up for an instance: a retry or delay timer, a timeout, a message due now. */
+export interface TimerRecord {
+  /** Deterministic, unique per instance and purpose. */
+  id: string;
+  instanceId: string;
+  dueAt: number;
+  /** The input the engine feeds to the instance when the timer fires. */
+  input: Json;
+}
+
+export interface StoredDefinition {
+  name: string;
+  version: number;
+  /** Content hash: registering identical content returns the existing version. */
+  hash: string;
+  /** Source text as registered (YAML or JSON). */
+  source: string;
+  /** The parsed definition. */
+  definition: Json;
+  createdAt: number;
+}
+
+export interface Transition {
+  /** The new record; `rev` must be `expectedRev + 1`. */
+  record: InstanceRecord;
+  expectedRev: number;
+  history: HistoryEvent[];
+  createTasks: TaskRecord[];
+  /** Task ids to remove (finished, cancelled or superseded attempts). Missing ids are ignored. */
+  removeTasks: string[];
+  createTimers: TimerRecord[];
+  /** Timer ids to remove (fired or cancelled). Missing ids are ignored. */
+  removeTimers: string[];
+  /** New instances (children, next runs): created only if no instance has that id. */
+  createInstances: InstanceRecord[];
+}
+
+export interface InstanceFilter {
+  workflow?: string;
+  status?: InstanceStatus[];
+  parentId?: string;
+  /** createdAt bounds, epoch ms, inclusive. */
+  from?: number;
+  to?: number;
+}
+
+export interface InstancePage {
+  items: InstanceRecord[];
+  /** Opaque; absent on the last page. Stable under inserts (newest first by createdAt, id). */
+  nextCursor?: string;
+}
+
+export interface ClaimRequest {
+  queues: string[];
+  worker: string;
+  max: number;
+  now: number;
+}
+
+export interface Store {
+  /** Creates tables/collections and indexes if absent. Idempotent. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+  /** Cheap round trip, for health checks. */
+  ping(): Promise<void>;
+
+  // Definitions: immutable versions.
+  /** Stores a version unless one with the same hash exists for that name (then returns it). */
+  putDefinition(def: StoredDefinition): Promise<{ definition: StoredDefinition; created: boolean }>;
+  /** The given version, or the latest when `version` is absent. */
+  getDefinition(name: string, version?: number): Promise<StoredDefinition | null>;
+  listDefinitionVersions(name: string): Promise<StoredDefinition[]>;
+  /** Latest version of every workflow, by name. */
+  listDefinitions(): Promise<StoredDefinition[]>;
+
+  // Instances.
+  /** Inserts the instance with its effects atomically; false (and nothing written) if the id exists. */
+  createInstance(transition: Omit<Transition, 'expectedRev'>): Promise<boolean>;
+  getInstance(id: string): Promise<InstanceRecord | null>;
+  /** Compare-and-swap on rev; false (and nothing written) when the record moved on. */
+  commitTransition(transition: Transition): Promise<boolean>;
+  listInstances(filter: InstanceFilter, limit: number, cursor?: string): Promise<InstancePage>;
+  /** Ids of instances with an open wait on `event` with that correlation key. */
+  findWaiting(event: string, key: string): Promise<string[]>;
+  /** Removes a terminal instance, its history, tasks and timers. False if absent or not terminal. */
+  purgeInstance(id: string): Promise<boolean>;
+
+  // History.
+  readHistory(instanceId: string, run: number, afterSeq?: number, limit?: number): Promise<HistoryEvent[]>;
+
+  // Tasks.
+  /** Leases up to `max` QUEUED tasks of those queues, oldest first, each with a fresh token. */
+  claimTasks(req: ClaimRequest): Promise<TaskRecord[]>;
+  /** Leases one QUEUED task by id (an in-process handler taking what it just scheduled). */
+  claimTask(id: string, worker: string, now: number): Promise<TaskRecord | null>;
+  /** The LEASED task holding this token, or null when the token is stale or unknown. */
+  getTaskByToken(token: string): Promise<TaskRecord | null>;
+  /** Extends the lease of the task holding `token` until `until`; false when the token is stale. */
+  extendLease(token: string, until: number): Promise<boolean>;
+  /** LEASED tasks whose lease expired at or before `now`, oldest first. */
+  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]>;
+  /** Number of QUEUED tasks per queue. */
+  countQueued(): Promise<Record<string, number>>;
+
+  // Timers.
+  /**
+   * Timers due at or before `now` not leased by someone else; leases them until `now + leaseMs` so
+   * that several engines do not fire the same one at once. A fired timer is removed by the transition.
+   */
+  claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]>;
+  /** Earliest dueAt among timers, or null. */
+  nextTimerDue(): Promise<number | null>;
+}

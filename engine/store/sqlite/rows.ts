@@ -1,0 +1,152 @@
+/**
+ * Row ↔ record mapping for the SQLite adapter. JSON columns hold JSON.stringify text and are parsed
+ * on read; optional record fields stored as NULL are left out of the record again.
+ */
+import type { Json } from '../../../definitions/model.js';
+import { StoreError } from '../errors.js';
+import type {
+  EventWait,
+  HistoryEvent,
+  InstanceRecord,
+  InstanceStatus,
+  StoredDefinition,
+  TaskRecord,
+  TaskStatus,
+  TimerRecord,
+} from '../port.js';
+
+export interface DefinitionRow {
+  name: string;
+  version: number;
+  hash: string;
+  source: string;
+  definition: string;
+  createdAt: number;
+}
+
+export interface InstanceRow {
+  id: string;
+  run: number;
+  workflow: string;
+  version: number;
+  status: string;
+  rev: number;
+  parentId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** The record's waits as JSON, so a read needs no join; the waits table is the lookup index. */
+  waits: string;
+  state: string;
+}
+
+export interface HistoryRow {
+  instanceId: string;
+  run: number;
+  seq: number;
+  type: string;
+  at: number;
+  step: string | null;
+  details: string | null;
+}
+
+export interface TaskRow {
+  id: string;
+  instanceId: string;
+  run: number;
+  step: string;
+  type: string;
+  queue: string;
+  input: string;
+  attempt: number;
+  status: string;
+  timeoutMs: number;
+  heartbeatMs: number | null;
+  createdAt: number;
+  token: string | null;
+  worker: string | null;
+  leasedAt: number | null;
+  leaseExpiresAt: number | null;
+}
+
+export interface TimerRow {
+  id: string;
+  instanceId: string;
+  dueAt: number;
+  input: string;
+}
+
+function parseJson(text: string, what: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch (err) {
+    throw new StoreError('STORE_CORRUPT', `stored ${what} is not valid JSON`, { cause: err });
+  }
+}
+
+export function definitionToRow(def: StoredDefinition): DefinitionRow {
+  return { ...def, definition: JSON.stringify(def.definition) };
+}
+
+export function rowToDefinition(row: DefinitionRow): StoredDefinition {
+  return { ...row, definition: parseJson(row.definition, `definition of workflow "${row.name}"`) };
+}
+
+export function instanceToRow(record: InstanceRecord): InstanceRow {
+  return {
+    id: record.id,
+    run: record.run,
+    workflow: record.workflow,
+    version: record.version,
+    status: record.status,
+    rev: record.rev,
+    parentId: record.parentId,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    waits: JSON.stringify(record.waits),
+    state: JSON.stringify(record.state),
+  };
+}
+
+export function rowToInstance(row: InstanceRow): InstanceRecord {
+  return {
+    ...row,
+    status: row.status as InstanceStatus,
+    waits: parseJson(row.waits, `waits of instance "${row.id}"`) as unknown as EventWait[],
+    state: parseJson(row.state, `state of instance "${row.id}"`),
+  };
+}
+
+export function historyToRow(event: HistoryEvent): HistoryRow {
+  return {
+    instanceId: event.instanceId,
+    run: event.run,
+    seq: event.seq,
+    type: event.type,
+    at: event.at,
+    step: event.step ?? null,
+    details: event.details === undefined ? null : JSON.stringify(event.details),
+  };
+}
+
+export function rowToHistory(row: HistoryRow): HistoryEvent {
+  const event: HistoryEvent = { instanceId: row.instanceId, run: row.run, seq: row.seq, type: row.type, at: row.at };
+  if (row.step !== null) event.step = row.step;
+  if (row.details !== null) event.details = parseJson(row.details, `history event ${row.seq} of "${row.instanceId}"`);
+  return event;
+}
+
+export function taskToRow(task: TaskRecord): TaskRow {
+  return { ...task, input: JSON.stringify(task.input) };
+}
+
+export function rowToTask(row: TaskRow): TaskRecord {
+  return { ...row, status: row.status as TaskStatus, input: parseJson(row.input, `input of task "${row.id}"`) };
+}
+
+export function timerToRow(timer: TimerRecord): TimerRow {
+  return { id: timer.id, instanceId: timer.instanceId, dueAt: timer.dueAt, input: JSON.stringify(timer.input) };
+}
+
+export function rowToTimer(row: TimerRow): TimerRecord {
+  return { id: row.id, instanceId: row.instanceId, dueAt: row.dueAt, input: parseJson(row.input, `input of timer "${row.id}"`) };
+}

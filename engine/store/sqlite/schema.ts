@@ -1,0 +1,106 @@
+/**
+ * The SQLite schema. `PRAGMA user_version` records the schema version, so a later build can
+ * migrate a file and an older build refuses a file it cannot read instead of misreading it.
+ * No foreign keys: history, tasks and timers are keyed by instance id and removed with it.
+ */
+import type { Database } from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+
+const SCHEMA_VERSION = 1;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS definitions (
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  source TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  createdAt INTEGER NOT NULL,
+  PRIMARY KEY (name, version),
+  UNIQUE (name, hash)
+);
+
+CREATE TABLE IF NOT EXISTS instances (
+  id TEXT PRIMARY KEY,
+  run INTEGER NOT NULL,
+  workflow TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  rev INTEGER NOT NULL,
+  parentId TEXT,
+  createdAt INTEGER NOT NULL,
+  updatedAt INTEGER NOT NULL,
+  waits TEXT NOT NULL,
+  state TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS instances_by_created ON instances (createdAt DESC, id DESC);
+CREATE INDEX IF NOT EXISTS instances_by_workflow ON instances (workflow, createdAt, id);
+CREATE INDEX IF NOT EXISTS instances_by_status ON instances (status, createdAt, id);
+CREATE INDEX IF NOT EXISTS instances_by_parent ON instances (parentId, createdAt, id);
+
+CREATE TABLE IF NOT EXISTS waits (
+  instanceId TEXT NOT NULL,
+  event TEXT NOT NULL,
+  key TEXT
+);
+CREATE INDEX IF NOT EXISTS waits_by_event ON waits (event, key);
+CREATE INDEX IF NOT EXISTS waits_by_instance ON waits (instanceId);
+
+CREATE TABLE IF NOT EXISTS history (
+  instanceId TEXT NOT NULL,
+  run INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  step TEXT,
+  details TEXT,
+  PRIMARY KEY (instanceId, run, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS tasks (
+  id TEXT PRIMARY KEY,
+  instanceId TEXT NOT NULL,
+  run INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  type TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  input TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  timeoutMs INTEGER NOT NULL,
+  heartbeatMs INTEGER,
+  createdAt INTEGER NOT NULL,
+  token TEXT UNIQUE,
+  worker TEXT,
+  leasedAt INTEGER,
+  leaseExpiresAt INTEGER
+);
+CREATE INDEX IF NOT EXISTS tasks_by_queue ON tasks (queue, status, createdAt, id);
+CREATE INDEX IF NOT EXISTS tasks_by_lease ON tasks (status, leaseExpiresAt, id);
+CREATE INDEX IF NOT EXISTS tasks_by_instance ON tasks (instanceId);
+
+CREATE TABLE IF NOT EXISTS timers (
+  id TEXT PRIMARY KEY,
+  instanceId TEXT NOT NULL,
+  dueAt INTEGER NOT NULL,
+  input TEXT NOT NULL,
+  leasedUntil INTEGER
+);
+CREATE INDEX IF NOT EXISTS timers_by_due ON timers (dueAt, id);
+CREATE INDEX IF NOT EXISTS timers_by_instance ON timers (instanceId);
+`;
+
+/** Creates the tables and indexes if absent. Runs in one IMMEDIATE transaction, so engines starting together do not race. */
+export function applySchema(db: Database): void {
+  db.transaction(() => {
+    const found = db.pragma('user_version', { simple: true }) as number;
+    if (found > SCHEMA_VERSION) {
+      throw new StoreError(
+        'STORE_CORRUPT',
+        `the database was written by a newer version of Segue (schema ${found}; this build reads up to ${SCHEMA_VERSION})`,
+      );
+    }
+    db.exec(DDL);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

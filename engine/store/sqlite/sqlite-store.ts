@@ -1,0 +1,235 @@
+/**
+ * The SQLite Store adapter (better-sqlite3). Every state change is one IMMEDIATE transaction; the
+ * synchronous driver calls are wrapped in async methods to satisfy the port. Several processes
+ * may share one file: WAL lets readers run beside the single writer, and the busy timeout makes
+ * writers queue for the lock.
+ */
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { StoreError, storeFailure } from '../errors.js';
+import type {
+  ClaimRequest,
+  HistoryEvent,
+  InstanceFilter,
+  InstancePage,
+  InstanceRecord,
+  Store,
+  StoredDefinition,
+  TaskRecord,
+  TimerRecord,
+  Transition,
+} from '../port.js';
+import { listInstances, type ListStatementCache } from './list-instances.js';
+import { rowToDefinition, rowToHistory, rowToInstance, rowToTask } from './rows.js';
+import { applySchema } from './schema.js';
+import { normaliseSqliteError } from './sqlite-errors.js';
+import { prepareStatements, type Statements } from './statements.js';
+import { prepareTransactions, type Transactions } from './transactions.js';
+
+export interface SqliteStoreOptions {
+  /** Database file path, or `:memory:` for a private in-memory database. */
+  path: string;
+  /**
+   * `full` (default): every commit is synced to disk before it returns and survives power loss.
+   * `normal`: faster; a power loss (not a process crash) may drop the last commits, never corrupts.
+   */
+  synchronous?: 'full' | 'normal';
+  /** How long a write waits for another connection's lock before failing with STORE_BUSY, ms. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+interface Connection {
+  db: Database.Database;
+  s: Statements;
+  tx: Transactions;
+  lists: ListStatementCache;
+}
+
+function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
+  const { path, synchronous = 'full', busyTimeoutMs = 5000 } = options;
+  if (typeof path !== 'string' || path === '') {
+    throw new StoreError('STORE_INVALID', 'the SQLite store needs a file path (or ":memory:")');
+  }
+  if (synchronous !== 'full' && synchronous !== 'normal') {
+    throw new StoreError('STORE_INVALID', `synchronous must be "full" or "normal", got ${JSON.stringify(synchronous)}`);
+  }
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new StoreError('STORE_INVALID', `busyTimeoutMs must be a whole number of milliseconds >= 0, got ${busyTimeoutMs}`);
+  }
+  return { path, synchronous, busyTimeoutMs };
+}
+
+/** Counts and limits must be whole and not negative: SQLite reads a negative LIMIT as "no limit". */
+function checkCount(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new StoreError('STORE_INVALID', `${name} must be a whole number >= 0, got ${value}`);
+  }
+}
+
+export class SqliteStore implements Store {
+  private readonly options: Required<SqliteStoreOptions>;
+  private connection: Connection | undefined;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    this.options = checkOptions(options);
+  }
+
+  async init(): Promise<void> {
+    if (this.connection) return;
+    if (this.closed) throw new StoreError('STORE_UNAVAILABLE', 'the store is closed; open a new one');
+    const action = `open the SQLite database "${this.options.path}"`;
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(this.options.path, { timeout: this.options.busyTimeoutMs });
+      db.pragma('foreign_keys = OFF');
+      if (!db.memory) db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      applySchema(db);
+      const s = prepareStatements(db);
+      this.connection = { db, s, tx: prepareTransactions(db, s), lists: new Map() };
+    } catch (err) {
+      db?.close();
+      const normalised = normaliseSqliteError(err, action);
+      throw normalised instanceof StoreError
+        ? normalised
+        : storeFailure('STORE_UNAVAILABLE', action, err instanceof Error ? err.message : String(err), err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const connection = this.connection;
+    this.connection = undefined;
+    connection?.db.close();
+  }
+
+  /** Runs one synchronous unit of work on the open connection, normalising what it throws. */
+  private async use<T>(action: string, work: (c: Connection) => T): Promise<T> {
+    const connection = this.connection;
+    if (!connection) {
+      throw new StoreError('STORE_UNAVAILABLE', this.closed ? 'the store is closed' : 'the store is not open; call init() first');
+    }
+    try {
+      return work(connection);
+    } catch (err) {
+      throw normaliseSqliteError(err, action);
+    }
+  }
+
+  ping(): Promise<void> {
+    return this.use('reach the database', (c) => {
+      c.s.ping.get();
+    });
+  }
+
+  putDefinition(def: StoredDefinition): Promise<{ definition: StoredDefinition; created: boolean }> {
+    return this.use(`store workflow "${def.name}"`, (c) => c.tx.putDefinition.immediate(def));
+  }
+
+  getDefinition(name: string, version?: number): Promise<StoredDefinition | null> {
+    return this.use(`read workflow "${name}"`, (c) => {
+      const row = version === undefined ? c.s.latestDefinition.get(name) : c.s.definitionByVersion.get(name, version);
+      return row ? rowToDefinition(row) : null;
+    });
+  }
+
+  listDefinitionVersions(name: string): Promise<StoredDefinition[]> {
+    return this.use(`list the versions of workflow "${name}"`, (c) => c.s.definitionVersions.all(name).map(rowToDefinition));
+  }
+
+  listDefinitions(): Promise<StoredDefinition[]> {
+    return this.use('list workflows', (c) => c.s.latestDefinitions.all().map(rowToDefinition));
+  }
+
+  createInstance(transition: Omit<Transition, 'expectedRev'>): Promise<boolean> {
+    return this.use(`create instance "${transition.record.id}"`, (c) => c.tx.createInstance.immediate(transition));
+  }
+
+  getInstance(id: string): Promise<InstanceRecord | null> {
+    return this.use(`read instance "${id}"`, (c) => {
+      const row = c.s.getInstance.get(id);
+      return row ? rowToInstance(row) : null;
+    });
+  }
+
+  commitTransition(transition: Transition): Promise<boolean> {
+    const { record, expectedRev } = transition;
+    return this.use(`commit a transition of instance "${record.id}"`, (c) => {
+      if (record.rev !== expectedRev + 1) {
+        throw new StoreError('STORE_INVALID', `record.rev must be expectedRev + 1 (got rev ${record.rev}, expectedRev ${expectedRev})`);
+      }
+      return c.tx.commitTransition.immediate(transition);
+    });
+  }
+
+  listInstances(filter: InstanceFilter, limit: number, cursor?: string): Promise<InstancePage> {
+    return this.use('list instances', (c) => listInstances(c.db, c.lists, filter, limit, cursor));
+  }
+
+  findWaiting(event: string, key: string): Promise<string[]> {
+    return this.use(`find instances waiting for "${event}"`, (c) => c.s.findWaiting.all(event, key));
+  }
+
+  purgeInstance(id: string): Promise<boolean> {
+    return this.use(`purge instance "${id}"`, (c) => c.tx.purgeInstance.immediate(id));
+  }
+
+  readHistory(instanceId: string, run: number, afterSeq = 0, limit?: number): Promise<HistoryEvent[]> {
+    return this.use(`read the history of instance "${instanceId}"`, (c) => {
+      if (limit !== undefined) checkCount('limit', limit);
+      return c.s.readHistory.all(instanceId, run, afterSeq, limit ?? -1).map(rowToHistory);
+    });
+  }
+
+  claimTasks(req: ClaimRequest): Promise<TaskRecord[]> {
+    return this.use('claim tasks', (c) => {
+      checkCount('max', req.max);
+      if (req.queues.length === 0 || req.max === 0) return [];
+      return c.tx.claimTasks.immediate(req);
+    });
+  }
+
+  claimTask(id: string, worker: string, now: number): Promise<TaskRecord | null> {
+    return this.use(`claim task "${id}"`, (c) => {
+      // One UPDATE … RETURNING: atomic on its own, no transaction needed.
+      const row = c.s.leaseTask.get({ id, token: randomUUID(), worker, now });
+      return row ? rowToTask(row) : null;
+    });
+  }
+
+  getTaskByToken(token: string): Promise<TaskRecord | null> {
+    return this.use('read a task by its token', (c) => {
+      const row = c.s.taskByToken.get(token);
+      return row ? rowToTask(row) : null;
+    });
+  }
+
+  extendLease(token: string, until: number): Promise<boolean> {
+    return this.use('extend a task lease', (c) => c.s.extendLease.run(until, token).changes > 0);
+  }
+
+  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
+    return this.use('find expired task leases', (c) => {
+      checkCount('limit', limit);
+      return c.s.expiredLeases.all(now, limit).map(rowToTask);
+    });
+  }
+
+  countQueued(): Promise<Record<string, number>> {
+    return this.use('count queued tasks', (c) =>
+      Object.fromEntries(c.s.countQueued.all().map((row) => [row.queue, row.n])),
+    );
+  }
+
+  claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {
+    return this.use('claim due timers', (c) => {
+      checkCount('limit', limit);
+      return limit === 0 ? [] : c.tx.claimDueTimers.immediate(now, limit, leaseMs);
+    });
+  }
+
+  nextTimerDue(): Promise<number | null> {
+    return this.use('read the next timer', (c) => c.s.nextTimerDue.get() ?? null);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The durable task queue as workers see it: claim with a lease, complete, fail, heartbeat. Remote
+ * workers reach it over HTTP (POST /v1/tasks/poll); in-process handlers use it directly.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Json } from '../definitions/model.js';
+import { SegueError } from './errors.js';
+import type { Runtime } from './runtime.js';
+import type { ErrorInfo } from './state.js';
+import type { TaskRecord } from './store/port.js';
+
+export interface ClaimedTask {
+  token: string;
+  type: string;
+  input: Json;
+  attempt: number;
+  /** ISO time the lease ends unless extended by a heartbeat. */
+  deadline: string;
+  instanceId: string;
+  step: string;
+}
+
+export interface PollRequest {
+  queues: string[];
+  worker?: string;
+  max?: number;
+  /** Longest time to wait for a task, ms; 0 answers at once. */
+  waitMs?: number;
+}
+
+export interface FailureReport {
+  error: string;
+  message?: string;
+  /** False when retrying cannot help; the step's retry policy is then skipped. */
+  retryable?: boolean;
+}
+
+/** How often a waiting poll looks at the store for tasks other processes enqueued. */
+const STORE_RECHECK_MS = 1_000;
+
+export class TaskQueue {
+  constructor(private readonly runtime: Runtime) {}
+
+  /** Claims up to `max` tasks, waiting up to `waitMs` for one to be enqueued (no busy loop). */
+  async poll(req: PollRequest, signal?: AbortSignal): Promise<ClaimedTask[]> {
+    const deadline = this.runtime.now() + (req.waitMs ?? 0);
+    const worker = req.worker ?? `worker-${randomUUID().slice(0, 8)}`;
+    for (;;) {
+      const tasks = await this.runtime.store.claimTasks({ queues: req.queues, worker, max: req.max ?? 1, now: this.runtime.now() });
+      if (tasks.length > 0) return tasks.map(toClaimed);
+      const remaining = deadline - this.runtime.now();
+      if (remaining <= 0 || signal?.aborted) return [];
+      await this.enqueued(req.queues, Math.min(remaining, STORE_RECHECK_MS), signal);
+    }
+  }
+
+  /** Resolves when a task for one of `queues` is enqueued in this process, or after `ms`. */
+  enqueued(queues: string[], ms: number, signal?: AbortSignal): Promise<void> {
+    const notifier = this.runtime.notifier;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        notifier.off('tasks', onTask);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const onTask = (queue: string): void => {
+        if (queues.includes(queue)) done();
+      };
+      const timer = setTimeout(done, ms);
+      notifier.on('tasks', onTask);
+      signal?.addEventListener('abort', done);
+    });
+  }
+
+  async complete(token: string, output: Json): Promise<void> {
+    const task = await this.leased(token);
+    const result = await this.runtime.apply(
+      task.instanceId,
+      { type: 'taskCompleted', taskId: task.id, output, ...attribution(task) },
+      { taskId: task.id },
+    );
+    if (result.outcome.kind === 'stale') throw staleToken(result.outcome.reason);
+  }
+
+  async fail(token: string, report: FailureReport): Promise<void> {
+    const task = await this.leased(token);
+    const error: ErrorInfo = { error: report.error, message: report.message ?? '' };
+    if (report.retryable === false) error.retryable = false;
+    const result = await this.runtime.apply(task.instanceId, { type: 'taskFailed', taskId: task.id, error, ...attribution(task) }, { taskId: task.id });
+    if (result.outcome.kind === 'stale') throw staleToken(result.outcome.reason);
+  }
+
+  /** Extends the lease by the task's heartbeat interval (its timeout when it has none). */
+  async heartbeat(token: string): Promise<{ deadline: string }> {
+    const task = await this.leased(token);
+    const now = this.runtime.now();
+    const attemptEnds = (task.leasedAt ?? now) + task.timeoutMs;
+    const until = Math.min(attemptEnds, now + (task.heartbeatMs ?? task.timeoutMs));
+    if (!(await this.runtime.store.extendLease(token, until))) throw staleToken('the lease was lost');
+    return { deadline: new Date(until).toISOString() };
+  }
+
+  /** Times out attempts whose lease expired: each goes through its step's retry policy. */
+  async expireLeases(limit = 100): Promise<number> {
+    const expired = await this.runtime.store.findExpiredLeases(this.runtime.now(), limit);
+    for (const task of expired) {
+      await this.runtime.apply(task.instanceId, { type: 'taskTimedOut', taskId: task.id }, { taskId: task.id }).catch(ignoreMissing);
+    }
+    return expired.length;
+  }
+
+  private async leased(token: string): Promise<TaskRecord> {
+    const task = await this.runtime.store.getTaskByToken(token);
+    if (!task) throw staleToken('the token is unknown, or its attempt already ended (completed, failed, timed out or cancelled)');
+    return task;
+  }
+}
+
+function attribution(task: TaskRecord): { worker?: string; startedAt?: number } {
+  const a: { worker?: string; startedAt?: number } = {};
+  if (task.worker) a.worker = task.worker;
+  if (task.leasedAt !== null) a.startedAt = task.leasedAt;
+  return a;
+}
+
+function staleToken(reason: string): SegueError {
+  return new SegueError('STALE_TOKEN', `this task attempt is no longer current: ${reason}`);
+}
+
+export function toClaimed(task: TaskRecord): ClaimedTask {
+  return {
+    token: task.token!,
+    type: task.type,
+    input: task.input,
+    attempt: task.attempt,
+    deadline: new Date(task.leaseExpiresAt!).toISOString(),
+    instanceId: task.instanceId,
+    step: task.step,
+  };
+}
+
+/** An instance purged while work for it was in flight: nothing left to apply it to. */
+export function ignoreMissing(err: unknown): void {
+  if (err instanceof SegueError && err.code === 'NOT_FOUND') return;
+  throw err;
+}

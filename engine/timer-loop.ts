@@ -1,0 +1,91 @@
+/**
+ * Fires due timers (retries, delays, timeouts, messages between instances, delayed starts) and
+ * times out expired task leases. Several engines may run this loop on one store: timers are
+ * leased when claimed, and every firing is a compare-and-swap transition, so none fires twice.
+ */
+import type { Runtime } from './runtime.js';
+import { ignoreMissing, type TaskQueue } from './task-queue.js';
+import type { EngineInput } from './state.js';
+
+export interface TimerLoopOptions {
+  /** Longest sleep between looks at the store (timers written by other processes), ms. Default 1000. */
+  idleMs?: number;
+  /** How long a claimed timer is hidden from other engines while it fires, ms. Default 30000. */
+  leaseMs?: number;
+  /** Timers fired per store round trip. Default 100. */
+  batch?: number;
+}
+
+export class TimerLoop {
+  private readonly idleMs: number;
+  private readonly leaseMs: number;
+  private readonly batch: number;
+  private stopped = true;
+  private loop?: Promise<void>;
+  private sleeper?: { timer: NodeJS.Timeout; resolve(): void; until: number };
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly queue: TaskQueue,
+    options: TimerLoopOptions = {},
+  ) {
+    this.idleMs = options.idleMs ?? 1_000;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.batch = options.batch ?? 100;
+    runtime.notifier.on('timers', (dueAt: number) => {
+      if (this.sleeper && dueAt < this.sleeper.until) this.wakeUp();
+    });
+  }
+
+  /** Fires every timer due now and expires overdue leases; returns how many inputs were applied. */
+  async tick(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const due = await this.runtime.store.claimDueTimers(this.runtime.now(), this.batch, this.leaseMs);
+      for (const timer of due) {
+        await this.runtime.apply(timer.instanceId, timer.input as unknown as EngineInput, { timerId: timer.id }).catch(ignoreMissing);
+      }
+      applied += due.length;
+      if (due.length < this.batch) break;
+    }
+    return applied + (await this.queue.expireLeases(this.batch));
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      // A failing store (busy, restarting) must not end the loop: look again after a pause.
+      await this.tick().catch(() => undefined);
+      const next = await this.runtime.store.nextTimerDue().catch(() => null);
+      const now = this.runtime.now();
+      const wait = next === null ? this.idleMs : Math.max(0, Math.min(this.idleMs, next - now));
+      if (!this.stopped) await this.sleep(wait);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wakeUp(), ms);
+      this.sleeper = { timer, resolve, until: this.runtime.now() + ms };
+    });
+  }
+
+  private wakeUp(): void {
+    const s = this.sleeper;
+    if (!s) return;
+    this.sleeper = undefined;
+    clearTimeout(s.timer);
+    s.resolve();
+  }
+}

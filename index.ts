@@ -1,0 +1,14 @@
+/** Segue's public library surface: embed the engine, talk to a server, or work with definitions. */
+export { createEngine, Engine, type EngineOptions, type StartOptions, type LifecycleAction } from './engine/engine.js';
+export { ManualClock, systemClock, type Clock } from './engine/clock.js';
+export { SegueError, type ErrorCode } from './engine/errors.js';
+export type { TaskHandler, TaskContext } from './engine/local-workers.js';
+export type { ClaimedTask, PollRequest, FailureReport } from './engine/task-queue.js';
+export type { InstanceView, HistoryView, CurrentStep } from './engine/views.js';
+export type { ErrorInfo } from './engine/state.js';
+export { openStore } from './engine/store/open-store.js';
+export type { Store, InstanceStatus, InstanceFilter } from './engine/store/port.js';
+export { loadPlan } from './definitions/load.js';
+export { checkDefinition } from './definitions/validate.js';
+export { buildGraph, toMermaid } from './definitions/graph.js';
+export { formatProblem, type Plan, type Problem, type Json } from './definitions/model.js';

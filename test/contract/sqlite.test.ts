@@ -1,0 +1,222 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { faults } from '../../engine/store/faults.js';
+import { openStore, type OpenStoreOptions } from '../../engine/store/open-store.js';
+import type { Store } from '../../engine/store/port.js';
+import { SqliteStore } from '../../engine/store/sqlite/sqlite-store.js';
+import { T0, creation, definition, historyEvent, instance, next, task, timer } from './records.js';
+import { storeContract } from './store-contract.js';
+
+const root = mkdtempSync(join(tmpdir(), 'segue-sqlite-'));
+let counter = 0;
+const freshFile = () => join(root, `store-${++counter}.db`);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+storeContract('sqlite file', async () => {
+  const store = await openStore(`sqlite:${freshFile()}`);
+  return { store, cleanup: () => store.close() };
+});
+
+describe('SQLite store', () => {
+  const open: Store[] = [];
+  const track = async (path: string, options?: OpenStoreOptions) => {
+    const store = await openStore(`sqlite:${path}`, options);
+    open.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    faults.disarmAll();
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+
+  it('keeps everything across close and reopen, in WAL mode', async () => {
+    const path = freshFile();
+    const first = await track(path);
+    await first.putDefinition(definition('orders', 1));
+    const a = instance('i-1');
+    await first.createInstance(creation(a, { createTasks: [task('t-1')], createTimers: [timer('tm-1', { dueAt: T0 + 5 })] }));
+    const moved = next(a, { status: 'COMPLETED' }, { history: [historyEvent('i-1', 1)] });
+    await first.commitTransition(moved);
+    await first.close();
+
+    const again = await track(path);
+    expect(await again.getDefinition('orders')).toEqual(definition('orders', 1));
+    expect(await again.getInstance('i-1')).toEqual(moved.record);
+    expect(await again.readHistory('i-1', 1)).toEqual([historyEvent('i-1', 1)]);
+    expect(await again.countQueued()).toEqual({ payments: 1 });
+    expect(await again.nextTimerDue()).toBe(T0 + 5);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+  });
+
+  it('lets exactly one commit win when two connections race on one instance', async () => {
+    const path = freshFile();
+    const [one, two] = [await track(path), await track(path)];
+    const a = instance('i-1');
+    await one.createInstance(creation(a));
+    const attempts = Array.from({ length: 10 }, (_, i) =>
+      next(a, { state: { by: i } }, { history: [historyEvent('i-1', 1, { details: { by: i } })] }),
+    );
+    const results = await Promise.all(attempts.map((t, i) => (i % 2 ? one : two).commitTransition(t)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = attempts[results.indexOf(true)]!.record;
+    expect(await one.getInstance('i-1')).toEqual(winner);
+    expect(await two.getInstance('i-1')).toEqual(winner);
+    expect(await two.readHistory('i-1', 1)).toHaveLength(1);
+  });
+
+  it('leases each task once across two connections', async () => {
+    const path = freshFile();
+    const stores = [await track(path), await track(path)];
+    const ids = Array.from({ length: 30 }, (_, i) => `t-${String(i).padStart(2, '0')}`);
+    await stores[0]!.createInstance(creation(instance('i-1'), { createTasks: ids.map((id) => task(id)) }));
+    const claims = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        stores[i % 2]!.claimTasks({ queues: ['payments'], worker: `w-${i}`, max: 3, now: T0 }),
+      ),
+    );
+    expect(claims.flat().map((t) => t.id).sort()).toEqual(ids);
+  });
+
+  it('fails with STORE_BUSY when another connection holds the write lock past the busy timeout', async () => {
+    const path = freshFile();
+    const store = await track(path, { busyTimeoutMs: 50 });
+    const a = instance('i-1');
+    await store.createInstance(creation(a));
+    const holder = new Database(path);
+    holder.exec('BEGIN IMMEDIATE');
+    await expect(store.commitTransition(next(a))).rejects.toMatchObject({
+      code: 'STORE_BUSY',
+      retryable: true,
+      message: `could not commit a transition of instance "i-1": the database is locked by another connection; try again`,
+    });
+    holder.exec('COMMIT');
+    holder.close();
+    expect(await store.commitTransition(next(a))).toBe(true);
+  });
+
+  it('refuses a database written by a newer schema', async () => {
+    const path = freshFile();
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    await expect(openStore(`sqlite:${path}`)).rejects.toMatchObject({
+      code: 'STORE_CORRUPT',
+      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 1)',
+    });
+  });
+
+  it('reports a path it cannot open as STORE_UNAVAILABLE', async () => {
+    await expect(new SqliteStore({ path: root }).init()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+
+  it('refuses calls after close and before init with a plain message', async () => {
+    const store = await openStore(`sqlite:${freshFile()}`);
+    await store.close();
+    await expect(store.getInstance('i-1')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: 'the store is closed' });
+    await expect(new SqliteStore({ path: freshFile() }).ping()).rejects.toMatchObject({
+      message: 'the store is not open; call init() first',
+    });
+  });
+
+  it('validates its options with plain messages', () => {
+    expect(() => new SqliteStore({ path: 'x.db', synchronous: 'off' as 'full' })).toThrow(
+      'synchronous must be "full" or "normal", got "off"',
+    );
+    expect(() => new SqliteStore({ path: 'x.db', busyTimeoutMs: -1 })).toThrow(
+      'busyTimeoutMs must be a whole number of milliseconds >= 0, got -1',
+    );
+  });
+});
+
+describe('fault seams', () => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await openStore(`sqlite:${freshFile()}`, { synchronous: 'normal' });
+  });
+  afterEach(async () => {
+    faults.disarmAll();
+    await store.close();
+  });
+
+  const injected = (point: string) => ({ code: 'STORE_UNAVAILABLE', message: `storage failure injected at ${point}` });
+
+  it.each(['sqlite.commitTransition.afterInstanceUpdate', 'sqlite.commitTransition.beforeCommit'])(
+    '%s leaves nothing of the transition written, once',
+    async (point) => {
+      const a = instance('i-1', { waits: [{ event: 'paid', key: 'k' }] });
+      await store.createInstance(creation(a, { createTasks: [task('t-old')] }));
+      const transition = next(a, { state: { moved: true }, waits: [] }, {
+        history: [historyEvent('i-1', 1)],
+        createTasks: [task('t-new', { queue: 'new' })],
+        removeTasks: ['t-old'],
+        createTimers: [timer('tm-1')],
+        createInstances: [instance('i-child')],
+      });
+      faults.arm(point);
+      await expect(store.commitTransition(transition)).rejects.toMatchObject(injected(point));
+      expect(await store.getInstance('i-1')).toEqual(a);
+      expect(await store.readHistory('i-1', 1)).toEqual([]);
+      expect(await store.countQueued()).toEqual({ payments: 1 });
+      expect(await store.nextTimerDue()).toBeNull();
+      expect(await store.getInstance('i-child')).toBeNull();
+      expect(await store.findWaiting('paid', 'k')).toEqual(['i-1']);
+      expect(await store.commitTransition(transition)).toBe(true);
+    },
+  );
+
+  it('sqlite.createInstance.beforeCommit leaves no instance and no effects', async () => {
+    const point = 'sqlite.createInstance.beforeCommit';
+    const create = creation(instance('i-1'), { history: [historyEvent('i-1', 1)], createTasks: [task('t-1')] });
+    faults.arm(point);
+    await expect(store.createInstance(create)).rejects.toMatchObject(injected(point));
+    expect(await store.getInstance('i-1')).toBeNull();
+    expect(await store.readHistory('i-1', 1)).toEqual([]);
+    expect(await store.countQueued()).toEqual({});
+    expect(await store.createInstance(create)).toBe(true);
+  });
+
+  it('sqlite.claimTasks.beforeCommit leaves the tasks queued', async () => {
+    const point = 'sqlite.claimTasks.beforeCommit';
+    await store.createInstance(creation(instance('i-1'), { createTasks: [task('t-1'), task('t-2')] }));
+    faults.arm(point);
+    const claim = { queues: ['payments'], worker: 'w', max: 5, now: T0 };
+    await expect(store.claimTasks(claim)).rejects.toMatchObject(injected(point));
+    expect(await store.countQueued()).toEqual({ payments: 2 });
+    expect(await store.claimTasks(claim)).toHaveLength(2);
+  });
+
+  it('sqlite.claimDueTimers.beforeCommit leaves the timers unleased', async () => {
+    const point = 'sqlite.claimDueTimers.beforeCommit';
+    await store.createInstance(creation(instance('i-1'), { createTimers: [timer('tm-1')] }));
+    faults.arm(point);
+    await expect(store.claimDueTimers(T0, 10, 60_000)).rejects.toMatchObject(injected(point));
+    expect((await store.claimDueTimers(T0, 10, 60_000)).map((t) => t.id)).toEqual(['tm-1']);
+  });
+
+  it('arming an unknown point names the known ones', () => {
+    expect(() => faults.arm('sqlite.nowhere')).toThrow(/no fault point named "sqlite.nowhere"; known points: .*sqlite.claimTasks.beforeCommit/);
+  });
+});
+
+describe('openStore', () => {
+  it('resolves a relative sqlite: path from the working directory and creates its folders', async () => {
+    const file = join(root, 'nested', 'deeper', 'segue.db');
+    const store = await openStore(`sqlite:${relative(process.cwd(), file)}`);
+    await store.close();
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('names the accepted forms for an unknown URL without echoing credentials', async () => {
+    const failure = openStore('postgres://admin:s3cret@db/segue');
+    await expect(failure).rejects.toMatchObject({ code: 'STORE_INVALID' });
+    await expect(failure).rejects.toThrow(
+      'unknown store URL scheme "postgres://"; accepted forms: "sqlite:<path>" (e.g. sqlite:./segue.db), "memory", or "mongodb://…" / "mongodb+srv://…"',
+    );
+    await expect(openStore('sqlite:')).rejects.toThrow('store URL "sqlite:" has no file path');
+  });
+});

@@ -1,0 +1,190 @@
+/** Store contract, part 2: task leases and tokens, timers. */
+import { describe, expect, it } from 'vitest';
+import type { TaskRecord } from '../../engine/store/port.js';
+import type { StoreContext } from './store-contract.js';
+import { T0, creation, instance, next, task, timer, type Effects } from './records.js';
+
+const NOW = T0 + 1_000;
+
+/** Creates instance i-1 with the given effects; returns it for follow-up transitions. */
+async function seed(ctx: StoreContext, effects: Partial<Effects>) {
+  const record = instance('i-1');
+  await ctx.store.createInstance(creation(record, effects));
+  return record;
+}
+
+async function claimAll(ctx: StoreContext, queue: string, claimers: number, max: number): Promise<TaskRecord[]> {
+  const claimed: TaskRecord[] = [];
+  await Promise.all(
+    Array.from({ length: claimers }, async (_, i) => {
+      for (;;) {
+        const got = await ctx.store.claimTasks({ queues: [queue], worker: `w-${i}`, max, now: NOW });
+        if (got.length === 0) return;
+        claimed.push(...got);
+      }
+    }),
+  );
+  return claimed;
+}
+
+export function workContract(ctx: StoreContext): void {
+  describe('claimTasks', () => {
+    it('leases the oldest tasks of the named queues, up to max, each with a fresh token', async () => {
+      await seed(ctx, {
+        createTasks: [
+          task('a-3', { queue: 'a', createdAt: T0 + 3 }),
+          task('a-1', { queue: 'a', createdAt: T0 + 1 }),
+          task('a-2', { queue: 'a', createdAt: T0 + 2 }),
+          task('a-0', { queue: 'a', createdAt: T0 + 1 }),
+          task('b-1', { queue: 'b', createdAt: T0 }),
+          task('c-1', { queue: 'c', createdAt: T0 - 5 }),
+        ],
+      });
+      const first = await ctx.store.claimTasks({ queues: ['a', 'b'], worker: 'w1', max: 3, now: NOW });
+      expect(first.map((t) => t.id)).toEqual(['b-1', 'a-0', 'a-1']);
+      for (const t of first) {
+        expect(t).toMatchObject({ status: 'LEASED', worker: 'w1', leasedAt: NOW, leaseExpiresAt: NOW + 60_000 });
+        expect(typeof t.token).toBe('string');
+      }
+      expect(new Set(first.map((t) => t.token)).size).toBe(3);
+      const rest = await ctx.store.claimTasks({ queues: ['a', 'b'], worker: 'w2', max: 10, now: NOW });
+      expect(rest.map((t) => t.id)).toEqual(['a-2', 'a-3']);
+      expect(await ctx.store.claimTasks({ queues: ['a', 'b'], worker: 'w2', max: 10, now: NOW })).toEqual([]);
+      expect(await ctx.store.claimTasks({ queues: [], worker: 'w2', max: 10, now: NOW })).toEqual([]);
+      expect(await ctx.store.claimTasks({ queues: ['c'], worker: 'w2', max: 0, now: NOW })).toEqual([]);
+      expect(await ctx.store.countQueued()).toEqual({ c: 1 });
+    });
+
+    it('leases for the heartbeat interval when it is shorter than the timeout', async () => {
+      await seed(ctx, {
+        createTasks: [
+          task('short', { heartbeatMs: 5_000, createdAt: T0 }),
+          task('long', { heartbeatMs: 120_000, createdAt: T0 + 1 }),
+        ],
+      });
+      const claimed = await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 2, now: NOW });
+      expect(claimed.map((t) => [t.id, t.leaseExpiresAt])).toEqual([
+        ['short', NOW + 5_000],
+        ['long', NOW + 60_000],
+      ]);
+    });
+
+    it('never leases a task twice, even with 20 claimers racing for 50 tasks', async () => {
+      const ids = Array.from({ length: 50 }, (_, i) => `t-${String(i).padStart(2, '0')}`);
+      await seed(ctx, { createTasks: ids.map((id, i) => task(id, { createdAt: T0 + (i % 7) })) });
+      const claimed = await claimAll(ctx, 'payments', 20, 3);
+      expect(claimed.map((t) => t.id).sort()).toEqual(ids);
+      expect(new Set(claimed.map((t) => t.token)).size).toBe(50);
+    });
+  });
+
+  describe('claimTask', () => {
+    it('leases one queued task by id, once', async () => {
+      await seed(ctx, { createTasks: [task('t-1'), task('t-2')] });
+      const claimed = await ctx.store.claimTask('t-1', 'engine', NOW);
+      expect(claimed).toMatchObject({ id: 't-1', status: 'LEASED', worker: 'engine', leasedAt: NOW });
+      expect(claimed?.token).toEqual(expect.any(String));
+      expect(await ctx.store.claimTask('t-1', 'other', NOW)).toBeNull();
+      expect(await ctx.store.claimTask('missing', 'other', NOW)).toBeNull();
+      const polled = await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 10, now: NOW });
+      expect(polled.map((t) => t.id)).toEqual(['t-2']);
+    });
+  });
+
+  describe('task tokens', () => {
+    it('accept the live attempt and refuse it once the task is removed', async () => {
+      const a = await seed(ctx, { createTasks: [task('t-1')] });
+      const [leased] = await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 1, now: NOW });
+      const token = leased!.token!;
+      expect(await ctx.store.getTaskByToken(token)).toEqual(leased);
+      expect(await ctx.store.extendLease(token, NOW + 90_000)).toBe(true);
+      expect(await ctx.store.extendLease(token, NOW + 10)).toBe(true);
+      expect((await ctx.store.getTaskByToken(token))?.leaseExpiresAt).toBe(NOW + 90_000);
+
+      const retry = next(a, {}, { removeTasks: ['t-1'], createTasks: [task('t-1.2', { attempt: 2 })] });
+      await ctx.store.commitTransition(retry);
+      expect(await ctx.store.getTaskByToken(token)).toBeNull();
+      expect(await ctx.store.extendLease(token, NOW + 100_000)).toBe(false);
+      const [second] = await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 1, now: NOW });
+      expect(second?.token).not.toBe(token);
+      expect(await ctx.store.getTaskByToken(token)).toBeNull();
+      expect(await ctx.store.getTaskByToken('unknown')).toBeNull();
+      expect(await ctx.store.extendLease('unknown', NOW)).toBe(false);
+    });
+  });
+
+  describe('findExpiredLeases', () => {
+    it('returns leased tasks whose lease ended by now, earliest expiry first', async () => {
+      await seed(ctx, {
+        createTasks: [
+          task('t-1', { timeoutMs: 1_000, createdAt: T0 }),
+          task('t-2', { timeoutMs: 5_000, createdAt: T0 + 1 }),
+          task('t-3', { timeoutMs: 3_000, createdAt: T0 + 2 }),
+          task('queued', { queue: 'idle' }),
+        ],
+      });
+      await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 3, now: NOW });
+      expect(await ctx.store.findExpiredLeases(NOW + 999, 10)).toEqual([]);
+      expect((await ctx.store.findExpiredLeases(NOW + 3_000, 10)).map((t) => t.id)).toEqual(['t-1', 't-3']);
+      expect((await ctx.store.findExpiredLeases(NOW + 3_000, 1)).map((t) => t.id)).toEqual(['t-1']);
+      expect((await ctx.store.findExpiredLeases(NOW + 1e9, 10)).map((t) => t.id)).toEqual(['t-1', 't-3', 't-2']);
+    });
+  });
+
+  describe('countQueued', () => {
+    it('counts queued tasks per queue and leaves leased ones out', async () => {
+      expect(await ctx.store.countQueued()).toEqual({});
+      await seed(ctx, {
+        createTasks: [task('a-1', { queue: 'a' }), task('a-2', { queue: 'a' }), task('a-3', { queue: 'a' }), task('b-1', { queue: 'b' })],
+      });
+      await ctx.store.claimTask('a-1', 'w', NOW);
+      expect(await ctx.store.countQueued()).toEqual({ a: 2, b: 1 });
+    });
+  });
+
+  describe('timers', () => {
+    it('claims due timers earliest first, up to the limit', async () => {
+      const timers = [
+        timer('tm-10', { dueAt: T0 + 10 }),
+        timer('tm-5', { dueAt: T0 + 5 }),
+        timer('tm-20', { dueAt: T0 + 20 }),
+        timer('tm-later', { dueAt: T0 + 100 }),
+      ];
+      await seed(ctx, { createTimers: timers });
+      expect(await ctx.store.claimDueTimers(T0 + 20, 2, 1_000)).toEqual([timers[1], timers[0]]);
+      expect(await ctx.store.claimDueTimers(T0 + 20, 10, 1_000)).toEqual([timers[2]]);
+    });
+
+    it('does not give a leased timer to a second claimer before its lease ends, then does', async () => {
+      await seed(ctx, { createTimers: [timer('tm-1', { dueAt: T0 })] });
+      expect((await ctx.store.claimDueTimers(NOW, 10, 1_000)).map((t) => t.id)).toEqual(['tm-1']);
+      expect(await ctx.store.claimDueTimers(NOW + 999, 10, 1_000)).toEqual([]);
+      expect((await ctx.store.claimDueTimers(NOW + 1_000, 10, 1_000)).map((t) => t.id)).toEqual(['tm-1']);
+    });
+
+    it('gives each due timer to one of many concurrent claimers', async () => {
+      const ids = Array.from({ length: 30 }, (_, i) => `tm-${String(i).padStart(2, '0')}`);
+      await seed(ctx, { createTimers: ids.map((id, i) => timer(id, { dueAt: T0 + i })) });
+      const batches = await Promise.all(Array.from({ length: 10 }, () => ctx.store.claimDueTimers(NOW, 4, 60_000)));
+      const rest = await ctx.store.claimDueTimers(NOW, 100, 60_000);
+      const claimed = [...batches.flat(), ...rest].map((t) => t.id);
+      expect(claimed.sort()).toEqual(ids);
+    });
+
+    it('forgets a timer the transition removed', async () => {
+      const a = await seed(ctx, { createTimers: [timer('tm-1', { dueAt: T0 })] });
+      await ctx.store.claimDueTimers(NOW, 10, 1_000);
+      await ctx.store.commitTransition(next(a, {}, { removeTimers: ['tm-1'] }));
+      expect(await ctx.store.claimDueTimers(NOW + 5_000, 10, 1_000)).toEqual([]);
+      expect(await ctx.store.nextTimerDue()).toBeNull();
+    });
+
+    it('nextTimerDue is the earliest dueAt, leased or not', async () => {
+      expect(await ctx.store.nextTimerDue()).toBeNull();
+      await seed(ctx, { createTimers: [timer('tm-1', { dueAt: T0 + 30 }), timer('tm-2', { dueAt: T0 + 7 })] });
+      expect(await ctx.store.nextTimerDue()).toBe(T0 + 7);
+      await ctx.store.claimDueTimers(T0 + 7, 10, 1_000);
+      expect(await ctx.store.nextTimerDue()).toBe(T0 + 7);
+    });
+  });
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { parseSource } from '../../definitions/source.js';
+
+const YAML = [
+  'name: order', // 1
+  'steps:', // 2
+  '  - name: charge', // 3
+  '    type: task', // 4
+  '    timeout:', // 5
+  "    input: { note: 'a ${ x }' }", // 6
+  '    result: |', // 7
+  '      first', // 8
+  '        second ${ y }', // 9
+  '    message: "tab\\there ${ z }"', // 10
+  '',
+].join('\n');
+
+describe('parseSource', () => {
+  const source = parseSource(YAML, 'order.yaml');
+
+  it('turns YAML into plain JSON', () => {
+    expect(source.problems).toEqual([]);
+    expect(source.value).toEqual({
+      name: 'order',
+      steps: [
+        {
+          name: 'charge',
+          type: 'task',
+          timeout: null,
+          input: { note: 'a ${ x }' },
+          result: 'first\n  second ${ y }\n',
+          message: 'tab\there ${ z }',
+        },
+      ],
+    });
+  });
+
+  it('locates values, and keys when asked', () => {
+    expect(source.locate(['name'])).toEqual({ line: 1, column: 7 });
+    expect(source.locate(['name'], 'key')).toEqual({ line: 1, column: 1 });
+    expect(source.locate(['steps', 0])).toEqual({ line: 3, column: 5 });
+    expect(source.locate(['steps', 0, 'type'])).toEqual({ line: 4, column: 11 });
+    expect(source.locate(['steps', 0, 'type'], 'key')).toEqual({ line: 4, column: 5 });
+  });
+
+  it('falls back to the key of an empty value, and to the deepest node of a missing path', () => {
+    expect(source.locate(['steps', 0, 'timeout'])).toEqual({ line: 5, column: 5 });
+    expect(source.locate(['steps', 0, 'queue'])).toEqual({ line: 3, column: 5 });
+    expect(source.locate(['steps', 7, 'name'])).toEqual({ line: 3, column: 3 });
+    expect(source.locate([])).toEqual({ line: 1, column: 1 });
+  });
+
+  it('locates a character inside plain, quoted and literal block strings', () => {
+    expect(source.locateInString(['steps', 0, 'input', 'note'], 2)).toEqual({ line: 6, column: 23 });
+    expect(source.locateInString(['steps', 0, 'result'], 'first\n  second $'.length - 1)).toEqual({ line: 9, column: 16 });
+    expect(source.locateInString(['name'], 3)).toEqual({ line: 1, column: 10 });
+  });
+
+  it('points at the start of a string whose escapes make the exact place uncertain', () => {
+    expect(source.locateInString(['steps', 0, 'message'], 10)).toEqual({ line: 10, column: 14 });
+  });
+
+  it('reads JSON with positions', () => {
+    const json = parseSource('{\n  "name": "order",\n  "steps": [{ "name": "a", "type": "succeed" }]\n}\n', 'order.json');
+    expect(json.problems).toEqual([]);
+    expect(json.locate(['steps', 0, 'type'])).toEqual({ line: 3, column: 36 });
+    expect(json.locate(['steps', 0, 'type'], 'key')).toEqual({ line: 3, column: 28 });
+  });
+
+  it('reports every duplicate key, and keeps the last value', () => {
+    const dup = parseSource('name: a\nsteps:\n  - name: x\n    name: y\nname: b\n', 'dup.yaml');
+    expect(dup.value).toEqual({ name: 'b', steps: [{ name: 'y' }] });
+    expect(dup.problems.map((p) => `${p.line}:${p.column}: ${p.message}`)).toEqual([
+      '4:5: step "y": "name" is written twice (first on line 3); keep only one',
+      '5:1: "name" is written twice (first on line 1); keep only one',
+    ]);
+    expect(dup.locate(['name'])).toEqual({ line: 5, column: 7 });
+  });
+
+  it('reports syntax errors at their position, without a value', () => {
+    const bad = parseSource('name: a\nsteps:\n  - name: x\n   type: task\n', 'bad.yaml');
+    expect(bad.value).toBeUndefined();
+    expect(bad.problems).toEqual([
+      {
+        file: 'bad.yaml',
+        line: 4,
+        column: 1,
+        message:
+          'this is not valid YAML: the indentation is off here: fields of one step, and items of one list, must start at the same column',
+      },
+    ]);
+  });
+
+  it('speaks of JSON when the text is JSON', () => {
+    const bad = parseSource('{ "name": "a" "steps": [] }', 'bad.json');
+    expect(bad.problems.map((p) => `${p.line}:${p.column}: ${p.message}`)).toEqual([
+      '1:15: this is not valid JSON: check the commas between fields, the ":" after each field name, and that quotes and brackets are closed',
+    ]);
+  });
+
+  it('explains an unclosed quote and an unclosed bracket', () => {
+    expect(parseSource('name: "abc\nsteps: []\n', 'q.yaml').problems[0]?.message).toBe(
+      'this is not valid YAML: a quoted text is never closed; add the closing quote',
+    );
+    expect(parseSource('name: a\nsteps: [ {name: x\n', 'b.yaml').problems[0]?.message).toBe(
+      'this is not valid YAML: a "{" is never closed with "}"',
+    );
+  });
+
+  it('refuses aliases that expand without bound', () => {
+    const lines = ['a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]'];
+    for (let i = 1; i < 6; i += 1) lines.push(`l${i}: &l${i} [${new Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
+    const bomb = parseSource(lines.join('\n'), 'bomb.yaml');
+    expect(bomb.value).toBeUndefined();
+    expect(bomb.problems[0]?.message).toBe('this YAML repeats its aliases (*name) too many times; write the values out instead');
+  });
+});
