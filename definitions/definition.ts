@@ -82,6 +82,17 @@ export interface StepDefinition {
   message?: string;
 }
 
+export interface ScheduleDefinition {
+  id?: string;
+  cron: string;
+  timezone?: string;
+  input?: Json;
+  overlap?: string;
+  catchupWindow?: string;
+  paused?: boolean;
+  note?: string;
+}
+
 export interface WorkflowDefinition {
   name: string;
   version?: number;
@@ -90,4 +101,5 @@ export interface WorkflowDefinition {
   timeout?: string;
   defaults?: { retry?: RetryDefinition; timeout?: string };
   steps: StepDefinition[];
+  schedules?: ScheduleDefinition[];
 }

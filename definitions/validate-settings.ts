@@ -96,7 +96,7 @@ function retryBounds(say: Say, path: Path, retry: RetryDefinition | undefined, d
 }
 
 function scheduleFindings(say: Say, definition: WorkflowDefinition): Finding[] {
-  const schedules = (definition as { schedules?: { cron: string; timezone?: string }[] }).schedules ?? [];
+  const schedules = definition.schedules ?? [];
   const findings: Finding[] = [];
   schedules.forEach((schedule, i) => {
     try {

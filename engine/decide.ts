@@ -96,11 +96,14 @@ function begin(d: Decision): void {
   const root: Frame = { id: 'root', scope: '', step: d.firstStep(''), data: copyJson(d.state.input), attempt: 1 };
   d.state.frames = { [root.id]: root };
   d.markReady(root);
-  if (d.plan.timeoutMs !== undefined) {
-    const timerId = d.newId('timeout');
-    d.state.timeoutTimerId = timerId;
-    d.commands.push({ type: 'startTimer', timerId, dueAt: d.now + d.plan.timeoutMs, input: { type: 'timerFired', timerId } });
-  }
+  armWorkflowTimeout(d);
+}
+
+function armWorkflowTimeout(d: Decision): void {
+  if (d.plan.timeoutMs === undefined) return;
+  const timerId = d.newId('timeout');
+  d.state.timeoutTimerId = timerId;
+  d.commands.push({ type: 'startTimer', timerId, dueAt: d.now + d.plan.timeoutMs, input: { type: 'timerFired', timerId } });
 }
 
 function findFrame(d: Decision, match: (f: Frame) => boolean): Frame | undefined {
@@ -109,7 +112,7 @@ function findFrame(d: Decision, match: (f: Frame) => boolean): Frame | undefined
 
 async function taskResult(d: Decision, input: Extract<EngineInput, { type: 'taskCompleted' | 'taskFailed' | 'taskTimedOut' }>): Promise<void> {
   const error: ErrorInfo | undefined =
-    input.type === 'taskCompleted' ? undefined : input.type === 'taskFailed' ? input.error : timeoutError(d, input.taskId);
+    input.type === 'taskCompleted' ? undefined : input.type === 'taskFailed' ? input.error : timeoutError(d, input.taskId, input.heartbeat === true);
   const frame = findFrame(d, (f) => f.wait?.kind === 'task' && f.wait.taskId === input.taskId);
   if (!frame) {
     if (await compensationTaskDone(d, input.taskId, error)) {
@@ -131,9 +134,12 @@ async function taskResult(d: Decision, input: Extract<EngineInput, { type: 'task
   return failStep(d, frame, step, error);
 }
 
-function timeoutError(d: Decision, taskId: string): ErrorInfo {
+function timeoutError(d: Decision, taskId: string, heartbeatMissed: boolean): ErrorInfo {
   const frame = findFrame(d, (f) => f.wait?.kind === 'task' && f.wait.taskId === taskId);
   const step = frame ? d.stepOf(frame) : undefined;
+  if (heartbeatMissed && step && 'heartbeatMs' in step && step.heartbeatMs !== undefined) {
+    return { error: 'Timeout', message: `no heartbeat within ${formatDuration(step.heartbeatMs)} (the worker's lease expired)` };
+  }
   const limit = step && 'timeoutMs' in step && step.timeoutMs !== undefined ? step.timeoutMs : d.options.defaultTaskTimeoutMs;
   return { error: 'Timeout', message: `no result within ${formatDuration(limit)} (the worker's lease expired)` };
 }
@@ -212,6 +218,8 @@ function retryFailed(d: Decision): void {
   d.state.frames = { [failed.id]: { ...failed, attempt: 1 } };
   d.log('InstanceRetried', failed.step);
   d.markReady(d.state.frames[failed.id]!);
+  // The retried run gets the workflow's whole timeout again.
+  armWorkflowTimeout(d);
 }
 
 function startNextRun(d: Decision, input: Json): void {

@@ -36,7 +36,8 @@ export class Decision {
   run: number;
   /** Set by a `continue` step: the input of the next run. */
   continueWith?: Json;
-  private stepsTaken = 0;
+  /** In-process steps taken per frame during this input. */
+  private readonly stepsTaken = new Map<string, number>();
 
   constructor(
     readonly plan: Plan,
@@ -102,10 +103,14 @@ export class Decision {
     return info;
   }
 
-  /** Counts one in-process step; false once the per-input budget is spent (a likely endless loop). */
-  takeStep(): boolean {
-    this.stepsTaken += 1;
-    return this.stepsTaken <= this.options.maxStepsPerInput;
+  /**
+   * Counts one step of `frame`; false once that frame spent its budget for this input without
+   * waiting for anything (a likely endless loop). Counted per frame, so a wide map is no loop.
+   */
+  takeStep(frame: string): boolean {
+    const taken = (this.stepsTaken.get(frame) ?? 0) + 1;
+    this.stepsTaken.set(frame, taken);
+    return taken <= this.options.maxStepsPerInput;
   }
 
   frame(id: string): Frame | undefined {

@@ -72,7 +72,12 @@ export async function cancel(d: Decision, reason: string | undefined): Promise<v
   const error: ErrorInfo = { error: 'Cancelled', message: reason ?? 'cancelled by request' };
   d.log('CancelRequested', undefined, { reason: error.message });
   cancelAllFrames(d, 'the instance was cancelled');
-  if (d.state.compensating) return; // already winding down; its end status stands
+  const running = d.state.compensating;
+  if (running) {
+    // A run for a failure or timeout keeps its end status; one for a compensate step now ends the instance.
+    if (running.reason === 'step') Object.assign(running, { reason: 'cancel', cause: error, resumeFrames: [] });
+    return;
+  }
   if (d.status !== 'PENDING' && d.state.compensations.length > 0) {
     d.status = 'RUNNING';
     return beginCompensation(d, { reason: 'cancel', cause: error });

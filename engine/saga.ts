@@ -37,8 +37,14 @@ export async function registerCompensation(d: Decision, frame: Frame, step: Plan
 
 export async function beginCompensation(
   d: Decision,
-  run: Pick<CompensationRun, 'reason' | 'cause' | 'resumeFrame'>,
+  run: Pick<CompensationRun, 'reason' | 'cause' | 'resumeFrames'>,
 ): Promise<void> {
+  const running = d.state.compensating;
+  if (running?.reason === 'step' && run.reason === 'step') {
+    // Another `compensate` step (in a parallel branch) joins the run already under way.
+    running.resumeFrames = [...(running.resumeFrames ?? []), ...(run.resumeFrames ?? [])];
+    return;
+  }
   d.state.compensating = { ...run, queue: [...d.state.compensations].reverse(), errors: [] };
   d.state.compensations = [];
   await runNext(d);
@@ -114,9 +120,13 @@ async function finish(d: Decision, run: CompensationRun): Promise<void> {
   const failed = run.errors.length > 0;
   d.log('CompensationFinished', undefined, { failed: run.errors.length });
   if (run.reason === 'step') {
-    const frame = d.frame(run.resumeFrame!);
-    if (failed) return failInstance(d, compensationError(run));
-    if (frame) return goto(d, frame, d.stepOf(frame).next);
+    const frames = (run.resumeFrames ?? []).map((id) => d.frame(id)).filter((f) => f !== undefined);
+    if (failed) {
+      // `retry` goes on from the compensate step that failed.
+      if (frames[0]) d.state.failedFrame = rootOf(d, frames[0]);
+      return failInstance(d, compensationError(run));
+    }
+    for (const frame of frames) await goto(d, frame, d.stepOf(frame).next);
     return;
   }
   if (failed) return endInstance(d, 'FAILED', { error: compensationError(run) });
@@ -131,6 +141,13 @@ function compensationError(run: CompensationRun): ErrorInfo {
   const head = run.cause ?? { error: 'CompensationFailed', message: '' };
   const count = `${run.errors.length} compensation${run.errors.length === 1 ? '' : 's'} failed`;
   return { error: head.error, message: head.message ? `${head.message}; ${count}` : count, ...(head.step ? { step: head.step } : {}), errors };
+}
+
+/** The top-level frame a frame belongs to, as `retry` restarts it. */
+function rootOf(d: Decision, frame: Frame): Frame {
+  let top = frame;
+  while (top.parent !== undefined && d.frame(top.parent)) top = d.frame(top.parent)!;
+  return { ...top, wait: undefined, join: undefined, attempt: 1 };
 }
 
 function stripNested(error: ErrorInfo): ErrorInfo {

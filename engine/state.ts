@@ -88,8 +88,8 @@ export interface CompensationRun {
   errors: ErrorInfo[];
   /** reason 'failure': the error the instance fails with. */
   cause?: ErrorInfo;
-  /** reason 'step': the frame to resume afterwards. */
-  resumeFrame?: string;
+  /** reason 'step': the frames (at `compensate` steps) to resume afterwards. */
+  resumeFrames?: string[];
 }
 
 export interface InstanceState {
@@ -129,7 +129,8 @@ export type EngineInput =
   | { type: 'start' }
   | { type: 'taskCompleted'; taskId: string; output: Json; worker?: string; startedAt?: number }
   | { type: 'taskFailed'; taskId: string; error: ErrorInfo; worker?: string; startedAt?: number }
-  | { type: 'taskTimedOut'; taskId: string }
+  /** `heartbeat`: the lease ran out between heartbeats, before the attempt's timeout. */
+  | { type: 'taskTimedOut'; taskId: string; heartbeat?: boolean }
   | { type: 'timerFired'; timerId: string }
   | { type: 'event'; event: string; payload: Json; key?: string }
   | { type: 'childFinished'; childId: string; status: InstanceStatus; output?: Json; error?: ErrorInfo }

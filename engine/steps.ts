@@ -23,10 +23,10 @@ export async function drain(d: Decision): Promise<void> {
 
 async function takeStep(d: Decision, frame: Frame): Promise<void> {
   const step = d.stepOf(frame);
-  if (!d.takeStep()) {
+  if (!d.takeStep(frame.id)) {
     await failFrame(d, frame, {
       error: 'StepLimitExceeded',
-      message: `more than ${d.options.maxStepsPerInput} steps ran without waiting for anything (last step "${step.name}"); a loop of set/choice steps probably never ends`,
+      message: `more than ${d.options.maxStepsPerInput} steps ran one after another without waiting for anything (last step "${step.name}"); a loop of steps that never waits probably never ends`,
       step: step.name,
       retryable: false,
     });
@@ -89,7 +89,7 @@ async function enter(d: Decision, frame: Frame, step: PlanStep): Promise<void> {
       return continueAsNew(d, frame, step);
     case 'compensate':
       frame.wait = { kind: 'compensation' };
-      return beginCompensation(d, { reason: 'step', resumeFrame: frame.id });
+      return beginCompensation(d, { reason: 'step', resumeFrames: [frame.id] });
     case 'succeed': {
       const output = step.value ? await step.value.evaluate(frame.data, d.bindings(frame)) : frame.data;
       d.log('StepCompleted', step.name);

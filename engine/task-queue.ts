@@ -105,7 +105,8 @@ export class TaskQueue {
   async expireLeases(limit = 100): Promise<number> {
     const expired = await this.runtime.store.findExpiredLeases(this.runtime.now(), limit);
     for (const task of expired) {
-      await this.runtime.apply(task.instanceId, { type: 'taskTimedOut', taskId: task.id }, { taskId: task.id }).catch(ignoreMissing);
+      const heartbeat = task.heartbeatMs !== null && task.leaseExpiresAt! < (task.leasedAt ?? 0) + task.timeoutMs;
+      await this.runtime.apply(task.instanceId, { type: 'taskTimedOut', taskId: task.id, heartbeat }, { taskId: task.id }).catch(ignoreMissing);
     }
     return expired.length;
   }

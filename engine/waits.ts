@@ -50,7 +50,8 @@ export async function startDelay(d: Decision, frame: Frame, step: DelayStep): Pr
 
 export async function startChildWorkflow(d: Decision, frame: Frame, step: WorkflowStep): Promise<void> {
   const input = step.input ? await step.input.evaluate(frame.data, d.bindings(frame)) : frame.data;
-  const childId = `${d.record.id}.${step.name}.${++d.state.ids}`;
+  // Step names may hold spaces; ids travel in URLs, so keep them to a safe alphabet.
+  const childId = `${d.record.id}.${step.name.replace(/[^A-Za-z0-9_.-]/g, '-')}.${d.run}-${++d.state.ids}`;
   const command: Extract<Decision['commands'][number], { type: 'startChild' }> = { type: 'startChild', childId, workflow: step.workflow, input };
   if (step.version !== undefined) command.version = step.version;
   d.commands.push(command);

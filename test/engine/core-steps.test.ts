@@ -132,7 +132,7 @@ steps:
     const view = await t.engine.getInstance(await t.run('spin'));
     expect(view.status).toBe('FAILED');
     expect(view.error?.error).toBe('StepLimitExceeded');
-    expect(view.error?.message).toContain('more than 50 steps ran without waiting');
+    expect(view.error?.message).toContain('more than 50 steps ran one after another without waiting for anything (last step "again")');
   });
 
   it('turns an expression that fails at run time into a catchable ExpressionError', async () => {

@@ -1,0 +1,34 @@
+/**
+ * The MongoDB adapter's collections. The instance document is the unit of consistency: every
+ * change to an instance is one conditional update on it, and the writes a transition makes to the
+ * other collections go through its outbox (outbox.ts). `meta` holds the schema version.
+ */
+import type { Collection, Db } from 'mongodb';
+import type { DefinitionDoc, HistoryDoc, InstanceDoc, TaskDoc, TimerDoc } from './documents.js';
+
+export interface MetaDoc {
+  _id: string;
+  version: number;
+}
+
+export interface Collections {
+  db: Db;
+  meta: Collection<MetaDoc>;
+  definitions: Collection<DefinitionDoc>;
+  instances: Collection<InstanceDoc>;
+  history: Collection<HistoryDoc>;
+  tasks: Collection<TaskDoc>;
+  timers: Collection<TimerDoc>;
+}
+
+export function openCollections(db: Db): Collections {
+  return {
+    db,
+    meta: db.collection<MetaDoc>('meta'),
+    definitions: db.collection<DefinitionDoc>('definitions'),
+    instances: db.collection<InstanceDoc>('instances'),
+    history: db.collection<HistoryDoc>('history'),
+    tasks: db.collection<TaskDoc>('tasks'),
+    timers: db.collection<TimerDoc>('timers'),
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * Document ↔ record mapping for the MongoDB adapter. Opaque JSON (instance state, task and timer
+ * inputs, history details, parsed definitions) is stored as JSON text, as in SQLite: workflow data
+ * may hold keys MongoDB restricts (`$ref`, `a.b`) or nest deeper than BSON allows, and text
+ * round-trips exactly. Fields the store queries (status, queue, dueAt, waits…) stay native.
+ * Optional record fields are left out of the document and out of the record again.
+ */
+import { BSON } from 'mongodb';
+import type { Json } from '../../../definitions/model.js';
+import { StoreError } from '../errors.js';
+import type {
+  EventWait,
+  HistoryEvent,
+  InstanceRecord,
+  InstanceStatus,
+  StoredDefinition,
+  TaskRecord,
+  TaskStatus,
+  TimerRecord,
+} from '../port.js';
+
+export interface DefinitionDoc {
+  name: string;
+  version: number;
+  hash: string;
+  source: string;
+  definition: string;
+  createdAt: number;
+}
+
+export interface InstanceDoc {
+  _id: string;
+  run: number;
+  workflow: string;
+  version: number;
+  status: InstanceStatus;
+  rev: number;
+  parentId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** Native subdocuments: findWaiting matches them through a multikey index. */
+  waits: EventWait[];
+  state: string;
+  /** Writes to other collections not yet known to be applied; see outbox.ts. */
+  outbox?: OutboxDoc;
+}
+
+export interface HistoryDoc {
+  /** `${instanceId}:${run}:${seq}`: a replayed append collides instead of duplicating. */
+  _id: string;
+  instanceId: string;
+  run: number;
+  seq: number;
+  type: string;
+  at: number;
+  step?: string;
+  details?: string;
+}
+
+export interface TaskDoc {
+  _id: string;
+  instanceId: string;
+  run: number;
+  step: string;
+  type: string;
+  queue: string;
+  input: string;
+  attempt: number;
+  status: TaskStatus;
+  timeoutMs: number;
+  heartbeatMs: number | null;
+  createdAt: number;
+  token: string | null;
+  worker: string | null;
+  leasedAt: number | null;
+  leaseExpiresAt: number | null;
+}
+
+export interface TimerDoc {
+  _id: string;
+  instanceId: string;
+  dueAt: number;
+  input: string;
+  /** Set while an engine fires the timer; others skip it until then. */
+  leasedUntil: number | null;
+}
+
+/** A transition's writes to other collections, in the form they are written. */
+export interface EffectsDoc {
+  history: HistoryDoc[];
+  removeTasks: string[];
+  createTasks: TaskDoc[];
+  removeTimers: string[];
+  createTimers: TimerDoc[];
+  createInstances: InstanceDoc[];
+}
+
+/**
+ * The outbox of an instance document: the effects of the transition that produced `rev`, or the
+ * mark of a purge in progress. `at` (writer's clock, ms) lets sweeps leave young outboxes to the
+ * process still applying them.
+ */
+export type OutboxDoc = { rev: number; at: number; effects: EffectsDoc } | { at: number; purge: true };
+
+/** MongoDB refuses a document over 16 MiB. */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Refuses an instance document MongoDB would refuse, before anything is written, with a message
+ * that says what to change. The outbox counts: it holds the transition's task inputs and children.
+ */
+export function checkDocumentSize(doc: InstanceDoc): void {
+  const bytes = BSON.calculateObjectSize(doc);
+  if (bytes <= MAX_DOCUMENT_BYTES) return;
+  const mib = (bytes / (1024 * 1024)).toFixed(1);
+  throw new StoreError(
+    'STORE_INVALID',
+    `instance "${doc._id}" would take ${mib} MiB with the writes of this transition, over the 16 MiB a MongoDB ` +
+      'document holds; keep state and task inputs smaller, or start fewer child workflows in one step',
+  );
+}
+
+export function parseJson(text: string, what: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch (err) {
+    throw new StoreError('STORE_CORRUPT', `stored ${what} is not valid JSON`, { cause: err });
+  }
+}
+
+export function definitionToDoc(def: StoredDefinition): DefinitionDoc {
+  return {
+    name: def.name,
+    version: def.version,
+    hash: def.hash,
+    source: def.source,
+    definition: JSON.stringify(def.definition),
+    createdAt: def.createdAt,
+  };
+}
+
+export function docToDefinition(doc: DefinitionDoc): StoredDefinition {
+  return {
+    name: doc.name,
+    version: doc.version,
+    hash: doc.hash,
+    source: doc.source,
+    definition: parseJson(doc.definition, `definition of workflow "${doc.name}"`),
+    createdAt: doc.createdAt,
+  };
+}
+
+export function instanceToDoc(record: InstanceRecord): InstanceDoc {
+  return {
+    _id: record.id,
+    run: record.run,
+    workflow: record.workflow,
+    version: record.version,
+    status: record.status,
+    rev: record.rev,
+    parentId: record.parentId,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    waits: record.waits.map((wait) => ({ event: wait.event, key: wait.key })),
+    state: JSON.stringify(record.state),
+  };
+}
+
+export function docToInstance(doc: InstanceDoc): InstanceRecord {
+  return {
+    id: doc._id,
+    run: doc.run,
+    workflow: doc.workflow,
+    version: doc.version,
+    status: doc.status,
+    rev: doc.rev,
+    parentId: doc.parentId,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    waits: doc.waits.map((wait) => ({ event: wait.event, key: wait.key })),
+    state: parseJson(doc.state, `state of instance "${doc._id}"`),
+  };
+}
+
+export function historyId(event: Pick<HistoryEvent, 'instanceId' | 'run' | 'seq'>): string {
+  return `${event.instanceId}:${event.run}:${event.seq}`;
+}
+
+export function historyToDoc(event: HistoryEvent): HistoryDoc {
+  const doc: HistoryDoc = {
+    _id: historyId(event),
+    instanceId: event.instanceId,
+    run: event.run,
+    seq: event.seq,
+    type: event.type,
+    at: event.at,
+  };
+  if (event.step !== undefined) doc.step = event.step;
+  if (event.details !== undefined) doc.details = JSON.stringify(event.details);
+  return doc;
+}
+
+export function docToHistory(doc: HistoryDoc): HistoryEvent {
+  const event: HistoryEvent = { instanceId: doc.instanceId, run: doc.run, seq: doc.seq, type: doc.type, at: doc.at };
+  if (doc.step !== undefined && doc.step !== null) event.step = doc.step;
+  if (doc.details !== undefined && doc.details !== null) {
+    event.details = parseJson(doc.details, `history event ${doc.seq} of "${doc.instanceId}"`);
+  }
+  return event;
+}
+
+export function taskToDoc(task: TaskRecord): TaskDoc {
+  return {
+    _id: task.id,
+    instanceId: task.instanceId,
+    run: task.run,
+    step: task.step,
+    type: task.type,
+    queue: task.queue,
+    input: JSON.stringify(task.input),
+    attempt: task.attempt,
+    status: task.status,
+    timeoutMs: task.timeoutMs,
+    heartbeatMs: task.heartbeatMs,
+    createdAt: task.createdAt,
+    token: task.token,
+    worker: task.worker,
+    leasedAt: task.leasedAt,
+    leaseExpiresAt: task.leaseExpiresAt,
+  };
+}
+
+export function docToTask(doc: TaskDoc): TaskRecord {
+  return {
+    id: doc._id,
+    instanceId: doc.instanceId,
+    run: doc.run,
+    step: doc.step,
+    type: doc.type,
+    queue: doc.queue,
+    input: parseJson(doc.input, `input of task "${doc._id}"`),
+    attempt: doc.attempt,
+    status: doc.status,
+    timeoutMs: doc.timeoutMs,
+    heartbeatMs: doc.heartbeatMs,
+    createdAt: doc.createdAt,
+    token: doc.token,
+    worker: doc.worker,
+    leasedAt: doc.leasedAt,
+    leaseExpiresAt: doc.leaseExpiresAt,
+  };
+}
+
+export function timerToDoc(timer: TimerRecord): TimerDoc {
+  return {
+    _id: timer.id,
+    instanceId: timer.instanceId,
+    dueAt: timer.dueAt,
+    input: JSON.stringify(timer.input),
+    leasedUntil: null,
+  };
+}
+
+export function docToTimer(doc: TimerDoc): TimerRecord {
+  return {
+    id: doc._id,
+    instanceId: doc.instanceId,
+    dueAt: doc.dueAt,
+    input: parseJson(doc.input, `input of timer "${doc._id}"`),
+  };
+}

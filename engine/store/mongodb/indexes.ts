@@ -1,0 +1,92 @@
+/**
+ * The schema of the MongoDB adapter: its version, kept in `meta` so an older build refuses a
+ * database it cannot read, and every index, each next to the query it serves. Index names are
+ * fixed, so creating them again is a no-op and a changed definition shows up as an error.
+ */
+import type { IndexDescription } from 'mongodb';
+import { StoreError } from '../errors.js';
+import type { Collections } from './collections.js';
+
+export const SCHEMA_VERSION = 1;
+
+type IndexedCollection = 'definitions' | 'instances' | 'history' | 'tasks' | 'timers';
+
+export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
+  definitions: [
+    // getDefinition by version and latest (walked backwards), listDefinitionVersions, listDefinitions;
+    // unique: one content per version number.
+    { name: 'definitions_by_version', key: { name: 1, version: 1 }, unique: true },
+    // putDefinition: is this content registered already? Unique: one version per content.
+    { name: 'definitions_by_hash', key: { name: 1, hash: 1 }, unique: true },
+  ],
+  instances: [
+    // listInstances with no workflow, status or parent filter (and the from/to range), newest first.
+    { name: 'instances_by_created', key: { createdAt: 1, _id: 1 } },
+    // listInstances filtered by workflow.
+    { name: 'instances_by_workflow', key: { workflow: 1, createdAt: 1, _id: 1 } },
+    // listInstances filtered by status: one range per status, merged in (createdAt, _id) order.
+    { name: 'instances_by_status', key: { status: 1, createdAt: 1, _id: 1 } },
+    // listInstances filtered by parent (a parent's children).
+    { name: 'instances_by_parent', key: { parentId: 1, createdAt: 1, _id: 1 } },
+    // findWaiting: { waits: { $elemMatch: { event, key } } } (multikey over the waits array).
+    { name: 'instances_by_wait', key: { 'waits.event': 1, 'waits.key': 1 } },
+    // Outbox sweeps: only documents with an outbox are in it, so a sweep reads just those.
+    {
+      name: 'instances_with_outbox',
+      key: { 'outbox.at': 1 },
+      partialFilterExpression: { 'outbox.at': { $exists: true } },
+    },
+  ],
+  history: [
+    // readHistory (one run, after a seq, in order); purge deletes by instanceId.
+    { name: 'history_by_run', key: { instanceId: 1, run: 1, seq: 1 }, unique: true },
+  ],
+  tasks: [
+    // claimTasks: oldest QUEUED task of the queues ($in merges the per-queue ranges); countQueued.
+    {
+      name: 'tasks_queued',
+      key: { queue: 1, createdAt: 1, _id: 1 },
+      partialFilterExpression: { status: 'QUEUED' },
+    },
+    // findExpiredLeases: LEASED tasks by lease expiry.
+    {
+      name: 'tasks_leased_by_expiry',
+      key: { leaseExpiresAt: 1, _id: 1 },
+      partialFilterExpression: { status: 'LEASED' },
+    },
+    // getTaskByToken, extendLease. Partial, not sparse: a sparse index would still hold the nulls of
+    // QUEUED tasks, and uniqueness would then refuse the second queued task.
+    {
+      name: 'tasks_by_token',
+      key: { token: 1 },
+      unique: true,
+      partialFilterExpression: { token: { $type: 'string' } },
+    },
+    // purgeInstance: every task of an instance.
+    { name: 'tasks_by_instance', key: { instanceId: 1 } },
+  ],
+  timers: [
+    // claimDueTimers (due by now, earliest first) and nextTimerDue.
+    { name: 'timers_by_due', key: { dueAt: 1, _id: 1 } },
+    // purgeInstance: every timer of an instance.
+    { name: 'timers_by_instance', key: { instanceId: 1 } },
+  ],
+};
+
+/** Records the schema version (refusing a newer one) and creates the indexes. Idempotent. */
+export async function applySchema(c: Collections): Promise<void> {
+  const meta = await c.meta.findOneAndUpdate(
+    { _id: 'schema' },
+    { $setOnInsert: { version: SCHEMA_VERSION } },
+    { upsert: true, returnDocument: 'after' },
+  );
+  const found = meta?.version ?? SCHEMA_VERSION;
+  if (found > SCHEMA_VERSION) {
+    throw new StoreError(
+      'STORE_CORRUPT',
+      `the database was written by a newer version of Segue (schema ${found}; this build reads up to ${SCHEMA_VERSION})`,
+    );
+  }
+  const names = Object.keys(INDEXES) as IndexedCollection[];
+  await Promise.all(names.map((name) => c[name].createIndexes(INDEXES[name])));
+}

@@ -1,0 +1,72 @@
+/**
+ * The instance list: newest first by (createdAt, _id), keyset-paginated with the shared cursor, read
+ * in that order from the index matching the filter (see indexes.ts), so a page costs `limit`
+ * documents, not the collection. Several statuses become one `$in`, which MongoDB answers by merging
+ * the per-status ranges of instances_by_status in sort order.
+ */
+import type { Collection, Document, Filter } from 'mongodb';
+import { checkPageLimit, decodeCursor, encodeCursor } from '../cursor.js';
+import { StoreError } from '../errors.js';
+import type { InstanceFilter, InstancePage, InstanceStatus } from '../port.js';
+import { docToInstance, type InstanceDoc } from './documents.js';
+
+const STATUSES: Record<InstanceStatus, true> = {
+  PENDING: true,
+  RUNNING: true,
+  SUSPENDED: true,
+  COMPLETED: true,
+  FAILED: true,
+  CANCELLED: true,
+  TERMINATED: true,
+  TIMED_OUT: true,
+  CONTINUED_AS_NEW: true,
+};
+
+export const LIST_SORT = { createdAt: -1, _id: -1 } as const;
+
+function statusCondition(filter: InstanceFilter): InstanceStatus | { $in: InstanceStatus[] } | undefined {
+  // An empty status list means no status filter, like an absent one.
+  const statuses = [...new Set(filter.status ?? [])];
+  for (const status of statuses) {
+    if (!Object.hasOwn(STATUSES, status)) {
+      throw new StoreError('STORE_INVALID', `"${status}" is not an instance status; use one of ${Object.keys(STATUSES).join(', ')}`);
+    }
+  }
+  if (statuses.length === 0) return undefined;
+  return statuses.length === 1 ? statuses[0] : { $in: statuses };
+}
+
+/** The query for one page: the filter, the position after the cursor, and no instance being purged. */
+export function listQuery(filter: InstanceFilter, cursor?: string): Filter<InstanceDoc> {
+  const query: Document = { 'outbox.purge': { $exists: false } };
+  if (filter.workflow !== undefined) query.workflow = filter.workflow;
+  const status = statusCondition(filter);
+  if (status !== undefined) query.status = status;
+  if (filter.parentId !== undefined) query.parentId = filter.parentId;
+  const createdAt: { $gte?: number; $lte?: number } = {};
+  if (filter.from !== undefined) createdAt.$gte = filter.from;
+  if (filter.to !== undefined) createdAt.$lte = filter.to;
+  if (cursor !== undefined) {
+    const after = decodeCursor(cursor);
+    // The createdAt bound is where the index scan starts; the $or then drops the rest of the
+    // cursor's own millisecond (ids at or after the cursor's).
+    createdAt.$lte = Math.min(createdAt.$lte ?? after.createdAt, after.createdAt);
+    query.$or = [{ createdAt: { $lt: after.createdAt } }, { _id: { $lt: after.id } }];
+  }
+  if (Object.keys(createdAt).length > 0) query.createdAt = createdAt;
+  return query as Filter<InstanceDoc>;
+}
+
+export async function listInstances(
+  instances: Collection<InstanceDoc>,
+  filter: InstanceFilter,
+  limit: number,
+  cursor: string | undefined,
+): Promise<InstancePage> {
+  checkPageLimit(limit);
+  // One document more than asked tells whether another page follows.
+  const docs = await instances.find(listQuery(filter, cursor)).sort(LIST_SORT).limit(limit + 1).toArray();
+  const items = docs.slice(0, limit).map(docToInstance);
+  if (docs.length <= limit) return { items };
+  return { items, nextCursor: encodeCursor(items[items.length - 1]!) };
+}

@@ -1,0 +1,430 @@
+/**
+ * The MongoDB Store adapter (official driver). Works on a standalone server: no multi-document
+ * transactions. The instance document is the unit of consistency; each transition is one
+ * compare-and-swap on its `rev` that also records the transition's other writes in an outbox
+ * (outbox.ts), applied right after and replayed by anyone who finds it left behind.
+ */
+import { MongoClient, type MongoClientOptions } from 'mongodb';
+import { StoreError, storeFailure } from '../errors.js';
+import { faultPoint } from '../faults.js';
+import {
+  TERMINAL_STATUSES,
+  type ClaimRequest,
+  type HistoryEvent,
+  type InstanceFilter,
+  type InstancePage,
+  type InstanceRecord,
+  type Store,
+  type StoredDefinition,
+  type TaskRecord,
+  type TimerRecord,
+  type Transition,
+} from '../port.js';
+import { openCollections, type Collections } from './collections.js';
+import {
+  checkDocumentSize,
+  definitionToDoc,
+  docToDefinition,
+  docToHistory,
+  docToInstance,
+  instanceToDoc,
+  type DefinitionDoc,
+  type EffectsDoc,
+  type InstanceDoc,
+} from './documents.js';
+import { applySchema } from './indexes.js';
+import { listInstances } from './list-instances.js';
+import { isDuplicateKey, normaliseMongoError } from './mongodb-errors.js';
+import { checkDatabaseName, parseMongoUrl, type MongoUrl } from './mongodb-url.js';
+import { applyEffects, clearOutbox, finishPurge, planEffects, replayOutbox, sweepOutboxes } from './outbox.js';
+import * as work from './work.js';
+
+const afterInstanceUpdate = faultPoint('mongodb.commitTransition.afterInstanceUpdate');
+const afterInstanceInsert = faultPoint('mongodb.createInstance.afterInstanceInsert');
+const beforeOutboxClear = faultPoint('mongodb.effects.beforeOutboxClear');
+const afterPurgeMark = faultPoint('mongodb.purgeInstance.afterMark');
+
+export interface MongoStoreOptions {
+  /**
+   * Database holding Segue's collections. Default: the URL's path, else `segue`. Set it when the
+   * URL's path must name the authentication database instead.
+   */
+  database?: string;
+  /**
+   * How long an operation looks for a reachable server before failing with STORE_UNAVAILABLE, ms.
+   * Default: the URL's serverSelectionTimeoutMS, else 10000.
+   */
+  serverSelectionTimeoutMs?: number;
+  /**
+   * Outboxes older than this are taken for left behind by a crashed writer and replayed by the next
+   * claim (claimTasks, claimDueTimers, findExpiredLeases), which looks at most once per period, ms.
+   * Default 1000. 0 looks on every claim.
+   */
+  outboxSweepMs?: number;
+}
+
+interface Settings {
+  url: string;
+  parsed: MongoUrl;
+  database: string;
+  serverSelectionTimeoutMs: number | undefined;
+  outboxSweepMs: number;
+}
+
+const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 10_000;
+
+function checkMs(name: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+    throw new StoreError('STORE_INVALID', `${name} must be a whole number of milliseconds >= 0, got ${value}`);
+  }
+}
+
+function checkOptions(url: string, options: MongoStoreOptions): Settings {
+  const parsed = parseMongoUrl(url);
+  checkMs('serverSelectionTimeoutMs', options.serverSelectionTimeoutMs);
+  checkMs('outboxSweepMs', options.outboxSweepMs);
+  return {
+    url,
+    parsed,
+    database: options.database === undefined ? parsed.database : checkDatabaseName(options.database),
+    serverSelectionTimeoutMs: options.serverSelectionTimeoutMs,
+    outboxSweepMs: options.outboxSweepMs ?? 1_000,
+  };
+}
+
+/** Driver options: the adapter's defaults, except where the URL sets the option itself. */
+function clientOptions(settings: Settings): MongoClientOptions {
+  const set = settings.parsed.options;
+  const options: MongoClientOptions = { appName: 'segue' };
+  const timeout = settings.serverSelectionTimeoutMs;
+  if (timeout !== undefined) options.serverSelectionTimeoutMS = timeout;
+  else if (!set.has('serverselectiontimeoutms')) options.serverSelectionTimeoutMS = DEFAULT_SERVER_SELECTION_TIMEOUT_MS;
+  // Acknowledged once journaled (standalone) or on a majority (replica set): a commit survives a crash.
+  if (!set.has('w')) options.writeConcern = { w: 'majority' };
+  return options;
+}
+
+/** Counts and limits must be whole and not negative; MongoDB reads a limit of 0 as "no limit". */
+function checkCount(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new StoreError('STORE_INVALID', `${name} must be a whole number >= 0, got ${value}`);
+  }
+}
+
+export class MongoStore implements Store {
+  private readonly settings: Settings;
+  private client: MongoClient | undefined;
+  private collections: Collections | undefined;
+  private opening: Promise<void> | undefined;
+  private closed = false;
+  private nextSweepAt = 0;
+
+  constructor(url: string, options: MongoStoreOptions = {}) {
+    this.settings = checkOptions(url, options);
+  }
+
+  init(): Promise<void> {
+    if (this.collections) return Promise.resolve();
+    if (this.closed) return Promise.reject(new StoreError('STORE_UNAVAILABLE', 'the store is closed; open a new one'));
+    if (!this.opening) {
+      this.opening = this.open();
+      // A failed open may be tried again.
+      this.opening.catch(() => {
+        this.opening = undefined;
+      });
+    }
+    return this.opening;
+  }
+
+  private async open(): Promise<void> {
+    const { parsed, database } = this.settings;
+    const action = `connect to MongoDB at ${parsed.hosts} (database "${database}")`;
+    let client: MongoClient | undefined;
+    try {
+      client = new MongoClient(this.settings.url, clientOptions(this.settings));
+      await client.connect();
+      const collections = openCollections(client.db(database));
+      await applySchema(collections);
+      // Effects a crashed process left behind, before this one works on anything.
+      await sweepOutboxes(collections);
+      if (this.closed) throw new StoreError('STORE_UNAVAILABLE', 'the store is closed; open a new one');
+      this.client = client;
+      this.collections = collections;
+    } catch (err) {
+      await client?.close().catch(() => undefined);
+      const normalised = normaliseMongoError(err, action);
+      throw normalised instanceof StoreError
+        ? normalised
+        : storeFailure('STORE_UNAVAILABLE', action, err instanceof Error ? err.message : String(err), err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.opening?.catch(() => undefined);
+    const client = this.client;
+    this.client = undefined;
+    this.collections = undefined;
+    await client?.close();
+  }
+
+  /** Runs one unit of work on the open database, normalising what it throws. */
+  private async use<T>(action: string, task: (c: Collections) => Promise<T>): Promise<T> {
+    const collections = this.collections;
+    if (!collections) {
+      throw new StoreError('STORE_UNAVAILABLE', this.closed ? 'the store is closed' : 'the store is not open; call init() first');
+    }
+    try {
+      return await task(collections);
+    } catch (err) {
+      throw normaliseMongoError(err, action);
+    }
+  }
+
+  /** Replays outboxes older than the sweep period; looks at most once per period. */
+  private async sweepIfDue(c: Collections): Promise<void> {
+    const now = Date.now();
+    if (now < this.nextSweepAt) return;
+    this.nextSweepAt = now + this.settings.outboxSweepMs;
+    await sweepOutboxes(c, now - this.settings.outboxSweepMs);
+  }
+
+  /** Replays the outbox of one instance, if it has one. */
+  private async replayPending(c: Collections, id: string): Promise<void> {
+    const doc = await c.instances.findOne({ _id: id, 'outbox.at': { $exists: true } }, { projection: { outbox: 1 } });
+    if (doc?.outbox) await replayOutbox(c, id, doc.outbox);
+  }
+
+  /** Steps 2 and 3 of the outbox protocol, after the instance write. */
+  private async finishCommit(c: Collections, id: string, rev: number, effects: EffectsDoc): Promise<void> {
+    await applyEffects(c, effects);
+    beforeOutboxClear();
+    await clearOutbox(c, id, rev);
+  }
+
+  ping(): Promise<void> {
+    return this.use('reach the database', async (c) => {
+      await c.db.command({ ping: 1 });
+    });
+  }
+
+  putDefinition(def: StoredDefinition): Promise<{ definition: StoredDefinition; created: boolean }> {
+    return this.use(`store workflow "${def.name}"`, async (c) => {
+      const existing = async () => {
+        const same = await c.definitions.findOne({ name: def.name, hash: def.hash });
+        if (same) return { definition: docToDefinition(same), created: false };
+        if (await c.definitions.findOne({ name: def.name, version: def.version }, { projection: { _id: 1 } })) {
+          throw new StoreError('STORE_CONFLICT', `workflow "${def.name}" version ${def.version} already exists with different content`);
+        }
+        return null;
+      };
+      const found = await existing();
+      if (found) return found;
+      try {
+        await c.definitions.insertOne(definitionToDoc(def));
+        return { definition: def, created: true };
+      } catch (err) {
+        // Another process registered this name at the same moment: answer as if it had been first.
+        if (!isDuplicateKey(err)) throw err;
+        const raced = await existing();
+        if (raced) return raced;
+        throw err;
+      }
+    });
+  }
+
+  getDefinition(name: string, version?: number): Promise<StoredDefinition | null> {
+    return this.use(`read workflow "${name}"`, async (c) => {
+      const doc =
+        version === undefined
+          ? await c.definitions.findOne({ name }, { sort: { version: -1 } })
+          : await c.definitions.findOne({ name, version });
+      return doc ? docToDefinition(doc) : null;
+    });
+  }
+
+  listDefinitionVersions(name: string): Promise<StoredDefinition[]> {
+    return this.use(`list the versions of workflow "${name}"`, async (c) =>
+      (await c.definitions.find({ name }).sort({ version: 1 }).toArray()).map(docToDefinition),
+    );
+  }
+
+  listDefinitions(): Promise<StoredDefinition[]> {
+    return this.use('list workflows', async (c) => {
+      const latest = c.definitions.aggregate<DefinitionDoc>([
+        { $sort: { name: 1, version: -1 } },
+        { $group: { _id: '$name', doc: { $first: '$$ROOT' } } },
+        { $replaceWith: '$doc' },
+        { $sort: { name: 1 } },
+      ]);
+      return (await latest.toArray()).map(docToDefinition);
+    });
+  }
+
+  createInstance(transition: Omit<Transition, 'expectedRev'>): Promise<boolean> {
+    const { record } = transition;
+    return this.use(`create instance "${record.id}"`, async (c) => {
+      const effects = planEffects(transition);
+      const doc = instanceToDoc(record);
+      if (effects) doc.outbox = { rev: record.rev, at: Date.now(), effects };
+      checkDocumentSize(doc);
+      try {
+        await c.instances.insertOne(doc);
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+      afterInstanceInsert();
+      if (effects) await this.finishCommit(c, record.id, record.rev, effects);
+      return true;
+    });
+  }
+
+  getInstance(id: string): Promise<InstanceRecord | null> {
+    return this.use(`read instance "${id}"`, async (c) => {
+      const doc = await c.instances.findOne({ _id: id });
+      if (!doc) return null;
+      if (doc.outbox) {
+        await replayOutbox(c, id, doc.outbox);
+        if ('purge' in doc.outbox) return null;
+      }
+      return docToInstance(doc);
+    });
+  }
+
+  commitTransition(transition: Transition): Promise<boolean> {
+    const { record, expectedRev } = transition;
+    return this.use(`commit a transition of instance "${record.id}"`, async (c) => {
+      if (record.rev !== expectedRev + 1) {
+        throw new StoreError('STORE_INVALID', `record.rev must be expectedRev + 1 (got rev ${record.rev}, expectedRev ${expectedRev})`);
+      }
+      const effects = planEffects(transition);
+      const doc = instanceToDoc(record);
+      if (effects) doc.outbox = { rev: record.rev, at: Date.now(), effects };
+      checkDocumentSize(doc);
+      if (!(await this.swap(c, doc, expectedRev))) return false;
+      afterInstanceUpdate();
+      if (effects) await this.finishCommit(c, record.id, record.rev, effects);
+      return true;
+    });
+  }
+
+  /** The compare-and-swap: writes `doc` over the instance if it is still at `expectedRev`. */
+  private async swap(c: Collections, doc: InstanceDoc, expectedRev: number): Promise<boolean> {
+    const { _id: id, ...fields } = doc;
+    const filter = { _id: id, rev: expectedRev, outbox: { $exists: false } };
+    if ((await c.instances.updateOne(filter, { $set: fields })).matchedCount === 1) return true;
+    // Either the record moved on (we lost), or the commit that made expectedRev left its outbox
+    // behind: replay it before writing ours, or its effects would be lost with it.
+    const current = await c.instances.findOne({ _id: id }, { projection: { rev: 1, outbox: 1 } });
+    if (!current || current.rev !== expectedRev) return false;
+    if (current.outbox) await replayOutbox(c, id, current.outbox);
+    return (await c.instances.updateOne(filter, { $set: fields })).matchedCount === 1;
+  }
+
+  listInstances(filter: InstanceFilter, limit: number, cursor?: string): Promise<InstancePage> {
+    return this.use('list instances', (c) => listInstances(c.instances, filter, limit, cursor));
+  }
+
+  findWaiting(event: string, key: string): Promise<string[]> {
+    return this.use(`find instances waiting for "${event}"`, async (c) => {
+      const docs = await c.instances
+        .find({ waits: { $elemMatch: { event, key } } }, { projection: { _id: 1 } })
+        .sort({ _id: 1 })
+        .toArray();
+      return docs.map((doc) => doc._id);
+    });
+  }
+
+  /**
+   * Marks the instance first (the mark hides it from every read and clears its waits), then deletes
+   * its history, tasks and timers, and the instance document last. A crash in between leaves the
+   * mark, and any replay of it finishes the purge.
+   */
+  purgeInstance(id: string): Promise<boolean> {
+    return this.use(`purge instance "${id}"`, async (c) => {
+      if (!(await this.markPurge(c, id))) return false;
+      afterPurgeMark();
+      await finishPurge(c, id);
+      return true;
+    });
+  }
+
+  private async markPurge(c: Collections, id: string): Promise<boolean> {
+    const filter = { _id: id, status: { $in: [...TERMINAL_STATUSES] }, outbox: { $exists: false } };
+    const mark = { $set: { outbox: { at: Date.now(), purge: true as const }, waits: [] } };
+    if ((await c.instances.updateOne(filter, mark)).matchedCount === 1) return true;
+    const current = await c.instances.findOne({ _id: id }, { projection: { status: 1, outbox: 1 } });
+    if (!current || !TERMINAL_STATUSES.has(current.status)) return false;
+    // A commit's effects still pending: apply them, then mark. A purge under way: finish it; the
+    // call that marked it reports the purge.
+    if (current.outbox) {
+      await replayOutbox(c, id, current.outbox);
+      if ('purge' in current.outbox) return false;
+    }
+    return (await c.instances.updateOne(filter, mark)).matchedCount === 1;
+  }
+
+  readHistory(instanceId: string, run: number, afterSeq = 0, limit?: number): Promise<HistoryEvent[]> {
+    return this.use(`read the history of instance "${instanceId}"`, async (c) => {
+      if (limit !== undefined) checkCount('limit', limit);
+      if (limit === 0) return [];
+      await this.replayPending(c, instanceId);
+      const events = c.history.find({ instanceId, run, seq: { $gt: afterSeq } }).sort({ seq: 1 });
+      if (limit !== undefined) events.limit(limit);
+      return (await events.toArray()).map(docToHistory);
+    });
+  }
+
+  claimTasks(req: ClaimRequest): Promise<TaskRecord[]> {
+    return this.use('claim tasks', async (c) => {
+      checkCount('max', req.max);
+      if (req.queues.length === 0 || req.max === 0) return [];
+      await this.sweepIfDue(c);
+      return work.claimTasks(c.tasks, req);
+    });
+  }
+
+  claimTask(id: string, worker: string, now: number): Promise<TaskRecord | null> {
+    return this.use(`claim task "${id}"`, (c) => work.claimTask(c.tasks, id, worker, now));
+  }
+
+  getTaskByToken(token: string): Promise<TaskRecord | null> {
+    return this.use('read a task by its token', (c) => work.getTaskByToken(c.tasks, token));
+  }
+
+  extendLease(token: string, until: number): Promise<boolean> {
+    return this.use('extend a task lease', (c) => work.extendLease(c.tasks, token, until));
+  }
+
+  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
+    return this.use('find expired task leases', async (c) => {
+      checkCount('limit', limit);
+      if (limit === 0) return [];
+      await this.sweepIfDue(c);
+      return work.findExpiredLeases(c.tasks, now, limit);
+    });
+  }
+
+  countQueued(): Promise<Record<string, number>> {
+    return this.use('count queued tasks', (c) => work.countQueued(c.tasks));
+  }
+
+  claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {
+    return this.use('claim due timers', async (c) => {
+      checkCount('limit', limit);
+      if (limit === 0) return [];
+      await this.sweepIfDue(c);
+      return work.claimDueTimers(c.timers, now, limit, leaseMs);
+    });
+  }
+
+  nextTimerDue(): Promise<number | null> {
+    return this.use('read the next timer', (c) => work.nextTimerDue(c.timers));
+  }
+}
+
+/** The adapter `openStore` loads for `mongodb://` and `mongodb+srv://` URLs. */
+export function createMongoStore(url: string, options: MongoStoreOptions = {}): Store {
+  return new MongoStore(url, options);
+}
