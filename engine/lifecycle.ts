@@ -19,7 +19,7 @@ export function completeInstance(d: Decision, output: Json): void {
 /** The run failed: compensate first when there is anything to undo. */
 export async function failInstance(d: Decision, error: ErrorInfo): Promise<void> {
   cancelAllFrames(d, 'the instance failed');
-  if (d.state.compensations.length > 0) return beginCompensation(d, { reason: 'failure', cause: error });
+  if (d.state.compensations.length > 0 || d.state.compensating) return beginCompensation(d, { reason: 'failure', cause: error });
   endInstance(d, 'FAILED', { error });
 }
 
@@ -48,7 +48,8 @@ export function endInstance(d: Decision, status: InstanceStatus, end: { output?:
 
 type ChildFinished = Extract<EngineInput, { type: 'childFinished' }>;
 
-function withdrawCompensation(d: Decision): void {
+/** Withdraws the running compensation's task or retry timer and forgets the run. */
+export function withdrawCompensation(d: Decision): void {
   const current = d.state.compensating?.current;
   if (current?.taskId) d.commands.push({ type: 'removeTask', taskId: current.taskId });
   if (current?.timerId) d.commands.push({ type: 'removeTimer', timerId: current.timerId });

@@ -5,7 +5,7 @@
  */
 import type { CompensationSpec, Json, PlanStep } from '../definitions/model.js';
 import type { Decision } from './decision.js';
-import { endInstance, failInstance } from './lifecycle.js';
+import { endInstance, failInstance, withdrawCompensation } from './lifecycle.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
 import type { CompensationRun, ErrorInfo, Frame, RegisteredCompensation } from './state.js';
 import { HTTP_TASK_TYPE } from './steps.js';
@@ -45,7 +45,11 @@ export async function beginCompensation(
     running.resumeFrames = [...(running.resumeFrames ?? []), ...(run.resumeFrames ?? [])];
     return;
   }
-  d.state.compensating = { ...run, queue: [...d.state.compensations].reverse(), errors: [] };
+  // A failure (or cancel) during a compensate step's run takes that run over: what it had not
+  // finished yet runs again after the compensations registered since.
+  const unfinished = running ? [...(running.current ? [running.current.compensation] : []), ...running.queue] : [];
+  if (running) withdrawCompensation(d);
+  d.state.compensating = { ...run, queue: [...[...d.state.compensations].reverse(), ...unfinished], errors: running?.errors ?? [] };
   d.state.compensations = [];
   await runNext(d);
 }

@@ -74,6 +74,30 @@ steps:${undoable}
   expect(t.calls.filter((c) => c.type === 'undo')).toHaveLength(1);
 });
 
+it('a failure while a compensate step runs takes the run over and finishes it before failing', async () => {
+  t = await testEngine({ book: echo() });
+  await t.register(`
+name: fail-mid-compensation
+steps:${undoable}
+  - name: both
+    type: parallel
+    branches:
+      - { name: a, steps: [{ name: ra, type: compensate }] }
+      - { name: b, steps: [{ name: late, type: task, task: late }] }
+`);
+  const id = await t.run('fail-mid-compensation');
+  const [undo] = await t.engine.tasks.poll({ queues: ['undo'] });
+  const [late] = await t.engine.tasks.poll({ queues: ['late'] });
+  await t.engine.tasks.fail(late!.token, { error: 'LateFailed', message: 'gave up' });
+  // The undo handed out before the failure is withdrawn and runs again in the failure's run.
+  await expect(t.engine.tasks.complete(undo!.token, {})).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+  const [again] = await t.engine.tasks.poll({ queues: ['undo'] });
+  await t.engine.tasks.complete(again!.token, {});
+  const view = await t.engine.getInstance(id);
+  expect(view.status).toBe('FAILED');
+  expect(view.error).toMatchObject({ error: 'LateFailed', branch: 'b' });
+});
+
 it('retry after a failed compensate step goes on from it, and re-arms the workflow timeout', async () => {
   let undoWorks = false;
   t = await testEngine({ book: echo(), undo: () => (undoWorks ? {} : Promise.reject(named('UndoFailed'))) });
