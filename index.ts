@@ -12,3 +12,6 @@ export { loadPlan } from './definitions/load.js';
 export { checkDefinition } from './definitions/validate.js';
 export { buildGraph, toMermaid } from './definitions/graph.js';
 export { formatProblem, type Plan, type Problem, type Json } from './definitions/model.js';
+export { createServer, type ServerOptions } from './api/app.js';
+export { SegueClient, ProblemError } from './client/http-client.js';
+export { createWorker, type Worker, type WorkerOptions, type WorkerContext } from './client/worker-client.js';

@@ -8,8 +8,8 @@ export interface Command {
   summary: string;
   /** Synopsis for `segue <command> --help` and usage errors, e.g. `segue graph <file>`. */
   usage: string;
-  /** Runs the command with the arguments after its name; resolves to the exit code. Absent = not available yet. */
-  run?: (argv: string[]) => Promise<number>;
+  /** Runs the command with the arguments after its name; resolves to the exit code. */
+  run: (argv: string[]) => Promise<number>;
 }
 
 /** Command name → command. Each command lives in its own file and adds one entry to the table in main.ts. */

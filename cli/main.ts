@@ -7,37 +7,25 @@ import { UsageError } from './args.js';
 import type { Command, CommandTable } from './args.js';
 import { graphCommand } from './graph.js';
 import { runCommand as runInstanceCommand } from './run.js';
+import { clientCommands } from './client-commands.js';
+import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
 export type { Command, CommandTable } from './args.js';
 
-const CLIENT_OPTIONS = '[--server <url>]';
-
 /** Every command of the command line, in the order `--help` lists them. */
 export const commands: CommandTable = {
-  serve: {
-    summary: 'run the engine and the REST API',
-    usage: 'segue serve [--port 8080] [--store <url>] [--workflows <dir>]',
-  },
+  serve: serveCommand,
   validate: validateCommand,
   run: runInstanceCommand,
   graph: graphCommand,
-  start: { summary: 'start an instance on a server', usage: `segue start <workflow> [--input <json|@file>] [--id <id>] ${CLIENT_OPTIONS}` },
-  get: { summary: 'show an instance', usage: `segue get <instance> [--wait <duration>] ${CLIENT_OPTIONS}` },
-  list: { summary: 'list instances, newest first', usage: `segue list [--workflow <name>] [--status <status>] ${CLIENT_OPTIONS}` },
-  history: { summary: "print an instance's history", usage: `segue history <instance> ${CLIENT_OPTIONS}` },
-  raise: { summary: 'send an event to an instance', usage: `segue raise <instance> <event> [--data <json|@file>] ${CLIENT_OPTIONS}` },
-  cancel: { summary: 'cancel an instance (compensations run)', usage: `segue cancel <instance> ${CLIENT_OPTIONS}` },
-  terminate: { summary: 'stop an instance at once (nothing more runs)', usage: `segue terminate <instance> ${CLIENT_OPTIONS}` },
-  suspend: { summary: 'pause an instance', usage: `segue suspend <instance> ${CLIENT_OPTIONS}` },
-  resume: { summary: 'resume a suspended instance', usage: `segue resume <instance> ${CLIENT_OPTIONS}` },
-  retry: { summary: 're-run a failed instance from the failed step', usage: `segue retry <instance> ${CLIENT_OPTIONS}` },
+  ...clientCommands,
 };
 
 export function helpText(table: CommandTable = commands): string {
   const width = Math.max(...Object.keys(table).map((name) => name.length));
   const rows = Object.entries(table).map(
-    ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}${command.run ? '' : ' (not available yet)'}`,
+    ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
   );
   return [
     'segue: a declarative workflow engine',
@@ -84,16 +72,12 @@ export async function dispatch(argv: string[], table: CommandTable = commands): 
     process.stdout.write(commandHelp(command));
     return 0;
   }
-  if (!command.run) {
-    process.stderr.write(`segue ${name}: this command is not available yet\n`);
-    return 2;
-  }
-  return runCommand(name, command.run, command, rest);
+  return runCommand(name, command, rest);
 }
 
-async function runCommand(name: string, run: NonNullable<Command['run']>, command: Command, argv: string[]): Promise<number> {
+async function runCommand(name: string, command: Command, argv: string[]): Promise<number> {
   try {
-    return await run(argv);
+    return await command.run(argv);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`segue ${name}: ${err.message}\nusage: ${command.usage}\n`);

@@ -1,0 +1,157 @@
+/**
+ * The REST API as an express app: routes from the route table, each request checked before its
+ * handler runs, every error answered as a problem document (never HTML, never a stack trace).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { Engine } from '../engine/engine.js';
+import { createHandlers, type Handler, type Reply } from './handlers.js';
+import { ApiMetrics } from './metrics.js';
+import { buildOpenApi } from './openapi.js';
+import { ApiError, toProblem } from './problems.js';
+import { readCall } from './request.js';
+import { ROUTES, type RouteSpec } from './routes.js';
+
+const MIB = 1024 * 1024;
+
+export interface ServerOptions {
+  /** Largest JSON request body (start input, event payload, task output), bytes. Default 1 MiB. */
+  payloadLimitBytes?: number;
+  /** Largest definition body, bytes. Default 1 MiB. */
+  definitionLimitBytes?: number;
+  /** Longest `?wait` of GET /v1/instances/{id}, ms; longer waits are cut to it. Default 60 s. */
+  maxInstanceWaitMs?: number;
+  /** Longest `wait` of POST /v1/tasks/poll, ms. Default 60 s. */
+  maxPollWaitMs?: number;
+  /** When set, every /v1 route needs `Authorization: Bearer <apiKey>`. Default: no key. */
+  apiKey?: string;
+  /** Aborting it answers open long polls at once and detaches the metrics (graceful shutdown). */
+  signal?: AbortSignal;
+  /** Called with unexpected errors (answered 500 with a generic detail), for the server log. */
+  onError?: (err: unknown, request: { method: string; path: string }) => void;
+}
+
+type Settings = Required<Omit<ServerOptions, 'apiKey' | 'signal' | 'onError'>>;
+
+function settings(options: ServerOptions): Settings {
+  const s: Settings = {
+    payloadLimitBytes: options.payloadLimitBytes ?? MIB,
+    definitionLimitBytes: options.definitionLimitBytes ?? MIB,
+    maxInstanceWaitMs: options.maxInstanceWaitMs ?? 60_000,
+    maxPollWaitMs: options.maxPollWaitMs ?? 60_000,
+  };
+  for (const [name, value] of Object.entries(s)) {
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`server option ${name} must be a positive integer, got ${value}`);
+  }
+  if (options.apiKey === '') throw new Error('server option apiKey must not be empty; leave it out to run without a key');
+  return s;
+}
+
+/** The express app serving the API for `engine`. Listening, and stopping the engine, is the caller's. */
+export function createServer(engine: Engine, options: ServerOptions = {}): express.Express {
+  const s = settings(options);
+  const shutdown = options.signal ?? new AbortController().signal;
+  const metrics = new ApiMetrics(engine);
+  shutdown.addEventListener('abort', () => metrics.close(), { once: true });
+  const openapi = buildOpenApi(ROUTES, { authenticated: options.apiKey !== undefined });
+  const handlers = createHandlers({ engine, metrics, maxInstanceWaitMs: s.maxInstanceWaitMs, maxPollWaitMs: s.maxPollWaitMs, openapi: () => openapi });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  for (const route of ROUTES) {
+    const chain: RequestHandler[] = [timed(route, metrics)];
+    if (route.authenticated && options.apiKey !== undefined) chain.push(requireKey(options.apiKey));
+    if (route.body) chain.push(express.raw({ type: () => true, limit: route.body.kind === 'definition' ? s.definitionLimitBytes : s.payloadLimitBytes }));
+    app[route.method](expressPath(route.path), ...chain, serve(route, handlers[route.operationId], shutdown));
+  }
+  for (const [path, methods] of methodsByPath()) app.all(expressPath(path), methodNotAllowed(methods));
+  app.use((req: Request) => {
+    throw new ApiError('ROUTE_NOT_FOUND', `there is no ${req.method} ${req.path}; /openapi.json lists the API's routes`);
+  });
+  app.use(problemResponder(options.onError));
+  return app;
+}
+
+function expressPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function serve(route: RouteSpec, handler: Handler, shutdown: AbortSignal) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const hangUp = new AbortController();
+    res.on('close', () => hangUp.abort());
+    const reply = await handler(readCall(route, req, AbortSignal.any([hangUp.signal, shutdown])));
+    // While shutting down, a kept-alive connection would hold the server open after this answer.
+    if (shutdown.aborted) res.set('Connection', 'close');
+    send(res, reply);
+  };
+}
+
+function send(res: Response, reply: Reply): void {
+  res.status(reply.status).set(reply.headers ?? {});
+  if (reply.text) res.type(reply.text.contentType).send(reply.text.value);
+  else if (reply.body === undefined) res.end();
+  else res.json(reply.body);
+}
+
+function timed(route: RouteSpec, metrics: ApiMetrics) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    const began = performance.now();
+    res.on('finish', () => metrics.observeRequest(route.method.toUpperCase(), route.path, res.statusCode, (performance.now() - began) / 1000));
+    next();
+  };
+}
+
+function requireKey(apiKey: string) {
+  const expected = createHash('sha256').update(apiKey).digest();
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    // Compare digests, so the time taken says nothing about the key.
+    if (timingSafeEqual(createHash('sha256').update(given).digest(), expected)) return next();
+    next(new ApiError('UNAUTHORIZED', 'send the API key as "Authorization: Bearer <key>"', { 'WWW-Authenticate': 'Bearer' }));
+  };
+}
+
+/** Errors of express and its body reader (http-errors with a 4xx status), in the API's words. */
+function normalize(err: unknown): unknown {
+  const e = err as { type?: string; status?: number; limit?: number; message?: string };
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500) return err;
+  if (e.type === 'entity.too.large') return new ApiError('PAYLOAD_TOO_LARGE', `the body is larger than the limit of ${formatBytes(e.limit ?? 0)}`);
+  if (e.type === 'encoding.unsupported') return new ApiError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported content encoding');
+  return new ApiError('REQUEST_INVALID', `the request could not be read: ${e.message}`);
+}
+
+function formatBytes(n: number): string {
+  return n % MIB === 0 ? `${n / MIB} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
+}
+
+function methodsByPath(): Map<string, string[]> {
+  const byPath = new Map<string, string[]>();
+  for (const route of ROUTES) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route.method.toUpperCase()]);
+  for (const methods of byPath.values()) if (methods.includes('GET')) methods.push('HEAD');
+  return byPath;
+}
+
+function methodNotAllowed(methods: string[]) {
+  const allow = [...methods, 'OPTIONS'].join(', ');
+  return (req: Request, res: Response): void => {
+    if (req.method === 'OPTIONS') {
+      res.status(204).set('Allow', allow).end();
+      return;
+    }
+    throw new ApiError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${methods.join(', ')}`, { Allow: allow });
+  };
+}
+
+function problemResponder(onError: ServerOptions['onError']) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const { problem, headers, unexpected } = toProblem(normalize(err), req.path);
+    if (unexpected) onError?.(err, { method: req.method, path: req.path });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(problem.status).set(headers).type('application/problem+json').send(JSON.stringify(problem));
+  };
+}

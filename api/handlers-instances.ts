@@ -1,0 +1,86 @@
+/** Instances and events: start, read, list, history, raise and deliver events, lifecycle, purge. */
+import type { Json } from '../definitions/model.js';
+import type { LifecycleAction, StartOptions } from '../engine/engine.js';
+import type { InstanceFilter, InstanceStatus } from '../engine/store/port.js';
+import { waitMs, type Handler, type HandlerContext } from './handlers.js';
+
+type InstanceOperations =
+  | 'startInstance'
+  | 'listInstances'
+  | 'getInstance'
+  | 'purgeInstance'
+  | 'getHistory'
+  | 'raiseEvent'
+  | 'deliverEvent'
+  | `${LifecycleAction}Instance`;
+
+interface StartBody {
+  input?: Json;
+  id?: string;
+  version?: number;
+  startAt?: string | number;
+}
+
+const DEFAULT_PAGE = 50;
+
+export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations, Handler> {
+  const { engine } = ctx;
+  const lifecycle =
+    (action: LifecycleAction): Handler =>
+    async (call) => ({ status: 200, body: await engine.lifecycle(call.params.id as string, action, (call.body as { reason?: string }).reason) });
+  return {
+    startInstance: async (call) => {
+      const view = await engine.startInstance(call.params.name as string, startOptions(call.body as StartBody));
+      return { status: 201, body: view, headers: { Location: `/v1/instances/${encodeURIComponent(view.id)}` } };
+    },
+    listInstances: async (call) => {
+      const q = call.query as { limit?: number; cursor?: string };
+      return { status: 200, body: await engine.listInstances(instanceFilter(call.query), q.limit ?? DEFAULT_PAGE, q.cursor) };
+    },
+    getInstance: async (call) => {
+      const id = call.params.id as string;
+      const wait = waitMs(call.query.wait, ctx.maxInstanceWaitMs, 'wait');
+      return { status: 200, body: wait > 0 ? await engine.waitForInstance(id, wait) : await engine.getInstance(id) };
+    },
+    purgeInstance: async (call) => {
+      await engine.purge(call.params.id as string);
+      return { status: 204 };
+    },
+    getHistory: async (call) => ({
+      status: 200,
+      body: { events: await engine.history(call.params.id as string, call.query.run as number | undefined) },
+    }),
+    raiseEvent: async (call) => {
+      await engine.raiseEvent(call.params.id as string, call.params.event as string, call.body as Json);
+      return { status: 202 };
+    },
+    deliverEvent: async (call) => {
+      const { key, data } = call.body as { key: string; data?: Json };
+      return { status: 200, body: await engine.deliverEvent(call.params.event as string, key, data ?? null) };
+    },
+    cancelInstance: lifecycle('cancel'),
+    terminateInstance: lifecycle('terminate'),
+    suspendInstance: lifecycle('suspend'),
+    resumeInstance: lifecycle('resume'),
+    retryInstance: lifecycle('retry'),
+  };
+}
+
+function startOptions(body: StartBody): StartOptions {
+  const options: StartOptions = {};
+  if (body.input !== undefined) options.input = body.input;
+  if (body.id !== undefined) options.id = body.id;
+  if (body.version !== undefined) options.version = body.version;
+  if (body.startAt !== undefined) options.startAt = typeof body.startAt === 'number' ? body.startAt : Date.parse(body.startAt);
+  return options;
+}
+
+function instanceFilter(query: Record<string, unknown>): InstanceFilter {
+  const q = query as { workflow?: string; status?: string; from?: string; to?: string };
+  const filter: InstanceFilter = {};
+  if (q.workflow !== undefined) filter.workflow = q.workflow;
+  if (q.status !== undefined) filter.status = q.status.split(',') as InstanceStatus[];
+  if (q.from !== undefined) filter.from = Date.parse(q.from);
+  if (q.to !== undefined) filter.to = Date.parse(q.to);
+  return filter;
+}

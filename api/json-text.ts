@@ -1,0 +1,132 @@
+/**
+ * JSON request bodies: JSON.parse for the value, and on failure a small scanner that finds where
+ * the text stops being JSON. V8's own messages sometimes lack the position and sometimes quote
+ * the whole body; ours name the line, column and offending character, and nothing more.
+ */
+
+export type JsonParse = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** `subject` names the text in the message: `the body`, `--input`. */
+export function parseJsonText(text: string, subject = 'the body'): JsonParse {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, message: describeSyntaxError(text, subject) };
+  }
+}
+
+class Stop {
+  constructor(
+    readonly at: number,
+    readonly expected: string,
+  ) {}
+}
+
+/** "… is not valid JSON: line 1, column 8 (offset 7): expected a value, found '}'". */
+function describeSyntaxError(text: string, subject: string): string {
+  const stop = locate(text);
+  const before = text.slice(0, stop.at);
+  const line = before.split('\n').length;
+  const column = stop.at - before.lastIndexOf('\n');
+  const found = stop.at >= text.length ? 'the end of the text' : show(text[stop.at]!);
+  return `${subject} is not valid JSON: line ${line}, column ${column} (offset ${stop.at}): expected ${stop.expected}, found ${found}`;
+}
+
+function show(ch: string): string {
+  const code = ch.charCodeAt(0);
+  return code < 0x20 ? `a control character (U+${code.toString(16).padStart(4, '0').toUpperCase()})` : `'${ch}'`;
+}
+
+/** Where a recursive-descent read of `text` fails; the end of the text when it does not fail. */
+function locate(text: string): Stop {
+  const scanner = new Scanner(text);
+  try {
+    scanner.value();
+    scanner.ws();
+    return new Stop(scanner.i, scanner.i < text.length ? 'nothing more after the JSON value' : 'more');
+  } catch (err) {
+    if (err instanceof Stop) return err;
+    // Nesting too deep for the scanner's recursion: say where it started instead.
+    return new Stop(0, 'JSON nested less deeply');
+  }
+}
+
+const NUMBER = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+
+class Scanner {
+  i = 0;
+
+  constructor(private readonly text: string) {}
+
+  ws(): void {
+    while (this.i < this.text.length && ' \t\n\r'.includes(this.text[this.i]!)) this.i += 1;
+  }
+
+  value(): void {
+    this.ws();
+    const ch = this.text[this.i];
+    if (ch === '{') return this.members('}', () => this.property());
+    if (ch === '[') return this.members(']', () => this.value());
+    if (ch === '"') return this.string();
+    const word = ['true', 'false', 'null'].find((w) => this.text.startsWith(w, this.i));
+    if (word) this.i += word.length;
+    else this.number();
+  }
+
+  private expect(ch: string, what: string): void {
+    if (this.text[this.i] !== ch) throw new Stop(this.i, what);
+    this.i += 1;
+  }
+
+  private property(): void {
+    this.ws();
+    if (this.text[this.i] !== '"') throw new Stop(this.i, 'a property name in double quotes');
+    this.string();
+    this.ws();
+    this.expect(':', "':' after the property name");
+    this.value();
+  }
+
+  /** `open (item (',' item)*)? close`; a trailing comma is reported where the next item should be. */
+  private members(close: string, item: () => void): void {
+    this.i += 1;
+    this.ws();
+    if (this.text[this.i] === close) {
+      this.i += 1;
+      return;
+    }
+    for (;;) {
+      item();
+      this.ws();
+      if (this.text[this.i] !== ',') return this.expect(close, `',' or '${close}'`);
+      this.i += 1;
+    }
+  }
+
+  private string(): void {
+    this.i += 1;
+    for (;;) {
+      const ch = this.text[this.i];
+      if (ch === undefined || ch.charCodeAt(0) < 0x20) throw new Stop(this.i, 'the closing \'"\' of the string');
+      this.i += 1;
+      if (ch === '"') return;
+      if (ch === '\\') this.escape();
+    }
+  }
+
+  private escape(): void {
+    const ch = this.text[this.i];
+    if (ch === 'u') {
+      if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.i + 1, this.i + 5))) throw new Stop(this.i + 1, 'four hex digits after \\u');
+      this.i += 5;
+    } else if (ch !== undefined && '"\\/bfnrt'.includes(ch)) this.i += 1;
+    else throw new Stop(this.i, 'an escape character (one of " \\ / b f n r t u)');
+  }
+
+  private number(): void {
+    NUMBER.lastIndex = this.i;
+    const m = NUMBER.exec(this.text);
+    if (!m) throw new Stop(this.i, 'a value');
+    this.i += m[0].length;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Prometheus metrics, on a registry of their own. Instance, step and task metrics are read from
+ * history: after each commit this process makes (the runtime's `instance` notification), the new
+ * events of that instance are read and observed. So they count what this process did; a fleet's
+ * totals are the sum over its processes, as Prometheus expects.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Engine } from '../engine/engine.js';
+import type { HistoryEvent, InstanceRecord, Store } from '../engine/store/port.js';
+import { TERMINAL_STATUSES } from '../engine/store/port.js';
+
+const DURATION_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300, 1800, 7200];
+
+export class ApiMetrics {
+  readonly registry = new Registry();
+  private readonly started: Counter<'workflow'>;
+  private readonly finished: Counter<'workflow' | 'status'>;
+  private readonly stepDuration: Histogram<'workflow' | 'step' | 'outcome'>;
+  private readonly taskDuration: Histogram<'type' | 'outcome'>;
+  private readonly pollWait: Histogram<'result'>;
+  private readonly requests: Histogram<'method' | 'route' | 'status'>;
+  private readonly tap: HistoryTap;
+  private readonly onCommit: (record: InstanceRecord) => void;
+
+  constructor(private readonly engine: Engine) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'segue_' });
+    this.started = new Counter({ name: 'segue_instances_started_total', help: 'Instance runs started, by workflow.', labelNames: ['workflow'], registers });
+    this.finished = new Counter({
+      name: 'segue_instances_finished_total',
+      help: 'Instance runs ended, by workflow and terminal status.',
+      labelNames: ['workflow', 'status'],
+      registers,
+    });
+    this.stepDuration = new Histogram({
+      name: 'segue_step_duration_seconds',
+      help: 'Time from a step starting to it completing, failing or being cancelled.',
+      labelNames: ['workflow', 'step', 'outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.taskDuration = new Histogram({
+      name: 'segue_task_duration_seconds',
+      help: 'Time from a worker claiming a task attempt to reporting its result.',
+      labelNames: ['type', 'outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.pollWait = new Histogram({
+      name: 'segue_task_poll_wait_seconds',
+      help: 'Time a worker poll waited before it was answered, by whether it got tasks.',
+      labelNames: ['result'],
+      buckets: [0.01, 0.1, 0.5, 1, 5, 10, 30, 60],
+      registers,
+    });
+    this.requests = new Histogram({
+      name: 'segue_http_request_duration_seconds',
+      help: 'API requests by method, route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 60],
+      registers,
+    });
+    const store = engine.store;
+    new Gauge({
+      name: 'segue_task_queue_depth',
+      help: 'Tasks waiting for a worker, by queue (read from the store on each scrape).',
+      labelNames: ['queue'],
+      registers,
+      async collect() {
+        const counts = await store.countQueued();
+        this.reset();
+        for (const [queue, n] of Object.entries(counts)) this.set({ queue }, n);
+      },
+    });
+    this.tap = new HistoryTap(store, engine.clock.now(), (workflow, event, cursor) => this.observe(workflow, event, cursor));
+    this.onCommit = (record) => this.tap.onCommit(record);
+    engine.runtime.notifier.on('instance', this.onCommit);
+  }
+
+  observePoll(seconds: number, claimed: number): void {
+    this.pollWait.observe({ result: claimed > 0 ? 'tasks' : 'empty' }, seconds);
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    this.requests.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  close(): void {
+    this.engine.runtime.notifier.off('instance', this.onCommit);
+  }
+
+  private observe(workflow: string, event: HistoryEvent, cursor: Cursor): void {
+    const ended = ENDED.exec(event.type);
+    if (event.type === 'InstanceStarted') this.started.inc({ workflow });
+    else if (ended) this.finished.inc({ workflow, status: ended[1]!.replace(/(?<=[a-z])(?=[A-Z])/g, '_').toUpperCase() });
+    const step = cursor.closeStep(event);
+    if (step) this.stepDuration.observe({ workflow, step: step.step, outcome: step.outcome }, step.seconds);
+    const task = cursor.closeTask(event);
+    if (task) this.taskDuration.observe({ type: task.type, outcome: task.outcome }, task.seconds);
+  }
+}
+
+const ENDED = /^Instance(Completed|Failed|Cancelled|Terminated|TimedOut|ContinuedAsNew)$/;
+const STEP_END: Record<string, string> = { StepCompleted: 'completed', StepFailed: 'failed', StepCancelled: 'cancelled' };
+
+interface Closed {
+  seconds: number;
+  outcome: string;
+}
+
+/** What has been read of one instance's history, and the steps and tasks still open in it. */
+class Cursor {
+  seq = 0;
+  busy = false;
+  dirty = false;
+  /** Start times of open steps by name (a name repeats inside map iterations and branches). */
+  private readonly openSteps = new Map<string, number[]>();
+  private readonly taskTypes = new Map<string, string>();
+  private claimed?: { type: string; startedAt: number };
+
+  constructor(
+    /** The latest committed record seen; drained up to its history. */
+    public latest: InstanceRecord,
+    public run: number,
+  ) {}
+
+  get workflow(): string {
+    return this.latest.workflow;
+  }
+
+  closeStep(event: HistoryEvent): (Closed & { step: string }) | undefined {
+    if (event.step === undefined) return undefined;
+    const starts = this.openSteps.get(event.step) ?? [];
+    if (event.type === 'StepStarted') this.openSteps.set(event.step, [...starts, event.at]);
+    const outcome = STEP_END[event.type];
+    const startedAt = outcome ? starts.shift() : undefined;
+    return startedAt === undefined ? undefined : { step: event.step, outcome: outcome!, seconds: (event.at - startedAt) / 1000 };
+  }
+
+  /** TaskStarted (claim time in its details) is logged just before TaskCompleted or TaskFailed. */
+  closeTask(event: HistoryEvent): (Closed & { type: string }) | undefined {
+    const details = (event.details ?? {}) as { taskId?: string; task?: string; startedAt?: string };
+    if (event.type === 'TaskScheduled' && details.taskId && details.task) this.taskTypes.set(details.taskId, details.task);
+    if (event.type === 'TaskStarted' && details.taskId && details.startedAt) {
+      this.claimed = { type: this.taskTypes.get(details.taskId) ?? 'unknown', startedAt: Date.parse(details.startedAt) };
+    }
+    if (event.type !== 'TaskCompleted' && event.type !== 'TaskFailed' && event.type !== 'TaskTimedOut') return undefined;
+    if (details.taskId) this.taskTypes.delete(details.taskId);
+    const claimed = this.claimed;
+    this.claimed = undefined;
+    if (!claimed || event.type === 'TaskTimedOut') return undefined;
+    return { type: claimed.type, outcome: event.type === 'TaskCompleted' ? 'completed' : 'failed', seconds: (event.at - claimed.startedAt) / 1000 };
+  }
+}
+
+/** Reads each instance's new history after its commits: one read at a time per instance, coalesced. */
+class HistoryTap {
+  private readonly cursors = new Map<string, Cursor>();
+
+  constructor(
+    private readonly store: Store,
+    /** Events before this (epoch ms) were observed by an earlier process, if at all. */
+    private readonly since: number,
+    private readonly observe: (workflow: string, event: HistoryEvent, cursor: Cursor) => void,
+  ) {}
+
+  onCommit(record: InstanceRecord): void {
+    let cursor = this.cursors.get(record.id);
+    if (!cursor) {
+      // A commit on an instance already ended (a late timer or result withdrawn) adds no history.
+      if (TERMINAL_STATUSES.has(record.status) && record.rev > 1) return;
+      cursor = new Cursor(record, record.run);
+      this.cursors.set(record.id, cursor);
+    }
+    cursor.latest = record;
+    if (cursor.busy) {
+      cursor.dirty = true;
+      return;
+    }
+    void this.drain(cursor);
+  }
+
+  private async drain(cursor: Cursor): Promise<void> {
+    cursor.busy = true;
+    try {
+      do {
+        cursor.dirty = false;
+        await this.readRun(cursor);
+        // A continue step ended this run (now read to its end) and started the next under the same id.
+        if (cursor.latest.run > cursor.run) {
+          cursor.run = cursor.latest.run;
+          cursor.seq = 0;
+          cursor.dirty = true;
+        }
+      } while (cursor.dirty);
+    } catch {
+      // Metrics are best effort: a store that cannot be read now is read again after the next commit.
+    } finally {
+      cursor.busy = false;
+    }
+    const { id, status } = cursor.latest;
+    if (TERMINAL_STATUSES.has(status) && status !== 'CONTINUED_AS_NEW') this.cursors.delete(id);
+  }
+
+  private async readRun(cursor: Cursor): Promise<void> {
+    for (const event of await this.store.readHistory(cursor.latest.id, cursor.run, cursor.seq)) {
+      cursor.seq = event.seq;
+      if (event.at >= this.since) this.observe(cursor.workflow, event, cursor);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table and the same JSON Schemas the server
+ * validates requests with: what the document says is what the server checks.
+ */
+import type { ResponseSpec, RouteSpec } from './routes.js';
+import { API_SCHEMAS, WORKFLOW_DEFINITION_SCHEMA, type SchemaName } from './schemas.js';
+
+type Doc = Record<string, unknown>;
+
+export interface OpenApiOptions {
+  /** Whether /v1 routes need `Authorization: Bearer <key>`. */
+  authenticated: boolean;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'The request is malformed or not accepted; the problem says why.',
+  401: 'The API key is missing or wrong.',
+  404: 'No such workflow, instance or route.',
+  409: 'Conflicts with the current state (an existing id, a stale task token, a finished instance).',
+  413: 'The body is larger than the limit.',
+  415: 'The body has a content type this endpoint does not take.',
+  500: 'An unexpected error; the server log has the details.',
+  503: 'The store is unavailable or busy; try again.',
+};
+
+export function buildOpenApi(routes: readonly RouteSpec[], options: OpenApiOptions): Doc {
+  const paths: Record<string, Doc> = {};
+  for (const route of routes) (paths[route.path] ??= {})[route.method] = operation(route, options);
+  const components: Doc = { schemas: componentSchemas() };
+  if (options.authenticated) components.securitySchemes = { apiKey: { type: 'http', scheme: 'bearer', description: 'The server\'s API key.' } };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Segue',
+      version: '1.0.0',
+      description: 'Register workflow definitions, run and operate instances, and serve tasks to workers. Errors are RFC 9457 problems.',
+    },
+    tags: [
+      { name: 'definitions', description: 'Workflow definitions: immutable, versioned.' },
+      { name: 'instances', description: 'Running and finished instances.' },
+      { name: 'events', description: 'Events for waiting instances.' },
+      { name: 'tasks', description: 'The worker protocol: poll, complete, fail, heartbeat.' },
+      { name: 'system', description: 'Health, metrics and this document.' },
+    ],
+    paths,
+    components,
+  };
+}
+
+function ref(name: SchemaName | 'WorkflowDefinition'): Doc {
+  return { $ref: `#/components/schemas/${name === 'WorkflowDefinition' ? name : componentName(name)}` };
+}
+
+function componentName(file: string): string {
+  return file.replace(/(^|-)([a-z])/g, (_, _dash: string, ch: string) => ch.toUpperCase());
+}
+
+/** The schemas, with their file references turned into component references. */
+function componentSchemas(): Doc {
+  const schemas: Doc = {};
+  for (const [name, schema] of Object.entries(API_SCHEMAS)) {
+    const { $schema: _dialect, $id: _id, ...rest } = schema as Doc;
+    schemas[componentName(name)] = rewriteRefs(rest);
+  }
+  // Kept whole, with its $id: its internal "#/$defs/…" references resolve against it.
+  const { $schema: _dialect, ...definition } = WORKFLOW_DEFINITION_SCHEMA as Doc;
+  schemas.WorkflowDefinition = definition;
+  return schemas;
+}
+
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) =>
+      key === '$ref' && typeof v === 'string' && v.endsWith('.json') ? [key, `#/components/schemas/${componentName(v.slice(0, -5))}`] : [key, rewriteRefs(v)],
+    ),
+  );
+}
+
+function operation(route: RouteSpec, options: OpenApiOptions): Doc {
+  const op: Doc = { operationId: route.operationId, summary: route.summary, tags: [route.tag] };
+  const parameters = [
+    ...Object.entries(route.params ?? {}).map(([name, p]) => ({ name, in: 'path', required: true, description: p.description, schema: p.schema })),
+    ...Object.entries(route.query ?? {}).map(([name, p]) => ({ name, in: 'query', required: p.required ?? false, description: p.description, schema: p.schema })),
+  ];
+  if (parameters.length > 0) op.parameters = parameters;
+  if (route.body) op.requestBody = requestBody(route);
+  op.responses = responses(route, options);
+  if (route.authenticated && options.authenticated) op.security = [{ apiKey: [] }];
+  return op;
+}
+
+function requestBody(route: RouteSpec): Doc {
+  const body = route.body!;
+  if (body.kind === 'definition') {
+    return {
+      required: true,
+      description: 'The definition as YAML (application/yaml, text/yaml, application/x-yaml) or JSON.',
+      content: { 'application/yaml': { schema: { type: 'string' } }, 'application/json': { schema: ref('WorkflowDefinition') } },
+    };
+  }
+  if (body.kind === 'payload') return { required: false, description: body.description, content: { 'application/json': { schema: {} } } };
+  return { required: body.required, content: { 'application/json': { schema: ref(body.schema) } } };
+}
+
+function responses(route: RouteSpec, options: OpenApiOptions): Doc {
+  const out: Doc = {};
+  for (const r of route.responses) out[String(r.status)] = response(r);
+  const statuses = new Set([...route.problems, 500, 503]);
+  if (route.authenticated && options.authenticated) statuses.add(401);
+  if (route.body) statuses.add(415);
+  for (const status of [...statuses].sort()) {
+    out[String(status)] = { description: STATUS_TEXT[status] ?? 'A problem.', content: { 'application/problem+json': { schema: ref('problem') } } };
+  }
+  return out;
+}
+
+function response(r: ResponseSpec): Doc {
+  const doc: Doc = { description: r.description };
+  if (r.schema) doc.content = { 'application/json': { schema: ref(r.schema) } };
+  else if (r.contentType) doc.content = { [r.contentType]: { schema: r.contentType === 'application/json' ? { type: 'object' } : { type: 'string' } } };
+  if (r.headers) doc.headers = Object.fromEntries(Object.entries(r.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
+  return doc;
+}

@@ -1,0 +1,328 @@
+/**
+ * The API's routes as data: method, path, parameters, body and responses. The server registers
+ * handlers from this table, answers 405 from it, and the OpenAPI document is generated from it.
+ */
+import type { JsonSchema, SchemaName } from './schemas.js';
+
+export type OperationId =
+  | 'registerWorkflow'
+  | 'validateWorkflow'
+  | 'listWorkflows'
+  | 'getWorkflow'
+  | 'getWorkflowVersion'
+  | 'startInstance'
+  | 'listInstances'
+  | 'getInstance'
+  | 'purgeInstance'
+  | 'getHistory'
+  | 'raiseEvent'
+  | 'deliverEvent'
+  | 'cancelInstance'
+  | 'terminateInstance'
+  | 'suspendInstance'
+  | 'resumeInstance'
+  | 'retryInstance'
+  | 'pollTasks'
+  | 'completeTask'
+  | 'failTask'
+  | 'heartbeatTask'
+  | 'health'
+  | 'metrics'
+  | 'openapi';
+
+export interface ParamSpec {
+  description: string;
+  schema: JsonSchema;
+  required?: boolean;
+}
+
+/**
+ * How a request body is read. `json`: a JSON object checked against a schema (an absent body is
+ * `{}` unless required). `definition`: YAML or JSON text of a workflow. `payload`: any JSON
+ * (absent = null).
+ */
+export type BodySpec = { kind: 'json'; schema: SchemaName; required: boolean } | { kind: 'definition' } | { kind: 'payload'; description: string };
+
+export interface ResponseSpec {
+  status: number;
+  description: string;
+  /** A schema of schemas/api, or a content type for non-JSON answers. */
+  schema?: SchemaName;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec {
+  operationId: OperationId;
+  method: 'get' | 'post' | 'delete';
+  /** OpenAPI form: `/v1/instances/{id}`. */
+  path: string;
+  tag: 'definitions' | 'instances' | 'events' | 'tasks' | 'system';
+  summary: string;
+  params?: Record<string, ParamSpec>;
+  query?: Record<string, ParamSpec>;
+  body?: BodySpec;
+  responses: ResponseSpec[];
+  /** Problem statuses this route answers with besides 500/503. */
+  problems: number[];
+  /** False for routes that stay open when an API key is configured (health, metrics, the document). */
+  authenticated: boolean;
+}
+
+const NAME = '^[A-Za-z0-9._-]+$';
+
+const workflowName: ParamSpec = { description: 'Workflow name.', schema: { type: 'string', pattern: NAME } };
+// Lenient on ids in paths: children and instances started by embedding code may use other characters.
+const instanceId: ParamSpec = { description: 'Instance id.', schema: { type: 'string', minLength: 1 } };
+const taskToken: ParamSpec = { description: 'The token of the claimed attempt.', schema: { type: 'string', minLength: 1 } };
+const STATUS_LIST = '^(PENDING|RUNNING|SUSPENDED|COMPLETED|FAILED|CANCELLED|TERMINATED|TIMED_OUT|CONTINUED_AS_NEW)(,(PENDING|RUNNING|SUSPENDED|COMPLETED|FAILED|CANCELLED|TERMINATED|TIMED_OUT|CONTINUED_AS_NEW))*$';
+
+const instance = (description: string): ResponseSpec => ({ status: 200, description, schema: 'instance' });
+
+function lifecycle(action: 'cancel' | 'terminate' | 'suspend' | 'resume' | 'retry', summary: string): RouteSpec {
+  return {
+    operationId: `${action}Instance`,
+    method: 'post',
+    path: `/v1/instances/{id}/${action}`,
+    tag: 'instances',
+    summary,
+    params: { id: instanceId },
+    body: { kind: 'json', schema: 'lifecycle-request', required: false },
+    responses: [instance('The instance after the action.')],
+    problems: [400, 404, 409],
+    authenticated: true,
+  };
+}
+
+function taskResult(action: 'complete' | 'fail', schema: SchemaName, summary: string): RouteSpec {
+  return {
+    operationId: `${action}Task`,
+    method: 'post',
+    path: `/v1/tasks/{token}/${action}`,
+    tag: 'tasks',
+    summary,
+    params: { token: taskToken },
+    body: { kind: 'json', schema, required: action === 'fail' },
+    responses: [{ status: 204, description: 'Accepted: the instance moved on.' }],
+    problems: [400, 409],
+    authenticated: true,
+  };
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    operationId: 'registerWorkflow',
+    method: 'post',
+    path: '/v1/workflows',
+    tag: 'definitions',
+    summary: 'Register a workflow definition (YAML or JSON body)',
+    body: { kind: 'definition' },
+    responses: [
+      { status: 201, description: 'Stored as a new version.', schema: 'registered' },
+      { status: 200, description: 'Identical content was already registered; its version.', schema: 'registered' },
+    ],
+    problems: [400, 409, 413],
+    authenticated: true,
+  },
+  {
+    operationId: 'validateWorkflow',
+    method: 'post',
+    path: '/v1/validate',
+    tag: 'definitions',
+    summary: 'Validate a definition without storing it',
+    body: { kind: 'definition' },
+    responses: [{ status: 200, description: 'Whether it is valid, and every problem.', schema: 'validation-result' }],
+    problems: [400, 413],
+    authenticated: true,
+  },
+  {
+    operationId: 'listWorkflows',
+    method: 'get',
+    path: '/v1/workflows',
+    tag: 'definitions',
+    summary: 'List workflows (latest version of each)',
+    responses: [{ status: 200, description: 'Every workflow by name.', schema: 'workflow-list' }],
+    problems: [],
+    authenticated: true,
+  },
+  {
+    operationId: 'getWorkflow',
+    method: 'get',
+    path: '/v1/workflows/{name}',
+    tag: 'definitions',
+    summary: 'The latest version of a workflow, with its source',
+    params: { name: workflowName },
+    responses: [{ status: 200, description: 'The latest version.', schema: 'workflow' }],
+    problems: [400, 404],
+    authenticated: true,
+  },
+  {
+    operationId: 'getWorkflowVersion',
+    method: 'get',
+    path: '/v1/workflows/{name}/versions/{version}',
+    tag: 'definitions',
+    summary: 'One version of a workflow, with its source',
+    params: { name: workflowName, version: { description: 'Version number.', schema: { type: 'integer', minimum: 1 } } },
+    responses: [{ status: 200, description: 'That version.', schema: 'workflow' }],
+    problems: [400, 404],
+    authenticated: true,
+  },
+  {
+    operationId: 'startInstance',
+    method: 'post',
+    path: '/v1/workflows/{name}/instances',
+    tag: 'instances',
+    summary: 'Start an instance',
+    params: { name: workflowName },
+    body: { kind: 'json', schema: 'start-instance-request', required: false },
+    responses: [
+      {
+        status: 201,
+        description: 'Started (or, for a repeated id with the same input, the instance started first).',
+        schema: 'instance',
+        headers: { Location: 'The instance: /v1/instances/{id}.' },
+      },
+    ],
+    problems: [400, 404, 409, 413],
+    authenticated: true,
+  },
+  {
+    operationId: 'listInstances',
+    method: 'get',
+    path: '/v1/instances',
+    tag: 'instances',
+    summary: 'List instances, newest first, a page at a time',
+    query: {
+      workflow: { description: 'Only instances of this workflow.', schema: { type: 'string', pattern: NAME } },
+      status: { description: 'Only these statuses, comma-separated, e.g. RUNNING,SUSPENDED (PENDING, RUNNING, SUSPENDED, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW).', schema: { type: 'string', pattern: STATUS_LIST } },
+      from: { description: 'Created at or after this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
+      to: { description: 'Created at or before this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
+      limit: { description: 'Page size, 1 to 1000. Default 50.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+      cursor: { description: 'The nextCursor of the previous page.', schema: { type: 'string', minLength: 1 } },
+    },
+    responses: [{ status: 200, description: 'One page.', schema: 'instance-list' }],
+    problems: [400],
+    authenticated: true,
+  },
+  {
+    operationId: 'getInstance',
+    method: 'get',
+    path: '/v1/instances/{id}',
+    tag: 'instances',
+    summary: 'An instance; with ?wait, once it is finished or the wait ran out',
+    params: { id: instanceId },
+    query: {
+      wait: { description: 'Long-poll up to this duration (e.g. 30s) for the instance to finish; capped by the server.', schema: { type: 'string', minLength: 1 } },
+    },
+    responses: [instance('The instance.')],
+    problems: [400, 404],
+    authenticated: true,
+  },
+  {
+    operationId: 'purgeInstance',
+    method: 'delete',
+    path: '/v1/instances/{id}',
+    tag: 'instances',
+    summary: 'Remove a finished instance and its history',
+    params: { id: instanceId },
+    responses: [{ status: 204, description: 'Removed.' }],
+    problems: [400, 404, 409],
+    authenticated: true,
+  },
+  {
+    operationId: 'getHistory',
+    method: 'get',
+    path: '/v1/instances/{id}/history',
+    tag: 'instances',
+    summary: "An instance's history, in order",
+    params: { id: instanceId },
+    query: { run: { description: 'Run number. Default: the current run.', schema: { type: 'integer', minimum: 1 } } },
+    responses: [{ status: 200, description: 'The events.', schema: 'history' }],
+    problems: [400, 404],
+    authenticated: true,
+  },
+  {
+    operationId: 'raiseEvent',
+    method: 'post',
+    path: '/v1/instances/{id}/events/{event}',
+    tag: 'events',
+    summary: 'Raise an event for one instance (consumed now, or buffered until it waits)',
+    params: { id: instanceId, event: { description: 'Event name.', schema: { type: 'string', minLength: 1 } } },
+    body: { kind: 'payload', description: 'The event payload (any JSON); the wait step\'s result. Empty = null.' },
+    responses: [{ status: 202, description: 'Accepted and durable.' }],
+    problems: [400, 404, 409, 413],
+    authenticated: true,
+  },
+  {
+    operationId: 'deliverEvent',
+    method: 'post',
+    path: '/v1/events/{event}',
+    tag: 'events',
+    summary: 'Deliver an event to every instance waiting on it with this correlation key',
+    params: { event: { description: 'Event name.', schema: { type: 'string', minLength: 1 } } },
+    body: { kind: 'json', schema: 'deliver-event-request', required: true },
+    responses: [{ status: 200, description: 'How many instances took it.', schema: 'delivered' }],
+    problems: [400, 413],
+    authenticated: true,
+  },
+  lifecycle('cancel', 'Cancel an instance: pending work withdrawn, compensations run'),
+  lifecycle('terminate', 'Terminate an instance at once: nothing more runs'),
+  lifecycle('suspend', 'Suspend an instance'),
+  lifecycle('resume', 'Resume a suspended instance'),
+  lifecycle('retry', 'Re-run a FAILED instance from the failed step'),
+  {
+    operationId: 'pollTasks',
+    method: 'post',
+    path: '/v1/tasks/poll',
+    tag: 'tasks',
+    summary: 'Claim tasks, waiting up to `wait` for one (long poll)',
+    body: { kind: 'json', schema: 'poll-request', required: true },
+    responses: [{ status: 200, description: 'The claimed tasks (maybe none).', schema: 'claimed-tasks' }],
+    problems: [400, 413],
+    authenticated: true,
+  },
+  taskResult('complete', 'complete-task-request', "Report a task's result"),
+  taskResult('fail', 'fail-task-request', "Report a task's failure"),
+  {
+    operationId: 'heartbeatTask',
+    method: 'post',
+    path: '/v1/tasks/{token}/heartbeat',
+    tag: 'tasks',
+    summary: "Extend a task's lease",
+    params: { token: taskToken },
+    body: { kind: 'json', schema: 'heartbeat-request', required: false },
+    responses: [{ status: 200, description: 'The new end of the lease.', schema: 'heartbeat-response' }],
+    problems: [400, 409],
+    authenticated: true,
+  },
+  {
+    operationId: 'health',
+    method: 'get',
+    path: '/healthz',
+    tag: 'system',
+    summary: 'Health: the store answers',
+    responses: [{ status: 200, description: 'Healthy.', schema: 'health' }],
+    problems: [],
+    authenticated: false,
+  },
+  {
+    operationId: 'metrics',
+    method: 'get',
+    path: '/metrics',
+    tag: 'system',
+    summary: 'Prometheus metrics',
+    responses: [{ status: 200, description: 'Metrics in the Prometheus text format.', contentType: 'text/plain' }],
+    problems: [],
+    authenticated: false,
+  },
+  {
+    operationId: 'openapi',
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'system',
+    summary: 'This API as an OpenAPI 3.1 document',
+    responses: [{ status: 200, description: 'The document.', contentType: 'application/json' }],
+    problems: [],
+    authenticated: false,
+  },
+];

@@ -1,0 +1,134 @@
+/**
+ * The JSON Schemas of the API's requests and responses (schemas/api/*.json): the server validates
+ * request bodies with them and the OpenAPI document is built from them, so the two cannot drift.
+ * Each is compiled once, when first used.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import claimedTasks from '../schemas/api/claimed-tasks.json' with { type: 'json' };
+import completeTaskRequest from '../schemas/api/complete-task-request.json' with { type: 'json' };
+import definitionProblem from '../schemas/api/definition-problem.json' with { type: 'json' };
+import deliverEventRequest from '../schemas/api/deliver-event-request.json' with { type: 'json' };
+import delivered from '../schemas/api/delivered.json' with { type: 'json' };
+import errorInfo from '../schemas/api/error-info.json' with { type: 'json' };
+import failTaskRequest from '../schemas/api/fail-task-request.json' with { type: 'json' };
+import health from '../schemas/api/health.json' with { type: 'json' };
+import heartbeatRequest from '../schemas/api/heartbeat-request.json' with { type: 'json' };
+import heartbeatResponse from '../schemas/api/heartbeat-response.json' with { type: 'json' };
+import history from '../schemas/api/history.json' with { type: 'json' };
+import instanceList from '../schemas/api/instance-list.json' with { type: 'json' };
+import instanceStatus from '../schemas/api/instance-status.json' with { type: 'json' };
+import instance from '../schemas/api/instance.json' with { type: 'json' };
+import lifecycleRequest from '../schemas/api/lifecycle-request.json' with { type: 'json' };
+import pollRequest from '../schemas/api/poll-request.json' with { type: 'json' };
+import problem from '../schemas/api/problem.json' with { type: 'json' };
+import registered from '../schemas/api/registered.json' with { type: 'json' };
+import startInstanceRequest from '../schemas/api/start-instance-request.json' with { type: 'json' };
+import validationResult from '../schemas/api/validation-result.json' with { type: 'json' };
+import workflowList from '../schemas/api/workflow-list.json' with { type: 'json' };
+import workflow from '../schemas/api/workflow.json' with { type: 'json' };
+import workflowDefinition from '../schemas/workflow.schema.json' with { type: 'json' };
+
+/** Schema file name (without `.json`) → schema. */
+export const API_SCHEMAS = {
+  'claimed-tasks': claimedTasks,
+  'complete-task-request': completeTaskRequest,
+  'definition-problem': definitionProblem,
+  'deliver-event-request': deliverEventRequest,
+  delivered,
+  'error-info': errorInfo,
+  'fail-task-request': failTaskRequest,
+  health,
+  'heartbeat-request': heartbeatRequest,
+  'heartbeat-response': heartbeatResponse,
+  history,
+  'instance-list': instanceList,
+  'instance-status': instanceStatus,
+  instance,
+  'lifecycle-request': lifecycleRequest,
+  'poll-request': pollRequest,
+  problem,
+  registered,
+  'start-instance-request': startInstanceRequest,
+  'validation-result': validationResult,
+  'workflow-list': workflowList,
+  workflow,
+} as const;
+
+export type SchemaName = keyof typeof API_SCHEMAS;
+
+/** The definition language's own schema, documented as the JSON body of POST /v1/workflows. */
+export const WORKFLOW_DEFINITION_SCHEMA: object = workflowDefinition;
+
+/** A JSON Schema as a plain object (for query and path parameters). */
+export type JsonSchema = Record<string, unknown>;
+
+function newAjv(options: { coerceTypes: boolean }): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, coerceTypes: options.coerceTypes });
+  (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+  return ajv;
+}
+
+const bodies = newAjv({ coerceTypes: false });
+for (const schema of Object.values(API_SCHEMAS)) bodies.addSchema(schema);
+
+// Query strings and path segments arrive as text: "50" must pass as the integer 50.
+const parameters = newAjv({ coerceTypes: true });
+
+export function bodyValidator(name: SchemaName): ValidateFunction {
+  const validate = bodies.getSchema(API_SCHEMAS[name].$id);
+  if (!validate) throw new Error(`schema ${name} is not registered`);
+  return validate;
+}
+
+/** A validator of an object of parameters, each with its schema; compiled once per parameter set. */
+export function parametersValidator(properties: Record<string, JsonSchema>, required: string[]): ValidateFunction {
+  return parameters.compile({ type: 'object', properties, required, additionalProperties: false });
+}
+
+/** How describeErrors names what it talks about: the body's fields, or query or path parameters. */
+export interface ErrorWording {
+  /** The whole: `the body`, `the query string`. */
+  subject: string;
+  /** One member: `"input.orderId"`, `query parameter "limit"`. */
+  member: (path: string) => string;
+  /** `field` or `parameter`. */
+  noun: string;
+}
+
+export const BODY_WORDING: ErrorWording = { subject: 'the body', member: (p) => `"${p}"`, noun: 'field' };
+
+/** Plain sentences for ajv errors: `"max" must be <= 100`, `the body has an unknown field "foo" (…)`. */
+export function describeErrors(errors: ErrorObject[] | null | undefined, wording: ErrorWording): string {
+  const list = errors ?? [];
+  // A oneOf failure also reports each branch's complaint; the oneOf's own description says it better.
+  const alternatives = new Set(list.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
+  const seen = new Set<string>();
+  for (const e of list) {
+    if (e.keyword !== 'oneOf' && alternatives.has(e.instancePath) && e.schemaPath.includes('/oneOf/')) continue;
+    seen.add(describeError(e, wording));
+  }
+  return [...seen].join('; ');
+}
+
+function describeError(e: ErrorObject, wording: ErrorWording): string {
+  const where = e.instancePath ? wording.member(e.instancePath.slice(1).replaceAll('/', '.')) : wording.subject;
+  const params = e.params as Record<string, unknown>;
+  const description = (e.parentSchema as { description?: string } | undefined)?.description;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const accepted = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const list = accepted.length > 0 ? `accepted: ${accepted.join(', ')}` : `it takes no ${wording.noun}s`;
+      return `${where} has an unknown ${wording.noun} "${String(params.additionalProperty)}" (${list})`;
+    }
+    case 'required':
+      return `${where} needs the ${wording.noun} "${String(params.missingProperty)}"`;
+    case 'enum':
+      return `${where} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'oneOf':
+    case 'pattern':
+      return `${where} is not accepted${description ? `: ${description}` : ''}`;
+    default:
+      return `${where} ${e.message ?? 'is not valid'}`;
+  }
+}

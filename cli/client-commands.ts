@@ -1,0 +1,157 @@
+/**
+ * Client commands: operate instances on a running server (`--server`, or SEGUE_URL; default
+ * http://127.0.0.1:8080). Tables for people by default, the server's JSON with `--json`. A
+ * refusal prints the problem's detail and exits 1.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import { parseJsonText } from '../api/json-text.js';
+import { SegueClient, type LifecycleAction } from '../client/http-client.js';
+import type { Json } from '../definitions/model.js';
+import { UsageError, parseOptions, readSource } from './args.js';
+import type { Command, CommandTable } from './args.js';
+import { formatHistory, formatInstance, formatInstanceList } from './client-format.js';
+
+const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+const COMMON = { server: { type: 'string' }, json: { type: 'boolean' } } as const;
+const SUFFIX = '[--server <url>] [--json]';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+interface Invocation {
+  client: SegueClient;
+  args: string[];
+  values: Values;
+}
+
+/**
+ * A client command: the positionals named in `spec.args`, its own options, and a body returning
+ * what to print — the server's JSON, and the human form of it.
+ */
+function clientCommand(
+  summary: string,
+  usage: string,
+  spec: { args: string[]; options?: Options },
+  body: (call: Invocation) => Promise<{ json: unknown; text: string }>,
+): Command {
+  return {
+    summary,
+    usage: `segue ${usage} ${SUFFIX}`,
+    run: async (argv) => {
+      const { values, positionals } = parseOptions(argv, { ...COMMON, ...spec.options });
+      if (positionals.length !== spec.args.length) {
+        throw new UsageError(`expected ${spec.args.map((a) => `<${a}>`).join(' ')}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
+      }
+      const server = (values.server as string | undefined) ?? process.env.SEGUE_URL ?? DEFAULT_SERVER;
+      const client = new SegueClient({ url: server, ...(process.env.SEGUE_API_KEY ? { apiKey: process.env.SEGUE_API_KEY } : {}) });
+      const out = await reach(server, () => body({ client, args: positionals, values: values as Values }));
+      process.stdout.write(values.json ? `${JSON.stringify(out.json, null, 2)}\n` : out.text);
+      return 0;
+    },
+  };
+}
+
+/** Network failures in plain words; the server's own refusals pass through with their detail. */
+async function reach<T>(server: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`cannot reach the server at ${server}: ${cause?.code ?? cause?.message ?? err.message} (set --server or SEGUE_URL)`);
+  }
+}
+
+/** `--input '{"a":1}'` or `--input @file.json`. */
+async function jsonArgument(value: string | boolean | undefined, option: string): Promise<Json | undefined> {
+  if (typeof value !== 'string') return undefined;
+  let text = value;
+  if (value.startsWith('@')) {
+    const source = await readSource(value.slice(1));
+    if (!source.ok) throw new UsageError(source.message);
+    text = source.text;
+  }
+  const parsed = parseJsonText(text, `--${option}`);
+  if (!parsed.ok) throw new UsageError(parsed.message);
+  return parsed.value as Json;
+}
+
+function integer(value: string | boolean | undefined, option: string): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a positive whole number, got "${value}"`);
+  return Number(value);
+}
+
+function lifecycleCommand(action: LifecycleAction, summary: string): Command {
+  const options: Options = { reason: { type: 'string' } };
+  return clientCommand(summary, `${action} <instance> [--reason <text>]`, { args: ['instance'], options }, async ({ client, args, values }) => {
+    const view = await client.lifecycle(args[0]!, action, values.reason as string | undefined);
+    return { json: view, text: formatInstance(view) };
+  });
+}
+
+export const clientCommands: CommandTable = {
+  start: clientCommand(
+    'start an instance on a server',
+    'start <workflow> [--input <json|@file>] [--id <id>] [--version <n>]',
+    { args: ['workflow'], options: { input: { type: 'string' }, id: { type: 'string' }, version: { type: 'string' } } },
+    async ({ client, args, values }) => {
+      const input = await jsonArgument(values.input, 'input');
+      const version = integer(values.version, 'version');
+      const view = await client.startInstance(args[0]!, {
+        ...(input !== undefined ? { input } : {}),
+        ...(typeof values.id === 'string' ? { id: values.id } : {}),
+        ...(version !== undefined ? { version } : {}),
+      });
+      return { json: view, text: formatInstance(view) };
+    },
+  ),
+  get: clientCommand(
+    'show an instance',
+    'get <instance> [--wait <duration>]',
+    { args: ['instance'], options: { wait: { type: 'string' } } },
+    async ({ client, args, values }) => {
+      const view = await client.getInstance(args[0]!, values.wait as string | undefined);
+      return { json: view, text: formatInstance(view) };
+    },
+  ),
+  list: clientCommand(
+    'list instances, newest first',
+    'list [--workflow <name>] [--status <status,…>] [--limit <n>] [--cursor <cursor>]',
+    { args: [], options: { workflow: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } } },
+    async ({ client, values }) => {
+      const limit = integer(values.limit, 'limit');
+      const page = await client.listInstances({
+        ...(typeof values.workflow === 'string' ? { workflow: values.workflow } : {}),
+        ...(typeof values.status === 'string' ? { status: values.status.toUpperCase() } : {}),
+        ...(typeof values.cursor === 'string' ? { cursor: values.cursor } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      });
+      return { json: page, text: formatInstanceList(page.items, page.nextCursor) };
+    },
+  ),
+  history: clientCommand(
+    "print an instance's history",
+    'history <instance> [--run <n>]',
+    { args: ['instance'], options: { run: { type: 'string' } } },
+    async ({ client, args, values }) => {
+      const events = await client.history(args[0]!, integer(values.run, 'run'));
+      return { json: { events }, text: formatHistory(events) };
+    },
+  ),
+  raise: clientCommand(
+    'send an event to an instance',
+    'raise <instance> <event> [--data <json|@file>]',
+    { args: ['instance', 'event'], options: { data: { type: 'string' } } },
+    async ({ client, args, values }) => {
+      const [id, event] = args as [string, string];
+      await client.raiseEvent(id, event, (await jsonArgument(values.data, 'data')) ?? null);
+      return { json: { id, event, accepted: true }, text: `event "${event}" raised for instance ${id}\n` };
+    },
+  ),
+  cancel: lifecycleCommand('cancel', 'cancel an instance (compensations run)'),
+  terminate: lifecycleCommand('terminate', 'stop an instance at once (nothing more runs)'),
+  suspend: lifecycleCommand('suspend', 'pause an instance'),
+  resume: lifecycleCommand('resume', 'resume a suspended instance'),
+  retry: lifecycleCommand('retry', 're-run a failed instance from the failed step'),
+};

@@ -1,0 +1,59 @@
+/** How client commands print what the server answers: aligned tables and records, for people. */
+import type { HistoryView, InstanceView } from '../client/http-client.js';
+
+/** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** `label  value` lines, labels aligned; empty values are left out. */
+export function record(pairs: [string, string | undefined][]): string {
+  const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined && p[1] !== '');
+  const width = Math.max(...shown.map(([label]) => label.length));
+  return shown.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n') + '\n';
+}
+
+export function compact(value: unknown, max = Infinity): string {
+  const text = JSON.stringify(value) ?? '';
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function formatInstance(view: InstanceView): string {
+  const error = view.error ? `${view.error.error}: ${view.error.message}${view.error.step ? ` (step ${view.error.step})` : ''}` : undefined;
+  return record([
+    ['id', view.id],
+    ['workflow', `${view.workflow} (version ${view.version}${view.run > 1 ? `, run ${view.run}` : ''})`],
+    ['status', view.status],
+    ['current', view.current.map(describeCurrent).join('; ')],
+    ['parent', view.parentId ?? undefined],
+    ['created', view.createdAt],
+    ['updated', view.updatedAt],
+    ['input', compact(view.input)],
+    ['output', view.output === null ? undefined : compact(view.output)],
+    ['error', error],
+  ]);
+}
+
+function describeCurrent(c: InstanceView['current'][number]): string {
+  const where = c.branch !== undefined ? ` in branch ${c.branch}` : c.index !== undefined ? ` in item ${c.index}` : '';
+  const what = c.waiting === 'running' ? 'running' : `waiting for ${c.event ? `event "${c.event}"` : c.waiting}`;
+  return `${c.step}${where}: ${what}${c.attempt > 1 ? ` (attempt ${c.attempt})` : ''}`;
+}
+
+export function formatInstanceList(items: InstanceView[], nextCursor?: string): string {
+  if (items.length === 0) return 'no instances\n';
+  const rows = items.map((v) => [v.id, v.workflow, String(v.version), v.status, v.createdAt, v.updatedAt]);
+  const more = nextCursor ? `more: add --cursor ${nextCursor}\n` : '';
+  return table(['ID', 'WORKFLOW', 'VERSION', 'STATUS', 'CREATED', 'UPDATED'], rows) + more;
+}
+
+export function formatHistory(events: HistoryView[]): string {
+  const rows = events.map((e) => [String(e.seq), e.at, e.type, e.step ?? '', e.details === undefined ? '' : compact(e.details, 100)]);
+  return table(['SEQ', 'AT', 'TYPE', 'STEP', 'DETAILS'], rows);
+}

@@ -1,0 +1,163 @@
+/**
+ * `segue serve`: the engine and the REST API in one process. Registers the definitions of a
+ * folder and loads in-process handlers, then serves until SIGTERM or SIGINT, when it stops
+ * taking requests, answers open long polls, and lets the engine finish what it holds.
+ */
+import { readdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createServer } from '../api/app.js';
+import { formatProblem } from '../definitions/model.js';
+import { createEngine, type Engine } from '../engine/engine.js';
+import { SegueError } from '../engine/errors.js';
+import { UsageError, parseOptions, readSource } from './args.js';
+import type { Command } from './args.js';
+import { loadWorkerModule } from './worker-module.js';
+
+const DEFINITION_FILE = /\.(ya?ml|json)$/i;
+/** How long requests in flight may take to finish after a stop signal. */
+const GRACE_MS = 10_000;
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  store: string;
+  workflows?: string;
+  worker?: string;
+}
+
+export const serveCommand: Command = {
+  summary: 'run the engine and the REST API',
+  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>]',
+  run: async (argv) => {
+    const options = serveOptions(argv);
+    const engine = await createEngine({ store: options.store });
+    try {
+      await prepare(engine, options);
+    } catch (err) {
+      await engine.stop();
+      throw err;
+    }
+    return serve(engine, options);
+  },
+};
+
+function serveOptions(argv: string[]): ServeOptions {
+  const { values, positionals } = parseOptions(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    store: { type: 'string' },
+    workflows: { type: 'string' },
+    worker: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments besides options, got "${positionals[0]}"`);
+  const portText = values.port ?? process.env.PORT ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535) throw new UsageError(`the port must be a number from 0 to 65535 (0 picks a free one), got "${portText}"`);
+  const options: ServeOptions = { port, host: values.host ?? '127.0.0.1', store: values.store ?? process.env.SEGUE_STORE ?? 'sqlite:./segue.db' };
+  if (values.workflows !== undefined) options.workflows = values.workflows;
+  if (values.worker !== undefined) options.worker = values.worker;
+  return options;
+}
+
+async function prepare(engine: Engine, options: ServeOptions): Promise<void> {
+  if (options.workflows !== undefined) await registerFolder(engine, options.workflows);
+  if (options.worker !== undefined) {
+    for (const [type, handler] of Object.entries(await loadWorkerModule(options.worker))) engine.registerHandler(type, handler);
+  }
+  engine.start();
+}
+
+/** Registers every definition file in `dir`; any invalid one stops the server from starting. */
+async function registerFolder(engine: Engine, dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => DEFINITION_FILE.test(name)).sort();
+  } catch (err) {
+    throw new Error(`cannot read the workflows folder ${dir}: ${(err as Error).message}`);
+  }
+  for (const name of names) {
+    const file = join(dir, name);
+    const source = await readSource(file);
+    if (!source.ok) throw new Error(source.message);
+    try {
+      await engine.register(source.text, file);
+    } catch (err) {
+      if (err instanceof SegueError && err.code === 'DEFINITION_INVALID') {
+        throw new Error(`${file} is not valid:\n${err.problems.map(formatProblem).join('\n')}`);
+      }
+      throw err;
+    }
+  }
+}
+
+async function serve(engine: Engine, options: ServeOptions): Promise<number> {
+  const logger = pino({ name: 'segue' }, pino.destination(2));
+  const stopping = new AbortController();
+  const app = createServer(engine, {
+    signal: stopping.signal,
+    ...(process.env.SEGUE_API_KEY ? { apiKey: process.env.SEGUE_API_KEY } : {}),
+    onError: (err, request) => logger.error({ err, ...request }, 'request failed'),
+  });
+  let server: Server;
+  try {
+    server = await listen(app, options.port, options.host);
+  } catch (err) {
+    await engine.stop();
+    throw err;
+  }
+  const { port } = server.address() as { port: number };
+  process.stdout.write(`segue listening on http://${options.host}:${port} (store: ${describeStore(options.store)})\n`);
+  await stopSignal();
+  stopping.abort();
+  await close(server);
+  await engine.stop();
+  return 0;
+}
+
+function listen(app: ReturnType<typeof createServer>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new Error(err.code === 'EADDRINUSE' ? `port ${port} is already in use; pick another with --port` : err.message));
+    });
+  });
+}
+
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve(signal);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+/** Stops accepting connections; requests in flight get GRACE_MS to finish. */
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), GRACE_MS);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** The store URL without a password. */
+function describeStore(url: string): string {
+  if (!url.startsWith('mongodb')) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'mongodb';
+  }
+}

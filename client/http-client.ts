@@ -1,0 +1,213 @@
+/**
+ * A small typed client of the REST API, on Node's fetch. Every non-2xx answer becomes a ProblemError
+ * carrying the problem document's status, title and detail.
+ */
+import type { Json, Problem } from '../definitions/model.js';
+import type { LifecycleAction } from '../engine/engine.js';
+import type { ClaimedTask, FailureReport } from '../engine/task-queue.js';
+import type { HistoryView, InstanceView } from '../engine/views.js';
+
+export type { ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction };
+
+export interface ClientOptions {
+  /** Server base URL, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+}
+
+export interface StartRequest {
+  input?: Json;
+  id?: string;
+  version?: number;
+  /** ISO 8601 time or epoch ms. */
+  startAt?: string | number;
+}
+
+export interface ListRequest {
+  workflow?: string;
+  /** One status or several. */
+  status?: string | string[];
+  /** ISO 8601 times. */
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface WorkflowSummary {
+  name: string;
+  version: number;
+  description?: string;
+  createdAt: string;
+}
+
+export interface WorkflowVersion extends WorkflowSummary {
+  hash: string;
+  source: string;
+  definition: Json;
+  versions: number[];
+}
+
+export interface PollRequest {
+  types: string[];
+  worker: string;
+  max?: number;
+  /** A duration ("30s") or milliseconds. */
+  wait?: string | number;
+}
+
+/** A problem answered by the server (status >= 400). */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly type: string,
+    /** Positioned problems of an invalid definition. */
+    readonly errors: Problem[] = [],
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+  }
+}
+
+interface Call {
+  method?: string;
+  body?: unknown;
+  /** Raw text body (definitions), with its content type. */
+  text?: { value: string; contentType: string };
+  query?: Record<string, string | number | undefined>;
+  signal?: AbortSignal;
+}
+
+export class SegueClient {
+  private readonly base: string;
+
+  constructor(private readonly options: ClientOptions) {
+    this.base = options.url.replace(/\/+$/, '');
+  }
+
+  async registerWorkflow(source: string, contentType = 'application/yaml'): Promise<{ name: string; version: number; created: boolean }> {
+    const { status, body } = await this.exchange<{ name: string; version: number }>('/v1/workflows', { method: 'POST', text: { value: source, contentType } });
+    return { ...body, created: status === 201 };
+  }
+
+  async validate(source: string, contentType = 'application/yaml'): Promise<{ valid: boolean; errors: Problem[] }> {
+    return this.request('/v1/validate', { method: 'POST', text: { value: source, contentType } });
+  }
+
+  async listWorkflows(): Promise<WorkflowSummary[]> {
+    return (await this.request<{ items: WorkflowSummary[] }>('/v1/workflows')).items;
+  }
+
+  getWorkflow(name: string, version?: number): Promise<WorkflowVersion> {
+    return this.request(version === undefined ? `/v1/workflows/${seg(name)}` : `/v1/workflows/${seg(name)}/versions/${version}`);
+  }
+
+  startInstance(workflow: string, start: StartRequest = {}): Promise<InstanceView> {
+    return this.request(`/v1/workflows/${seg(workflow)}/instances`, { method: 'POST', body: start });
+  }
+
+  /** With `wait` (e.g. "30s"), answers once the instance is finished or the wait ran out. */
+  getInstance(id: string, wait?: string): Promise<InstanceView> {
+    return this.request(`/v1/instances/${seg(id)}`, { query: { wait } });
+  }
+
+  listInstances(list: ListRequest = {}): Promise<{ items: InstanceView[]; nextCursor?: string }> {
+    const status = Array.isArray(list.status) ? list.status.join(',') : list.status;
+    return this.request('/v1/instances', { query: { ...list, status } });
+  }
+
+  async history(id: string, run?: number): Promise<HistoryView[]> {
+    return (await this.request<{ events: HistoryView[] }>(`/v1/instances/${seg(id)}/history`, { query: { run } })).events;
+  }
+
+  async raiseEvent(id: string, event: string, payload: Json = null): Promise<void> {
+    await this.request(`/v1/instances/${seg(id)}/events/${seg(event)}`, { method: 'POST', body: payload });
+  }
+
+  deliverEvent(event: string, key: string, data: Json = null): Promise<{ delivered: number; instances: string[] }> {
+    return this.request(`/v1/events/${seg(event)}`, { method: 'POST', body: { key, data } });
+  }
+
+  lifecycle(id: string, action: LifecycleAction, reason?: string): Promise<InstanceView> {
+    return this.request(`/v1/instances/${seg(id)}/${action}`, { method: 'POST', body: reason === undefined ? {} : { reason } });
+  }
+
+  async purge(id: string): Promise<void> {
+    await this.request(`/v1/instances/${seg(id)}`, { method: 'DELETE' });
+  }
+
+  poll(poll: PollRequest, signal?: AbortSignal): Promise<ClaimedTask[]> {
+    return this.request('/v1/tasks/poll', { method: 'POST', body: poll, ...(signal ? { signal } : {}) });
+  }
+
+  async complete(token: string, output: Json): Promise<void> {
+    await this.request(`/v1/tasks/${seg(token)}/complete`, { method: 'POST', body: { output } });
+  }
+
+  async fail(token: string, report: FailureReport): Promise<void> {
+    await this.request(`/v1/tasks/${seg(token)}/fail`, { method: 'POST', body: report });
+  }
+
+  heartbeat(token: string): Promise<{ deadline: string }> {
+    return this.request(`/v1/tasks/${seg(token)}/heartbeat`, { method: 'POST', body: {} });
+  }
+
+  health(): Promise<{ status: string }> {
+    return this.request('/healthz');
+  }
+
+  private async request<T>(path: string, call: Call = {}): Promise<T> {
+    return (await this.exchange<T>(path, call)).body;
+  }
+
+  /** One round trip; network failures reject with fetch's own TypeError (its `cause` says why). */
+  private async exchange<T>(path: string, call: Call): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    let body: string | undefined;
+    if (call.text) {
+      headers['content-type'] = call.text.contentType;
+      body = call.text.value;
+    } else if (call.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(call.body);
+    }
+    const init: RequestInit = { method: call.method ?? 'GET', headers };
+    if (body !== undefined) init.body = body;
+    if (call.signal) init.signal = call.signal;
+    const response = await fetch(this.base + path + queryString(call.query), init);
+    const text = await response.text();
+    if (!response.ok) throw problemError(response, text);
+    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+  }
+}
+
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function queryString(query: Call['query']): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+function problemError(response: Response, text: string): ProblemError {
+  let problem: { title?: string; detail?: string; type?: string; errors?: Problem[] } = {};
+  try {
+    problem = JSON.parse(text) as typeof problem;
+  } catch {
+    // Not a problem document (a proxy's error page): the status line says what there is to say.
+  }
+  return new ProblemError(
+    response.status,
+    problem.title ?? response.statusText,
+    problem.detail ?? `the server answered ${response.status} ${response.statusText}`,
+    problem.type ?? 'about:blank',
+    problem.errors ?? [],
+  );
+}

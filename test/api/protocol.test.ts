@@ -1,0 +1,230 @@
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../../api/app.js';
+import { createEngine } from '../../engine/engine.js';
+import { ROUTES, type OperationId, type RouteSpec } from '../../api/routes.js';
+import { bodyValidator, type SchemaName } from '../../api/schemas.js';
+import { eventually, http, startServer, tempDir, type RawResponse, type TestServer } from '../helpers/server.js';
+
+const FLOW = `name: metered
+steps:
+  - name: work
+    type: task
+    task: metered.work
+  - name: done
+    type: succeed
+`;
+
+const PARKED = `name: parked
+steps:
+  - name: wait
+    type: task
+    task: metered.parked
+`;
+
+let server: TestServer;
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  tmp = tempDir();
+  server = await startServer(join(tmp.dir, 'segue.db'));
+  await server.client.registerWorkflow(FLOW);
+  await server.client.registerWorkflow(PARKED);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  tmp?.cleanup();
+});
+
+function concretePath(route: RouteSpec): string {
+  return route.path.replace('{name}', 'metered').replace('{version}', '1').replace('{id}', 'some-id').replace('{event}', 'go').replace('{token}', 'some-token');
+}
+
+function expectProblem(res: RawResponse, status: number, type: string): void {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(res.json).toMatchObject({ type: `https://segue.dev/problems/${type}`, status, title: expect.any(String), detail: expect.any(String) });
+  expect(res.text).not.toMatch(/<html|\bat .*\.js:\d+/i);
+}
+
+const bodyRoutes = ROUTES.filter((r) => r.body);
+const jsonRoutes = bodyRoutes.filter((r) => r.body!.kind !== 'definition');
+
+/** A body of the right JSON syntax but the wrong shape, for each route that validates one. */
+const WRONG_SHAPE: Partial<Record<OperationId, unknown>> = {
+  startInstance: { input: {}, version: 'two' },
+  deliverEvent: { key: 5 },
+  cancelInstance: { reason: 5 },
+  terminateInstance: { reason: ['x'] },
+  suspendInstance: { because: 'x' },
+  resumeInstance: { reason: null },
+  retryInstance: { reason: {} },
+  pollTasks: { types: 'metered.work', worker: 'w' },
+  completeTask: { output: 1, extra: true },
+  failTask: { message: 'no error name' },
+  heartbeatTask: { beat: 1 },
+};
+
+describe('malformed requests', () => {
+  it.each(jsonRoutes.map((r) => [r.operationId, r] as const))('%s: a body that is not JSON is a 400 naming the position', async (_, route) => {
+    const res = await http(server.url, route.method.toUpperCase(), concretePath(route), '{"reason": }');
+    expectProblem(res, 400, 'malformed-body');
+    expect(res.json.detail).toBe("the body is not valid JSON: line 1, column 12 (offset 11): expected a value, found '}'");
+  });
+
+  it('covers every route that validates a JSON body', () => {
+    const validated = bodyRoutes.filter((r) => r.body!.kind === 'json').map((r) => r.operationId);
+    expect(Object.keys(WRONG_SHAPE).sort()).toEqual([...validated].sort());
+  });
+
+  it.each(Object.entries(WRONG_SHAPE))('%s: a body of the wrong shape is a 400 saying what is wrong', async (operationId, body) => {
+    const route = ROUTES.find((r) => r.operationId === operationId)!;
+    const res = await http(server.url, 'POST', concretePath(route), JSON.stringify(body));
+    expectProblem(res, 400, 'request-invalid');
+    expect(res.json.detail).toMatch(/"(version|key|reason|types)"|unknown field|needs the field/);
+  });
+
+  it.each(bodyRoutes.map((r) => [r.operationId, r] as const))('%s: a body over 1 MiB is a 413', async (_, route) => {
+    const big = JSON.stringify({ input: 'x'.repeat(1024 * 1024) });
+    const res = await http(server.url, 'POST', concretePath(route), big);
+    expectProblem(res, 413, 'payload-too-large');
+    expect(res.json.detail).toBe('the body is larger than the limit of 1 MiB');
+  });
+
+  it('refuses a body that is not UTF-8, and a JSON endpoint given YAML', async () => {
+    const latin1 = await fetch(`${server.url}/v1/events/go`, { method: 'POST', body: Buffer.from([0x7b, 0xe9, 0x7d]), headers: { 'content-type': 'application/json' } });
+    expect(latin1.status).toBe(400);
+    expect(await latin1.json()).toMatchObject({ detail: 'the body is not valid UTF-8 text' });
+    const yaml = await http(server.url, 'POST', '/v1/events/go', 'key: 1', { 'content-type': 'application/yaml' });
+    expectProblem(yaml, 415, 'unsupported-media-type');
+  });
+
+  it('refuses a path that is not valid percent-encoding', async () => {
+    const res = await http(server.url, 'GET', '/v1/instances/%E0%A4%A');
+    expectProblem(res, 400, 'request-invalid');
+    expect(res.json.detail).toMatch(/could not be read/);
+  });
+
+  it('names the required body when a required one is missing', async () => {
+    const res = await http(server.url, 'POST', '/v1/tasks/poll');
+    expectProblem(res, 400, 'malformed-body');
+    expect(res.json.detail).toBe('this endpoint needs a JSON object as the body');
+  });
+
+  it('answers 404 for unknown routes and 405 with Allow for a wrong method, as problems', async () => {
+    const unknown = await http(server.url, 'GET', '/v2/instances');
+    expectProblem(unknown, 404, 'not-found');
+    expect(unknown.json.instance).toBe('/v2/instances');
+    expectProblem(await http(server.url, 'POST', '/v1/instances/x/explode'), 404, 'not-found');
+
+    const wrong = await http(server.url, 'PUT', '/v1/instances/abc');
+    expectProblem(wrong, 405, 'method-not-allowed');
+    expect(wrong.headers.get('allow')).toBe('GET, DELETE, HEAD, OPTIONS');
+    const patch = await http(server.url, 'PATCH', '/v1/workflows');
+    expectProblem(patch, 405, 'method-not-allowed');
+    expect(patch.headers.get('allow')).toBe('POST, GET, HEAD, OPTIONS');
+
+    const options = await http(server.url, 'OPTIONS', '/v1/tasks/poll');
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('POST, OPTIONS');
+  });
+});
+
+describe('system routes', () => {
+  it('serves an OpenAPI 3.1 document with every route, and references that resolve', async () => {
+    const doc = (await http(server.url, 'GET', '/openapi.json')).json;
+    expect(doc.openapi).toBe('3.1.0');
+    for (const route of ROUTES) expect(doc.paths[route.path]?.[route.method], `${route.method} ${route.path}`).toMatchObject({ operationId: route.operationId });
+    for (const path of ['/v1/workflows', '/v1/validate', '/v1/instances/{id}/history', '/v1/tasks/{token}/heartbeat', '/v1/events/{event}', '/healthz', '/metrics']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    const refs = JSON.stringify(doc).match(/"#\/components\/schemas\/[A-Za-z]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(20);
+    for (const ref of new Set(refs)) expect(Object.keys(doc.components.schemas)).toContain(ref.slice(22, -1));
+    expect(doc.paths['/v1/workflows/{name}/instances'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/StartInstanceRequest' });
+    expect(doc.components.schemas.PollRequest.required).toEqual(['types', 'worker']);
+  });
+
+  it('answers with the shapes its schemas document', async () => {
+    const started = await server.client.startInstance('parked');
+    const [task] = await server.client.poll({ types: ['metered.parked'], worker: 'shape', wait: '5s' });
+    const samples: [SchemaName, string, string, string?][] = [
+      ['instance', 'GET', `/v1/instances/${started.id}`],
+      ['instance-list', 'GET', '/v1/instances?limit=2'],
+      ['history', 'GET', `/v1/instances/${started.id}/history`],
+      ['workflow', 'GET', '/v1/workflows/metered'],
+      ['workflow-list', 'GET', '/v1/workflows'],
+      ['registered', 'POST', '/v1/workflows', FLOW],
+      ['validation-result', 'POST', '/v1/validate', 'name: x'],
+      ['delivered', 'POST', '/v1/events/go', '{"key":"k"}'],
+      ['claimed-tasks', 'POST', '/v1/tasks/poll', '{"types":["none"],"worker":"w"}'],
+      ['heartbeat-response', 'POST', `/v1/tasks/${task!.token}/heartbeat`],
+      ['health', 'GET', '/healthz'],
+      ['problem', 'GET', '/v1/instances/missing'],
+    ];
+    for (const [schema, method, path, body] of samples) {
+      const res = await http(server.url, method, path, body);
+      const validate = bodyValidator(schema);
+      expect(validate(res.json), `${method} ${path}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+  });
+
+  it('reports health', async () => {
+    const res = await http(server.url, 'GET', '/healthz');
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ status: 'ok' });
+  });
+
+  it('exposes metrics of instances, steps, tasks, the queue and polls', async () => {
+    await server.client.startInstance('parked');
+    const view = await server.client.startInstance('metered');
+    const [task] = await server.client.poll({ types: ['metered.work'], worker: 'm', wait: '5s' });
+    await server.client.complete(task!.token, null);
+    const text = await eventually(async () => {
+      const body = (await http(server.url, 'GET', '/metrics')).text;
+      return body.includes('segue_instances_finished_total{workflow="metered",status="COMPLETED"} 1') ? body : undefined;
+    }, { what: `metrics of instance ${view.id}` });
+    expect(text).toContain('segue_instances_started_total{workflow="metered"} 1');
+    expect(text).toMatch(/segue_step_duration_seconds_count\{workflow="metered",step="work",outcome="completed"\} 1/);
+    expect(text).toMatch(/segue_task_duration_seconds_count\{type="metered.work",outcome="completed"\} 1/);
+    expect(text).toContain('segue_task_queue_depth{queue="metered.parked"} 1');
+    expect(text).toMatch(/segue_task_poll_wait_seconds_count\{result="tasks"\} [1-9]/);
+    expect(text).toMatch(/segue_http_request_duration_seconds_count\{method="POST",route="\/v1\/tasks\/poll",status="200"\} [1-9]/);
+  });
+});
+
+describe('a store that does not answer', () => {
+  it('makes health a 503 and requests a 503 problem without internals', async () => {
+    const engine = await createEngine({ store: 'memory' });
+    const listener = createServer(engine).listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    const url = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+    try {
+      await engine.store.close();
+      const health = await http(url, 'GET', '/healthz');
+      expectProblem(health, 503, 'unhealthy');
+      expect(health.json.detail).toMatch(/^the store does not answer/);
+      expectProblem(await http(url, 'GET', '/v1/instances'), 503, 'store-unavailable');
+    } finally {
+      listener.close();
+    }
+  });
+});
+
+describe('an API key', () => {
+  it('is required on /v1 routes when the server has one, and not on health', async () => {
+    const keyed = await startServer(join(tmp.dir, 'keyed.db'), { env: { SEGUE_API_KEY: 'sesame' } });
+    try {
+      expectProblem(await http(keyed.url, 'GET', '/v1/workflows'), 401, 'unauthorized');
+      expectProblem(await http(keyed.url, 'GET', '/v1/workflows', undefined, { authorization: 'Bearer wrong' }), 401, 'unauthorized');
+      expect((await http(keyed.url, 'GET', '/v1/workflows', undefined, { authorization: 'Bearer sesame' })).status).toBe(200);
+      expect((await http(keyed.url, 'GET', '/healthz')).status).toBe(200);
+      expect((await keyed.client.listWorkflows())).toEqual([]);
+    } finally {
+      await keyed.stop();
+    }
+  });
+});

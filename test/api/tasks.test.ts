@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InstanceView } from '../../client/http-client.js';
+import { createWorker, type WorkerContext } from '../../client/worker-client.js';
+import { REPO, eventually, http, startServer, startWorkerProcess, tempDir, type TestServer } from '../helpers/server.js';
+
+const DEFINITIONS = [
+  `name: one-task
+steps:
+  - name: work
+    type: task
+    task: unit.work
+    heartbeat: 5s
+  - name: done
+    type: succeed
+    output: "\${ work }"
+`,
+  `name: client-flow
+steps:
+  - name: greet
+    type: task
+    task: client.greet
+    input: { who: "\${ who }" }
+  - name: risky
+    type: task
+    task: client.risky
+    retry: { maxAttempts: 3, initialInterval: 10ms }
+    catch:
+      - errors: [Fatal]
+        next: rescued
+  - name: done
+    type: succeed
+    output: { greeting: "\${ greet.text }", risky: "\${ risky }" }
+  - name: rescued
+    type: succeed
+    output: { rescued: "\${ error.message }" }
+`,
+];
+
+let server: TestServer;
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  tmp = tempDir();
+  server = await startServer(join(tmp.dir, 'segue.db'));
+  for (const text of DEFINITIONS) await server.client.registerWorkflow(text);
+  await server.client.registerWorkflow(readFileSync(join(REPO, 'examples', 'order-processing.yaml'), 'utf8'));
+});
+
+afterAll(async () => {
+  await server?.stop();
+  tmp?.cleanup();
+});
+
+const post = (path: string, body?: unknown) => http(server.url, 'POST', path, body === undefined ? undefined : JSON.stringify(body));
+
+async function finished(id: string): Promise<InstanceView> {
+  return eventually(async () => {
+    const view = await server.client.getInstance(id);
+    return ['COMPLETED', 'FAILED'].includes(view.status) ? view : undefined;
+  }, { what: `instance ${id} to finish` });
+}
+
+describe('the worker protocol', () => {
+  it('long-polls until a task is enqueued, then completes it; a second result for the token is a 409', async () => {
+    const poll = post('/v1/tasks/poll', { types: ['unit.work'], worker: 'w1', wait: '10s' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const view = await server.client.startInstance('one-task', { input: { x: 1 } });
+    const res = await poll;
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual([
+      { token: expect.any(String), type: 'unit.work', input: { x: 1 }, attempt: 1, deadline: expect.any(String), instanceId: view.id, step: 'work' },
+    ]);
+    const token = res.json[0].token as string;
+
+    const heartbeat = await post(`/v1/tasks/${token}/heartbeat`, {});
+    expect(heartbeat.status).toBe(200);
+    expect(Date.parse(heartbeat.json.deadline)).toBeGreaterThan(Date.now());
+
+    const complete = await post(`/v1/tasks/${token}/complete`, { output: { answer: 42 } });
+    expect(complete.status).toBe(204);
+    expect((await finished(view.id)).output).toEqual({ answer: 42 });
+
+    const twice = await post(`/v1/tasks/${token}/complete`, { output: { answer: 43 } });
+    expect(twice.status).toBe(409);
+    expect(twice.json.type).toBe('https://segue.dev/problems/stale-token');
+    expect((await post(`/v1/tasks/${token}/heartbeat`)).status).toBe(409);
+    expect((await post(`/v1/tasks/${token}/fail`, { error: 'Late' })).status).toBe(409);
+  });
+
+  it('answers an empty list when no task comes within the wait, and accepts the wait in milliseconds', async () => {
+    const began = Date.now();
+    const res = await post('/v1/tasks/poll', { types: ['nothing.here'], worker: 'w1', wait: 300 });
+    expect(res.json).toEqual([]);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(250);
+  });
+
+  it('fails a task with a non-retryable error name', async () => {
+    const view = await server.client.startInstance('one-task');
+    const [task] = await server.client.poll({ types: ['unit.work'], worker: 'w1', wait: '5s' });
+    const res = await post(`/v1/tasks/${task!.token}/fail`, { error: 'OutOfStock', message: 'none left', retryable: false });
+    expect(res.status).toBe(204);
+    expect((await finished(view.id)).error).toMatchObject({ error: 'OutOfStock', message: 'none left' });
+  });
+
+  it('stops a poll whose worker hung up: the task goes to the next poll', async () => {
+    const hangUp = new AbortController();
+    const abandoned = fetch(`${server.url}/v1/tasks/poll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ types: ['unit.work'], worker: 'gone', wait: '20s' }),
+      signal: hangUp.signal,
+    }).catch((err: Error) => err.name);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    hangUp.abort();
+    expect(await abandoned).toBe('AbortError');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const view = await server.client.startInstance('one-task');
+    const [task] = await server.client.poll({ types: ['unit.work'], worker: 'present', wait: '5s' });
+    expect(task?.instanceId).toBe(view.id);
+    await server.client.complete(task!.token, 'ok');
+  });
+});
+
+describe('the worker client', () => {
+  it('runs handlers with their context, reports names and non-retryable errors, and stops cleanly', async () => {
+    const contexts: Omit<WorkerContext, 'heartbeat'>[] = [];
+    let riskyCalls = 0;
+    const worker = createWorker<{ who?: string }>({
+      url: server.url,
+      pollWait: '1s',
+      handlers: {
+        'client.greet': async (input, ctx) => {
+          const { heartbeat: _beat, ...seen } = ctx;
+          contexts.push(seen);
+          await ctx.heartbeat();
+          return { text: `hello ${input.who}` };
+        },
+        'client.risky': async () => {
+          riskyCalls += 1;
+          throw Object.assign(new Error('cannot go on'), { name: 'Fatal', retryable: false });
+        },
+      },
+    });
+    worker.start();
+    try {
+      const view = await server.client.startInstance('client-flow', { input: { who: 'Ada' } });
+      const done = await finished(view.id);
+      expect(done.status).toBe('COMPLETED');
+      expect(done.output).toEqual({ rescued: 'cannot go on' });
+      expect(riskyCalls).toBe(1);
+      expect(done.data).toMatchObject({ greet: { text: 'hello Ada' } });
+      expect(contexts).toEqual([{ attempt: 1, instanceId: view.id, step: 'greet', type: 'client.greet' }]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('waits in stop() for the handlers in flight', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    const worker = createWorker({
+      url: server.url,
+      pollWait: '1s',
+      handlers: {
+        'unit.work': async () => {
+          started = true;
+          await gate;
+          return 'late but done';
+        },
+      },
+    });
+    worker.start();
+    const view = await server.client.startInstance('one-task');
+    await eventually(() => (started ? true : undefined), { what: 'the handler to start' });
+    let stopped = false;
+    const stopping = worker.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect((await finished(view.id)).output).toBe('late but done');
+  });
+
+  it('runs the example handlers in a separate worker process (examples/workers/remote-worker.ts)', async () => {
+    const worker = await startWorkerProcess(server.url);
+    try {
+      const input = { orderId: 'A-1', customer: { email: 'ada@example.com' }, items: [{ sku: 'BOOK-1', quantity: 2, price: 12.5 }], card: '4242' };
+      const view = await server.client.startInstance('order-processing', { input });
+      const done = await finished(view.id);
+      expect(done.status).toBe('COMPLETED');
+      expect(done.output).toEqual({ orderId: 'A-1', paymentId: expect.stringMatching(/^PAY-/), trackingNumber: expect.stringMatching(/^TRK-/) });
+    } finally {
+      expect(await worker.stop()).toBe(0);
+    }
+  });
+});
