@@ -206,6 +206,62 @@ export interface Store {
    * that several engines do not fire the same one at once. A fired timer is removed by the transition.
    */
   claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]>;
-  /** Earliest dueAt among timers, or null. */
+  /** Earliest time a timer becomes claimable: max(dueAt, end of its lease), or null. */
   nextTimerDue(): Promise<number | null>;
+}
+
+export type OverlapPolicy = 'skip' | 'buffer' | 'allow' | 'cancel' | 'terminate';
+
+/** What became of one fire time of a schedule. */
+export interface ScheduleFire {
+  /** ISO time the cron expression named. */
+  fireTime: string;
+  outcome: 'started' | 'skipped' | 'missed' | 'buffered';
+  instanceId: string | null;
+  /** Why it was skipped or missed, in words. */
+  reason?: string;
+}
+
+export interface ScheduleRecord {
+  id: string;
+  workflow: string;
+  /** Pinned version, or null for the latest at each fire. */
+  version: number | null;
+  /** 5 or 6 fields (with seconds). */
+  cron: string;
+  /** IANA time zone the cron expression is read in. */
+  timezone: string;
+  input: Json;
+  overlap: OverlapPolicy;
+  /** Fires missed by at most this much (downtime) still start; older ones are recorded as missed. */
+  catchupWindowMs: number;
+  paused: boolean;
+  note: string | null;
+  /** Where it came from: the API, or a workflow file's `schedules:` list. */
+  origin: 'api' | 'definition';
+  /** Compare-and-swap revision: 1 when created. */
+  rev: number;
+  /** Epoch ms of the next fire, null when the expression has no more (or the schedule is paused). */
+  nextFireAt: number | null;
+  /** Fires claimed but whose instances may not be started yet (a crash between the two is repaired). */
+  pending: { fireTime: string; action: 'start' | 'cancel-then-start' | 'terminate-then-start' }[];
+  /** One fire held back by the `buffer` policy until the running instance ends. */
+  buffered: string | null;
+  /** Instance started by the latest fire, for the overlap policy. */
+  lastInstanceId: string | null;
+  /** The most recent fires, newest first, at most 20. */
+  recent: ScheduleFire[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Schedules in the store; every change is a compare-and-swap on `rev`. */
+export interface ScheduleStore {
+  /** Inserts (`expectedRev` null: only if the id is free) or replaces at `expectedRev`; false on conflict. */
+  putSchedule(schedule: ScheduleRecord, expectedRev: number | null): Promise<boolean>;
+  getSchedule(id: string): Promise<ScheduleRecord | null>;
+  listSchedules(): Promise<ScheduleRecord[]>;
+  deleteSchedule(id: string): Promise<boolean>;
+  /** Schedules not paused that have a fire due (nextFireAt ≤ now), pending fires, or a buffered fire. */
+  findDueSchedules(now: number, limit: number): Promise<ScheduleRecord[]>;
 }

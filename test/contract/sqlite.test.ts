@@ -130,6 +130,7 @@ describe('SQLite store', () => {
     expect(() => new SqliteStore({ path: 'x.db', busyTimeoutMs: -1 })).toThrow(
       'busyTimeoutMs must be a whole number of milliseconds >= 0, got -1',
     );
+    expect(() => new SqliteStore({ path: 'x.db', maxBatchSize: 0 })).toThrow('maxBatchSize must be a whole number >= 1, got 0');
   });
 });
 

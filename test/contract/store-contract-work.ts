@@ -179,12 +179,18 @@ export function workContract(ctx: StoreContext): void {
       expect(await ctx.store.nextTimerDue()).toBeNull();
     });
 
-    it('nextTimerDue is the earliest dueAt, leased or not', async () => {
+    it('nextTimerDue is when the next timer becomes claimable: a leased one only when its lease ends', async () => {
       expect(await ctx.store.nextTimerDue()).toBeNull();
       await seed(ctx, { createTimers: [timer('tm-1', { dueAt: T0 + 30 }), timer('tm-2', { dueAt: T0 + 7 })] });
       expect(await ctx.store.nextTimerDue()).toBe(T0 + 7);
       await ctx.store.claimDueTimers(T0 + 7, 10, 1_000);
-      expect(await ctx.store.nextTimerDue()).toBe(T0 + 7);
+      expect(await ctx.store.nextTimerDue()).toBe(T0 + 30);
+      await ctx.store.claimDueTimers(T0 + 30, 10, 1_000);
+      expect(await ctx.store.nextTimerDue()).toBe(T0 + 1_007);
+      // The answer is exact: nothing is claimable a millisecond before it, tm-2 is at it.
+      expect(await ctx.store.claimDueTimers(T0 + 1_006, 10, 1_000)).toEqual([]);
+      expect((await ctx.store.claimDueTimers(T0 + 1_007, 10, 1_000)).map((t) => t.id)).toEqual(['tm-2']);
+      expect(await ctx.store.nextTimerDue()).toBe(T0 + 1_030);
     });
   });
 }

@@ -240,6 +240,21 @@ function commitTransitionContract(ctx: StoreContext): void {
       expect(await ctx.store.countQueued()).toEqual({ payments: 1 });
     });
 
+    it('lands every one of many concurrent commits on different instances', async () => {
+      const records = Array.from({ length: 300 }, (_, i) => instance(`i-${i}`));
+      await Promise.all(records.map((r) => ctx.store.createInstance(creation(r))));
+      const transitions = records.map((r, i) =>
+        next(r, { state: { moved: i } }, { history: [historyEvent(r.id, 1)], createTasks: [task(`t-${i}`, { instanceId: r.id })] }),
+      );
+      const results = await Promise.all(transitions.map((t) => ctx.store.commitTransition(t)));
+      expect(results.every((r) => r === true)).toBe(true);
+      for (const t of transitions) {
+        expect(await ctx.store.getInstance(t.record.id)).toEqual(t.record);
+        expect(await ctx.store.readHistory(t.record.id, 1)).toHaveLength(1);
+      }
+      expect(await ctx.store.countQueued()).toEqual({ payments: 300 });
+    });
+
     it('refuses a record whose rev is not expectedRev + 1', async () => {
       const a = instance('i-1');
       await ctx.store.createInstance(creation(a));

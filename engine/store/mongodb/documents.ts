@@ -83,6 +83,8 @@ export interface TimerDoc {
   input: string;
   /** Set while an engine fires the timer; others skip it until then. */
   leasedUntil: number | null;
+  /** When the timer can next be claimed: max(dueAt, leasedUntil), kept for nextTimerDue's index. */
+  readyAt: number;
 }
 
 /** A transition's writes to other collections, in the form they are written. */
@@ -258,6 +260,7 @@ export function timerToDoc(timer: TimerRecord): TimerDoc {
     dueAt: timer.dueAt,
     input: JSON.stringify(timer.input),
     leasedUntil: null,
+    readyAt: timer.dueAt,
   };
 }
 

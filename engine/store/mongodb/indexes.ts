@@ -66,8 +66,10 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
     { name: 'tasks_by_instance', key: { instanceId: 1 } },
   ],
   timers: [
-    // claimDueTimers (due by now, earliest first) and nextTimerDue.
+    // claimDueTimers: due by now, earliest first.
     { name: 'timers_by_due', key: { dueAt: 1, _id: 1 } },
+    // nextTimerDue: when the next timer becomes claimable (its lease counted).
+    { name: 'timers_by_ready', key: { readyAt: 1 } },
     // purgeInstance: every timer of an instance.
     { name: 'timers_by_instance', key: { instanceId: 1 } },
   ],

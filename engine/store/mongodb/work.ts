@@ -96,7 +96,8 @@ export async function claimDueTimers(timers: Collection<TimerDoc>, now: number, 
   const claimed: TimerRecord[] = [];
   const filter = dueFilter(now);
   while (claimed.length < limit) {
-    const doc = await timers.findOneAndUpdate(filter, { $set: { leasedUntil: now + leaseMs } }, { sort: DUE_SORT });
+    // A claimed timer is overdue, so its lease end is also when it can next be claimed.
+    const doc = await timers.findOneAndUpdate(filter, { $set: { leasedUntil: now + leaseMs, readyAt: now + leaseMs } }, { sort: DUE_SORT });
     if (!doc) break;
     claimed.push(docToTimer(doc));
   }
@@ -104,6 +105,6 @@ export async function claimDueTimers(timers: Collection<TimerDoc>, now: number, 
 }
 
 export async function nextTimerDue(timers: Collection<TimerDoc>): Promise<number | null> {
-  const first = await timers.findOne({}, { sort: DUE_SORT, projection: { dueAt: 1 } });
-  return first ? first.dueAt : null;
+  const first = await timers.findOne({}, { sort: { readyAt: 1 }, projection: { readyAt: 1 } });
+  return first ? first.readyAt : null;
 }

@@ -1,6 +1,9 @@
 /**
  * Row ↔ record mapping for the SQLite adapter. JSON columns hold JSON.stringify text and are parsed
- * on read; optional record fields stored as NULL are left out of the record again.
+ * on read; optional record fields stored as NULL are left out of the record again. Writes are
+ * turned into rows when they are submitted, not when their batch runs: the batch then stores what
+ * the caller passed even if the caller changes its objects meanwhile, and each JSON field is
+ * serialised exactly once.
  */
 import type { Json } from '../../../definitions/model.js';
 import { StoreError } from '../errors.js';
@@ -13,6 +16,7 @@ import type {
   TaskRecord,
   TaskStatus,
   TimerRecord,
+  Transition,
 } from '../port.js';
 
 export interface DefinitionRow {
@@ -91,6 +95,9 @@ export function rowToDefinition(row: DefinitionRow): StoredDefinition {
   return { ...row, definition: parseJson(row.definition, `definition of workflow "${row.name}"`) };
 }
 
+// Most instances wait on nothing: skip the JSON round trip for that case.
+const NO_WAITS = '[]';
+
 export function instanceToRow(record: InstanceRecord): InstanceRow {
   return {
     id: record.id,
@@ -102,16 +109,23 @@ export function instanceToRow(record: InstanceRecord): InstanceRow {
     parentId: record.parentId,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
-    waits: JSON.stringify(record.waits),
+    waits: record.waits.length === 0 ? NO_WAITS : JSON.stringify(record.waits),
     state: JSON.stringify(record.state),
   };
 }
 
 export function rowToInstance(row: InstanceRow): InstanceRecord {
   return {
-    ...row,
+    id: row.id,
+    run: row.run,
+    workflow: row.workflow,
+    version: row.version,
     status: row.status as InstanceStatus,
-    waits: parseJson(row.waits, `waits of instance "${row.id}"`) as unknown as EventWait[],
+    rev: row.rev,
+    parentId: row.parentId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    waits: row.waits === NO_WAITS ? [] : (parseJson(row.waits, `waits of instance "${row.id}"`) as unknown as EventWait[]),
     state: parseJson(row.state, `state of instance "${row.id}"`),
   };
 }
@@ -140,7 +154,24 @@ export function taskToRow(task: TaskRecord): TaskRow {
 }
 
 export function rowToTask(row: TaskRow): TaskRecord {
-  return { ...row, status: row.status as TaskStatus, input: parseJson(row.input, `input of task "${row.id}"`) };
+  return {
+    id: row.id,
+    instanceId: row.instanceId,
+    run: row.run,
+    step: row.step,
+    type: row.type,
+    queue: row.queue,
+    input: parseJson(row.input, `input of task "${row.id}"`),
+    attempt: row.attempt,
+    status: row.status as TaskStatus,
+    timeoutMs: row.timeoutMs,
+    heartbeatMs: row.heartbeatMs,
+    createdAt: row.createdAt,
+    token: row.token,
+    worker: row.worker,
+    leasedAt: row.leasedAt,
+    leaseExpiresAt: row.leaseExpiresAt,
+  };
 }
 
 export function timerToRow(timer: TimerRecord): TimerRow {
@@ -149,4 +180,40 @@ export function timerToRow(timer: TimerRecord): TimerRow {
 
 export function rowToTimer(row: TimerRow): TimerRecord {
   return { id: row.id, instanceId: row.instanceId, dueAt: row.dueAt, input: parseJson(row.input, `input of timer "${row.id}"`) };
+}
+
+/** An instance as written: its row, and its waits for the lookup table. */
+export interface InstanceWrite {
+  row: InstanceRow;
+  waits: Array<[event: string, key: string | null]>;
+}
+
+export function instanceWrite(record: InstanceRecord): InstanceWrite {
+  return { row: instanceToRow(record), waits: record.waits.map((w) => [w.event, w.key]) };
+}
+
+/** A transition (or a creation, without `expectedRev`) as rows. */
+export interface TransitionRows {
+  instance: InstanceWrite;
+  expectedRev: number;
+  history: HistoryRow[];
+  createTasks: TaskRow[];
+  removeTasks: string[];
+  createTimers: TimerRow[];
+  removeTimers: string[];
+  createInstances: InstanceWrite[];
+}
+
+export function transitionRows(transition: Omit<Transition, 'expectedRev'>, expectedRev = 0): TransitionRows {
+  return {
+    instance: instanceWrite(transition.record),
+    expectedRev,
+    history: transition.history.map(historyToRow),
+    createTasks: transition.createTasks.map(taskToRow),
+    // A Set both copies and drops repeats (the engine may remove a consumed task twice).
+    removeTasks: [...new Set(transition.removeTasks)],
+    createTimers: transition.createTimers.map(timerToRow),
+    removeTimers: [...new Set(transition.removeTimers)],
+    createInstances: transition.createInstances.map(instanceWrite),
+  };
 }

@@ -88,6 +88,9 @@ CREATE TABLE IF NOT EXISTS timers (
 );
 CREATE INDEX IF NOT EXISTS timers_by_due ON timers (dueAt, id);
 CREATE INDEX IF NOT EXISTS timers_by_instance ON timers (instanceId);
+-- When each timer becomes claimable (see nextTimerDue). An added index needs no new schema version:
+-- older builds open the file and keep the index up to date without knowing of it.
+CREATE INDEX IF NOT EXISTS timers_by_ready ON timers (max(dueAt, coalesce(leasedUntil, 0)));
 `;
 
 /** Creates the tables and indexes if absent. Runs in one IMMEDIATE transaction, so engines starting together do not race. */

@@ -1,10 +1,10 @@
 /**
- * The SQLite Store adapter (better-sqlite3). Every state change is one IMMEDIATE transaction; the
- * synchronous driver calls are wrapped in async methods to satisfy the port. Several processes
- * may share one file: WAL lets readers run beside the single writer, and the busy timeout makes
- * writers queue for the lock.
+ * The SQLite Store adapter (better-sqlite3). Reads run at once on the connection. Writes are
+ * group-committed (group-commit.ts): those issued in the same event-loop turn share one IMMEDIATE
+ * transaction and one fsync, each in its own savepoint, in the order they were called; a write's
+ * promise settles only after its batch committed. Several processes may share one file: WAL lets
+ * readers run beside the single writer, and the busy timeout makes writers queue for the lock.
  */
-import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { StoreError, storeFailure } from '../errors.js';
 import type {
@@ -19,12 +19,13 @@ import type {
   TimerRecord,
   Transition,
 } from '../port.js';
+import { GroupCommit } from './group-commit.js';
 import { listInstances, type ListStatementCache } from './list-instances.js';
-import { rowToDefinition, rowToHistory, rowToInstance, rowToTask } from './rows.js';
+import { definitionToRow, rowToDefinition, rowToHistory, rowToInstance, rowToTask, transitionRows } from './rows.js';
 import { applySchema } from './schema.js';
 import { normaliseSqliteError } from './sqlite-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
-import { prepareTransactions, type Transactions } from './transactions.js';
+import { prepareWrites, type Writes } from './writes.js';
 
 export interface SqliteStoreOptions {
   /** Database file path, or `:memory:` for a private in-memory database. */
@@ -36,17 +37,23 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal';
   /** How long a write waits for another connection's lock before failing with STORE_BUSY, ms. Default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * Most writes committed together in one transaction; a batch this full commits at once instead
+   * of at the end of the event-loop turn. Default 256.
+   */
+  maxBatchSize?: number;
 }
 
 interface Connection {
   db: Database.Database;
   s: Statements;
-  tx: Transactions;
+  w: Writes;
+  commits: GroupCommit;
   lists: ListStatementCache;
 }
 
 function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
-  const { path, synchronous = 'full', busyTimeoutMs = 5000 } = options;
+  const { path, synchronous = 'full', busyTimeoutMs = 5000, maxBatchSize = 256 } = options;
   if (typeof path !== 'string' || path === '') {
     throw new StoreError('STORE_INVALID', 'the SQLite store needs a file path (or ":memory:")');
   }
@@ -56,7 +63,10 @@ function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions>
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new StoreError('STORE_INVALID', `busyTimeoutMs must be a whole number of milliseconds >= 0, got ${busyTimeoutMs}`);
   }
-  return { path, synchronous, busyTimeoutMs };
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
+    throw new StoreError('STORE_INVALID', `maxBatchSize must be a whole number >= 1, got ${maxBatchSize}`);
+  }
+  return { path, synchronous, busyTimeoutMs, maxBatchSize };
 }
 
 /** Counts and limits must be whole and not negative: SQLite reads a negative LIMIT as "no limit". */
@@ -87,7 +97,8 @@ export class SqliteStore implements Store {
       db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       applySchema(db);
       const s = prepareStatements(db);
-      this.connection = { db, s, tx: prepareTransactions(db, s), lists: new Map() };
+      const commits = new GroupCommit(db, this.options.maxBatchSize, normaliseSqliteError);
+      this.connection = { db, s, w: prepareWrites(s), commits, lists: new Map() };
     } catch (err) {
       db?.close();
       const normalised = normaliseSqliteError(err, action);
@@ -101,20 +112,33 @@ export class SqliteStore implements Store {
     this.closed = true;
     const connection = this.connection;
     this.connection = undefined;
+    // Writes already accepted are committed, not dropped.
+    connection?.commits.flush();
     connection?.db.close();
   }
 
-  /** Runs one synchronous unit of work on the open connection, normalising what it throws. */
+  private open(): Connection {
+    if (this.connection) return this.connection;
+    throw new StoreError('STORE_UNAVAILABLE', this.closed ? 'the store is closed' : 'the store is not open; call init() first');
+  }
+
+  /** Runs one synchronous read on the open connection, normalising what it throws. */
   private async use<T>(action: string, work: (c: Connection) => T): Promise<T> {
-    const connection = this.connection;
-    if (!connection) {
-      throw new StoreError('STORE_UNAVAILABLE', this.closed ? 'the store is closed' : 'the store is not open; call init() first');
-    }
+    const connection = this.open();
     try {
       return work(connection);
     } catch (err) {
       throw normaliseSqliteError(err, action);
     }
+  }
+
+  /**
+   * Queues one write for the next group commit. Callers turn records into rows before calling, so
+   * the batch stores what they passed even if they change their objects while it waits.
+   */
+  private async write<T>(action: string, work: (w: Writes) => T): Promise<T> {
+    const { w, commits } = this.open();
+    return commits.submit(action, () => work(w));
   }
 
   ping(): Promise<void> {
@@ -123,8 +147,9 @@ export class SqliteStore implements Store {
     });
   }
 
-  putDefinition(def: StoredDefinition): Promise<{ definition: StoredDefinition; created: boolean }> {
-    return this.use(`store workflow "${def.name}"`, (c) => c.tx.putDefinition.immediate(def));
+  async putDefinition(def: StoredDefinition): Promise<{ definition: StoredDefinition; created: boolean }> {
+    const row = definitionToRow(def);
+    return this.write(`store workflow "${def.name}"`, (w) => w.putDefinition(def, row));
   }
 
   getDefinition(name: string, version?: number): Promise<StoredDefinition | null> {
@@ -142,8 +167,9 @@ export class SqliteStore implements Store {
     return this.use('list workflows', (c) => c.s.latestDefinitions.all().map(rowToDefinition));
   }
 
-  createInstance(transition: Omit<Transition, 'expectedRev'>): Promise<boolean> {
-    return this.use(`create instance "${transition.record.id}"`, (c) => c.tx.createInstance.immediate(transition));
+  async createInstance(transition: Omit<Transition, 'expectedRev'>): Promise<boolean> {
+    const rows = transitionRows(transition);
+    return this.write(`create instance "${transition.record.id}"`, (w) => w.createInstance(rows));
   }
 
   getInstance(id: string): Promise<InstanceRecord | null> {
@@ -153,14 +179,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  commitTransition(transition: Transition): Promise<boolean> {
+  async commitTransition(transition: Transition): Promise<boolean> {
     const { record, expectedRev } = transition;
-    return this.use(`commit a transition of instance "${record.id}"`, (c) => {
-      if (record.rev !== expectedRev + 1) {
-        throw new StoreError('STORE_INVALID', `record.rev must be expectedRev + 1 (got rev ${record.rev}, expectedRev ${expectedRev})`);
-      }
-      return c.tx.commitTransition.immediate(transition);
-    });
+    if (record.rev !== expectedRev + 1) {
+      throw new StoreError('STORE_INVALID', `record.rev must be expectedRev + 1 (got rev ${record.rev}, expectedRev ${expectedRev})`);
+    }
+    const rows = transitionRows(transition, expectedRev);
+    return this.write(`commit a transition of instance "${record.id}"`, (w) => w.commitTransition(rows));
   }
 
   listInstances(filter: InstanceFilter, limit: number, cursor?: string): Promise<InstancePage> {
@@ -172,7 +197,7 @@ export class SqliteStore implements Store {
   }
 
   purgeInstance(id: string): Promise<boolean> {
-    return this.use(`purge instance "${id}"`, (c) => c.tx.purgeInstance.immediate(id));
+    return this.write(`purge instance "${id}"`, (w) => w.purgeInstance(id));
   }
 
   readHistory(instanceId: string, run: number, afterSeq = 0, limit?: number): Promise<HistoryEvent[]> {
@@ -182,20 +207,15 @@ export class SqliteStore implements Store {
     });
   }
 
-  claimTasks(req: ClaimRequest): Promise<TaskRecord[]> {
-    return this.use('claim tasks', (c) => {
-      checkCount('max', req.max);
-      if (req.queues.length === 0 || req.max === 0) return [];
-      return c.tx.claimTasks.immediate(req);
-    });
+  async claimTasks(req: ClaimRequest): Promise<TaskRecord[]> {
+    checkCount('max', req.max);
+    if (req.queues.length === 0 || req.max === 0) return [];
+    const claim = { ...req, queues: [...req.queues] };
+    return this.write('claim tasks', (w) => w.claimTasks(claim));
   }
 
   claimTask(id: string, worker: string, now: number): Promise<TaskRecord | null> {
-    return this.use(`claim task "${id}"`, (c) => {
-      // One UPDATE … RETURNING: atomic on its own, no transaction needed.
-      const row = c.s.leaseTask.get({ id, token: randomUUID(), worker, now });
-      return row ? rowToTask(row) : null;
-    });
+    return this.write(`claim task "${id}"`, (w) => w.claimTask(id, worker, now));
   }
 
   getTaskByToken(token: string): Promise<TaskRecord | null> {
@@ -206,7 +226,7 @@ export class SqliteStore implements Store {
   }
 
   extendLease(token: string, until: number): Promise<boolean> {
-    return this.use('extend a task lease', (c) => c.s.extendLease.run(until, token).changes > 0);
+    return this.write('extend a task lease', (w) => w.extendLease(token, until));
   }
 
   findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
@@ -222,13 +242,13 @@ export class SqliteStore implements Store {
     );
   }
 
-  claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {
-    return this.use('claim due timers', (c) => {
-      checkCount('limit', limit);
-      return limit === 0 ? [] : c.tx.claimDueTimers.immediate(now, limit, leaseMs);
-    });
+  async claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {
+    checkCount('limit', limit);
+    if (limit === 0) return [];
+    return this.write('claim due timers', (w) => w.claimDueTimers(now, limit, leaseMs));
   }
 
+  /** When the next timer becomes claimable: its dueAt, or the end of its lease if that is later. */
   nextTimerDue(): Promise<number | null> {
     return this.use('read the next timer', (c) => c.s.nextTimerDue.get() ?? null);
   }

@@ -122,7 +122,9 @@ function timerStatements({ one, column, named }: Preparer) {
                     ORDER BY dueAt, id LIMIT @limit)
        RETURNING id, instanceId, dueAt, input`,
     ),
-    nextTimerDue: column<[], number | null>('SELECT min(dueAt) FROM timers'),
+    // When the next timer becomes claimable: a leased one only once its lease ends. Served by
+    // the timers_by_ready expression index, whose expression this must repeat exactly.
+    nextTimerDue: column<[], number | null>('SELECT min(max(dueAt, coalesce(leasedUntil, 0))) FROM timers'),
   };
 }
 
