@@ -15,9 +15,11 @@ import { Runtime } from './runtime.js';
 import type { EngineInput, InstanceState } from './state.js';
 import { HTTP_TASK_TYPE } from './steps.js';
 import { openStore } from './store/open-store.js';
-import type { InstanceFilter, InstanceRecord, Store, StoredDefinition } from './store/port.js';
+import type { InstanceFilter, InstanceRecord, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
-import { TaskQueue } from './task-queue.js';
+import { ignoreMissing, TaskQueue } from './task-queue.js';
+import { Scheduler } from './schedules/scheduler.js';
+import { ScheduleService } from './schedules/schedule-service.js';
 import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
 import { historyView, instanceView, type HistoryView, type InstanceView } from './views.js';
 
@@ -56,6 +58,8 @@ export class Engine {
   readonly tasks: TaskQueue;
   readonly workers: LocalWorkers;
   readonly timers: TimerLoop;
+  readonly scheduler: Scheduler;
+  readonly schedules: ScheduleService;
 
   constructor(
     readonly store: Store,
@@ -73,7 +77,23 @@ export class Engine {
     });
     this.tasks = new TaskQueue(this.runtime);
     this.workers = new LocalWorkers(this.tasks, options.workers);
-    this.timers = new TimerLoop(this.runtime, this.tasks, options.timers);
+    this.scheduler = new Scheduler(store, {
+      now: () => clock.now(),
+      start: async (spec) => {
+        await this.startInstance(spec.workflow, { id: spec.id, input: spec.input, schedule: spec.schedule, ...(spec.version === null ? {} : { version: spec.version }) });
+      },
+      stop: async (id, mode, reason) => {
+        await this.runtime.apply(id, { type: mode, reason }).catch(ignoreMissing);
+      },
+      isRunning: async (id) => {
+        const record = await store.getInstance(id);
+        return record !== null && !TERMINAL_STATUSES.has(record.status);
+      },
+    });
+    this.schedules = new ScheduleService(store, this.scheduler, clock, async (name, version) => {
+      await this.plans.get(name, version ?? undefined);
+    });
+    this.timers = new TimerLoop(this.runtime, this.tasks, { ...options.timers, periodic: () => this.scheduler.tick() });
     this.workers.register(HTTP_TASK_TYPE, httpTaskHandler);
     for (const [type, handler] of Object.entries(options.handlers ?? {})) this.workers.register(type, handler);
   }
@@ -91,8 +111,16 @@ export class Engine {
     if (this.ownsStore) await this.store.close();
   }
 
-  register(text: string, file?: string): Promise<Registered> {
-    return this.plans.register(text, file);
+  /** Registers a definition, and creates or updates the schedules it declares. */
+  async register(text: string, file?: string): Promise<Registered> {
+    const registered = await this.plans.register(text, file);
+    if (registered.schedules.length > 0) {
+      await this.schedules.declare(
+        registered.name,
+        registered.schedules.map((s) => ({ ...s, overlap: s.overlap as OverlapPolicy | undefined })),
+      );
+    }
+    return registered;
   }
 
   registerHandler(type: string, handler: TaskHandler): void {
@@ -187,7 +215,7 @@ export class Engine {
   /** Runs due timers, expired leases and queued in-process tasks until nothing is left. For tests. */
   async runUntilIdle(maxRounds = 10_000): Promise<void> {
     for (let round = 0; round < maxRounds; round += 1) {
-      const fired = await this.timers.tick();
+      const fired = (await this.timers.tick()) + (await this.scheduler.tick());
       const ran = await this.workers.runOnce();
       if (fired + ran === 0) return;
     }

@@ -5,7 +5,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { compilePlan } from '../definitions/compile.js';
-import type { WorkflowDefinition } from '../definitions/definition.js';
+import type { ScheduleDefinition, WorkflowDefinition } from '../definitions/definition.js';
 import { loadPlan } from '../definitions/load.js';
 import type { Json, Plan } from '../definitions/model.js';
 import type { Clock } from './clock.js';
@@ -17,6 +17,8 @@ export interface Registered {
   version: number;
   /** False when identical content was already registered (its version is returned). */
   created: boolean;
+  /** The schedules the file declares (`schedules:`), to be created or updated. */
+  schedules: ScheduleDefinition[];
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -49,7 +51,7 @@ export class PlanRegistry {
           definition: definition as unknown as Json,
           createdAt: this.clock.now(),
         });
-        return { name: stored.name, version: stored.version, created };
+        return { name: stored.name, version: stored.version, created, schedules: definition.schedules ?? [] };
       } catch (err) {
         // Another process took that version number first: look again, unless it was declared.
         if (definition.version !== undefined) throw new SegueError('CONFLICT', (err as Error).message);

@@ -14,12 +14,15 @@ export interface TimerLoopOptions {
   leaseMs?: number;
   /** Timers fired per store round trip. Default 100. */
   batch?: number;
+  /** Other work due on the same beat (the scheduler), run once per loop. */
+  periodic?: () => Promise<number>;
 }
 
 export class TimerLoop {
   private readonly idleMs: number;
   private readonly leaseMs: number;
   private readonly batch: number;
+  private readonly periodic?: () => Promise<number>;
   private stopped = true;
   private loop?: Promise<void>;
   private sleeper?: { timer: NodeJS.Timeout; resolve(): void; until: number };
@@ -32,6 +35,7 @@ export class TimerLoop {
     this.idleMs = options.idleMs ?? 1_000;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.batch = options.batch ?? 100;
+    this.periodic = options.periodic;
     runtime.notifier.on('timers', (dueAt: number) => {
       if (this.sleeper && dueAt < this.sleeper.until) this.wakeUp();
     });
@@ -67,6 +71,7 @@ export class TimerLoop {
     while (!this.stopped) {
       // A failing store (busy, restarting) must not end the loop: look again after a pause.
       await this.tick().catch(() => undefined);
+      await this.periodic?.().catch(() => undefined);
       const next = await this.runtime.store.nextTimerDue().catch(() => null);
       const now = this.runtime.now();
       const wait = next === null ? this.idleMs : Math.max(0, Math.min(this.idleMs, next - now));

@@ -155,7 +155,7 @@ export interface ClaimRequest {
   now: number;
 }
 
-export interface Store {
+export interface Store extends ScheduleStore {
   /** Creates tables/collections and indexes if absent. Idempotent. */
   init(): Promise<void>;
   close(): Promise<void>;

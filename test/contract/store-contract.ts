@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../engine/store/port.js';
 import { queryContract } from './store-contract-queries.js';
 import { workContract } from './store-contract-work.js';
+import { scheduleContract } from './store-contract-schedules.js';
 import { T0, creation, definition, historyEvent, instance, next, task, timer } from './records.js';
 
 export interface StoreContext {
@@ -37,6 +38,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     commitTransitionContract(ctx);
     workContract(ctx);
     queryContract(ctx);
+    scheduleContract(ctx);
   });
 }
 

@@ -4,7 +4,7 @@
  * other collections go through its outbox (outbox.ts). `meta` holds the schema version.
  */
 import type { Collection, Db } from 'mongodb';
-import type { DefinitionDoc, HistoryDoc, InstanceDoc, TaskDoc, TimerDoc } from './documents.js';
+import type { DefinitionDoc, HistoryDoc, InstanceDoc, ScheduleDoc, TaskDoc, TimerDoc } from './documents.js';
 
 export interface MetaDoc {
   _id: string;
@@ -19,6 +19,7 @@ export interface Collections {
   history: Collection<HistoryDoc>;
   tasks: Collection<TaskDoc>;
   timers: Collection<TimerDoc>;
+  schedules: Collection<ScheduleDoc>;
 }
 
 export function openCollections(db: Db): Collections {
@@ -30,5 +31,6 @@ export function openCollections(db: Db): Collections {
     history: db.collection<HistoryDoc>('history'),
     tasks: db.collection<TaskDoc>('tasks'),
     timers: db.collection<TimerDoc>('timers'),
+    schedules: db.collection<ScheduleDoc>('schedules'),
   };
 }

@@ -13,6 +13,7 @@ import type {
   HistoryEvent,
   InstanceRecord,
   InstanceStatus,
+  ScheduleRecord,
   StoredDefinition,
   TaskRecord,
   TaskStatus,
@@ -271,4 +272,33 @@ export function docToTimer(doc: TimerDoc): TimerRecord {
     dueAt: doc.dueAt,
     input: parseJson(doc.input, `input of timer "${doc._id}"`),
   };
+}
+
+/**
+ * A schedule: the record as JSON text (its input may hold keys MongoDB restricts), with the
+ * fields the scheduler queries kept native beside it.
+ */
+export interface ScheduleDoc {
+  _id: string;
+  rev: number;
+  paused: boolean;
+  nextFireAt: number | null;
+  /** True while fires are pending or one is buffered. */
+  hasWork: boolean;
+  record: string;
+}
+
+export function scheduleToDoc(s: ScheduleRecord): ScheduleDoc {
+  return {
+    _id: s.id,
+    rev: s.rev,
+    paused: s.paused,
+    nextFireAt: s.nextFireAt,
+    hasWork: s.pending.length > 0 || s.buffered !== null,
+    record: JSON.stringify(s),
+  };
+}
+
+export function docToSchedule(doc: ScheduleDoc): ScheduleRecord {
+  return JSON.parse(doc.record) as ScheduleRecord;
 }

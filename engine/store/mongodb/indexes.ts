@@ -9,7 +9,7 @@ import type { Collections } from './collections.js';
 
 export const SCHEMA_VERSION = 1;
 
-type IndexedCollection = 'definitions' | 'instances' | 'history' | 'tasks' | 'timers';
+type IndexedCollection = 'definitions' | 'instances' | 'history' | 'tasks' | 'timers' | 'schedules';
 
 export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
   definitions: [
@@ -72,6 +72,12 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
     { name: 'timers_by_ready', key: { readyAt: 1 } },
     // purgeInstance: every timer of an instance.
     { name: 'timers_by_instance', key: { instanceId: 1 } },
+  ],
+  schedules: [
+    // findDueSchedules: not paused and due by now, earliest first.
+    { name: 'schedules_by_next_fire', key: { paused: 1, nextFireAt: 1, _id: 1 } },
+    // findDueSchedules: schedules with pending or buffered fires (few at any time).
+    { name: 'schedules_with_work', key: { hasWork: 1 }, partialFilterExpression: { hasWork: true } },
   ],
 };
 

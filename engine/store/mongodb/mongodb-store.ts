@@ -14,6 +14,7 @@ import {
   type InstanceFilter,
   type InstancePage,
   type InstanceRecord,
+  type ScheduleRecord,
   type Store,
   type StoredDefinition,
   type TaskRecord,
@@ -28,6 +29,8 @@ import {
   docToHistory,
   docToInstance,
   instanceToDoc,
+  docToSchedule,
+  scheduleToDoc,
   type DefinitionDoc,
   type EffectsDoc,
   type InstanceDoc,
@@ -421,6 +424,47 @@ export class MongoStore implements Store {
 
   nextTimerDue(): Promise<number | null> {
     return this.use('read the next timer', (c) => work.nextTimerDue(c.timers));
+  }
+
+  putSchedule(schedule: ScheduleRecord, expectedRev: number | null): Promise<boolean> {
+    const doc = scheduleToDoc(schedule);
+    return this.use(`store schedule "${schedule.id}"`, async (c) => {
+      if (expectedRev !== null) return (await c.schedules.replaceOne({ _id: doc._id, rev: expectedRev }, doc)).matchedCount === 1;
+      try {
+        await c.schedules.insertOne(doc);
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    });
+  }
+
+  getSchedule(id: string): Promise<ScheduleRecord | null> {
+    return this.use(`read schedule "${id}"`, async (c) => {
+      const doc = await c.schedules.findOne({ _id: id });
+      return doc ? docToSchedule(doc) : null;
+    });
+  }
+
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.use('list the schedules', async (c) => (await c.schedules.find({}).sort({ _id: 1 }).toArray()).map(docToSchedule));
+  }
+
+  deleteSchedule(id: string): Promise<boolean> {
+    return this.use(`delete schedule "${id}"`, async (c) => (await c.schedules.deleteOne({ _id: id })).deletedCount === 1);
+  }
+
+  findDueSchedules(now: number, limit: number): Promise<ScheduleRecord[]> {
+    checkCount('limit', limit);
+    return this.use('find the due schedules', async (c) => {
+      const docs = await c.schedules
+        .find({ paused: false, $or: [{ nextFireAt: { $lte: now } }, { hasWork: true }] })
+        .sort({ nextFireAt: 1, _id: 1 })
+        .limit(limit)
+        .toArray();
+      return docs.map(docToSchedule);
+    });
   }
 }
 

@@ -91,6 +91,19 @@ CREATE INDEX IF NOT EXISTS timers_by_instance ON timers (instanceId);
 -- When each timer becomes claimable (see nextTimerDue). An added index needs no new schema version:
 -- older builds open the file and keep the index up to date without knowing of it.
 CREATE INDEX IF NOT EXISTS timers_by_ready ON timers (max(dueAt, coalesce(leasedUntil, 0)));
+
+-- Schedules: the record as JSON, with the columns the scheduler's queries need beside it.
+-- hasWork = 1 while fires are pending or one is buffered.
+CREATE TABLE IF NOT EXISTS schedules (
+  id TEXT PRIMARY KEY,
+  rev INTEGER NOT NULL,
+  paused INTEGER NOT NULL,
+  nextFireAt INTEGER,
+  hasWork INTEGER NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS schedules_by_next_fire ON schedules (paused, nextFireAt);
+CREATE INDEX IF NOT EXISTS schedules_with_work ON schedules (hasWork) WHERE hasWork = 1;
 `;
 
 /** Creates the tables and indexes if absent. Runs in one IMMEDIATE transaction, so engines starting together do not race. */

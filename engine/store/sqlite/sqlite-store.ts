@@ -10,6 +10,7 @@ import { StoreError, storeFailure } from '../errors.js';
 import type {
   ClaimRequest,
   HistoryEvent,
+  ScheduleRecord,
   InstanceFilter,
   InstancePage,
   InstanceRecord,
@@ -26,6 +27,7 @@ import { applySchema } from './schema.js';
 import { normaliseSqliteError } from './sqlite-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { prepareWrites, type Writes } from './writes.js';
+import { prepareScheduleStatements, type ScheduleStatements } from './schedules.js';
 
 export interface SqliteStoreOptions {
   /** Database file path, or `:memory:` for a private in-memory database. */
@@ -50,6 +52,7 @@ interface Connection {
   w: Writes;
   commits: GroupCommit;
   lists: ListStatementCache;
+  schedules: ScheduleStatements;
 }
 
 function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
@@ -98,7 +101,7 @@ export class SqliteStore implements Store {
       applySchema(db);
       const s = prepareStatements(db);
       const commits = new GroupCommit(db, this.options.maxBatchSize, normaliseSqliteError);
-      this.connection = { db, s, w: prepareWrites(s), commits, lists: new Map() };
+      this.connection = { db, s, w: prepareWrites(s), commits, lists: new Map(), schedules: prepareScheduleStatements(db) };
     } catch (err) {
       db?.close();
       const normalised = normaliseSqliteError(err, action);
@@ -251,5 +254,29 @@ export class SqliteStore implements Store {
   /** When the next timer becomes claimable: its dueAt, or the end of its lease if that is later. */
   nextTimerDue(): Promise<number | null> {
     return this.use('read the next timer', (c) => c.s.nextTimerDue.get() ?? null);
+  }
+
+  putSchedule(schedule: ScheduleRecord, expectedRev: number | null): Promise<boolean> {
+    const { commits, schedules } = this.open();
+    const copy = structuredClone(schedule);
+    return commits.submit(`store schedule "${schedule.id}"`, () => schedules.put(copy, expectedRev));
+  }
+
+  getSchedule(id: string): Promise<ScheduleRecord | null> {
+    return this.use(`read schedule "${id}"`, (c) => c.schedules.get(id));
+  }
+
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.use('list the schedules', (c) => c.schedules.list());
+  }
+
+  deleteSchedule(id: string): Promise<boolean> {
+    const { commits, schedules } = this.open();
+    return commits.submit(`delete schedule "${id}"`, () => schedules.remove(id));
+  }
+
+  findDueSchedules(now: number, limit: number): Promise<ScheduleRecord[]> {
+    checkCount('limit', limit);
+    return this.use('find the due schedules', (c) => c.schedules.due(now, limit));
   }
 }

@@ -1,0 +1,75 @@
+/**
+ * Which fires of a schedule are due now and what becomes of each, by the overlap policy and the
+ * catch-up window. Pure: the scheduler supplies the time and whether the last instance still runs.
+ */
+import type { ScheduleFire, ScheduleRecord } from '../store/port.js';
+import type { CronSchedule } from './cron.js';
+
+/** Fires enumerated per claim at most; a schedule down for longer records the rest as missed. */
+const MAX_FIRES_PER_CLAIM = 1_000;
+export const RECENT_FIRES_KEPT = 20;
+
+export interface FirePlan {
+  pending: ScheduleRecord['pending'];
+  buffered: string | null;
+  nextFireAt: number | null;
+  /** Fires decided without starting anything (missed, skipped), newest first. */
+  recorded: ScheduleFire[];
+}
+
+/**
+ * Plans the fires due at `now`. `lastRunning` says whether the instance of the previous fire is
+ * still running; each fire started here counts as running for the fires after it.
+ */
+export function planFires(schedule: ScheduleRecord, cron: CronSchedule, now: number, lastRunning: boolean): FirePlan {
+  const plan: FirePlan = { pending: [], buffered: schedule.buffered, nextFireAt: schedule.nextFireAt, recorded: [] };
+  let running = lastRunning;
+  if (plan.buffered && !running) {
+    plan.pending.push({ fireTime: plan.buffered, action: 'start' });
+    plan.buffered = null;
+    running = true;
+  }
+  let fire = schedule.nextFireAt;
+  for (let n = 0; fire !== null && fire <= now; n += 1) {
+    const fireTime = new Date(fire).toISOString();
+    if (n >= MAX_FIRES_PER_CLAIM || fire < now - schedule.catchupWindowMs) {
+      plan.recorded.unshift({ fireTime, outcome: 'missed', instanceId: null, reason: 'the engine was not running then, and it is older than the catch-up window' });
+    } else if (!running || schedule.overlap === 'allow') {
+      plan.pending.push({ fireTime, action: 'start' });
+      running = true;
+    } else {
+      overlap(schedule, plan, fireTime);
+    }
+    fire = cron.next(fire);
+  }
+  plan.nextFireAt = fire;
+  return plan;
+}
+
+function overlap(schedule: ScheduleRecord, plan: FirePlan, fireTime: string): void {
+  switch (schedule.overlap) {
+    case 'skip':
+      plan.recorded.unshift({ fireTime, outcome: 'skipped', instanceId: null, reason: 'the previous run was still running (overlap: skip)' });
+      return;
+    case 'buffer':
+      if (plan.buffered) {
+        plan.recorded.unshift({ fireTime: plan.buffered, outcome: 'skipped', instanceId: null, reason: 'a later fire took its place in the buffer (overlap: buffer)' });
+      }
+      plan.buffered = fireTime;
+      plan.recorded.unshift({ fireTime, outcome: 'buffered', instanceId: null, reason: 'waits for the running instance to end (overlap: buffer)' });
+      return;
+    case 'cancel':
+      plan.pending.push({ fireTime, action: 'cancel-then-start' });
+      return;
+    case 'terminate':
+      plan.pending.push({ fireTime, action: 'terminate-then-start' });
+      return;
+    case 'allow':
+      plan.pending.push({ fireTime, action: 'start' });
+  }
+}
+
+/** The instance id of a fire: derived from the schedule and the fire time, so it starts once. */
+export function fireInstanceId(scheduleId: string, fireTime: string): string {
+  return `${scheduleId}@${fireTime}`;
+}

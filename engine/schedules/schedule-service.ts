@@ -1,0 +1,202 @@
+/**
+ * Managing schedules: create, replace, delete, pause, resume, trigger, and the view callers see
+ * (with the next fire times and the recent fires).
+ */
+import { randomUUID } from 'node:crypto';
+import { formatDuration, parseDuration } from '../../definitions/duration.js';
+import type { Json } from '../../definitions/model.js';
+import type { Clock } from '../clock.js';
+import { SegueError } from '../errors.js';
+import type { OverlapPolicy, ScheduleFire, ScheduleRecord, ScheduleStore } from '../store/port.js';
+import { parseCron, type CronSchedule } from './cron.js';
+import type { Scheduler } from './scheduler.js';
+
+export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'buffer', 'allow', 'cancel', 'terminate'];
+const DEFAULT_CATCHUP_MS = 60_000;
+const NEXT_FIRES_SHOWN = 5;
+
+/** A schedule as callers write it. */
+export interface ScheduleSpec {
+  id?: string;
+  workflow: string;
+  version?: number | null;
+  cron: string;
+  timezone?: string;
+  input?: Json;
+  overlap?: OverlapPolicy;
+  /** A duration like `5m`; default 1m. */
+  catchupWindow?: string;
+  paused?: boolean;
+  note?: string | null;
+}
+
+export interface ScheduleView {
+  id: string;
+  workflow: string;
+  version: number | null;
+  cron: string;
+  timezone: string;
+  input: Json;
+  overlap: OverlapPolicy;
+  catchupWindow: string;
+  paused: boolean;
+  note: string | null;
+  origin: 'api' | 'definition';
+  /** The next fire times (ISO), none while paused. */
+  nextFires: string[];
+  recent: ScheduleFire[];
+  buffered: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class ScheduleService {
+  constructor(
+    private readonly store: ScheduleStore,
+    private readonly scheduler: Scheduler,
+    private readonly clock: Clock,
+    /** Throws NOT_FOUND when the workflow is not registered. */
+    private readonly checkWorkflow: (name: string, version: number | null) => Promise<void>,
+  ) {}
+
+  async create(spec: ScheduleSpec, origin: ScheduleRecord['origin'] = 'api'): Promise<ScheduleView> {
+    await this.checkWorkflow(spec.workflow, spec.version ?? null);
+    const now = this.clock.now();
+    const record = this.build(spec, { id: spec.id ?? randomUUID(), origin, createdAt: now, rev: 1 });
+    if (!(await this.store.putSchedule(record, null))) throw new SegueError('CONFLICT', `a schedule with id "${record.id}" already exists`);
+    return this.view(record);
+  }
+
+  /** Replaces the settings of a schedule, keeping its fire history. */
+  async replace(id: string, spec: ScheduleSpec): Promise<ScheduleView> {
+    await this.checkWorkflow(spec.workflow, spec.version ?? null);
+    return this.update(id, (current) => {
+      const next = this.build({ ...spec, id }, current);
+      next.recent = current.recent;
+      next.pending = current.pending;
+      next.lastInstanceId = current.lastInstanceId;
+      return next;
+    });
+  }
+
+  /** Creates or replaces the schedules a workflow file declares (`schedules:`). */
+  async declare(workflow: string, specs: Omit<ScheduleSpec, 'workflow'>[]): Promise<void> {
+    for (const [index, spec] of specs.entries()) {
+      const id = spec.id ?? `${workflow}.${index + 1}`;
+      const existing = await this.store.getSchedule(id);
+      if (existing) await this.replace(id, { ...spec, workflow, id });
+      else await this.create({ ...spec, workflow, id }, 'definition');
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.store.deleteSchedule(id))) throw notFound(id);
+  }
+
+  pause(id: string): Promise<ScheduleView> {
+    return this.update(id, (s) => ({ ...s, paused: true }));
+  }
+
+  /** Fires that fell due while paused are not made up for: the next one is computed from now. */
+  resume(id: string): Promise<ScheduleView> {
+    return this.update(id, (s) => ({ ...s, paused: false, nextFireAt: this.cronOf(s).next(this.clock.now()) }));
+  }
+
+  async trigger(id: string): Promise<ScheduleView> {
+    const record = await this.scheduler.trigger(id);
+    if (!record) throw notFound(id);
+    return this.view(record);
+  }
+
+  async get(id: string): Promise<ScheduleView> {
+    const record = await this.store.getSchedule(id);
+    if (!record) throw notFound(id);
+    return this.view(record);
+  }
+
+  async list(): Promise<ScheduleView[]> {
+    return (await this.store.listSchedules()).map((s) => this.view(s));
+  }
+
+  private async update(id: string, change: (current: ScheduleRecord) => ScheduleRecord): Promise<ScheduleView> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const current = await this.store.getSchedule(id);
+      if (!current) throw notFound(id);
+      const next = { ...change(current), rev: current.rev + 1, updatedAt: this.clock.now() };
+      if (await this.store.putSchedule(next, current.rev)) return this.view(next);
+    }
+    throw new SegueError('CONFLICT', `schedule "${id}" kept changing under concurrent updates; try again`);
+  }
+
+  private build(spec: ScheduleSpec, base: Pick<ScheduleRecord, 'id' | 'origin' | 'createdAt' | 'rev'>): ScheduleRecord {
+    const timezone = spec.timezone ?? 'UTC';
+    const cron = checked(() => parseCron(spec.cron, timezone));
+    const overlap = spec.overlap ?? 'skip';
+    if (!OVERLAP_POLICIES.includes(overlap)) {
+      throw new SegueError('BAD_REQUEST', `overlap "${overlap}" is not a policy; use one of ${OVERLAP_POLICIES.join(', ')}`);
+    }
+    const catchupWindowMs = spec.catchupWindow === undefined ? DEFAULT_CATCHUP_MS : parseDuration(spec.catchupWindow);
+    if (catchupWindowMs === null) throw new SegueError('BAD_REQUEST', `catchupWindow "${spec.catchupWindow}" is not a duration; write it like 5m or 1h`);
+    const now = this.clock.now();
+    return {
+      ...base,
+      workflow: spec.workflow,
+      version: spec.version ?? null,
+      cron: spec.cron,
+      timezone,
+      input: spec.input ?? {},
+      overlap,
+      catchupWindowMs,
+      paused: spec.paused ?? false,
+      note: spec.note ?? null,
+      nextFireAt: cron.next(now),
+      pending: [],
+      buffered: null,
+      lastInstanceId: null,
+      recent: [],
+      updatedAt: now,
+    };
+  }
+
+  private cronOf(s: ScheduleRecord): CronSchedule {
+    return checked(() => parseCron(s.cron, s.timezone));
+  }
+
+  private view(s: ScheduleRecord): ScheduleView {
+    const nextFires: string[] = [];
+    if (!s.paused) {
+      const cron = this.cronOf(s);
+      for (let at = s.nextFireAt; at !== null && nextFires.length < NEXT_FIRES_SHOWN; at = cron.next(at)) nextFires.push(new Date(at).toISOString());
+    }
+    return {
+      id: s.id,
+      workflow: s.workflow,
+      version: s.version,
+      cron: s.cron,
+      timezone: s.timezone,
+      input: s.input,
+      overlap: s.overlap,
+      catchupWindow: formatDuration(s.catchupWindowMs),
+      paused: s.paused,
+      note: s.note,
+      origin: s.origin,
+      nextFires,
+      recent: s.recent,
+      buffered: s.buffered,
+      createdAt: new Date(s.createdAt).toISOString(),
+      updatedAt: new Date(s.updatedAt).toISOString(),
+    };
+  }
+}
+
+function checked<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new SegueError('BAD_REQUEST', (err as Error).message);
+  }
+}
+
+function notFound(id: string): SegueError {
+  return new SegueError('NOT_FOUND', `schedule "${id}" does not exist`);
+}
