@@ -37,6 +37,7 @@ const PROBLEM_TYPES: Record<ProblemCode, ProblemType> = {
   INVALID_STATE: { status: 409, title: 'Not possible in the current status', slug: 'invalid-state' },
   BAD_REQUEST: { status: 400, title: 'Bad request', slug: 'bad-request' },
   LIMIT_EXCEEDED: { status: 413, title: 'Limit exceeded', slug: 'limit-exceeded' },
+  SECRET_MISSING: { status: 500, title: 'Secret not configured', slug: 'secret-missing' },
   STORE_UNAVAILABLE: { status: 503, title: 'Store unavailable', slug: 'store-unavailable' },
   STORE_BUSY: { status: 503, title: 'Store busy', slug: 'store-busy' },
   // A malformed cursor is the caller's mistake; the store's message says how to fix it.

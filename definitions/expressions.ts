@@ -46,24 +46,55 @@ export class ExpressionEvaluationError extends Error {
   }
 }
 
+/**
+ * Bounds of one evaluation (SPEC §4): past `timeoutMs` or `maxDepth` nested evaluations (a function
+ * calling itself, say) it fails with ExpressionError instead of holding the engine. Read at every
+ * evaluation, so `setExpressionLimits` applies to plans compiled before it was called.
+ */
+const limits = { timeout: 1_000, stack: 500 };
+
+export function setExpressionLimits(options: { timeoutMs?: number; maxDepth?: number }): void {
+  if (options.timeoutMs !== undefined) limits.timeout = options.timeoutMs;
+  if (options.maxDepth !== undefined) limits.stack = options.maxDepth;
+}
+
 export function compileExpression(source: string): CompiledExpression {
   let compiled: ReturnType<typeof jsonata>;
   try {
-    compiled = jsonata(source);
+    compiled = jsonata(source, limits);
   } catch (err) {
     const e = err as { message?: string; position?: number; token?: string };
     throw new ExpressionSyntaxError(source, syntaxOffset(source, e.position), e.message ?? String(err));
   }
+  compiled.registerFunction('secret', secretPlaceholder, '<s:s>');
   return {
     source,
     async evaluate(data, bindings) {
       try {
         return toJson(await compiled.evaluate(data, bindings));
       } catch (err) {
-        throw new ExpressionEvaluationError(source, (err as Error).message ?? String(err));
+        throw new ExpressionEvaluationError(source, evaluationProblem(err));
       }
     },
   };
+}
+
+/**
+ * `$secret('name')` gives a placeholder, never the value: secrets are filled in only when a task
+ * is handed to its worker or an HTTP call is made (engine/secrets.ts), so they never enter the
+ * instance data, the history or the stored tasks.
+ */
+export function secretPlaceholder(name: string): string {
+  return `${SECRET_OPEN}${name}${SECRET_CLOSE}`;
+}
+export const SECRET_OPEN = '«secret:';
+export const SECRET_CLOSE = '»';
+
+function evaluationProblem(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  if (e.code === 'D1012') return `it ran longer than the ${limits.timeout}ms an expression may take`;
+  if (e.code === 'D1011') return `it nested deeper than ${limits.stack} levels (a function that keeps calling itself?)`;
+  return e.message ?? String(err);
 }
 
 /** JSONata reports the position just after the offending token; point at the token instead. */

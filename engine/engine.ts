@@ -9,11 +9,13 @@ import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './decision.js';
 import { SegueError } from './errors.js';
 import { httpTaskHandler } from './http-executor.js';
+import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
 import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './local-workers.js';
 import { PlanRegistry, type Registered } from './plans.js';
 import { Runtime } from './runtime.js';
 import type { EngineInput, InstanceState } from './state.js';
 import { HTTP_TASK_TYPE } from './steps.js';
+import { loadSecrets } from './secrets.js';
 import { openStore } from './store/open-store.js';
 import type { InstanceFilter, InstanceRecord, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
@@ -37,6 +39,10 @@ export interface EngineOptions {
   workers?: LocalWorkersOptions;
   /** In-process task handlers by task type. */
   handlers?: Record<string, TaskHandler>;
+  /** Values of `$secret('name')`, besides the SEGUE_SECRET_<NAME> environment variables. */
+  secrets?: Record<string, string>;
+  /** Where `http` steps may call, and their bounds. Default: public addresses only, or SEGUE_HTTP_ALLOW. */
+  http?: Partial<HttpPolicy>;
 }
 
 export interface StartOptions {
@@ -75,7 +81,7 @@ export class Engine {
       random: options.random ?? Math.random,
       decide: { ...DEFAULT_DECIDE_OPTIONS, ...options.decide },
     });
-    this.tasks = new TaskQueue(this.runtime);
+    this.tasks = new TaskQueue(this.runtime, loadSecrets(options.secrets));
     this.workers = new LocalWorkers(this.tasks, options.workers);
     this.scheduler = new Scheduler(store, {
       now: () => clock.now(),
@@ -94,7 +100,7 @@ export class Engine {
       await this.plans.get(name, version ?? undefined);
     });
     this.timers = new TimerLoop(this.runtime, this.tasks, { ...options.timers, periodic: () => this.scheduler.tick() });
-    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler);
+    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler({ ...httpPolicyFromEnv(), ...options.http }));
     for (const [type, handler] of Object.entries(options.handlers ?? {})) this.workers.register(type, handler);
   }
 

@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'STALE_TOKEN'
   | 'INVALID_STATE'
   | 'BAD_REQUEST'
-  | 'LIMIT_EXCEEDED';
+  | 'LIMIT_EXCEEDED'
+  | 'SECRET_MISSING';
 
 export class SegueError extends Error {
   constructor(

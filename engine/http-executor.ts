@@ -1,15 +1,22 @@
 /**
  * The engine's own HTTP calls (`http` steps and HTTP compensations), run as `$http` tasks so they
- * share the task queue's lease, timeout and retry machinery.
+ * share the task queue's lease, timeout and retry machinery. Every connection (redirects
+ * included) is checked against the HTTP policy on the address actually connected to; response
+ * size and time are bounded.
  */
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { Json } from '../definitions/model.js';
 import { isObject } from './data.js';
+import { DEFAULT_HTTP_POLICY, HostRules, type HttpPolicy } from './http-policy.js';
 import type { TaskHandler } from './local-workers.js';
 
 export interface HttpRequestSpec {
   method: string;
   url: string;
-  headers?: Record<string, string>;
+  headers: Record<string, string>;
   body?: Json;
   timeoutMs?: number;
 }
@@ -24,61 +31,120 @@ export class HttpStepError extends Error {
   }
 }
 
-/** Longest response body kept, in bytes: a step result lives in the instance data. */
-const MAX_BODY_BYTES = 1024 * 1024;
-const DEFAULT_TIMEOUT_MS = 30_000;
+interface RawResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  text: string;
+}
 
-export const httpTaskHandler: TaskHandler = async (input) => {
-  const spec = requestSpec(input);
-  const headers = new Headers(spec.headers ?? {});
+export function httpTaskHandler(policy: Partial<HttpPolicy> = {}): TaskHandler {
+  const p = { ...DEFAULT_HTTP_POLICY, ...policy };
+  const rules = new HostRules(p.allowHosts);
+  return async (input) => {
+    const spec = requestSpec(input);
+    const timeoutMs = spec.timeoutMs ?? p.defaultTimeoutMs;
+    const signal = AbortSignal.timeout(timeoutMs);
+    let response = await send(spec, rules, p, signal, timeoutMs);
+    for (let hops = 0; isRedirect(response.status) && response.headers.location; hops += 1) {
+      if (hops >= p.maxRedirects) throw new HttpStepError('HttpError', `${spec.method} ${spec.url} redirected more than ${p.maxRedirects} times`, false);
+      spec.url = new URL(response.headers.location, spec.url).href;
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && spec.method === 'POST')) {
+        spec.method = 'GET';
+        delete spec.body;
+      }
+      response = await send(spec, rules, p, signal, timeoutMs);
+    }
+    const result = { status: response.status, headers: response.headers, body: parseBody(response) };
+    if (response.status >= 200 && response.status < 300) return result;
+    const retryable = response.status >= 500 || response.status === 429;
+    throw new HttpStepError('HttpError', `${spec.method} ${spec.url} answered ${response.status} ${response.statusText}`.trim(), retryable);
+  };
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+function send(spec: HttpRequestSpec, rules: HostRules, policy: HttpPolicy, signal: AbortSignal, timeoutMs: number): Promise<RawResponse> {
+  const url = new URL(spec.url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HttpStepError('HttpError', `only http and https URLs can be called, not ${url.protocol}`, false);
+  const refused = rules.checkName(url.hostname);
+  if (refused) throw new HttpStepError('HttpError', `${spec.method} ${spec.url} refused: ${refused}`, false);
+  const headers: Record<string, string> = { ...spec.headers };
   let body: string | undefined;
   if (spec.body !== undefined && spec.body !== null && spec.method !== 'GET' && spec.method !== 'HEAD') {
     body = typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
-    if (typeof spec.body !== 'string' && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    if (typeof spec.body !== 'string' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  const timeoutMs = spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  let response: Response;
-  try {
-    response = await fetch(spec.url, { method: spec.method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-  } catch (err) {
-    const e = err as Error;
-    if (e.name === 'TimeoutError') throw new HttpStepError('Timeout', `${spec.method} ${spec.url} gave no response within ${timeoutMs}ms`, true);
-    const cause = (e.cause as Error | undefined)?.message ?? e.message;
-    throw new HttpStepError('HttpError', `${spec.method} ${spec.url} failed: ${cause}`, true);
+  const options: RequestOptions = { method: spec.method, headers, signal, lookup: checkedLookup(url.hostname, rules) };
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(url, options, (res) => void readResponse(res, policy.maxResponseBytes, spec).then(resolve, reject));
+    req.on('error', (err: Error & { code?: string }) => reject(requestFailure(err, spec, signal, timeoutMs)));
+    req.end(body);
+  });
+}
+
+/** A DNS lookup that refuses addresses the policy does not allow, at connect time. */
+function checkedLookup(host: string, rules: HostRules): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err, '', 4);
+      const refusal = addresses.map((a) => rules.checkAddress(host, a.address)).find((r) => r !== null);
+      if (refusal) return callback(Object.assign(new Error(refusal), { code: 'EREFUSED_BY_POLICY' }), '', 4);
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
+function requestFailure(err: Error & { code?: string }, spec: HttpRequestSpec, signal: AbortSignal, timeoutMs: number): HttpStepError {
+  if (signal.aborted) return new HttpStepError('Timeout', `${spec.method} ${spec.url} gave no response within ${timeoutMs}ms`, true);
+  if (err.code === 'EREFUSED_BY_POLICY') return new HttpStepError('HttpError', `${spec.method} ${spec.url} refused: ${err.message}`, false);
+  if (err instanceof HttpStepError) return err;
+  return new HttpStepError('HttpError', `${spec.method} ${spec.url} failed: ${err.message}`, true);
+}
+
+async function readResponse(res: IncomingMessage, maxBytes: number, spec: HttpRequestSpec): Promise<RawResponse> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      res.destroy();
+      throw new HttpStepError('HttpError', `${spec.method} ${spec.url}: the response body is larger than ${maxBytes} bytes`, false);
+    }
+    chunks.push(chunk as Buffer);
   }
-  const result = { status: response.status, headers: Object.fromEntries(response.headers), body: await readBody(response) };
-  if (response.ok) return result;
-  const retryable = response.status >= 500 || response.status === 429;
-  throw new HttpStepError('HttpError', `${spec.method} ${spec.url} answered ${response.status} ${response.statusText}`.trim(), retryable);
-};
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return { status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers, text: Buffer.concat(chunks).toString('utf8') };
+}
 
 function requestSpec(input: Json): HttpRequestSpec {
   if (!isObject(input) || typeof input.url !== 'string') throw new HttpStepError('HttpError', 'the request has no url', false);
-  let url: URL;
   try {
-    url = new URL(input.url);
+    new URL(input.url);
   } catch {
     throw new HttpStepError('HttpError', `"${input.url}" is not an absolute URL`, false);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HttpStepError('HttpError', `only http and https URLs can be called, not ${url.protocol}`, false);
   const headers: Record<string, string> = {};
   if (isObject(input.headers)) for (const [k, v] of Object.entries(input.headers)) headers[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  const spec: HttpRequestSpec = { method: String(input.method ?? 'GET').toUpperCase(), url: url.href, headers };
+  const spec: HttpRequestSpec = { method: String(input.method ?? 'GET').toUpperCase(), url: input.url, headers };
   if (input.body !== undefined) spec.body = input.body;
   if (typeof input.timeoutMs === 'number') spec.timeoutMs = input.timeoutMs;
   return spec;
 }
 
-async function readBody(response: Response): Promise<Json> {
-  const text = await response.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new HttpStepError('HttpError', `the response body is larger than ${MAX_BODY_BYTES} bytes`, false);
-  if (text === '') return null;
-  if ((response.headers.get('content-type') ?? '').includes('json')) {
+function parseBody(response: RawResponse): Json {
+  if (response.text === '') return null;
+  if ((response.headers['content-type'] ?? '').includes('json')) {
     try {
-      return JSON.parse(text) as Json;
+      return JSON.parse(response.text) as Json;
     } catch {
-      return text;
+      return response.text;
     }
   }
-  return text;
+  return response.text;
 }

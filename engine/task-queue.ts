@@ -8,6 +8,7 @@ import { SegueError } from './errors.js';
 import type { Runtime } from './runtime.js';
 import type { ErrorInfo } from './state.js';
 import type { TaskRecord } from './store/port.js';
+import { concealSecrets, concealText, loadSecrets, revealSecrets, type Secrets } from './secrets.js';
 
 export interface ClaimedTask {
   token: string;
@@ -39,7 +40,10 @@ export interface FailureReport {
 const STORE_RECHECK_MS = 1_000;
 
 export class TaskQueue {
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly secrets: Secrets = loadSecrets(),
+  ) {}
 
   /** Claims up to `max` tasks, waiting up to `waitMs` for one to be enqueued (no busy loop). */
   async poll(req: PollRequest, signal?: AbortSignal): Promise<ClaimedTask[]> {
@@ -47,7 +51,8 @@ export class TaskQueue {
     const worker = req.worker ?? `worker-${randomUUID().slice(0, 8)}`;
     for (;;) {
       const tasks = await this.runtime.store.claimTasks({ queues: req.queues, worker, max: req.max ?? 1, now: this.runtime.now() });
-      if (tasks.length > 0) return tasks.map(toClaimed);
+      const claimed = await this.withSecrets(tasks);
+      if (claimed.length > 0) return claimed;
       const remaining = deadline - this.runtime.now();
       if (remaining <= 0 || signal?.aborted) return [];
       await this.enqueued(req.queues, Math.min(remaining, STORE_RECHECK_MS), signal);
@@ -73,11 +78,25 @@ export class TaskQueue {
     });
   }
 
+  /** What workers get: the task with its `$secret` placeholders filled in. A missing secret fails the task. */
+  private async withSecrets(tasks: TaskRecord[]): Promise<ClaimedTask[]> {
+    const claimed: ClaimedTask[] = [];
+    for (const task of tasks) {
+      try {
+        claimed.push({ ...toClaimed(task), input: revealSecrets(task.input, this.secrets) });
+      } catch (err) {
+        if (!(err instanceof SegueError) || err.code !== 'SECRET_MISSING') throw err;
+        await this.fail(task.token!, { error: 'SecretMissing', message: err.message, retryable: false }).catch(ignoreMissing);
+      }
+    }
+    return claimed;
+  }
+
   async complete(token: string, output: Json): Promise<void> {
     const task = await this.leased(token);
     const result = await this.runtime.apply(
       task.instanceId,
-      { type: 'taskCompleted', taskId: task.id, output, ...attribution(task) },
+      { type: 'taskCompleted', taskId: task.id, output: concealSecrets(output, this.secrets), ...attribution(task) },
       { taskId: task.id },
     );
     if (result.outcome.kind === 'stale') throw staleToken(result.outcome.reason);
@@ -85,7 +104,7 @@ export class TaskQueue {
 
   async fail(token: string, report: FailureReport): Promise<void> {
     const task = await this.leased(token);
-    const error: ErrorInfo = { error: report.error, message: report.message ?? '' };
+    const error: ErrorInfo = { error: report.error, message: concealText(report.message ?? '', this.secrets) };
     if (report.retryable === false) error.retryable = false;
     const result = await this.runtime.apply(task.instanceId, { type: 'taskFailed', taskId: task.id, error, ...attribution(task) }, { taskId: task.id });
     if (result.outcome.kind === 'stale') throw staleToken(result.outcome.reason);

@@ -16,10 +16,10 @@ const run = promisify(execFile);
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const WORKER = 'examples/workers/example-worker.ts';
 
-async function segueRun(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function segueRun(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   if (!existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run "npm run build" first (npm test does)');
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, 'run', ...args], { cwd: new URL('..', import.meta.url).pathname, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'run', ...args], { cwd: new URL('..', import.meta.url).pathname, timeout: 60_000, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout: string; stderr: string };
@@ -105,7 +105,8 @@ describe('segue run on the examples', () => {
   });
 
   it('http-call.yaml calls the given base URL', async () => {
-    const result = await segueRun(['examples/http-call.yaml', '--input', JSON.stringify({ baseUrl: base, userId: 1 })]);
+    // The local test server is a loopback address: allowed explicitly, as it would be refused otherwise.
+    const result = await segueRun(['examples/http-call.yaml', '--input', JSON.stringify({ baseUrl: base, userId: 1 })], { SEGUE_HTTP_ALLOW: '127.0.0.1' });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ name: 'Leanne Graham', email: 'sincere@april.biz', city: 'Gwenborough' });
   });

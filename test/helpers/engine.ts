@@ -1,6 +1,6 @@
 /** An engine on an in-memory store with a manual clock, and helpers to drive it in tests. */
 import { ManualClock } from '../../engine/clock.js';
-import { createEngine, type Engine } from '../../engine/engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../../engine/engine.js';
 import type { TaskHandler } from '../../engine/local-workers.js';
 import type { Store } from '../../engine/store/port.js';
 import type { Json } from '../../definitions/model.js';
@@ -20,7 +20,7 @@ export interface TestEngine {
 
 export async function testEngine(
   handlers: Record<string, TaskHandler> = {},
-  options: { store?: Store | string; random?: () => number; maxStepsPerInput?: number } = {},
+  options: { store?: Store | string; random?: () => number; maxStepsPerInput?: number; http?: EngineOptions['http']; secrets?: Record<string, string> } = {},
 ): Promise<TestEngine> {
   const clock = new ManualClock();
   const calls: TestEngine['calls'] = [];
@@ -36,6 +36,8 @@ export async function testEngine(
     clock,
     random: options.random ?? (() => 0.5),
     handlers: traced,
+    ...(options.http ? { http: options.http } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
     ...(options.maxStepsPerInput ? { decide: { maxStepsPerInput: options.maxStepsPerInput } } : {}),
   });
   return {
