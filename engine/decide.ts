@@ -8,7 +8,7 @@
 import type { Json, Plan } from '../definitions/model.js';
 import { copyJson } from './data.js';
 import { Decision, type DecideOptions, type Outcome } from './decision.js';
-import { cancel, isTerminal, terminate, timeOut } from './lifecycle.js';
+import { cancel, failInstance, isTerminal, terminate, timeOut } from './lifecycle.js';
 import { compensationTaskDone, compensationTimerFired } from './saga.js';
 import type { Command, EngineInput, ErrorInfo, Frame, InstanceState } from './state.js';
 import { LIFECYCLE_INPUTS } from './state.js';
@@ -86,6 +86,9 @@ async function apply(d: Decision, input: EngineInput): Promise<void> {
       return resume(d);
     case 'retry':
       return retryFailed(d);
+    case 'abort':
+      d.log('InstanceAborted', undefined, { error: input.error.error, message: input.error.message });
+      return failInstance(d, input.error);
   }
 }
 

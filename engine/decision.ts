@@ -16,11 +16,14 @@ export interface DecideOptions {
   defaultTaskTimeoutMs: number;
   /** In-process steps (set, choice, …) taken for one input before the run is failed as a loop. */
   maxStepsPerInput: number;
+  /** Items one map step may run over. */
+  maxMapItems: number;
 }
 
 export const DEFAULT_DECIDE_OPTIONS: Omit<DecideOptions, 'now' | 'random'> = {
   defaultTaskTimeoutMs: 5 * 60_000,
   maxStepsPerInput: 1_000,
+  maxMapItems: 10_000,
 };
 
 /** Outcome of an input: applied, or refused because nothing was waiting for it (a stale result). */

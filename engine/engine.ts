@@ -16,6 +16,7 @@ import { Runtime } from './runtime.js';
 import type { EngineInput, InstanceState } from './state.js';
 import { HTTP_TASK_TYPE } from './steps.js';
 import { loadSecrets } from './secrets.js';
+import { checkDefinitionLimits, checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { openStore } from './store/open-store.js';
 import type { InstanceFilter, InstanceRecord, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
@@ -43,6 +44,8 @@ export interface EngineOptions {
   secrets?: Record<string, string>;
   /** Where `http` steps may call, and their bounds. Default: public addresses only, or SEGUE_HTTP_ALLOW. */
   http?: Partial<HttpPolicy>;
+  /** Size limits; see DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
 }
 
 export interface StartOptions {
@@ -66,6 +69,7 @@ export class Engine {
   readonly timers: TimerLoop;
   readonly scheduler: Scheduler;
   readonly schedules: ScheduleService;
+  readonly limits: Limits;
 
   constructor(
     readonly store: Store,
@@ -73,15 +77,17 @@ export class Engine {
     options: EngineOptions,
     private readonly ownsStore: boolean,
   ) {
-    this.plans = new PlanRegistry(store, clock);
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.plans = new PlanRegistry(store, clock, (text, plan) => checkDefinitionLimits(text, plan, this.limits));
     this.runtime = new Runtime({
       store,
       plans: this.plans,
       clock,
       random: options.random ?? Math.random,
-      decide: { ...DEFAULT_DECIDE_OPTIONS, ...options.decide },
+      decide: { ...DEFAULT_DECIDE_OPTIONS, maxMapItems: this.limits.maxMapItems, ...options.decide },
+      limits: this.limits,
     });
-    this.tasks = new TaskQueue(this.runtime, loadSecrets(options.secrets));
+    this.tasks = new TaskQueue(this.runtime, loadSecrets(options.secrets), this.limits);
     this.workers = new LocalWorkers(this.tasks, options.workers);
     this.scheduler = new Scheduler(store, {
       now: () => clock.now(),
@@ -140,6 +146,7 @@ export class Engine {
   async startInstance(workflow: string, options: StartOptions = {}): Promise<InstanceView> {
     const plan = await this.plans.get(workflow, options.version);
     const input = options.input ?? {};
+    checkPayload('the start input', input, this.limits);
     this.plans.checkInput(plan, input);
     const id = options.id ?? randomUUID();
     const spec: Parameters<Runtime['create']>[0] = { id, workflow: plan.name, version: plan.version, input };
@@ -191,11 +198,13 @@ export class Engine {
 
   /** Raises an event for one instance: consumed by a wait now, or buffered until one waits. */
   async raiseEvent(id: string, event: string, payload: Json): Promise<void> {
+    checkPayload(`the payload of event "${event}"`, payload, this.limits);
     await this.act(id, { type: 'event', event, payload }, 'takes no more events');
   }
 
   /** Delivers to every instance now waiting on `event` with that correlation key. */
   async deliverEvent(event: string, key: string, payload: Json): Promise<{ delivered: number; instances: string[] }> {
+    checkPayload(`the payload of event "${event}"`, payload, this.limits);
     const instances: string[] = [];
     for (const id of await this.store.findWaiting(event, key)) {
       const result = await this.runtime.apply(id, { type: 'event', event, payload, key }).catch(() => null);

@@ -24,6 +24,10 @@ export async function startMap(d: Decision, frame: Frame, step: MapStep): Promis
   // JSONata gives a single value for a one-item sequence and nothing for an empty one.
   const items: Json[] = value === undefined ? [] : Array.isArray(value) ? value : [value];
   if (items.length === 0) return completeStep(d, frame, step, []);
+  if (items.length > d.options.maxMapItems) {
+    const message = `"items" gave ${items.length} items, more than the limit of ${d.options.maxMapItems}; split the list, or process it in pages with a loop`;
+    return failStep(d, frame, step, { error: 'LimitExceeded', message, retryable: false });
+  }
   frame.wait = { kind: 'join' };
   frame.join = { kind: 'map', running: [], results: {}, items, nextIndex: 0, failures: 0 };
   launchIterations(d, frame, step);

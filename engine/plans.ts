@@ -31,6 +31,8 @@ export class PlanRegistry {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** Throws when a valid definition is still too large for the engine's limits. */
+    private readonly checkLimits: (text: string, plan: Plan) => void = () => undefined,
   ) {}
 
   /** Validates and stores `text` (YAML or JSON). Throws DEFINITION_INVALID with every problem. */
@@ -39,6 +41,7 @@ export class PlanRegistry {
     if (!plan || !definition) {
       throw new SegueError('DEFINITION_INVALID', `${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
     }
+    this.checkLimits(text, plan);
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const latest = await this.store.getDefinition(plan.name);
       const version = definition.version ?? (latest?.hash === plan.hash ? latest.version : (latest?.version ?? 0) + 1);

@@ -9,8 +9,10 @@ import type { Clock } from './clock.js';
 import { decide, initialState, type DecideResult } from './decide.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from './decision.js';
 import { SegueError } from './errors.js';
+import { formatBytes } from './bytes.js';
+import { jsonBytes, type Limits } from './limits.js';
 import type { PlanRegistry } from './plans.js';
-import type { EngineInput, InstanceState } from './state.js';
+import type { EngineInput, ErrorInfo, InstanceState } from './state.js';
 import type { InstanceRecord, Store, TimerRecord, Transition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
 
@@ -20,6 +22,7 @@ export interface RuntimeOptions {
   clock: Clock;
   random: () => number;
   decide: Omit<DecideOptions, 'now' | 'random'>;
+  limits: Pick<Limits, 'maxInstanceDataBytes' | 'maxHistoryPerRun'>;
 }
 
 export interface ApplyResult {
@@ -61,13 +64,20 @@ export class Runtime {
   }
 
   /** Applies `input` to instance `id`. Conflicting commits by other runtimes are retried. */
-  async apply(id: string, input: EngineInput, consumed: Consumed = {}): Promise<ApplyResult> {
+  async apply(id: string, given: EngineInput, consumed: Consumed = {}): Promise<ApplyResult> {
+    let input = given;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
       const record = await this.options.store.getInstance(id);
       if (!record) throw new SegueError('NOT_FOUND', `instance "${id}" does not exist`);
       const plan = await this.options.plans.get(record.workflow, record.version);
       const now = this.now();
       const result = await decide(plan, record, input, this.decideOptions(now));
+      const excess = input.type === 'abort' ? null : this.overLimit(result.record);
+      if (excess) {
+        // The decision is dropped; what replaces it fails the step or the run instead.
+        input = excess.kind === 'history' ? { type: 'abort', error: limitError(excess.message) } : replacementFor(input, excess.message);
+        continue;
+      }
       const transition = await this.toTransition(result, now);
       if (consumed.taskId) transition.removeTasks.push(consumed.taskId);
       if (consumed.timerId) transition.removeTimers.push(consumed.timerId);
@@ -116,11 +126,30 @@ export class Runtime {
       transition = { ...emptyEffects(), record: { ...pending, rev: 1 }, createTimers: [timer] };
     } else {
       const plan = await this.options.plans.get(spec.workflow, spec.version);
-      transition = await this.toTransition(await decide(plan, pending, { type: 'start' }, this.decideOptions(now)), now);
+      const started = await decide(plan, pending, { type: 'start' }, this.decideOptions(now));
+      const excess = this.overLimit(started.record);
+      if (excess) throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
+      transition = await this.toTransition(started, now);
     }
     if (!(await this.options.store.createInstance(transition))) return null;
     this.announce(transition as Transition);
     return transition.record;
+  }
+
+  /** Which limit `record` is over, and why, or null. */
+  private overLimit(record: InstanceRecord): { kind: 'history' | 'data'; message: string } | null {
+    const { maxInstanceDataBytes, maxHistoryPerRun } = this.options.limits;
+    const state = record.state as unknown as InstanceState;
+    if (state.seq > maxHistoryPerRun) {
+      const message = `the history of run ${record.run} would pass ${maxHistoryPerRun} events; a workflow that loops for long should use a continue step to start a fresh run`;
+      return { kind: 'history', message };
+    }
+    const size = jsonBytes(record.state);
+    if (size > maxInstanceDataBytes) {
+      const message = `the instance data would grow to ${formatBytes(size)}, more than the ${formatBytes(maxInstanceDataBytes)} limit; keep large data elsewhere and store a reference`;
+      return { kind: 'data', message };
+    }
+    return null;
   }
 
   /** Turns decide's commands into the store writes of one transition. */
@@ -201,6 +230,28 @@ export class Runtime {
     n.emit('instance', t.record);
     if (TERMINAL_STATUSES.has(t.record.status)) n.emit(`finished:${t.record.id}`, t.record);
   }
+}
+
+/**
+ * What is applied instead of an input whose decision broke a limit: a result fails its step
+ * (which may catch LimitExceeded); an event is refused; anything else ends the run.
+ */
+function replacementFor(input: EngineInput, reason: string): EngineInput {
+  const error = limitError(reason);
+  switch (input.type) {
+    case 'taskCompleted':
+      return { type: 'taskFailed', taskId: input.taskId, error, ...(input.worker ? { worker: input.worker } : {}), ...(input.startedAt !== undefined ? { startedAt: input.startedAt } : {}) };
+    case 'childFinished':
+      return { type: 'childFinished', childId: input.childId, status: 'FAILED', error };
+    case 'event':
+      throw new SegueError('LIMIT_EXCEEDED', `event "${input.event}" was refused: ${reason}`);
+    default:
+      return { type: 'abort', error };
+  }
+}
+
+function limitError(message: string): ErrorInfo {
+  return { error: 'LimitExceeded', message, retryable: false };
 }
 
 function emptyEffects(): Omit<Transition, 'record' | 'expectedRev'> {

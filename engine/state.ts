@@ -138,7 +138,9 @@ export type EngineInput =
   | { type: 'terminate'; reason?: string }
   | { type: 'suspend' }
   | { type: 'resume' }
-  | { type: 'retry' };
+  | { type: 'retry' }
+  /** The engine ends the run with this error (a limit was exceeded); compensations run. */
+  | { type: 'abort'; error: ErrorInfo };
 
 export interface TaskCommand {
   id: string;
@@ -161,5 +163,5 @@ export type Command =
   /** Delivered to another instance (child or parent) as a timer due now. */
   | { type: 'message'; instanceId: string; messageId: string; input: EngineInput };
 
-/** Lifecycle inputs are operator actions; the others are progress. */
-export const LIFECYCLE_INPUTS: ReadonlySet<EngineInput['type']> = new Set(['cancel', 'terminate', 'suspend', 'resume', 'retry']);
+/** Inputs applied even while SUSPENDED (operator actions, and the engine's abort); others wait. */
+export const LIFECYCLE_INPUTS: ReadonlySet<EngineInput['type']> = new Set(['cancel', 'terminate', 'suspend', 'resume', 'retry', 'abort']);

@@ -9,6 +9,7 @@ import type { Runtime } from './runtime.js';
 import type { ErrorInfo } from './state.js';
 import type { TaskRecord } from './store/port.js';
 import { concealSecrets, concealText, loadSecrets, revealSecrets, type Secrets } from './secrets.js';
+import { checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export interface ClaimedTask {
   token: string;
@@ -43,6 +44,7 @@ export class TaskQueue {
   constructor(
     private readonly runtime: Runtime,
     private readonly secrets: Secrets = loadSecrets(),
+    private readonly limits: Pick<Limits, 'maxPayloadBytes'> = DEFAULT_LIMITS,
   ) {}
 
   /** Claims up to `max` tasks, waiting up to `waitMs` for one to be enqueued (no busy loop). */
@@ -94,6 +96,13 @@ export class TaskQueue {
 
   async complete(token: string, output: Json): Promise<void> {
     const task = await this.leased(token);
+    try {
+      checkPayload(`the output of task "${task.type}"`, output, this.limits);
+    } catch (err) {
+      // Too large to keep: the attempt fails (the step may catch LimitExceeded), and the worker is told.
+      await this.fail(token, { error: 'LimitExceeded', message: (err as Error).message, retryable: false });
+      throw err;
+    }
     const result = await this.runtime.apply(
       task.instanceId,
       { type: 'taskCompleted', taskId: task.id, output: concealSecrets(output, this.secrets), ...attribution(task) },

@@ -47,7 +47,7 @@ async function settle(id: string): Promise<void> {
 
 describe('http steps', () => {
   it('sends the templated request and stores {status, headers, body} with JSON parsed', async () => {
-    t = await testEngine({}, { http: { allowHosts: ['127.0.0.1'] } });
+    t = await testEngine({}, { engine: { http: { allowHosts: ['127.0.0.1'] } } });
     await t.register(`
 name: call
 steps:
@@ -76,7 +76,7 @@ steps:
   });
 
   it('retries a 503 and fails a 404 with HttpError without retrying', async () => {
-    t = await testEngine({}, { http: { allowHosts: ['127.0.0.1'] } });
+    t = await testEngine({}, { engine: { http: { allowHosts: ['127.0.0.1'] } } });
     await t.register(`
 name: flaky
 steps:
@@ -104,7 +104,7 @@ steps:
   });
 
   it('fails with HttpError naming the URL when the host cannot be reached', async () => {
-    t = await testEngine({}, { http: { allowHosts: ['127.0.0.1'] } });
+    t = await testEngine({}, { engine: { http: { allowHosts: ['127.0.0.1'] } } });
     await t.register(`
 name: unreachable
 steps:

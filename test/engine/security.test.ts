@@ -56,7 +56,7 @@ describe('secrets', () => {
           return { echoed: (input as { auth: string }).auth, note: `used ${SECRET}` };
         },
       },
-      { secrets: { apiToken: SECRET } },
+      { engine: { secrets: { apiToken: SECRET } } },
     );
     await t.register(`
 name: secretive
@@ -86,7 +86,7 @@ steps:
   });
 
   it('redacts a secret from a worker error message', async () => {
-    t = await testEngine({ call: () => Promise.reject(Object.assign(new Error(`bad key ${SECRET}`), { name: 'AuthFailed' })) }, { secrets: { k: SECRET } });
+    t = await testEngine({ call: () => Promise.reject(Object.assign(new Error(`bad key ${SECRET}`), { name: 'AuthFailed' })) }, { engine: { secrets: { k: SECRET } } });
     await t.register(`
 name: leaky-error
 steps:
@@ -131,7 +131,7 @@ steps:
     ['a name that resolves to loopback', (p: number) => `http://localhost:${p}/x`, 'private, loopback or link-local'],
     ['the cloud metadata address', () => 'http://169.254.169.254/latest/meta-data', 'private, loopback or link-local'],
   ])('refuses %s by default, without retrying', async (_, url, reason) => {
-    t = await testEngine({}, { secrets: { tok: 'secret-token' } });
+    t = await testEngine({}, { engine: { secrets: { tok: 'secret-token' } } });
     await t.register(call(url(port)));
     const view = await t.engine.startInstance('call');
     await settle(view.id);
@@ -143,7 +143,7 @@ steps:
   });
 
   it('calls a private address named in the allow-list, with the secret filled in', async () => {
-    t = await testEngine({}, { http: { allowHosts: ['127.0.0.1'] }, secrets: { tok: 'secret-token' } });
+    t = await testEngine({}, { engine: { http: { allowHosts: ['127.0.0.1'] }, secrets: { tok: 'secret-token' } } });
     await t.register(call(`http://127.0.0.1:${port}/x`));
     const view = await t.engine.startInstance('call');
     await settle(view.id);
@@ -153,7 +153,7 @@ steps:
   });
 
   it('re-checks redirects: an allowed host redirecting to the metadata address is refused', async () => {
-    t = await testEngine({}, { http: { allowHosts: ['127.0.0.1'] }, secrets: { tok: 't' } });
+    t = await testEngine({}, { engine: { http: { allowHosts: ['127.0.0.1'] }, secrets: { tok: 't' } } });
     await t.register(call(`http://127.0.0.1:${port}/to-metadata`));
     const view = await t.engine.startInstance('call');
     await settle(view.id);
@@ -163,7 +163,7 @@ steps:
   });
 
   it('refuses hosts outside an allow-list, and bounds the response size', async () => {
-    t = await testEngine({}, { http: { allowHosts: ['127.0.0.1'], maxResponseBytes: 1024 }, secrets: { tok: 't' } });
+    t = await testEngine({}, { engine: { http: { allowHosts: ['127.0.0.1'], maxResponseBytes: 1024 }, secrets: { tok: 't' } } });
     await t.register(call('http://93.184.216.34/x'), call(`http://127.0.0.1:${port}/big`).replace('name: call', 'name: big'));
     const outside = await t.engine.startInstance('call');
     const big = await t.engine.startInstance('big');

@@ -20,7 +20,7 @@ export interface TestEngine {
 
 export async function testEngine(
   handlers: Record<string, TaskHandler> = {},
-  options: { store?: Store | string; random?: () => number; maxStepsPerInput?: number; http?: EngineOptions['http']; secrets?: Record<string, string> } = {},
+  options: { store?: Store | string; random?: () => number; maxStepsPerInput?: number; engine?: Partial<EngineOptions> } = {},
 ): Promise<TestEngine> {
   const clock = new ManualClock();
   const calls: TestEngine['calls'] = [];
@@ -36,8 +36,7 @@ export async function testEngine(
     clock,
     random: options.random ?? (() => 0.5),
     handlers: traced,
-    ...(options.http ? { http: options.http } : {}),
-    ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...options.engine,
     ...(options.maxStepsPerInput ? { decide: { maxStepsPerInput: options.maxStepsPerInput } } : {}),
   });
   return {
