@@ -6,6 +6,7 @@ import type { Engine } from '../engine/engine.js';
 import { parseDuration } from '../definitions/duration.js';
 import { definitionHandlers } from './handlers-definitions.js';
 import { instanceHandlers } from './handlers-instances.js';
+import { scheduleHandlers } from './handlers-schedules.js';
 import { taskHandlers } from './handlers-tasks.js';
 import type { ApiMetrics } from './metrics.js';
 import { ApiError } from './problems.js';
@@ -38,6 +39,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...definitionHandlers(ctx),
     ...instanceHandlers(ctx),
     ...taskHandlers(ctx),
+    ...scheduleHandlers(ctx),
     health: async () => {
       try {
         await ctx.engine.store.ping();

@@ -15,7 +15,7 @@ export interface OpenApiOptions {
 const STATUS_TEXT: Record<number, string> = {
   400: 'The request is malformed or not accepted; the problem says why.',
   401: 'The API key is missing or wrong.',
-  404: 'No such workflow, instance or route.',
+  404: 'No such workflow, instance, schedule or route.',
   409: 'Conflicts with the current state (an existing id, a stale task token, a finished instance).',
   413: 'The body is larger than the limit.',
   415: 'The body has a content type this endpoint does not take.',
@@ -40,6 +40,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], options: OpenApiOptio
       { name: 'instances', description: 'Running and finished instances.' },
       { name: 'events', description: 'Events for waiting instances.' },
       { name: 'tasks', description: 'The worker protocol: poll, complete, fail, heartbeat.' },
+      { name: 'schedules', description: 'Cron schedules that start instances.' },
       { name: 'system', description: 'Health, metrics and this document.' },
     ],
     paths,

@@ -26,6 +26,14 @@ export type OperationId =
   | 'completeTask'
   | 'failTask'
   | 'heartbeatTask'
+  | 'listSchedules'
+  | 'createSchedule'
+  | 'getSchedule'
+  | 'replaceSchedule'
+  | 'deleteSchedule'
+  | 'pauseSchedule'
+  | 'resumeSchedule'
+  | 'triggerSchedule'
   | 'health'
   | 'metrics'
   | 'openapi';
@@ -54,10 +62,10 @@ export interface ResponseSpec {
 
 export interface RouteSpec {
   operationId: OperationId;
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI form: `/v1/instances/{id}`. */
   path: string;
-  tag: 'definitions' | 'instances' | 'events' | 'tasks' | 'system';
+  tag: 'definitions' | 'instances' | 'events' | 'tasks' | 'schedules' | 'system';
   summary: string;
   params?: Record<string, ParamSpec>;
   query?: Record<string, ParamSpec>;
@@ -74,6 +82,7 @@ const NAME = '^[A-Za-z0-9._-]+$';
 const workflowName: ParamSpec = { description: 'Workflow name.', schema: { type: 'string', pattern: NAME } };
 // Lenient on ids in paths: children and instances started by embedding code may use other characters.
 const instanceId: ParamSpec = { description: 'Instance id.', schema: { type: 'string', minLength: 1 } };
+const scheduleId: ParamSpec = { description: 'Schedule id.', schema: { type: 'string', minLength: 1 } };
 const taskToken: ParamSpec = { description: 'The token of the claimed attempt.', schema: { type: 'string', minLength: 1 } };
 const STATUS_LIST = '^(PENDING|RUNNING|SUSPENDED|COMPLETED|FAILED|CANCELLED|TERMINATED|TIMED_OUT|CONTINUED_AS_NEW)(,(PENDING|RUNNING|SUSPENDED|COMPLETED|FAILED|CANCELLED|TERMINATED|TIMED_OUT|CONTINUED_AS_NEW))*$';
 
@@ -108,6 +117,83 @@ function taskResult(action: 'complete' | 'fail', schema: SchemaName, summary: st
     authenticated: true,
   };
 }
+
+const schedule = (description: string): ResponseSpec => ({ status: 200, description, schema: 'schedule' });
+
+function scheduleAction(action: 'pause' | 'resume' | 'trigger', summary: string): RouteSpec {
+  return {
+    operationId: `${action}Schedule`,
+    method: 'post',
+    path: `/v1/schedules/{id}/${action}`,
+    tag: 'schedules',
+    summary,
+    params: { id: scheduleId },
+    responses: [schedule('The schedule after the action.')],
+    problems: [400, 404],
+    authenticated: true,
+  };
+}
+
+const SCHEDULE_ROUTES: readonly RouteSpec[] = [
+  {
+    operationId: 'listSchedules',
+    method: 'get',
+    path: '/v1/schedules',
+    tag: 'schedules',
+    summary: 'List schedules, by id',
+    responses: [{ status: 200, description: 'Every schedule.', schema: 'schedule-list' }],
+    problems: [],
+    authenticated: true,
+  },
+  {
+    operationId: 'createSchedule',
+    method: 'post',
+    path: '/v1/schedules',
+    tag: 'schedules',
+    summary: 'Create a cron schedule that starts instances of a workflow',
+    body: { kind: 'json', schema: 'schedule-request', required: true },
+    responses: [{ status: 201, description: 'Created.', schema: 'schedule', headers: { Location: 'The schedule: /v1/schedules/{id}.' } }],
+    problems: [400, 404, 409, 413],
+    authenticated: true,
+  },
+  {
+    operationId: 'getSchedule',
+    method: 'get',
+    path: '/v1/schedules/{id}',
+    tag: 'schedules',
+    summary: 'A schedule, with its next fire times and recent fires',
+    params: { id: scheduleId },
+    responses: [schedule('The schedule.')],
+    problems: [400, 404],
+    authenticated: true,
+  },
+  {
+    operationId: 'replaceSchedule',
+    method: 'put',
+    path: '/v1/schedules/{id}',
+    tag: 'schedules',
+    summary: "Replace a schedule's settings, keeping its fire history",
+    params: { id: scheduleId },
+    body: { kind: 'json', schema: 'schedule-request', required: true },
+    responses: [schedule('The schedule with its new settings.')],
+    problems: [400, 404, 409, 413],
+    authenticated: true,
+  },
+  {
+    operationId: 'deleteSchedule',
+    method: 'delete',
+    path: '/v1/schedules/{id}',
+    tag: 'schedules',
+    summary: 'Delete a schedule (the instances it started go on)',
+    params: { id: scheduleId },
+    responses: [{ status: 204, description: 'Deleted.' }],
+    problems: [400, 404],
+    authenticated: true,
+  },
+  scheduleAction('pause', 'Pause a schedule: nothing fires until it is resumed'),
+  scheduleAction('resume', 'Resume a paused schedule from now (fires missed while paused are not made up)'),
+  scheduleAction('trigger', 'Fire a schedule now: start an instance at once'),
+];
 
 export const ROUTES: readonly RouteSpec[] = [
   {
@@ -295,6 +381,7 @@ export const ROUTES: readonly RouteSpec[] = [
     problems: [400, 409],
     authenticated: true,
   },
+  ...SCHEDULE_ROUTES,
   {
     operationId: 'health',
     method: 'get',

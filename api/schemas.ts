@@ -23,6 +23,10 @@ import lifecycleRequest from '../schemas/api/lifecycle-request.json' with { type
 import pollRequest from '../schemas/api/poll-request.json' with { type: 'json' };
 import problem from '../schemas/api/problem.json' with { type: 'json' };
 import registered from '../schemas/api/registered.json' with { type: 'json' };
+import scheduleFire from '../schemas/api/schedule-fire.json' with { type: 'json' };
+import scheduleList from '../schemas/api/schedule-list.json' with { type: 'json' };
+import scheduleRequest from '../schemas/api/schedule-request.json' with { type: 'json' };
+import schedule from '../schemas/api/schedule.json' with { type: 'json' };
 import startInstanceRequest from '../schemas/api/start-instance-request.json' with { type: 'json' };
 import validationResult from '../schemas/api/validation-result.json' with { type: 'json' };
 import workflowList from '../schemas/api/workflow-list.json' with { type: 'json' };
@@ -49,6 +53,10 @@ export const API_SCHEMAS = {
   'poll-request': pollRequest,
   problem,
   registered,
+  schedule,
+  'schedule-fire': scheduleFire,
+  'schedule-list': scheduleList,
+  'schedule-request': scheduleRequest,
   'start-instance-request': startInstanceRequest,
   'validation-result': validationResult,
   'workflow-list': workflowList,

@@ -1,5 +1,5 @@
 /** How client commands print what the server answers: aligned tables and records, for people. */
-import type { HistoryView, InstanceView } from '../client/http-client.js';
+import type { HistoryView, InstanceView, ScheduleView } from '../client/http-client.js';
 
 /** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
 export function table(headers: string[], rows: string[][]): string {
@@ -56,4 +56,32 @@ export function formatInstanceList(items: InstanceView[], nextCursor?: string): 
 export function formatHistory(events: HistoryView[]): string {
   const rows = events.map((e) => [String(e.seq), e.at, e.type, e.step ?? '', e.details === undefined ? '' : compact(e.details, 100)]);
   return table(['SEQ', 'AT', 'TYPE', 'STEP', 'DETAILS'], rows);
+}
+
+export function formatScheduleList(items: ScheduleView[]): string {
+  if (items.length === 0) return 'no schedules\n';
+  const rows = items.map((s) => [s.id, s.workflow, s.cron, s.timezone, s.overlap, s.paused ? 'yes' : 'no', s.nextFires[0] ?? '-']);
+  return table(['ID', 'WORKFLOW', 'CRON', 'TIMEZONE', 'OVERLAP', 'PAUSED', 'NEXT FIRE'], rows);
+}
+
+/** The settings as a record, then the recent fires as a table, newest first. */
+export function formatSchedule(view: ScheduleView): string {
+  const settings = record([
+    ['id', view.id],
+    ['workflow', `${view.workflow} (${view.version === null ? 'latest version' : `version ${view.version}`})`],
+    ['cron', `${view.cron} (${view.timezone})`],
+    ['overlap', view.overlap],
+    ['catch-up', view.catchupWindow],
+    ['paused', view.paused ? 'yes' : 'no'],
+    ['next fires', view.nextFires.join(', ')],
+    ['buffered', view.buffered ?? undefined],
+    ['input', compact(view.input)],
+    ['note', view.note ?? undefined],
+    ['origin', view.origin === 'definition' ? 'declared in the workflow file' : 'created through the API'],
+    ['created', view.createdAt],
+    ['updated', view.updatedAt],
+  ]);
+  if (view.recent.length === 0) return `${settings}\nno fires yet\n`;
+  const rows = view.recent.map((f) => [f.fireTime, f.outcome, f.instanceId ?? f.reason ?? '']);
+  return `${settings}\n${table(['FIRE TIME', 'OUTCOME', 'INSTANCE OR REASON'], rows)}`;
 }

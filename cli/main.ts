@@ -7,6 +7,7 @@ import { UsageError } from './args.js';
 import type { Command, CommandTable } from './args.js';
 import { graphCommand } from './graph.js';
 import { runCommand as runInstanceCommand } from './run.js';
+import { scheduleCommand } from './schedule-command.js';
 import { clientCommands } from './client-commands.js';
 import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
@@ -20,6 +21,7 @@ export const commands: CommandTable = {
   run: runInstanceCommand,
   graph: graphCommand,
   ...clientCommands,
+  schedule: scheduleCommand,
 };
 
 export function helpText(table: CommandTable = commands): string {
@@ -35,7 +37,7 @@ export function helpText(table: CommandTable = commands): string {
     'commands:',
     ...rows,
     '',
-    'Client commands (start … retry) talk to a server given by --server or SEGUE_URL.',
+    'Client commands (start … retry, schedule) talk to a server given by --server or SEGUE_URL.',
     'Run "segue <command> --help" for the arguments of one command.',
     '',
   ].join('\n');

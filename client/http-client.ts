@@ -4,10 +4,14 @@
  */
 import type { Json, Problem } from '../definitions/model.js';
 import type { LifecycleAction } from '../engine/engine.js';
+import type { ScheduleSpec, ScheduleView } from '../engine/schedules/schedule-service.js';
+import type { ScheduleFire } from '../engine/store/port.js';
 import type { ClaimedTask, FailureReport } from '../engine/task-queue.js';
 import type { HistoryView, InstanceView } from '../engine/views.js';
 
-export type { ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction };
+export type { ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, ScheduleFire, ScheduleSpec, ScheduleView };
+
+export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
 export interface ClientOptions {
   /** Server base URL, e.g. http://127.0.0.1:8080. */
@@ -153,6 +157,32 @@ export class SegueClient {
 
   heartbeat(token: string): Promise<{ deadline: string }> {
     return this.request(`/v1/tasks/${seg(token)}/heartbeat`, { method: 'POST', body: {} });
+  }
+
+  async listSchedules(): Promise<ScheduleView[]> {
+    return (await this.request<{ items: ScheduleView[] }>('/v1/schedules')).items;
+  }
+
+  createSchedule(spec: ScheduleSpec): Promise<ScheduleView> {
+    return this.request('/v1/schedules', { method: 'POST', body: spec });
+  }
+
+  getSchedule(id: string): Promise<ScheduleView> {
+    return this.request(`/v1/schedules/${seg(id)}`);
+  }
+
+  /** Replaces every setting (what is left out goes back to its default); the fire history stays. */
+  replaceSchedule(id: string, spec: ScheduleSpec): Promise<ScheduleView> {
+    return this.request(`/v1/schedules/${seg(id)}`, { method: 'PUT', body: spec });
+  }
+
+  async deleteSchedule(id: string): Promise<void> {
+    await this.request(`/v1/schedules/${seg(id)}`, { method: 'DELETE' });
+  }
+
+  /** `trigger` starts an instance now, whatever the cron expression says. */
+  scheduleAction(id: string, action: ScheduleAction): Promise<ScheduleView> {
+    return this.request(`/v1/schedules/${seg(id)}/${action}`, { method: 'POST' });
   }
 
   health(): Promise<{ status: string }> {

@@ -66,6 +66,8 @@ const WRONG_SHAPE: Partial<Record<OperationId, unknown>> = {
   completeTask: { output: 1, extra: true },
   failTask: { message: 'no error name' },
   heartbeatTask: { beat: 1 },
+  createSchedule: { workflow: 'metered' },
+  replaceSchedule: { workflow: 'metered', cron: '* * * * *', every: '1h' },
 };
 
 describe('malformed requests', () => {
@@ -82,14 +84,14 @@ describe('malformed requests', () => {
 
   it.each(Object.entries(WRONG_SHAPE))('%s: a body of the wrong shape is a 400 saying what is wrong', async (operationId, body) => {
     const route = ROUTES.find((r) => r.operationId === operationId)!;
-    const res = await http(server.url, 'POST', concretePath(route), JSON.stringify(body));
+    const res = await http(server.url, route.method.toUpperCase(), concretePath(route), JSON.stringify(body));
     expectProblem(res, 400, 'request-invalid');
     expect(res.json.detail).toMatch(/"(version|key|reason|types)"|unknown field|needs the field/);
   });
 
   it.each(bodyRoutes.map((r) => [r.operationId, r] as const))('%s: a body over 1 MiB is a 413', async (_, route) => {
     const big = JSON.stringify({ input: 'x'.repeat(1024 * 1024) });
-    const res = await http(server.url, 'POST', concretePath(route), big);
+    const res = await http(server.url, route.method.toUpperCase(), concretePath(route), big);
     expectProblem(res, 413, 'payload-too-large');
     expect(res.json.detail).toBe('the body is larger than the limit of 1 MiB');
   });

@@ -1,0 +1,172 @@
+/**
+ * `segue schedule <list|get|create|pause|resume|delete|trigger>`: cron schedules on a running
+ * server (`--server`, or SEGUE_URL; default http://127.0.0.1:8080). Tables for people by default,
+ * the server's JSON with `--json`. A refusal prints the problem's detail and exits 1.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import { parseJsonText } from '../api/json-text.js';
+import { SegueClient, type ScheduleAction, type ScheduleSpec } from '../client/http-client.js';
+import { didYouMean } from '../definitions/messages.js';
+import type { Json } from '../definitions/model.js';
+import { UsageError, parseOptions, readSource } from './args.js';
+import type { Command } from './args.js';
+import { formatSchedule, formatScheduleList } from './client-format.js';
+
+const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+const COMMON = { server: { type: 'string' }, json: { type: 'boolean' } } as const;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+interface Invocation {
+  client: SegueClient;
+  args: string[];
+  values: Values;
+}
+
+interface Subcommand {
+  /** Arguments and options after `segue schedule <name>`. */
+  usage: string;
+  args: string[];
+  options?: Options;
+  /** What to print: the server's JSON, and the human form of it. */
+  run: (call: Invocation) => Promise<{ json: unknown; text: string }>;
+}
+
+const CREATE_OPTIONS: Options = {
+  cron: { type: 'string' },
+  timezone: { type: 'string' },
+  input: { type: 'string' },
+  overlap: { type: 'string' },
+  catchup: { type: 'string' },
+  id: { type: 'string' },
+  version: { type: 'string' },
+  note: { type: 'string' },
+  paused: { type: 'boolean' },
+};
+
+function action(name: ScheduleAction): Subcommand {
+  return {
+    usage: `${name} <id>`,
+    args: ['id'],
+    run: async ({ client, args }) => {
+      const view = await client.scheduleAction(args[0]!, name);
+      return { json: view, text: formatSchedule(view) };
+    },
+  };
+}
+
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  list: {
+    usage: 'list',
+    args: [],
+    run: async ({ client }) => {
+      const items = await client.listSchedules();
+      return { json: { items }, text: formatScheduleList(items) };
+    },
+  },
+  get: {
+    usage: 'get <id>',
+    args: ['id'],
+    run: async ({ client, args }) => {
+      const view = await client.getSchedule(args[0]!);
+      return { json: view, text: formatSchedule(view) };
+    },
+  },
+  create: {
+    usage:
+      'create <workflow> --cron <expression> [--timezone <zone>] [--input <json|@file>] [--overlap skip|buffer|allow|cancel|terminate] ' +
+      '[--catchup <duration>] [--id <id>] [--version <n>] [--note <text>] [--paused]',
+    args: ['workflow'],
+    options: CREATE_OPTIONS,
+    run: async ({ client, args, values }) => {
+      const view = await client.createSchedule(await scheduleSpec(args[0]!, values));
+      return { json: view, text: formatSchedule(view) };
+    },
+  },
+  pause: action('pause'),
+  resume: action('resume'),
+  delete: {
+    usage: 'delete <id>',
+    args: ['id'],
+    run: async ({ client, args }) => {
+      await client.deleteSchedule(args[0]!);
+      return { json: { id: args[0], deleted: true }, text: `schedule ${args[0]} deleted\n` };
+    },
+  },
+  trigger: action('trigger'),
+};
+
+const SUFFIX = '[--server <url>] [--json]';
+const USAGE = [
+  `segue schedule <${Object.keys(SUBCOMMANDS).join('|')}> … ${SUFFIX}`,
+  ...Object.values(SUBCOMMANDS).map((sub) => `  segue schedule ${sub.usage}`),
+].join('\n');
+
+export const scheduleCommand: Command = {
+  summary: 'manage cron schedules on a server (list, get, create, pause, resume, delete, trigger)',
+  usage: USAGE,
+  run: async (argv) => {
+    const [name, ...rest] = argv;
+    if (name === undefined) throw new UsageError(`name a subcommand: ${Object.keys(SUBCOMMANDS).join(', ')}`);
+    const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name]! : undefined;
+    if (!sub) throw new UsageError(`"${name}" is not a schedule subcommand${didYouMean(name, Object.keys(SUBCOMMANDS))}`);
+    const { values, positionals } = parseOptions(rest, { ...COMMON, ...sub.options });
+    if (positionals.length !== sub.args.length) {
+      const expected = sub.args.length === 0 ? 'no arguments' : sub.args.map((a) => `<${a}>`).join(' ');
+      throw new UsageError(`schedule ${name} takes ${expected}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
+    }
+    const server = (values.server as string | undefined) ?? process.env.SEGUE_URL ?? DEFAULT_SERVER;
+    const client = new SegueClient({ url: server, ...(process.env.SEGUE_API_KEY ? { apiKey: process.env.SEGUE_API_KEY } : {}) });
+    const out = await reach(server, () => sub.run({ client, args: positionals, values: values as Values }));
+    process.stdout.write(values.json ? `${JSON.stringify(out.json, null, 2)}\n` : out.text);
+    return 0;
+  },
+};
+
+/** The options of `create` as a request; the server checks the cron expression, zone, policy and duration. */
+async function scheduleSpec(workflow: string, values: Values): Promise<ScheduleSpec> {
+  const { cron, timezone, input, overlap, catchup, id, note, version } = values as Record<string, string | undefined>;
+  if (cron === undefined) throw new UsageError('give the cron expression with --cron, like --cron "0 9 * * MON-FRI"');
+  const spec: ScheduleSpec = { workflow, cron };
+  const json = await jsonArgument(input, 'input');
+  if (json !== undefined) spec.input = json;
+  if (timezone !== undefined) spec.timezone = timezone;
+  if (overlap !== undefined) spec.overlap = overlap as ScheduleSpec['overlap'];
+  if (catchup !== undefined) spec.catchupWindow = catchup;
+  if (id !== undefined) spec.id = id;
+  if (note !== undefined) spec.note = note;
+  if (version !== undefined) spec.version = positiveInteger(version, 'version');
+  if (values.paused === true) spec.paused = true;
+  return spec;
+}
+
+/** Network failures in plain words; the server's own refusals pass through with their detail. */
+async function reach<T>(server: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`cannot reach the server at ${server}: ${cause?.code ?? cause?.message ?? err.message} (set --server or SEGUE_URL)`);
+  }
+}
+
+/** `--input '{"a":1}'` or `--input @file.json`. */
+async function jsonArgument(value: string | undefined, option: string): Promise<Json | undefined> {
+  if (value === undefined) return undefined;
+  let text = value;
+  if (value.startsWith('@')) {
+    const source = await readSource(value.slice(1));
+    if (!source.ok) throw new UsageError(source.message);
+    text = source.text;
+  }
+  const parsed = parseJsonText(text, `--${option}`);
+  if (!parsed.ok) throw new UsageError(parsed.message);
+  return parsed.value as Json;
+}
+
+function positiveInteger(value: string, option: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a positive whole number, got "${value}"`);
+  return Number(value);
+}
