@@ -69,7 +69,10 @@ function overlap(schedule: ScheduleRecord, plan: FirePlan, fireTime: string): vo
   }
 }
 
-/** The instance id of a fire: derived from the schedule and the fire time, so it starts once. */
-export function fireInstanceId(scheduleId: string, fireTime: string): string {
-  return `${scheduleId}@${fireTime}`;
+/**
+ * The instance id of a fire: derived from the schedule and the fire time, so it starts once. A
+ * manual trigger is marked, so it never takes the id of a cron fire at the same instant.
+ */
+export function fireInstanceId(scheduleId: string, fireTime: string, manual = false): string {
+  return `${scheduleId}@${fireTime}${manual ? '~manual' : ''}`;
 }

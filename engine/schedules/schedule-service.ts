@@ -67,26 +67,52 @@ export class ScheduleService {
     return this.view(record);
   }
 
-  /** Replaces the settings of a schedule, keeping its fire history. */
+  /** Replaces the settings of a schedule, keeping its fires (and its next fire, if the timing is unchanged). */
   async replace(id: string, spec: ScheduleSpec): Promise<ScheduleView> {
     await this.checkWorkflow(spec.workflow, spec.version ?? null);
-    return this.update(id, (current) => {
-      const next = this.build({ ...spec, id }, current);
-      next.recent = current.recent;
-      next.pending = current.pending;
-      next.lastInstanceId = current.lastInstanceId;
-      return next;
-    });
+    return this.update(id, (current) => this.carryOver(current, this.build({ ...spec, id }, current)));
   }
 
-  /** Creates or replaces the schedules a workflow file declares (`schedules:`). */
+  /**
+   * Brings the schedules a workflow file declares (`schedules:`) in line with it, each under the
+   * id `<workflow>.<id or position>`: new ones are created, changed ones updated (registering the
+   * same file again changes nothing), and the ones the file no longer declares are deleted. Pause
+   * and resume through the API stand: `paused` in the file applies when a schedule is created.
+   */
   async declare(workflow: string, specs: Omit<ScheduleSpec, 'workflow'>[]): Promise<void> {
+    const declared = new Set<string>();
     for (const [index, spec] of specs.entries()) {
-      const id = spec.id ?? `${workflow}.${index + 1}`;
+      const id = `${workflow}.${spec.id ?? index + 1}`;
+      declared.add(id);
       const existing = await this.store.getSchedule(id);
-      if (existing) await this.replace(id, { ...spec, workflow, id });
-      else await this.create({ ...spec, workflow, id }, 'definition');
+      if (!existing) {
+        await this.create({ ...spec, workflow, id }, 'definition');
+        continue;
+      }
+      if (existing.origin !== 'definition') {
+        throw new SegueError('CONFLICT', `schedule "${id}" was created through the API; give the declared schedule another id`);
+      }
+      const change = (current: ScheduleRecord): ScheduleRecord =>
+        this.carryOver(current, this.build({ ...spec, workflow, id, paused: current.paused }, current));
+      if (!sameSettings(existing, change(existing))) await this.update(id, change);
     }
+    for (const s of await this.store.listSchedules()) {
+      if (s.origin === 'definition' && s.workflow === workflow && !declared.has(s.id)) await this.store.deleteSchedule(s.id);
+    }
+  }
+
+  /** `next` with the state of `current` that a change of settings must not lose. */
+  private carryOver(current: ScheduleRecord, next: ScheduleRecord): ScheduleRecord {
+    const sameTiming = current.cron === next.cron && current.timezone === next.timezone && current.paused === next.paused;
+    return {
+      ...next,
+      recent: current.recent,
+      pending: current.pending,
+      buffered: current.buffered,
+      lastInstanceId: current.lastInstanceId,
+      // Unchanged timing keeps the next fire, so fires missed while the engine was down still count.
+      nextFireAt: sameTiming ? current.nextFireAt : next.nextFireAt,
+    };
   }
 
   async delete(id: string): Promise<void> {
@@ -187,6 +213,12 @@ export class ScheduleService {
       updatedAt: new Date(s.updatedAt).toISOString(),
     };
   }
+}
+
+const SETTINGS: (keyof ScheduleRecord)[] = ['workflow', 'version', 'cron', 'timezone', 'input', 'overlap', 'catchupWindowMs', 'paused', 'note', 'nextFireAt'];
+
+function sameSettings(a: ScheduleRecord, b: ScheduleRecord): boolean {
+  return SETTINGS.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
 function checked<T>(fn: () => T): T {

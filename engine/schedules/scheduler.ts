@@ -7,6 +7,7 @@
  */
 import type { Json } from '../../definitions/model.js';
 import type { ScheduleFire, ScheduleRecord, ScheduleStore } from '../store/port.js';
+import { StoreError } from '../store/errors.js';
 import { parseCron } from './cron.js';
 import { fireInstanceId, planFires, RECENT_FIRES_KEPT } from './fires.js';
 
@@ -49,13 +50,13 @@ export class Scheduler {
     return 0;
   }
 
-  /** Adds a fire "now" to a schedule (the trigger operation) and starts it. */
+  /** Adds a fire "now" to a schedule (the trigger operation) and starts it, whatever runs already. */
   async trigger(id: string): Promise<ScheduleRecord | null> {
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt += 1) {
       const schedule = await this.store.getSchedule(id);
       if (!schedule) return null;
       const fireTime = new Date(this.actions.now()).toISOString();
-      const next = { ...schedule, pending: [...schedule.pending, { fireTime, action: 'start' as const }], rev: schedule.rev + 1, updatedAt: this.actions.now() };
+      const next = { ...schedule, pending: [...schedule.pending, { fireTime, action: 'trigger' as const }], rev: schedule.rev + 1, updatedAt: this.actions.now() };
       if (await this.store.putSchedule(next, schedule.rev)) {
         await this.startPending(next);
         return this.store.getSchedule(id);
@@ -87,16 +88,18 @@ export class Scheduler {
     const outcomes: ScheduleFire[] = [];
     let last = schedule.lastInstanceId;
     for (const fire of schedule.pending) {
-      if (fire.action !== 'start' && last) {
+      if ((fire.action === 'cancel-then-start' || fire.action === 'terminate-then-start') && last) {
         const mode = fire.action === 'cancel-then-start' ? 'cancel' : 'terminate';
         await this.actions.stop(last, mode, `schedule ${schedule.id} fired again at ${fire.fireTime} (overlap: ${mode})`);
       }
-      const id = fireInstanceId(schedule.id, fire.fireTime);
+      const id = fireInstanceId(schedule.id, fire.fireTime, fire.action === 'trigger');
       try {
         await this.actions.start({ id, workflow: schedule.workflow, version: schedule.version, input: schedule.input, schedule: { id: schedule.id, fireTime: fire.fireTime } });
         outcomes.unshift({ fireTime: fire.fireTime, outcome: 'started', instanceId: id });
         last = id;
       } catch (err) {
+        // The store being busy or away is passing: the fire stays pending for the next look.
+        if (err instanceof StoreError && err.retryable) throw err;
         outcomes.unshift({ fireTime: fire.fireTime, outcome: 'skipped', instanceId: null, reason: `could not start: ${(err as Error).message}` });
       }
     }
@@ -106,13 +109,14 @@ export class Scheduler {
 
   /** Clears the started fires from `pending` (another engine may have done it already). */
   private async settle(started: ScheduleRecord, outcomes: ScheduleFire[], last: string | null): Promise<void> {
-    const done = new Set(started.pending.map((p) => p.fireTime));
+    const key = (p: ScheduleRecord['pending'][number]): string => `${p.fireTime} ${p.action}`;
+    const done = new Set(started.pending.map(key));
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt += 1) {
       const current = await this.store.getSchedule(started.id);
-      if (!current || !current.pending.some((p) => done.has(p.fireTime))) return;
+      if (!current || !current.pending.some((p) => done.has(key(p)))) return;
       const next: ScheduleRecord = {
         ...current,
-        pending: current.pending.filter((p) => !done.has(p.fireTime)),
+        pending: current.pending.filter((p) => !done.has(key(p))),
         lastInstanceId: last,
         recent: keepRecent([...outcomes, ...current.recent]),
         rev: current.rev + 1,

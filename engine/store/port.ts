@@ -244,7 +244,7 @@ export interface ScheduleRecord {
   /** Epoch ms of the next fire, null when the expression has no more (or the schedule is paused). */
   nextFireAt: number | null;
   /** Fires claimed but whose instances may not be started yet (a crash between the two is repaired). */
-  pending: { fireTime: string; action: 'start' | 'cancel-then-start' | 'terminate-then-start' }[];
+  pending: { fireTime: string; action: 'start' | 'cancel-then-start' | 'terminate-then-start' | 'trigger' }[];
   /** One fire held back by the `buffer` policy until the running instance ends. */
   buffered: string | null;
   /** Instance started by the latest fire, for the overlap policy. */

@@ -169,7 +169,7 @@ describe('changing schedules', () => {
     expect(res.status).toBe(200);
     expectShape('schedule', res.json);
     const [fire] = res.json.recent;
-    expect(fire).toEqual({ fireTime: expect.any(String), outcome: 'started', instanceId: `manual@${fire.fireTime}` });
+    expect(fire).toEqual({ fireTime: expect.any(String), outcome: 'started', instanceId: `manual@${fire.fireTime}~manual` });
     const done = await http(server.url, 'GET', `/v1/instances/${encodeURIComponent(fire.instanceId)}?wait=5s`);
     expect(done.json).toMatchObject({ status: 'COMPLETED', workflow: 'tick', input: { by: 'hand' }, schedule: { id: 'manual', fireTime: fire.fireTime }, output: { fireTime: fire.fireTime } });
   });
@@ -216,7 +216,7 @@ describe('schedules declared in a workflow file', () => {
   it('are created when the workflow is registered, with the ids and settings the file gives', async () => {
     const res = await http(server.url, 'POST', '/v1/workflows', DECLARED, { 'content-type': 'application/yaml' });
     expect(res.status, res.text).toBe(201);
-    const nightly = (await send('GET', '/v1/schedules/nightly')).json;
+    const nightly = (await send('GET', '/v1/schedules/declared.nightly')).json;
     expect(nightly).toMatchObject({ workflow: 'declared', cron: '0 3 * * *', timezone: 'Europe/Paris', overlap: 'buffer', input: { report: 'full' }, origin: 'definition', paused: false });
     expect(localTime(nightly.nextFires[0], 'Europe/Paris')).toBe('03:00');
     const second = (await send('GET', '/v1/schedules/declared.2')).json;
@@ -251,7 +251,7 @@ describe('the schedule command', () => {
 
     const triggered = await segue('trigger', 'cli-daily');
     expect(triggered.stdout).toMatch(/^FIRE TIME +OUTCOME +INSTANCE OR REASON$/m);
-    expect(triggered.stdout).toMatch(/^(\S+) +started +cli-daily@\1$/m);
+    expect(triggered.stdout).toMatch(/^(\S+) +started +cli-daily@\1~manual$/m);
 
     const deleted = await segue('delete', 'cli-daily');
     expect(deleted.stdout).toBe('schedule cli-daily deleted\n');

@@ -24,7 +24,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'bad-schedules.yaml': [
     '4:5: schedule 1 is missing "cron": when to start, as a cron expression like "0 9 * * MON-FRI"',
-    '6:14: "overlap" of schedule 2 is "sometimes"; use one of skip, allow or buffer',
+    '6:14: "overlap" of schedule 2 is "sometimes"; use one of skip, allow, buffer, cancel or terminate',
   ],
   'bad-step-name.yaml': [
     '4:11: step "charge/card": the name may only use letters, digits, spaces, "-", "_" and ".", and cannot start or end with a space',

@@ -156,8 +156,39 @@ schedules:
 steps:
   - { name: s, type: set, values: { ok: true } }
 `);
-    const view = await t.engine.schedules.get('report-9am');
+    const view = await t.engine.schedules.get('nightly-report.report-9am');
     expect(view).toMatchObject({ workflow: 'nightly-report', origin: 'definition', input: { kind: 'daily' }, note: 'for the ops team' });
+  });
+
+  it('registering the file again keeps fires missed meanwhile and a pause made through the API; dropped ones go', async () => {
+    t = await testEngine();
+    t.clock.set(T0);
+    const file = (extra: string) => `
+name: declared
+schedules:
+  - { id: every, cron: "* * * * *", overlap: allow, catchupWindow: 10m }
+${extra}
+steps:
+  - { name: s, type: set, values: { ok: true } }
+`;
+    await t.register(file('  - { id: other, cron: "0 * * * *" }'));
+    await t.engine.schedules.pause('declared.other');
+    t.clock.advance(3 * MINUTE); // the engine was down; the file is registered again at start-up
+    await t.register(file('  - { id: other, cron: "0 * * * *" }'));
+    await t.engine.runUntilIdle();
+    const started = (await t.engine.listInstances({ workflow: 'declared' })).items.map((i) => i.id).sort();
+    expect(started).toEqual([1, 2, 3].map((m) => `declared.every@${at(m)}`));
+    expect((await t.engine.schedules.get('declared.other')).paused).toBe(true);
+    await t.register(file(''));
+    expect((await t.engine.schedules.list()).map((s) => s.id)).toEqual(['declared.every']);
+  });
+
+  it('a manual trigger never takes the id of a cron fire at the same instant', async () => {
+    await setup('allow');
+    t.clock.advance(MINUTE);
+    await t.engine.schedules.trigger('every-minute');
+    await t.engine.runUntilIdle();
+    expect(Object.keys(await statuses()).sort()).toEqual([fireId(1), `${fireId(1)}~manual`]);
   });
 });
 
