@@ -2,11 +2,12 @@
  * The REST API as an express app: routes from the route table, each request checked before its
  * handler runs, every error answered as a problem document (never HTML, never a stack trace).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Engine } from '../engine/engine.js';
 import { createHandlers, type Handler, type Reply } from './handlers.js';
 import { ApiMetrics } from './metrics.js';
+import { allows, KeyRing, routeAccess, type ApiKey } from './access.js';
+import { formatBytes } from '../engine/bytes.js';
 import { buildOpenApi } from './openapi.js';
 import { ApiError, toProblem } from './problems.js';
 import { readCall } from './request.js';
@@ -23,15 +24,30 @@ export interface ServerOptions {
   maxInstanceWaitMs?: number;
   /** Longest `wait` of POST /v1/tasks/poll, ms. Default 60 s. */
   maxPollWaitMs?: number;
-  /** When set, every /v1 route needs `Authorization: Bearer <apiKey>`. Default: no key. */
-  apiKey?: string;
+  /**
+   * API keys with their roles (see access.ts). When any is given, every /v1 route needs
+   * `Authorization: Bearer <key>` of a role allowed to use it. Default: none.
+   */
+  apiKeys?: ApiKey[];
+  /** Called once per management call (anything that changes state), after it was answered. */
+  onAudit?: (entry: AuditEntry) => void;
   /** Aborting it answers open long polls at once and detaches the metrics (graceful shutdown). */
   signal?: AbortSignal;
   /** Called with unexpected errors (answered 500 with a generic detail), for the server log. */
   onError?: (err: unknown, request: { method: string; path: string }) => void;
 }
 
-type Settings = Required<Omit<ServerOptions, 'apiKey' | 'signal' | 'onError'>>;
+type Settings = Required<Omit<ServerOptions, 'apiKeys' | 'onAudit' | 'signal' | 'onError'>>;
+
+/** One management call, named by the caller's key id (never the key). */
+export interface AuditEntry {
+  at: string;
+  keyId: string | null;
+  action: string;
+  method: string;
+  path: string;
+  status: number;
+}
 
 function settings(options: ServerOptions): Settings {
   const s: Settings = {
@@ -43,7 +59,6 @@ function settings(options: ServerOptions): Settings {
   for (const [name, value] of Object.entries(s)) {
     if (!Number.isInteger(value) || value <= 0) throw new Error(`server option ${name} must be a positive integer, got ${value}`);
   }
-  if (options.apiKey === '') throw new Error('server option apiKey must not be empty; leave it out to run without a key');
   return s;
 }
 
@@ -53,7 +68,8 @@ export function createServer(engine: Engine, options: ServerOptions = {}): expre
   const shutdown = options.signal ?? new AbortController().signal;
   const metrics = new ApiMetrics(engine);
   shutdown.addEventListener('abort', () => metrics.close(), { once: true });
-  const openapi = buildOpenApi(ROUTES, { authenticated: options.apiKey !== undefined });
+  const keys = new KeyRing(options.apiKeys ?? []);
+  const openapi = buildOpenApi(ROUTES, { authenticated: !keys.empty });
   const handlers = createHandlers({ engine, metrics, maxInstanceWaitMs: s.maxInstanceWaitMs, maxPollWaitMs: s.maxPollWaitMs, openapi: () => openapi });
 
   const app = express();
@@ -61,7 +77,8 @@ export function createServer(engine: Engine, options: ServerOptions = {}): expre
   app.set('etag', false);
   for (const route of ROUTES) {
     const chain: RequestHandler[] = [timed(route, metrics)];
-    if (route.authenticated && options.apiKey !== undefined) chain.push(requireKey(options.apiKey));
+    if (route.authenticated && !keys.empty) chain.push(requireRole(keys, route));
+    if (options.onAudit && isManagement(route)) chain.push(audited(route, options.onAudit));
     if (route.body) chain.push(express.raw({ type: () => true, limit: route.body.kind === 'definition' ? s.definitionLimitBytes : s.payloadLimitBytes }));
     app[route.method](expressPath(route.path), ...chain, serve(route, handlers[route.operationId], shutdown));
   }
@@ -103,13 +120,49 @@ function timed(route: RouteSpec, metrics: ApiMetrics) {
   };
 }
 
-function requireKey(apiKey: string) {
-  const expected = createHash('sha256').update(apiKey).digest();
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    // Compare digests, so the time taken says nothing about the key.
-    if (timingSafeEqual(createHash('sha256').update(given).digest(), expected)) return next();
-    next(new ApiError('UNAUTHORIZED', 'send the API key as "Authorization: Bearer <key>"', { 'WWW-Authenticate': 'Bearer' }));
+function requireRole(keys: KeyRing, route: RouteSpec) {
+  const access = routeAccess(route);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const caller = keys.identify(token);
+    if (!caller) {
+      next(new ApiError('UNAUTHORIZED', 'send an API key as "Authorization: Bearer <key>"', { 'WWW-Authenticate': 'Bearer' }));
+      return;
+    }
+    if (!allows(caller.role, access)) {
+      next(new ApiError('FORBIDDEN', `the key "${caller.id}" has the role ${caller.role}, which may not ${ACCESS_WORDS[access]}`));
+      return;
+    }
+    res.locals.keyId = caller.id;
+    next();
+  };
+}
+
+const ACCESS_WORDS: Record<ReturnType<typeof routeAccess>, string> = {
+  read: 'read',
+  operate: 'operate instances, events or schedules (operator or admin)',
+  work: 'use the task endpoints (worker or admin)',
+  admin: 'register definitions (admin)',
+};
+
+function isManagement(route: RouteSpec): boolean {
+  const access = routeAccess(route);
+  return access === 'operate' || access === 'admin';
+}
+
+function audited(route: RouteSpec, onAudit: (entry: AuditEntry) => void) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    res.on('finish', () =>
+      onAudit({
+        at: new Date().toISOString(),
+        keyId: (res.locals.keyId as string | undefined) ?? null,
+        action: route.operationId,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+      }),
+    );
+    next();
   };
 }
 
@@ -120,10 +173,6 @@ function normalize(err: unknown): unknown {
   if (e.type === 'entity.too.large') return new ApiError('PAYLOAD_TOO_LARGE', `the body is larger than the limit of ${formatBytes(e.limit ?? 0)}`);
   if (e.type === 'encoding.unsupported') return new ApiError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported content encoding');
   return new ApiError('REQUEST_INVALID', `the request could not be read: ${e.message}`);
-}
-
-function formatBytes(n: number): string {
-  return n % MIB === 0 ? `${n / MIB} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
 }
 
 function methodsByPath(): Map<string, string[]> {

@@ -109,7 +109,10 @@ function responses(route: RouteSpec, options: OpenApiOptions): Doc {
   const out: Doc = {};
   for (const r of route.responses) out[String(r.status)] = response(r);
   const statuses = new Set([...route.problems, 500, 503]);
-  if (route.authenticated && options.authenticated) statuses.add(401);
+  if (route.authenticated && options.authenticated) {
+    statuses.add(401);
+    statuses.add(403);
+  }
   if (route.body) statuses.add(415);
   for (const status of [...statuses].sort()) {
     out[String(status)] = { description: STATUS_TEXT[status] ?? 'A problem.', content: { 'application/problem+json': { schema: ref('problem') } } };

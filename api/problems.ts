@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'UNHEALTHY'
   | 'INTERNAL';
 
@@ -51,6 +52,7 @@ const PROBLEM_TYPES: Record<ProblemCode, ProblemType> = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large', slug: 'payload-too-large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', slug: 'unsupported-media-type' },
   UNAUTHORIZED: { status: 401, title: 'Unauthorized', slug: 'unauthorized' },
+  FORBIDDEN: { status: 403, title: 'Forbidden', slug: 'forbidden' },
   UNHEALTHY: { status: 503, title: 'Unhealthy', slug: 'unhealthy' },
   INTERNAL: { status: 500, title: 'Internal server error', slug: 'internal-error' },
 };

@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import pino from 'pino';
+import { parseApiKeys } from '../api/access.js';
 import { createServer } from '../api/app.js';
 import { formatProblem } from '../definitions/model.js';
 import { createEngine, type Engine } from '../engine/engine.js';
@@ -42,6 +43,8 @@ export const serveCommand: Command = {
     return serve(engine, options);
   },
 };
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 function serveOptions(argv: string[]): ServeOptions {
   const { values, positionals } = parseOptions(argv, {
@@ -95,10 +98,17 @@ async function registerFolder(engine: Engine, dir: string): Promise<void> {
 async function serve(engine: Engine, options: ServeOptions): Promise<number> {
   const logger = pino({ name: 'segue' }, pino.destination(2));
   const stopping = new AbortController();
+  const apiKeys = parseApiKeys(process.env.SEGUE_API_KEYS ?? '');
+  if (apiKeys.length === 0 && !LOOPBACK.has(options.host)) {
+    process.stdout.write(`no API keys are configured (SEGUE_API_KEYS), so the API stays on 127.0.0.1 instead of ${options.host}\n`);
+    options.host = '127.0.0.1';
+  }
   const app = createServer(engine, {
     signal: stopping.signal,
-    ...(process.env.SEGUE_API_KEY ? { apiKey: process.env.SEGUE_API_KEY } : {}),
+    apiKeys,
     onError: (err, request) => logger.error({ err, ...request }, 'request failed'),
+    // Management calls, with the caller's key id (never the key), for the audit trail.
+    onAudit: (entry) => logger.info({ audit: entry }, 'audit'),
   });
   let server: Server;
   try {
@@ -109,6 +119,7 @@ async function serve(engine: Engine, options: ServeOptions): Promise<number> {
   }
   const { port } = server.address() as { port: number };
   process.stdout.write(`segue listening on http://${options.host}:${port} (store: ${describeStore(options.store)})\n`);
+  if (apiKeys.length === 0) process.stdout.write('no API keys are configured: anyone on this machine can use the API; set SEGUE_API_KEYS (id:role:key,…) to require keys\n');
   await stopSignal();
   stopping.abort();
   await close(server);

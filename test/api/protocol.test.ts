@@ -216,17 +216,58 @@ describe('a store that does not answer', () => {
   });
 });
 
-describe('an API key', () => {
-  it('is required on /v1 routes when the server has one, and not on health', async () => {
-    const keyed = await startServer(join(tmp.dir, 'keyed.db'), { env: { SEGUE_API_KEY: 'sesame' } });
+describe('API keys and roles', () => {
+  const KEYS = { admin: 'adm-0123456789abcdef', operator: 'ops-0123456789abcdef', worker: 'wrk-0123456789abcdef', viewer: 'see-0123456789abcdef' };
+  const env = { SEGUE_API_KEYS: `adm:admin:${KEYS.admin},ops:operator:${KEYS.operator},wrk:worker:${KEYS.worker},see:viewer:${KEYS.viewer}` };
+  const as = (role: keyof typeof KEYS) => ({ authorization: `Bearer ${KEYS[role]}` });
+
+  it('401 without a valid key; each role reaches what it may and gets 403 elsewhere; health stays open', async () => {
+    const keyed = await startServer(join(tmp.dir, 'keyed.db'), { env, apiKey: KEYS.admin });
     try {
       expectProblem(await http(keyed.url, 'GET', '/v1/workflows'), 401, 'unauthorized');
       expectProblem(await http(keyed.url, 'GET', '/v1/workflows', undefined, { authorization: 'Bearer wrong' }), 401, 'unauthorized');
-      expect((await http(keyed.url, 'GET', '/v1/workflows', undefined, { authorization: 'Bearer sesame' })).status).toBe(200);
       expect((await http(keyed.url, 'GET', '/healthz')).status).toBe(200);
-      expect((await keyed.client.listWorkflows())).toEqual([]);
+      const flow = 'name: keyed\nsteps:\n  - { name: w, type: wait, event: go }\n';
+      const yaml = { 'content-type': 'application/yaml' };
+      expectProblem(await http(keyed.url, 'POST', '/v1/workflows', flow, { ...yaml, ...as('operator') }), 403, 'forbidden');
+      expect((await http(keyed.url, 'POST', '/v1/workflows', flow, { ...yaml, ...as('admin') })).status).toBe(201);
+      const start = (role: keyof typeof KEYS) => http(keyed.url, 'POST', '/v1/workflows/keyed/instances', '{"id":"k-' + role + '"}', as(role));
+      expect((await start('operator')).status).toBe(201);
+      const refused = await start('viewer');
+      expectProblem(refused, 403, 'forbidden');
+      expect(refused.json.detail).toBe('the key "see" has the role viewer, which may not operate instances, events or schedules (operator or admin)');
+      expectProblem(await start('worker'), 403, 'forbidden');
+      expect((await http(keyed.url, 'GET', '/v1/instances/k-operator', undefined, as('viewer'))).status).toBe(200);
+      expectProblem(await http(keyed.url, 'GET', '/v1/instances/k-operator', undefined, as('worker')), 403, 'forbidden');
+      const poll = (role: keyof typeof KEYS) => http(keyed.url, 'POST', '/v1/tasks/poll', '{"types":["x"],"worker":"w"}', as(role));
+      expect((await poll('worker')).status).toBe(200);
+      expectProblem(await poll('operator'), 403, 'forbidden');
+      expect((await http(keyed.url, 'POST', '/v1/instances/k-operator/cancel', undefined, as('operator'))).status).toBe(200);
     } finally {
       await keyed.stop();
     }
+    // Management calls are audited with the key id; no key is ever written out.
+    const audit = keyed.stderr().split('\n').filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l).audit);
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ keyId: 'adm', action: 'registerWorkflow', status: 201 }),
+        expect.objectContaining({ keyId: 'ops', action: 'startInstance', status: 201 }),
+        expect.objectContaining({ keyId: 'ops', action: 'cancelInstance', status: 200 }),
+      ]),
+    );
+    for (const key of Object.values(KEYS)) expect(keyed.stderr()).not.toContain(key);
+  });
+
+  it('keeps a server without keys on 127.0.0.1, and says so', async () => {
+    const open = await startServer(join(tmp.dir, 'open.db'), { args: ['--host', '0.0.0.0'] });
+    try {
+      expect(new URL(open.url).hostname).toBe('127.0.0.1');
+    } finally {
+      await open.stop();
+    }
+  });
+
+  it('refuses to start with a malformed SEGUE_API_KEYS, without echoing it', async () => {
+    await expect(startServer(join(tmp.dir, 'bad.db'), { env: { SEGUE_API_KEYS: 'ops:boss:supersecretvalue123' } })).rejects.toThrow(/role "boss"; use one of admin, operator, worker, viewer/);
   });
 });

@@ -32,6 +32,8 @@ export interface ServerOptions {
   port?: number;
   args?: string[];
   env?: Record<string, string>;
+  /** The key the test's client sends. */
+  apiKey?: string;
 }
 
 /** A fresh temporary folder, removed by `cleanup`. */
@@ -56,7 +58,7 @@ export async function startServer(db: string, options: ServerOptions = {}): Prom
   return {
     url,
     port: Number(new URL(url).port),
-    client: new SegueClient({ url, ...(options.env?.SEGUE_API_KEY ? { apiKey: options.env.SEGUE_API_KEY } : {}) }),
+    client: new SegueClient({ url, ...(options.apiKey ? { apiKey: options.apiKey } : {}) }),
     process: child,
     stderr: () => stderr,
     stop: async () => {
