@@ -6,7 +6,7 @@
  * Optional record fields are left out of the document and out of the record again.
  */
 import { BSON } from 'mongodb';
-import type { Json } from '../../../definitions/model.js';
+import { parseJson } from '../checks.js';
 import { StoreError } from '../errors.js';
 import type {
   EventWait,
@@ -123,13 +123,6 @@ export function checkDocumentSize(doc: InstanceDoc): void {
   );
 }
 
-export function parseJson(text: string, what: string): Json {
-  try {
-    return JSON.parse(text) as Json;
-  } catch (err) {
-    throw new StoreError('STORE_CORRUPT', `stored ${what} is not valid JSON`, { cause: err });
-  }
-}
 
 export function definitionToDoc(def: StoredDefinition): DefinitionDoc {
   return {

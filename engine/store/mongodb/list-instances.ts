@@ -6,32 +6,15 @@
  */
 import type { Collection, Document, Filter } from 'mongodb';
 import { checkPageLimit, decodeCursor, encodeCursor } from '../cursor.js';
-import { StoreError } from '../errors.js';
+import { statusFilter } from '../checks.js';
 import type { InstanceFilter, InstancePage, InstanceStatus } from '../port.js';
 import { docToInstance, type InstanceDoc } from './documents.js';
 
-const STATUSES: Record<InstanceStatus, true> = {
-  PENDING: true,
-  RUNNING: true,
-  SUSPENDED: true,
-  COMPLETED: true,
-  FAILED: true,
-  CANCELLED: true,
-  TERMINATED: true,
-  TIMED_OUT: true,
-  CONTINUED_AS_NEW: true,
-};
 
 export const LIST_SORT = { createdAt: -1, _id: -1 } as const;
 
 function statusCondition(filter: InstanceFilter): InstanceStatus | { $in: InstanceStatus[] } | undefined {
-  // An empty status list means no status filter, like an absent one.
-  const statuses = [...new Set(filter.status ?? [])];
-  for (const status of statuses) {
-    if (!Object.hasOwn(STATUSES, status)) {
-      throw new StoreError('STORE_INVALID', `"${status}" is not an instance status; use one of ${Object.keys(STATUSES).join(', ')}`);
-    }
-  }
+  const statuses = statusFilter(filter.status);
   if (statuses.length === 0) return undefined;
   return statuses.length === 1 ? statuses[0] : { $in: statuses };
 }

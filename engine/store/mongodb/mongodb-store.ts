@@ -6,6 +6,7 @@
  */
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 import { StoreError, storeFailure } from '../errors.js';
+import { checkCount } from '../checks.js';
 import { faultPoint } from '../faults.js';
 import {
   TERMINAL_STATUSES,
@@ -107,12 +108,6 @@ function clientOptions(settings: Settings): MongoClientOptions {
   return options;
 }
 
-/** Counts and limits must be whole and not negative; MongoDB reads a limit of 0 as "no limit". */
-function checkCount(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new StoreError('STORE_INVALID', `${name} must be a whole number >= 0, got ${value}`);
-  }
-}
 
 export class MongoStore implements Store {
   private readonly settings: Settings;

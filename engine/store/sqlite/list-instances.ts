@@ -6,25 +6,14 @@
  */
 import type { Database } from 'better-sqlite3';
 import { checkPageLimit, decodeCursor, encodeCursor } from '../cursor.js';
-import { StoreError } from '../errors.js';
-import type { InstanceFilter, InstancePage, InstanceStatus } from '../port.js';
+import { statusFilter } from '../checks.js';
+import type { InstanceFilter, InstancePage } from '../port.js';
 import { rowToInstance, type InstanceRow } from './rows.js';
 import type { Prepared } from './statements.js';
 
 type ListParams = Record<string, string | number>;
 export type ListStatementCache = Map<string, Prepared<[ListParams], InstanceRow>>;
 
-const STATUSES: Record<InstanceStatus, true> = {
-  PENDING: true,
-  RUNNING: true,
-  SUSPENDED: true,
-  COMPLETED: true,
-  FAILED: true,
-  CANCELLED: true,
-  TERMINATED: true,
-  TIMED_OUT: true,
-  CONTINUED_AS_NEW: true,
-};
 
 const ORDER = 'ORDER BY createdAt DESC, id DESC LIMIT @limit';
 
@@ -41,12 +30,8 @@ function listParams(filter: InstanceFilter, limit: number, cursor: string | unde
   // One row more than asked tells whether another page follows.
   const params: ListParams = { limit: limit + 1 };
   if (filter.workflow !== undefined) params.workflow = filter.workflow;
-  // An empty status list means no status filter, like an absent one.
-  const statuses = [...new Set(filter.status ?? [])];
+  const statuses = statusFilter(filter.status);
   statuses.forEach((status, i) => {
-    if (!Object.hasOwn(STATUSES, status)) {
-      throw new StoreError('STORE_INVALID', `"${status}" is not an instance status; use one of ${Object.keys(STATUSES).join(', ')}`);
-    }
     params[`status${i}`] = status;
   });
   if (filter.parentId !== undefined) params.parentId = filter.parentId;

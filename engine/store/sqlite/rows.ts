@@ -5,8 +5,7 @@
  * the caller passed even if the caller changes its objects meanwhile, and each JSON field is
  * serialised exactly once.
  */
-import type { Json } from '../../../definitions/model.js';
-import { StoreError } from '../errors.js';
+import { parseJson } from '../checks.js';
 import type {
   EventWait,
   HistoryEvent,
@@ -79,13 +78,6 @@ export interface TimerRow {
   input: string;
 }
 
-function parseJson(text: string, what: string): Json {
-  try {
-    return JSON.parse(text) as Json;
-  } catch (err) {
-    throw new StoreError('STORE_CORRUPT', `stored ${what} is not valid JSON`, { cause: err });
-  }
-}
 
 export function definitionToRow(def: StoredDefinition): DefinitionRow {
   return { ...def, definition: JSON.stringify(def.definition) };

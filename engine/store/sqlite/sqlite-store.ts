@@ -6,6 +6,7 @@
  * readers run beside the single writer, and the busy timeout makes writers queue for the lock.
  */
 import Database from 'better-sqlite3';
+import { checkCount } from '../checks.js';
 import { StoreError, storeFailure } from '../errors.js';
 import type {
   ClaimRequest,
@@ -72,12 +73,6 @@ function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions>
   return { path, synchronous, busyTimeoutMs, maxBatchSize };
 }
 
-/** Counts and limits must be whole and not negative: SQLite reads a negative LIMIT as "no limit". */
-function checkCount(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new StoreError('STORE_INVALID', `${name} must be a whole number >= 0, got ${value}`);
-  }
-}
 
 export class SqliteStore implements Store {
   private readonly options: Required<SqliteStoreOptions>;
