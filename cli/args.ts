@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
+import { parseJsonText } from '../api/json-text.js';
+import type { Json } from '../definitions/model.js';
 
 export interface Command {
   /** One line for `segue --help`. */
@@ -57,4 +59,25 @@ export async function readSource(file: string): Promise<SourceFile> {
     const code = (err as { code?: string }).code ?? '';
     return { ok: false, message: `${file}: cannot read the file: ${READ_FAILURES[code] ?? (err as Error).message}` };
   }
+}
+
+/** `--input '{"a":1}'` or `--input @file.json`: the JSON of an option, absent when not given. */
+export async function jsonArgument(value: string | boolean | undefined, option: string): Promise<Json | undefined> {
+  if (typeof value !== 'string') return undefined;
+  let text = value;
+  if (value.startsWith('@')) {
+    const source = await readSource(value.slice(1));
+    if (!source.ok) throw new UsageError(source.message);
+    text = source.text;
+  }
+  const parsed = parseJsonText(text, `--${option}`);
+  if (!parsed.ok) throw new UsageError(parsed.message);
+  return parsed.value as Json;
+}
+
+/** A whole number ≥ 1 from an option, absent when not given. */
+export function positiveInteger(value: string | boolean | undefined, option: string): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a positive whole number, got "${value}"`);
+  return Number(value);
 }

@@ -4,10 +4,8 @@
  * refusal prints the problem's detail and exits 1.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { parseJsonText } from '../api/json-text.js';
 import { SegueClient, type LifecycleAction } from '../client/http-client.js';
-import type { Json } from '../definitions/model.js';
-import { UsageError, parseOptions, readSource } from './args.js';
+import { UsageError, jsonArgument, parseOptions, positiveInteger } from './args.js';
 import type { Command, CommandTable } from './args.js';
 import { formatHistory, formatInstance, formatInstanceList } from './client-format.js';
 
@@ -52,7 +50,7 @@ function clientCommand(
 }
 
 /** Network failures in plain words; the server's own refusals pass through with their detail. */
-async function reach<T>(server: string, call: () => Promise<T>): Promise<T> {
+export async function reach<T>(server: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
@@ -62,25 +60,7 @@ async function reach<T>(server: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `--input '{"a":1}'` or `--input @file.json`. */
-async function jsonArgument(value: string | boolean | undefined, option: string): Promise<Json | undefined> {
-  if (typeof value !== 'string') return undefined;
-  let text = value;
-  if (value.startsWith('@')) {
-    const source = await readSource(value.slice(1));
-    if (!source.ok) throw new UsageError(source.message);
-    text = source.text;
-  }
-  const parsed = parseJsonText(text, `--${option}`);
-  if (!parsed.ok) throw new UsageError(parsed.message);
-  return parsed.value as Json;
-}
 
-function integer(value: string | boolean | undefined, option: string): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a positive whole number, got "${value}"`);
-  return Number(value);
-}
 
 function lifecycleCommand(action: LifecycleAction, summary: string): Command {
   const options: Options = { reason: { type: 'string' } };
@@ -97,7 +77,7 @@ export const clientCommands: CommandTable = {
     { args: ['workflow'], options: { input: { type: 'string' }, id: { type: 'string' }, version: { type: 'string' } } },
     async ({ client, args, values }) => {
       const input = await jsonArgument(values.input, 'input');
-      const version = integer(values.version, 'version');
+      const version = positiveInteger(values.version, 'version');
       const view = await client.startInstance(args[0]!, {
         ...(input !== undefined ? { input } : {}),
         ...(typeof values.id === 'string' ? { id: values.id } : {}),
@@ -120,7 +100,7 @@ export const clientCommands: CommandTable = {
     'list [--workflow <name>] [--status <status,…>] [--limit <n>] [--cursor <cursor>]',
     { args: [], options: { workflow: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } } },
     async ({ client, values }) => {
-      const limit = integer(values.limit, 'limit');
+      const limit = positiveInteger(values.limit, 'limit');
       const page = await client.listInstances({
         ...(typeof values.workflow === 'string' ? { workflow: values.workflow } : {}),
         ...(typeof values.status === 'string' ? { status: values.status.toUpperCase() } : {}),
@@ -135,7 +115,7 @@ export const clientCommands: CommandTable = {
     'history <instance> [--run <n>]',
     { args: ['instance'], options: { run: { type: 'string' } } },
     async ({ client, args, values }) => {
-      const events = await client.history(args[0]!, integer(values.run, 'run'));
+      const events = await client.history(args[0]!, positiveInteger(values.run, 'run'));
       return { json: { events }, text: formatHistory(events) };
     },
   ),

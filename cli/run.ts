@@ -9,7 +9,7 @@ import { SegueError } from '../engine/errors.js';
 import type { Json } from '../definitions/model.js';
 import { formatProblem } from '../definitions/model.js';
 import { parseDuration } from '../definitions/duration.js';
-import { parseOptions, readSource, UsageError, type Command } from './args.js';
+import { jsonArgument, parseOptions, readSource, UsageError, type Command } from './args.js';
 import { loadWorkerModule } from './worker-module.js';
 
 const DEFINITION_FILE = /\.(ya?ml|json)$/i;
@@ -27,7 +27,7 @@ export const runCommand: Command = {
       timeout: { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one workflow file');
-    const input = values.input === undefined ? {} : await jsonArgument('--input', values.input);
+    const input = (await jsonArgument(values.input, 'input')) ?? {};
     const events = await Promise.all((values.event ?? []).map(eventArgument));
     const timeoutMs = values.timeout === undefined ? undefined : durationArgument(values.timeout);
     const handlers = values.worker ? await loadWorkerModule(values.worker) : {};
@@ -102,24 +102,11 @@ async function registerFolder(engine: Engine, dir: string): Promise<boolean> {
   return true;
 }
 
-async function jsonArgument(option: string, value: string): Promise<Json> {
-  let text = value;
-  if (value.startsWith('@')) {
-    const source = await readSource(value.slice(1));
-    if (!source.ok) throw new UsageError(`${option}: ${source.message}`);
-    text = source.text;
-  }
-  try {
-    return JSON.parse(text) as Json;
-  } catch (err) {
-    throw new UsageError(`${option} is not valid JSON: ${(err as Error).message}`);
-  }
-}
 
 async function eventArgument(value: string): Promise<{ name: string; payload: Json }> {
   const eq = value.indexOf('=');
   if (eq < 0) return { name: value, payload: null };
-  return { name: value.slice(0, eq), payload: await jsonArgument(`--event ${value.slice(0, eq)}`, value.slice(eq + 1)) };
+  return { name: value.slice(0, eq), payload: (await jsonArgument(value.slice(eq + 1), `event ${value.slice(0, eq)}`)) ?? null };
 }
 
 function durationArgument(value: string): number {

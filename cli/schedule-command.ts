@@ -4,11 +4,10 @@
  * the server's JSON with `--json`. A refusal prints the problem's detail and exits 1.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { parseJsonText } from '../api/json-text.js';
+import { reach } from './client-commands.js';
 import { SegueClient, type ScheduleAction, type ScheduleSpec } from '../client/http-client.js';
 import { didYouMean } from '../definitions/messages.js';
-import type { Json } from '../definitions/model.js';
-import { UsageError, parseOptions, readSource } from './args.js';
+import { UsageError, jsonArgument, parseOptions, positiveInteger } from './args.js';
 import type { Command } from './args.js';
 import { formatSchedule, formatScheduleList } from './client-format.js';
 
@@ -141,32 +140,5 @@ async function scheduleSpec(workflow: string, values: Values): Promise<ScheduleS
   return spec;
 }
 
-/** Network failures in plain words; the server's own refusals pass through with their detail. */
-async function reach<T>(server: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (!(err instanceof TypeError)) throw err;
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`cannot reach the server at ${server}: ${cause?.code ?? cause?.message ?? err.message} (set --server or SEGUE_URL)`);
-  }
-}
 
-/** `--input '{"a":1}'` or `--input @file.json`. */
-async function jsonArgument(value: string | undefined, option: string): Promise<Json | undefined> {
-  if (value === undefined) return undefined;
-  let text = value;
-  if (value.startsWith('@')) {
-    const source = await readSource(value.slice(1));
-    if (!source.ok) throw new UsageError(source.message);
-    text = source.text;
-  }
-  const parsed = parseJsonText(text, `--${option}`);
-  if (!parsed.ok) throw new UsageError(parsed.message);
-  return parsed.value as Json;
-}
 
-function positiveInteger(value: string, option: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a positive whole number, got "${value}"`);
-  return Number(value);
-}
