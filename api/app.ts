@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { Engine } from '../engine/engine.js';
 import { createHandlers, type Handler, type Reply } from './handlers.js';
 import { ApiMetrics } from './metrics.js';
+import { uiRouter } from './ui.js';
 import { allows, KeyRing, routeAccess, type ApiKey } from './access.js';
 import { formatBytes } from '../engine/bytes.js';
 import { buildOpenApi } from './openapi.js';
@@ -75,6 +76,7 @@ export function createServer(engine: Engine, options: ServerOptions = {}): expre
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(uiRouter());
   for (const route of ROUTES) {
     const chain: RequestHandler[] = [timed(route, metrics)];
     if (route.authenticated && !keys.empty) chain.push(requireRole(keys, route));

@@ -1,10 +1,9 @@
-/** Definitions: register, validate, list, read. */
-import { loadPlan } from '../definitions/load.js';
+/** Definitions: register, list, read. */
 import type { StoredDefinition } from '../engine/store/port.js';
 import { SegueError } from '../engine/errors.js';
 import type { Handler, HandlerContext } from './handlers.js';
 
-type DefinitionOperations = 'registerWorkflow' | 'validateWorkflow' | 'listWorkflows' | 'getWorkflow' | 'getWorkflowVersion';
+type DefinitionOperations = 'registerWorkflow' | 'listWorkflows' | 'getWorkflow' | 'getWorkflowVersion';
 
 export function definitionHandlers({ engine }: HandlerContext): Record<DefinitionOperations, Handler> {
   const workflow = async (name: string, version?: number): Promise<object> => {
@@ -19,10 +18,6 @@ export function definitionHandlers({ engine }: HandlerContext): Record<Definitio
     registerWorkflow: async (call) => {
       const { name, version, created } = await engine.register(call.body as string, call.file!);
       return { status: created ? 201 : 200, body: { name, version } };
-    },
-    validateWorkflow: async (call) => {
-      const { problems } = loadPlan(call.body as string, call.file!);
-      return { status: 200, body: { valid: problems.length === 0, errors: problems } };
     },
     listWorkflows: async () => ({ status: 200, body: { items: (await engine.store.listDefinitions()).map(summary) } }),
     getWorkflow: async (call) => ({ status: 200, body: await workflow(call.params.name as string) }),

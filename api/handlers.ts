@@ -5,6 +5,7 @@
 import type { Engine } from '../engine/engine.js';
 import { parseDuration } from '../definitions/duration.js';
 import { definitionHandlers } from './handlers-definitions.js';
+import { graphHandlers } from './handlers-graph.js';
 import { instanceHandlers } from './handlers-instances.js';
 import { scheduleHandlers } from './handlers-schedules.js';
 import { taskHandlers } from './handlers-tasks.js';
@@ -37,6 +38,7 @@ export interface HandlerContext {
 export function createHandlers(ctx: HandlerContext): Handlers {
   return {
     ...definitionHandlers(ctx),
+    ...graphHandlers(ctx),
     ...instanceHandlers(ctx),
     ...taskHandlers(ctx),
     ...scheduleHandlers(ctx),

@@ -10,6 +10,7 @@ export type OperationId =
   | 'listWorkflows'
   | 'getWorkflow'
   | 'getWorkflowVersion'
+  | 'getWorkflowGraph'
   | 'startInstance'
   | 'listInstances'
   | 'getInstance'
@@ -252,7 +253,18 @@ export const ROUTES: readonly RouteSpec[] = [
     responses: [{ status: 200, description: 'That version.', schema: 'workflow' }],
     problems: [400, 404],
     authenticated: true,
+  },  {
+    operationId: 'getWorkflowGraph',
+    method: 'get',
+    path: '/v1/workflows/{name}/versions/{version}/graph',
+    tag: 'definitions',
+    summary: 'The state machine of one version as a graph (nodes, edges, groups): what `segue graph` draws',
+    params: { name: workflowName, version: { description: 'Version number.', schema: { type: 'integer', minimum: 1 } } },
+    responses: [{ status: 200, description: 'The graph.', schema: 'graph' }],
+    problems: [400, 404],
+    authenticated: true,
   },
+
   {
     operationId: 'startInstance',
     method: 'post',

@@ -8,6 +8,7 @@ import addFormats from 'ajv-formats';
 import claimedTasks from '../schemas/api/claimed-tasks.json' with { type: 'json' };
 import completeTaskRequest from '../schemas/api/complete-task-request.json' with { type: 'json' };
 import definitionProblem from '../schemas/api/definition-problem.json' with { type: 'json' };
+import graph from '../schemas/api/graph.json' with { type: 'json' };
 import deliverEventRequest from '../schemas/api/deliver-event-request.json' with { type: 'json' };
 import delivered from '../schemas/api/delivered.json' with { type: 'json' };
 import errorInfo from '../schemas/api/error-info.json' with { type: 'json' };
@@ -42,6 +43,7 @@ export const API_SCHEMAS = {
   delivered,
   'error-info': errorInfo,
   'fail-task-request': failTaskRequest,
+  graph,
   health,
   'heartbeat-request': heartbeatRequest,
   'heartbeat-response': heartbeatResponse,

@@ -130,7 +130,10 @@ async function finish(d: Decision, run: CompensationRun): Promise<void> {
       if (frames[0]) d.state.failedFrame = rootOf(d, frames[0]);
       return failInstance(d, compensationError(run));
     }
-    for (const frame of frames) await goto(d, frame, d.stepOf(frame).next);
+    for (const frame of frames) {
+      d.log('StepCompleted', frame.step);
+      await goto(d, frame, d.stepOf(frame).next);
+    }
     return;
   }
   if (failed) return endInstance(d, 'FAILED', { error: compensationError(run) });

@@ -1,0 +1,240 @@
+/**
+ * The web console end to end: headless Chromium against a real `segue serve`. Needs the build
+ * (`npm run build` writes dist/ui) and Debian's Chromium (`apt-get install -y chromium`).
+ * Screenshots land in docs/images.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, runCli, startServer, tempDir, type TestServer } from '../helpers/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(REPO, 'docs', 'images');
+const DESKTOP = { width: 1280, height: 800 };
+
+const WORKFLOW = `name: console-approval
+description: Ask for approval, wait for the answer, then place the order.
+steps:
+  - name: ask
+    type: task
+    task: approvals.request
+    input: { requestId: "\${ requestId }", approver: "\${ approver }" }
+
+  - name: answer
+    type: wait
+    event: approval
+    timeout: 1d
+    onTimeout: expired
+
+  - name: check
+    type: choice
+    choices:
+      - when: answer.approved = true
+        next: place
+    otherwise: rejected
+
+  - name: place
+    type: task
+    task: purchases.place
+    input: { requestId: "\${ requestId }" }
+
+  - name: done
+    type: succeed
+    output: { orderNumber: "\${ place.orderNumber }", approvedBy: "\${ answer.by }" }
+
+  - name: rejected
+    type: fail
+    error: Rejected
+    message: "Request \${ requestId } was rejected"
+
+  - name: expired
+    type: fail
+    error: NoAnswer
+    message: Nobody answered in time
+`;
+
+const BROKEN = WORKFLOW.replace('next: place', 'next: plase');
+const INPUT = { requestId: 'PR-1', approver: 'carol@example.com' };
+const APPROVAL_INPUT = { requestId: 'PR-2', requester: 'dan@example.com', approver: 'carol@example.com', item: 'Laptop', amount: 1450 };
+// Nine seats where six are left: the flight fails and the bookings made are compensated.
+const TRIP_INPUT = { tripId: 'T-1', traveler: 'ada@example.com', city: 'Lisbon', from: '2025-06-10', to: '2025-06-14', seats: 9 };
+
+let tmp: ReturnType<typeof tempDir>;
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`the console tests drive Chromium at ${CHROMIUM}, which is missing: install it with "apt-get install -y chromium"`);
+  if (!existsSync(join(REPO, 'dist', 'ui', 'index.html'))) throw new Error('dist/ui is missing: run "npm run build" first (npm test does)');
+  tmp = tempDir();
+  [server, browser] = await Promise.all([
+    startServer(join(tmp.dir, 'console.db'), { args: ['--workflows', 'examples', '--worker', 'examples/workers/example-worker.ts'] }),
+    chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] }),
+  ]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  tmp?.cleanup();
+});
+
+/** A fresh tab on `path` of the console; `errors` collects what the page logged as errors (CSP violations too). */
+async function open(path: string, options: { url?: string; viewport?: { width: number; height: number } } = {}): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: options.viewport ?? DESKTOP });
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${options.url ?? server.url}/ui/${path}`);
+  return { page, errors };
+}
+
+/** The graph node labelled `label` carrying the mark class `mark`. */
+function node(page: Page, label: string, mark: string) {
+  return page.locator(`.graph g.node.${mark}`).filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) });
+}
+
+describe('the web console', () => {
+  it('takes a workflow from the playground through a wait step to the end', async () => {
+    const { page, errors } = await open('#/playground');
+    const editor = page.locator('.editor-input');
+    await editor.fill(WORKFLOW);
+    await page.locator('.check-state', { hasText: 'valid' }).waitFor();
+    await page.locator('.graph svg g.node', { hasText: 'answer' }).waitFor();
+
+    // Problems appear at their line, in the words of `segue validate`.
+    const file = join(tmp.dir, 'broken.yaml');
+    writeFileSync(file, BROKEN);
+    const cli = await runCli(['validate', file]);
+    const [, line, column, message] = /:(\d+):(\d+): (.*)$/.exec(`${cli.stdout}${cli.stderr}`.trim())!;
+    await editor.fill(BROKEN);
+    await expect.poll(() => page.locator('.problems li').allTextContents()).toEqual([`${line}:${column}${message}`]);
+    expect(await page.locator('.backdrop-line').nth(Number(line) - 1).locator('.lens').textContent()).toBe(message);
+    expect(await page.locator('.gutter-line.has-problem').allTextContents()).toEqual([line]);
+    expect(await page.getByRole('button', { name: 'Register' }).isDisabled()).toBe(true);
+    await page.locator('.problems button').click();
+    const caret = await editor.evaluate((el: HTMLTextAreaElement) => el.selectionStart);
+    expect(caret).toBe(BROKEN.split('\n').slice(0, Number(line) - 1).join('\n').length + Number(column));
+    await page.screenshot({ path: join(SHOTS, 'console-playground.png') });
+
+    await editor.fill(WORKFLOW);
+    await page.locator('.check-state', { hasText: 'valid' }).waitFor();
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.locator('.register-result', { hasText: 'Registered console-approval v1' }).waitFor();
+    await page.locator('.register-result a').click();
+
+    await page.locator('.graph svg g.node', { hasText: 'place' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'console-definition.png') });
+    await page.getByRole('button', { name: 'Start instance' }).click();
+    await page.locator('dialog textarea[name="input"]').fill(JSON.stringify(INPUT));
+    await page.locator('dialog input[name="id"]').fill('CA-1');
+    await page.locator('dialog button[type="submit"]').click();
+    await page.waitForURL(/#\/instances\/CA-1$/);
+
+    // The worker did "ask"; the instance now waits, which the graph shows without a reload.
+    await node(page, 'answer', 'm_current').waitFor();
+    await node(page, 'ask', 'm_completed').waitFor();
+    await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    await page.screenshot({ path: join(SHOTS, 'console-instance.png'), fullPage: true });
+
+    await page.locator('button[data-action="raise"]').click();
+    expect(await page.locator('dialog input[name="event"]').inputValue()).toBe('approval');
+    await page.locator('dialog textarea[name="payload"]').fill('{"approved": true, "by": "carol@example.com"}');
+    await page.locator('dialog button[type="submit"]').click();
+
+    await page.locator('.page-header .badge', { hasText: 'COMPLETED' }).waitFor();
+    for (const label of ['answer', 'check', 'place', 'done', 'end']) await node(page, label, 'm_completed').waitFor();
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(await page.locator('.panel-body').textContent()).toContain('"approvedBy": "carol@example.com"');
+    expect(await page.locator('.events li', { hasText: 'EventReceived' }).count()).toBe(1);
+    expect(await page.locator('.span-row').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^answer\d/)]));
+    await page.screenshot({ path: join(SHOTS, 'console-instance-completed.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows the API's refusal plainly when an action is no longer possible", async () => {
+    await server.client.startInstance('human-approval', { id: 'HA-1', input: APPROVAL_INPUT });
+    const { page, errors } = await open('#/instances/HA-1');
+    await node(page, 'decision', 'm_current').waitFor();
+    await page.locator('button[data-action="cancel"]').click();
+    // Someone else ends the instance while the dialog is open.
+    await server.client.lifecycle('HA-1', 'terminate', 'done elsewhere');
+    await page.locator('dialog button[type="submit"]').click();
+    const refusal = page.locator('dialog .dialog-error');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toBe('Not possible in the current status: instance "HA-1" cannot cancel: instance HA-1 is TERMINATED');
+    await page.locator('dialog').getByRole('button', { name: 'Close' }).click();
+    await page.locator('.page-header .badge', { hasText: 'TERMINATED' }).waitFor();
+    expect(await page.locator('.page-actions button').count()).toBe(0);
+    // The browser logs the refused request itself; nothing else went wrong.
+    expect(errors).toEqual([expect.stringContaining('status of 409')]);
+    await page.close();
+  });
+
+  it('lists instances by workflow and status, a page at a time', async () => {
+    for (const id of ['EA-1', 'EA-2', 'EA-3']) await server.client.startInstance('eternal-aggregator', { id, input: { meterId: id } });
+    await server.client.lifecycle('EA-2', 'terminate');
+    const { page } = await open('#/instances?workflow=eternal-aggregator&limit=1');
+    const ids = (): Promise<string[]> => page.locator('tbody tr td:first-child').allTextContents();
+    await expect.poll(ids).toEqual(['EA-3']);
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await expect.poll(ids).toEqual(['EA-2']);
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await expect.poll(ids).toEqual(['EA-1']);
+    expect(await page.getByRole('button', { name: 'Older →' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await expect.poll(ids).toEqual(['EA-2']);
+
+    await page.goto(`${server.url}/ui/#/instances`);
+    await page.locator('select[name="workflow"]').selectOption('eternal-aggregator');
+    await page.locator('select[name="status"]').selectOption('TERMINATED');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(ids).toEqual(['EA-2']);
+    expect(page.url()).toContain('workflow=eternal-aggregator&status=TERMINATED');
+    await page.close();
+  });
+
+  it('fits a narrow window and loads its pages in under a second', async () => {
+    await server.client.startInstance('trip-booking-saga', { id: 'TB-1', input: TRIP_INPUT });
+    const { page, errors } = await open('#/instances/TB-1', { viewport: { width: 390, height: 844 } });
+    await node(page, 'hotel', 'm_compensated').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(SHOTS, 'console-narrow.png') });
+    // Time from navigation to the content drawn, by the page's own clock; the better of two
+    // loads, so a test file running beside this one does not decide the outcome.
+    const drawnWithin = async (path: string, selector: string): Promise<number> => {
+      const times: number[] = [];
+      for (let i = 0; i < 2; i += 1) {
+        await page.goto('about:blank');
+        await page.goto(`${server.url}/ui/${path}`);
+        await page.locator(selector).first().waitFor();
+        times.push(await page.evaluate(() => performance.now()));
+      }
+      return Math.min(...times);
+    };
+    expect(await drawnWithin('#/workflows', 'tbody tr')).toBeLessThan(1_000);
+    expect(await drawnWithin('#/workflows/trip-booking-saga', '.graph svg')).toBeLessThan(1_000);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('asks for the API key when the server wants one, and sends it', async () => {
+    const KEY = 'console-viewer-key-0123';
+    const guarded = await startServer(join(tmp.dir, 'guarded.db'), { args: ['--workflows', 'examples'], env: { SEGUE_API_KEYS: `console:viewer:${KEY}` } });
+    try {
+      const { page } = await open('#/workflows', { url: guarded.url });
+      await page.locator('dialog.key-dialog', { hasText: 'This server needs an API key' }).waitFor();
+      await page.locator('dialog input[name="key"]').fill(KEY);
+      await page.locator('dialog button[type="submit"]').click();
+      await page.locator('tbody tr', { hasText: 'human-approval' }).waitFor();
+      expect(await page.evaluate(() => sessionStorage.getItem('segue.apiKey'))).toBe(KEY);
+      await page.close();
+    } finally {
+      await guarded.stop();
+    }
+  });
+});
