@@ -133,9 +133,35 @@ export function errorJson(error: ErrorInfo): Json {
   return JSON.parse(JSON.stringify(error)) as Json;
 }
 
-/** A short preview of a value for history details: never a full payload. */
+/**
+ * A short preview of a value for history details: the value itself when small, else a summary.
+ * Never a full payload, and never the cost of encoding one (the size estimate stops early).
+ */
 export function preview(value: Json | undefined, max = 200): Json {
   if (value === undefined) return null;
-  const text = JSON.stringify(value);
-  return text.length <= max ? value : `${text.slice(0, max)}… (${text.length} chars)`;
+  if (sizeAtMost(value, max)) return value;
+  if (typeof value === 'string') return `${value.slice(0, max)}… (${value.length} chars)`;
+  if (Array.isArray(value)) return `[a list of ${value.length} items]`;
+  const keys = Object.keys(value as object);
+  return `{an object with ${keys.length} fields: ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}}`;
+}
+
+/** True when `value` encodes to about `budget` characters or fewer; looks at no more than that. */
+function sizeAtMost(value: Json, budget: number): boolean {
+  let left = budget;
+  const visit = (v: Json): boolean => {
+    if (v === null || typeof v !== 'object') left -= typeof v === 'string' ? v.length + 2 : 8;
+    else if (Array.isArray(v)) {
+      left -= 2;
+      for (const item of v) if (left < 0 || !visit(item)) return false;
+    } else {
+      left -= 2;
+      for (const [k, item] of Object.entries(v)) {
+        left -= k.length + 3;
+        if (left < 0 || !visit(item)) return false;
+      }
+    }
+    return left >= 0;
+  };
+  return visit(value);
 }

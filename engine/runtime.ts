@@ -10,7 +10,7 @@ import { decide, initialState, type DecideResult } from './decide.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from './decision.js';
 import { SegueError } from './errors.js';
 import { formatBytes } from './bytes.js';
-import { jsonBytes, type Limits } from './limits.js';
+import type { Limits } from './limits.js';
 import type { PlanRegistry } from './plans.js';
 import type { EngineInput, ErrorInfo, InstanceState } from './state.js';
 import type { InstanceRecord, Store, TimerRecord, Transition } from './store/port.js';
@@ -48,6 +48,8 @@ const MAX_CONFLICT_RETRIES = 100;
 
 export class Runtime {
   readonly notifier = new Notifier();
+  private readonly records = new RecordCache();
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(private readonly options: RuntimeOptions) {}
 
@@ -64,15 +66,21 @@ export class Runtime {
   }
 
   /** Applies `input` to instance `id`. Conflicting commits by other runtimes are retried. */
-  async apply(id: string, given: EngineInput, consumed: Consumed = {}): Promise<ApplyResult> {
+  async apply(id: string, input: EngineInput, consumed: Consumed = {}): Promise<ApplyResult> {
+    return this.exclusively(id, () => this.applyNow(id, input, consumed));
+  }
+
+  private async applyNow(id: string, given: EngineInput, consumed: Consumed): Promise<ApplyResult> {
     let input = given;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
-      const record = await this.options.store.getInstance(id);
+      // The record this process committed last, if it still has it: decide takes it over.
+      const record = this.records.take(id) ?? (await this.options.store.getInstance(id));
       if (!record) throw new SegueError('NOT_FOUND', `instance "${id}" does not exist`);
       const plan = await this.options.plans.get(record.workflow, record.version);
       const now = this.now();
       const result = await decide(plan, record, input, this.decideOptions(now));
-      const excess = input.type === 'abort' ? null : this.overLimit(result.record);
+      const stateJson = JSON.stringify(result.record.state);
+      const excess = input.type === 'abort' ? null : this.overLimit(result.record, stateJson);
       if (excess) {
         // The decision is dropped; what replaces it fails the step or the run instead.
         input = excess.kind === 'history' ? { type: 'abort', error: limitError(excess.message) } : replacementFor(input, excess.message);
@@ -84,12 +92,33 @@ export class Runtime {
       if (result.outcome.kind === 'stale' && isEmpty(transition)) {
         return { outcome: result.outcome, record };
       }
-      if (await this.options.store.commitTransition({ ...transition, expectedRev: record.rev })) {
+      // A refused compare-and-swap (another engine moved the instance on) starts over from the store.
+      if (await this.options.store.commitTransition({ ...transition, expectedRev: record.rev, stateJson })) {
+        this.records.keep(transition.record);
         this.announce(transition);
         return { outcome: result.outcome, record: transition.record };
       }
     }
     throw new SegueError('CONFLICT', `instance "${id}" kept changing under concurrent updates; try again`);
+  }
+
+  /**
+   * Runs `work` after every earlier call for the same instance in this process: local inputs to
+   * one instance never race each other, so compare-and-swap conflicts come only from other engines.
+   */
+  private async exclusively<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const before = this.queues.get(id);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const tail = before ? before.then(() => mine) : mine;
+    this.queues.set(id, tail);
+    if (before) await before;
+    try {
+      return await work();
+    } finally {
+      done();
+      if (this.queues.get(id) === tail) this.queues.delete(id);
+    }
   }
 
   /**
@@ -132,19 +161,20 @@ export class Runtime {
       transition = await this.toTransition(started, now);
     }
     if (!(await this.options.store.createInstance(transition))) return null;
+    this.records.keep(transition.record);
     this.announce(transition as Transition);
     return transition.record;
   }
 
   /** Which limit `record` is over, and why, or null. */
-  private overLimit(record: InstanceRecord): { kind: 'history' | 'data'; message: string } | null {
+  private overLimit(record: InstanceRecord, stateJson = JSON.stringify(record.state)): { kind: 'history' | 'data'; message: string } | null {
     const { maxInstanceDataBytes, maxHistoryPerRun } = this.options.limits;
     const state = record.state as unknown as InstanceState;
     if (state.seq > maxHistoryPerRun) {
       const message = `the history of run ${record.run} would pass ${maxHistoryPerRun} events; a workflow that loops for long should use a continue step to start a fresh run`;
       return { kind: 'history', message };
     }
-    const size = jsonBytes(record.state);
+    const size = Buffer.byteLength(stateJson);
     if (size > maxInstanceDataBytes) {
       const message = `the instance data would grow to ${formatBytes(size)}, more than the ${formatBytes(maxInstanceDataBytes)} limit; keep large data elsewhere and store a reference`;
       return { kind: 'data', message };
@@ -252,6 +282,29 @@ function replacementFor(input: EngineInput, reason: string): EngineInput {
 
 function limitError(message: string): ErrorInfo {
   return { error: 'LimitExceeded', message, retryable: false };
+}
+
+/**
+ * The records this process committed last, by instance, so the next input to an instance need not
+ * read back what was just written. A record here is owned by the cache: `take` hands it over (decide
+ * changes it in place), and only a committed record comes back. Bounded; the oldest go first.
+ */
+class RecordCache {
+  private readonly records = new Map<string, InstanceRecord>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  take(id: string): InstanceRecord | undefined {
+    const record = this.records.get(id);
+    this.records.delete(id);
+    return record;
+  }
+
+  keep(record: InstanceRecord): void {
+    this.records.delete(record.id);
+    this.records.set(record.id, record);
+    if (this.records.size > this.capacity) this.records.delete(this.records.keys().next().value!);
+  }
 }
 
 function emptyEffects(): Omit<Transition, 'record' | 'expectedRev'> {

@@ -131,6 +131,11 @@ export interface Transition {
   removeTimers: string[];
   /** New instances (children, next runs): created only if no instance has that id. */
   createInstances: InstanceRecord[];
+  /**
+   * `record.state` already encoded as JSON by the caller (which measured it), so the adapter need
+   * not encode it again. When given, it must be exactly `JSON.stringify(record.state)`.
+   */
+  stateJson?: string;
 }
 
 export interface InstanceFilter {

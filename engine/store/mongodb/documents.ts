@@ -146,7 +146,7 @@ export function docToDefinition(doc: DefinitionDoc): StoredDefinition {
   };
 }
 
-export function instanceToDoc(record: InstanceRecord): InstanceDoc {
+export function instanceToDoc(record: InstanceRecord, stateJson?: string): InstanceDoc {
   return {
     _id: record.id,
     run: record.run,
@@ -158,7 +158,7 @@ export function instanceToDoc(record: InstanceRecord): InstanceDoc {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     waits: record.waits.map((wait) => ({ event: wait.event, key: wait.key })),
-    state: JSON.stringify(record.state),
+    state: stateJson ?? JSON.stringify(record.state),
   };
 }
 

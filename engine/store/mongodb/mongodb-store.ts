@@ -263,7 +263,7 @@ export class MongoStore implements Store {
     const { record } = transition;
     return this.use(`create instance "${record.id}"`, async (c) => {
       const effects = planEffects(transition);
-      const doc = instanceToDoc(record);
+      const doc = instanceToDoc(record, transition.stateJson);
       if (effects) doc.outbox = { rev: record.rev, at: Date.now(), effects };
       checkDocumentSize(doc);
       try {
@@ -297,7 +297,7 @@ export class MongoStore implements Store {
         throw new StoreError('STORE_INVALID', `record.rev must be expectedRev + 1 (got rev ${record.rev}, expectedRev ${expectedRev})`);
       }
       const effects = planEffects(transition);
-      const doc = instanceToDoc(record);
+      const doc = instanceToDoc(record, transition.stateJson);
       if (effects) doc.outbox = { rev: record.rev, at: Date.now(), effects };
       checkDocumentSize(doc);
       if (!(await this.swap(c, doc, expectedRev))) return false;

@@ -40,7 +40,7 @@ export function planEffects(effects: Effects): EffectsDoc | null {
     createTasks: effects.createTasks.map(taskToDoc),
     removeTimers: [...effects.removeTimers],
     createTimers: effects.createTimers.map(timerToDoc),
-    createInstances: effects.createInstances.map(instanceToDoc),
+    createInstances: effects.createInstances.map((r) => instanceToDoc(r)),
   };
   const writes = Object.values(planned).reduce((n: number, list: unknown[]) => n + list.length, 0);
   return writes === 0 ? null : planned;

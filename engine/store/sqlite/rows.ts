@@ -90,7 +90,7 @@ export function rowToDefinition(row: DefinitionRow): StoredDefinition {
 // Most instances wait on nothing: skip the JSON round trip for that case.
 const NO_WAITS = '[]';
 
-export function instanceToRow(record: InstanceRecord): InstanceRow {
+export function instanceToRow(record: InstanceRecord, stateJson?: string): InstanceRow {
   return {
     id: record.id,
     run: record.run,
@@ -102,7 +102,7 @@ export function instanceToRow(record: InstanceRecord): InstanceRow {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     waits: record.waits.length === 0 ? NO_WAITS : JSON.stringify(record.waits),
-    state: JSON.stringify(record.state),
+    state: stateJson ?? JSON.stringify(record.state),
   };
 }
 
@@ -180,8 +180,8 @@ export interface InstanceWrite {
   waits: Array<[event: string, key: string | null]>;
 }
 
-export function instanceWrite(record: InstanceRecord): InstanceWrite {
-  return { row: instanceToRow(record), waits: record.waits.map((w) => [w.event, w.key]) };
+export function instanceWrite(record: InstanceRecord, stateJson?: string): InstanceWrite {
+  return { row: instanceToRow(record, stateJson), waits: record.waits.map((w) => [w.event, w.key]) };
 }
 
 /** A transition (or a creation, without `expectedRev`) as rows. */
@@ -198,7 +198,7 @@ export interface TransitionRows {
 
 export function transitionRows(transition: Omit<Transition, 'expectedRev'>, expectedRev = 0): TransitionRows {
   return {
-    instance: instanceWrite(transition.record),
+    instance: instanceWrite(transition.record, transition.stateJson),
     expectedRev,
     history: transition.history.map(historyToRow),
     createTasks: transition.createTasks.map(taskToRow),
@@ -206,6 +206,6 @@ export function transitionRows(transition: Omit<Transition, 'expectedRev'>, expe
     removeTasks: [...new Set(transition.removeTasks)],
     createTimers: transition.createTimers.map(timerToRow),
     removeTimers: [...new Set(transition.removeTimers)],
-    createInstances: transition.createInstances.map(instanceWrite),
+    createInstances: transition.createInstances.map((r) => instanceWrite(r)),
   };
 }
