@@ -1,11 +1,15 @@
 /**
- * Two engines on one SQLite file (two connections, as two processes would have) run 200 instances
- * together: every instance completes, and no step is completed twice.
+ * Two engines on one store (two connections, as two processes would have) run 200 instances
+ * together: every instance completes, and no step is completed twice. On SQLite always, on
+ * MongoDB when MONGODB_URI is set (each run in a database of its own, dropped after).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMongoStore } from '../../engine/store/mongodb/mongodb-store.js';
 import { createEngine, type Engine } from '../../engine/engine.js';
 import type { Json } from '../../definitions/model.js';
 import type { Store } from '../../engine/store/port.js';
@@ -46,6 +50,28 @@ function countingConflicts(store: Store, counter: { conflicts: number }): Store 
 
 it('two engines on one SQLite file complete 200 instances with no step completed twice', async () => {
   const url = `sqlite:${join(dir, 'shared.db')}`;
+  await twoEngines(() => openStore(url));
+});
+
+const mongoUri = process.env.MONGODB_URI;
+describe.skipIf(!mongoUri)('on MongoDB (set MONGODB_URI to run against a MongoDB server)', () => {
+  it('two engines on one database complete 200 instances with no step completed twice', async () => {
+    const database = `segue_multi_${randomUUID().slice(0, 8)}`;
+    try {
+      await twoEngines(async () => {
+        const store = createMongoStore(mongoUri!, { database });
+        await store.init();
+        return store;
+      });
+    } finally {
+      const admin = await new MongoClient(mongoUri!).connect();
+      await admin.db(database).dropDatabase();
+      await admin.close();
+    }
+  });
+});
+
+async function twoEngines(open: () => Promise<Store>): Promise<void> {
   const counter = { conflicts: 0 };
   let executions = 0;
   let flaky = 0;
@@ -59,7 +85,7 @@ it('two engines on one SQLite file complete 200 instances with no step completed
   };
   const engines: Engine[] = [];
   for (const name of ['e1', 'e2']) {
-    const store = countingConflicts(await openStore(url), counter);
+    const store = countingConflicts(await open(), counter);
     engines.push(await createEngine({ store, handlers, workers: { concurrency: 8, worker: name }, timers: { idleMs: 20 } }));
   }
   await engines[0]!.register(workflow);
@@ -87,4 +113,4 @@ it('two engines on one SQLite file complete 200 instances with no step completed
   // Every task ran at least once; retries explain any extra execution.
   expect(executions).toBeGreaterThanOrEqual(200 * 6);
   console.log(`two engines: ${ids.length} instances, ${executions} task executions, ${counter.conflicts} CAS conflicts retried`);
-});
+}
