@@ -3,7 +3,7 @@
  * retry bounds that contradict each other, retry fields without effect, cron schedules and
  * time zones that do not exist.
  */
-import { Cron } from 'croner';
+import { cronProblem, isTimeZone } from './cron.js';
 import type { RetryDefinition, StepDefinition, WorkflowDefinition } from './definition.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { about, listWords, ownerOf, quote } from './messages.js';
@@ -99,11 +99,9 @@ function scheduleFindings(say: Say, definition: WorkflowDefinition): Finding[] {
   const schedules = definition.schedules ?? [];
   const findings: Finding[] = [];
   schedules.forEach((schedule, i) => {
-    try {
-      new Cron(schedule.cron, { paused: true });
-    } catch (err) {
-      const detail = (err as Error).message.replace(/^CronPattern: /, '');
-      findings.push(say(['schedules', i, 'cron'], `is ${quote(schedule.cron)}, which is not a cron expression (${lowerFirst(detail)}); write it like "0 9 * * MON-FRI"`));
+    const problem = cronProblem(schedule.cron);
+    if (problem) {
+      findings.push(say(['schedules', i, 'cron'], `is ${quote(schedule.cron)}, which is not a cron expression (${problem}); write it like "0 9 * * MON-FRI"`));
     }
     if (schedule.timezone !== undefined && !isTimeZone(schedule.timezone)) {
       findings.push(say(['schedules', i, 'timezone'], `is ${quote(schedule.timezone)}, which is not a time zone; write it like Europe/Paris or UTC`));
@@ -112,15 +110,4 @@ function scheduleFindings(say: Say, definition: WorkflowDefinition): Finding[] {
   return findings;
 }
 
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
-}
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -3,7 +3,7 @@
  * catch-up window. Pure: the scheduler supplies the time and whether the last instance still runs.
  */
 import type { ScheduleFire, ScheduleRecord } from '../store/port.js';
-import type { CronSchedule } from './cron.js';
+import type { CronSchedule } from '../../definitions/cron.js';
 
 /** Fires enumerated per claim at most; a schedule down for longer records the rest as missed. */
 const MAX_FIRES_PER_CLAIM = 1_000;

@@ -8,7 +8,7 @@ import type { Json } from '../../definitions/model.js';
 import type { Clock } from '../clock.js';
 import { SegueError } from '../errors.js';
 import type { OverlapPolicy, ScheduleFire, ScheduleRecord, ScheduleStore } from '../store/port.js';
-import { parseCron, type CronSchedule } from './cron.js';
+import { parseCron, type CronSchedule } from '../../definitions/cron.js';
 import type { Scheduler } from './scheduler.js';
 
 export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'buffer', 'allow', 'cancel', 'terminate'];

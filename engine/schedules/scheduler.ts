@@ -8,7 +8,7 @@
 import type { Json } from '../../definitions/model.js';
 import type { ScheduleFire, ScheduleRecord, ScheduleStore } from '../store/port.js';
 import { StoreError } from '../store/errors.js';
-import { parseCron } from './cron.js';
+import { parseCron } from '../../definitions/cron.js';
 import { fireInstanceId, planFires, RECENT_FIRES_KEPT } from './fires.js';
 
 /** What the scheduler needs of the engine. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { testEngine, type TestEngine } from '../helpers/engine.js';
+import { settle, testEngine, type TestEngine } from '../helpers/engine.js';
 
 let server: Server;
 let base: string;
@@ -34,16 +34,6 @@ afterEach(async () => {
   await t?.engine.stop();
 });
 
-/** The engine's HTTP calls are real network I/O: run until no call is in flight. */
-async function settle(id: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    await t.engine.runUntilIdle();
-    const view = await t.engine.getInstance(id);
-    if (view.status !== 'RUNNING' || view.current.every((c) => c.waiting !== 'task')) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('http steps', () => {
   it('sends the templated request and stores {status, headers, body} with JSON parsed', async () => {
@@ -63,7 +53,7 @@ steps:
     url: "${'$'}{ base & '/text' }"
 `);
     const view = await t.engine.startInstance('call', { input: { base, orderId: 'A7' } });
-    await settle(view.id);
+    await settle(t, view.id);
     const done = await t.engine.getInstance(view.id);
     expect(done.status).toBe('COMPLETED');
     expect(done.output).toMatchObject({
@@ -87,15 +77,15 @@ steps:
 `);
     statuses = [503];
     const ok = await t.engine.startInstance('flaky', { input: { base } });
-    await settle(ok.id);
+    await settle(t, ok.id);
     expect((await t.engine.getInstance(ok.id)).current).toMatchObject([{ waiting: 'retry' }]);
     t.clock.advance(1_000);
-    await settle(ok.id);
+    await settle(t, ok.id);
     expect((await t.engine.getInstance(ok.id)).status).toBe('COMPLETED');
 
     statuses = [404];
     const missing = await t.engine.startInstance('flaky', { input: { base } });
-    await settle(missing.id);
+    await settle(t, missing.id);
     const failed = await t.engine.getInstance(missing.id);
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toMatchObject({ error: 'HttpError', step: 'get' });
@@ -111,7 +101,7 @@ steps:
   - { name: get, type: http, url: "http://127.0.0.1:1/nothing" }
 `);
     const view = await t.engine.startInstance('unreachable');
-    await settle(view.id);
+    await settle(t, view.id);
     const failed = await t.engine.getInstance(view.id);
     expect(failed.error).toMatchObject({ error: 'HttpError' });
     expect(failed.error?.message).toContain('http://127.0.0.1:1/nothing');

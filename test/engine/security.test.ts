@@ -3,21 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from '../../definitions/model.js';
-import { echo, testEngine, type TestEngine } from '../helpers/engine.js';
+import { echo, settle, testEngine, type TestEngine } from '../helpers/engine.js';
 
 let t: TestEngine;
 afterEach(async () => t?.engine.stop());
 
-/** Runs in-process work (and real HTTP calls) until nothing is in flight. */
-async function settle(id: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    await t.engine.runUntilIdle();
-    const view = await t.engine.getInstance(id);
-    if (view.status !== 'RUNNING' || view.current.every((c) => c.waiting !== 'task')) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('expression limits', () => {
   it('turns a self-calling function into ExpressionError while other instances go on', async () => {
@@ -134,7 +124,7 @@ steps:
     t = await testEngine({}, { engine: { secrets: { tok: 'secret-token' } } });
     await t.register(call(url(port)));
     const view = await t.engine.startInstance('call');
-    await settle(view.id);
+    await settle(t, view.id);
     const failed = await t.engine.getInstance(view.id);
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toMatchObject({ error: 'HttpError' });
@@ -146,7 +136,7 @@ steps:
     t = await testEngine({}, { engine: { http: { allowHosts: ['127.0.0.1'] }, secrets: { tok: 'secret-token' } } });
     await t.register(call(`http://127.0.0.1:${port}/x`));
     const view = await t.engine.startInstance('call');
-    await settle(view.id);
+    await settle(t, view.id);
     expect((await t.engine.getInstance(view.id)).status).toBe('COMPLETED');
     expect(seen).toEqual(['/x secret-token']);
     expect(JSON.stringify(await t.engine.history(view.id))).not.toContain('secret-token');
@@ -156,7 +146,7 @@ steps:
     t = await testEngine({}, { engine: { http: { allowHosts: ['127.0.0.1'] }, secrets: { tok: 't' } } });
     await t.register(call(`http://127.0.0.1:${port}/to-metadata`));
     const view = await t.engine.startInstance('call');
-    await settle(view.id);
+    await settle(t, view.id);
     const failed = await t.engine.getInstance(view.id);
     expect(failed.error?.message).toContain('169.254.169.254');
     expect(seen).toEqual(['/to-metadata t']);
@@ -167,8 +157,8 @@ steps:
     await t.register(call('http://93.184.216.34/x'), call(`http://127.0.0.1:${port}/big`).replace('name: call', 'name: big'));
     const outside = await t.engine.startInstance('call');
     const big = await t.engine.startInstance('big');
-    await settle(outside.id);
-    await settle(big.id);
+    await settle(t, outside.id);
+    await settle(t, big.id);
     expect((await t.engine.getInstance(outside.id)).error?.message).toContain('"93.184.216.34" (93.184.216.34) is not in the allowed hosts');
     expect((await t.engine.getInstance(big.id)).error?.message).toContain('larger than 1024 bytes');
   });

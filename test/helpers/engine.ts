@@ -70,3 +70,17 @@ export function named(name: string, message = name, retryable?: boolean): Error 
   if (retryable !== undefined) e.retryable = retryable;
   return e;
 }
+
+/**
+ * Runs in-process work until the instance has no task in flight: real HTTP calls (http steps)
+ * finish on the real event loop, so this polls briefly instead of only running what is due.
+ */
+export async function settle(t: TestEngine, id: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    await t.engine.runUntilIdle();
+    const view = await t.engine.getInstance(id);
+    if (view.status !== 'RUNNING' || view.current.every((c) => c.waiting !== 'task')) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
