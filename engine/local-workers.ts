@@ -3,7 +3,7 @@
  * Used by `segue run`, by embedding applications, and by the engine itself for `http` steps.
  */
 import type { Json } from '../definitions/model.js';
-import type { ClaimedTask, TaskQueue } from './task-queue.js';
+import type { Claim, TaskQueue } from './task-queue.js';
 
 export interface TaskContext {
   /** Attempt number, from 1. */
@@ -69,7 +69,7 @@ export class LocalWorkers {
 
   /** Claims and runs what is queued now, once; resolves when those handlers finished. For tests. */
   async runOnce(): Promise<number> {
-    const tasks = await this.queue.poll({ queues: this.types, worker: this.worker, max: this.concurrency, waitMs: 0 });
+    const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, max: this.concurrency, waitMs: 0 });
     await Promise.all(tasks.map((t) => this.execute(t)));
     return tasks.length;
   }
@@ -88,7 +88,7 @@ export class LocalWorkers {
       }
       const max = this.concurrency - this.inFlight;
       // A store error here is passing (the database is busy or restarting): poll again.
-      const tasks = await this.queue.poll({ queues: this.types, worker: this.worker, max, waitMs: 30_000 }, signal).catch(() => []);
+      const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, max, waitMs: 30_000 }, signal).catch(() => []);
       for (const task of tasks) this.track(this.execute(task));
     }
   }
@@ -98,7 +98,7 @@ export class LocalWorkers {
     void p.finally(() => this.running.delete(p));
   }
 
-  private async execute(task: ClaimedTask): Promise<void> {
+  private async execute({ task: leased, claimed: task }: Claim): Promise<void> {
     const handler = this.handlers.get(task.type);
     if (!handler) return;
     this.inFlight += 1;
@@ -121,7 +121,7 @@ export class LocalWorkers {
       }
       // A refused result (a stale attempt) needs nothing more; one the store could not take is
       // retried by the engine when the lease expires.
-      await this.queue.complete(task.token, output ?? null).catch(() => undefined);
+      await this.queue.completeLeased(leased, output ?? null).catch(() => undefined);
     } finally {
       this.inFlight -= 1;
     }

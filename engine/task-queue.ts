@@ -30,6 +30,12 @@ export interface PollRequest {
   waitMs?: number;
 }
 
+/** A claimed task: the lease as stored, and what its worker receives. */
+export interface Claim {
+  task: TaskRecord;
+  claimed: ClaimedTask;
+}
+
 export interface FailureReport {
   error: string;
   message?: string;
@@ -49,6 +55,11 @@ export class TaskQueue {
 
   /** Claims up to `max` tasks, waiting up to `waitMs` for one to be enqueued (no busy loop). */
   async poll(req: PollRequest, signal?: AbortSignal): Promise<ClaimedTask[]> {
+    return (await this.claim(req, signal)).map((c) => c.claimed);
+  }
+
+  /** As poll, keeping the leased task with what the worker gets (in-process workers report on it directly). */
+  async claim(req: PollRequest, signal?: AbortSignal): Promise<Claim[]> {
     const deadline = this.runtime.now() + (req.waitMs ?? 0);
     const worker = req.worker ?? `worker-${randomUUID().slice(0, 8)}`;
     for (;;) {
@@ -81,11 +92,11 @@ export class TaskQueue {
   }
 
   /** What workers get: the task with its `$secret` placeholders filled in. A missing secret fails the task. */
-  private async withSecrets(tasks: TaskRecord[]): Promise<ClaimedTask[]> {
-    const claimed: ClaimedTask[] = [];
+  private async withSecrets(tasks: TaskRecord[]): Promise<Claim[]> {
+    const claimed: Claim[] = [];
     for (const task of tasks) {
       try {
-        claimed.push({ ...toClaimed(task), input: revealSecrets(task.input, this.secrets) });
+        claimed.push({ task, claimed: { ...toClaimed(task), input: revealSecrets(task.input, this.secrets) } });
       } catch (err) {
         if (!(err instanceof SegueError) || err.code !== 'SECRET_MISSING') throw err;
         await this.fail(task.token!, { error: 'SecretMissing', message: err.message, retryable: false }).catch(ignoreMissing);
@@ -95,7 +106,15 @@ export class TaskQueue {
   }
 
   async complete(token: string, output: Json): Promise<void> {
-    const task = await this.leased(token);
+    return this.completeLeased(await this.leased(token), output);
+  }
+
+  /**
+   * Completes a task this process leased itself, without looking its token up again: a stale
+   * attempt is still refused, by decide, since nothing waits for that task any more.
+   */
+  async completeLeased(task: TaskRecord, output: Json): Promise<void> {
+    const token = task.token!;
     try {
       checkPayload(`the output of task "${task.type}"`, output, this.limits);
     } catch (err) {
