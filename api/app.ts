@@ -117,7 +117,14 @@ function send(res: Response, reply: Reply): void {
 function timed(route: RouteSpec, metrics: ApiMetrics) {
   return (_req: Request, res: Response, next: NextFunction): void => {
     const began = performance.now();
-    res.on('finish', () => metrics.observeRequest(route.method.toUpperCase(), route.path, res.statusCode, (performance.now() - began) / 1000));
+    res.on('finish', () => {
+      // Nothing catches an error thrown here: metrics are best effort, never a way to stop the process.
+      try {
+        metrics.observeRequest(route.method.toUpperCase(), route.path, res.statusCode, (performance.now() - began) / 1000);
+      } catch {
+        // dropped
+      }
+    });
     next();
   };
 }

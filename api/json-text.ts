@@ -4,10 +4,17 @@
  * the whole body; ours name the line, column and offending character, and nothing more.
  */
 
+import { bracketDepth } from '../definitions/nesting.js';
+
 export type JsonParse = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** Deeper than any sensible payload, and far from where encoding it again would exhaust the stack. */
+export const MAX_JSON_NESTING = 512;
 
 /** `subject` names the text in the message: `the body`, `--input`. */
 export function parseJsonText(text: string, subject = 'the body'): JsonParse {
+  const depth = bracketDepth(text);
+  if (depth > MAX_JSON_NESTING) return { ok: false, message: `${subject} nests ${depth} levels deep, more than the ${MAX_JSON_NESTING} allowed` };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {

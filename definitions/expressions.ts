@@ -202,7 +202,8 @@ function compileNode(value: Json, out: CompiledExpression[]): Node {
     const entries = Object.entries(value).map(([k, v]) => [k, compileNode(v, out)] as const);
     return async (data, bindings) => {
       const result: Record<string, Json> = {};
-      for (const [k, node] of entries) result[k] = await node(data, bindings);
+      // defineProperty: a key named `__proto__` is a field like any other, not the prototype.
+      for (const [k, node] of entries) Object.defineProperty(result, k, { value: await node(data, bindings), writable: true, enumerable: true, configurable: true });
       return result;
     };
   }

@@ -7,6 +7,7 @@ import type { Document, Node, Pair, Scalar } from 'yaml';
 import type { Problem } from './model.js';
 import { about, ownerOf, quote } from './messages.js';
 import type { Path } from './messages.js';
+import { blockDepth, bracketDepth } from './nesting.js';
 
 export interface Position {
   /** 1-based. */
@@ -33,7 +34,16 @@ export interface ParsedSource {
   locateInString(path: Path, index: number): Position;
 }
 
+/** Deeper than any real definition; past it the text is refused before the YAML parser sees it. */
+export const MAX_DEFINITION_NESTING = 64;
+
 export function parseSource(text: string, file: string): ParsedSource {
+  const depth = Math.max(bracketDepth(text), blockDepth(text));
+  if (depth > MAX_DEFINITION_NESTING) {
+    const message = `the text nests ${depth} levels deep, more than the ${MAX_DEFINITION_NESTING} a definition may; flatten it, or move parts into child workflows`;
+    const start = (): Position => ({ line: 1, column: 1 });
+    return { problems: [{ file, line: 1, column: 1, message }], locate: start, locateInString: start };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const position = (offset: number): Position => {

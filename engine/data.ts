@@ -15,12 +15,20 @@ export function setPath(data: Json, path: readonly string[], value: Json): Json 
   const root: JsonObject = isObject(data) ? data : {};
   let node = root;
   for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    if (!isObject(next)) node[key] = {};
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
+    if (!isObject(next)) defineField(node, key, {});
     node = node[key] as JsonObject;
   }
-  node[path[path.length - 1]!] = value;
+  defineField(node, path[path.length - 1]!, value);
   return root;
+}
+
+/**
+ * Sets an own field, whatever its name: a path segment or key like `__proto__` is data here, never
+ * a way to reach (and pollute) an object's prototype.
+ */
+export function defineField(node: JsonObject, key: string, value: Json): void {
+  Object.defineProperty(node, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 export function placeResult(data: Json, placement: OutputPlacement, value: Json): Json {

@@ -10,7 +10,10 @@ import type { EngineInput } from './state.js';
 export interface TimerLoopOptions {
   /** Longest sleep between looks at the store (timers written by other processes), ms. Default 1000. */
   idleMs?: number;
-  /** How long a claimed timer is hidden from other engines while it fires, ms. Default 30000. */
+  /**
+   * How long a claimed timer is hidden from other engines while it fires, ms. Default 5000: short,
+   * so timers claimed by an engine that died fire soon elsewhere (a second firing is refused as stale).
+   */
   leaseMs?: number;
   /** Timers fired per store round trip. Default 100. */
   batch?: number;
@@ -33,7 +36,7 @@ export class TimerLoop {
     options: TimerLoopOptions = {},
   ) {
     this.idleMs = options.idleMs ?? 1_000;
-    this.leaseMs = options.leaseMs ?? 30_000;
+    this.leaseMs = options.leaseMs ?? 5_000;
     this.batch = options.batch ?? 100;
     this.periodic = options.periodic;
     runtime.notifier.on('timers', (dueAt: number) => {
