@@ -63,33 +63,56 @@ export class TaskQueue {
     const deadline = this.runtime.now() + (req.waitMs ?? 0);
     const worker = req.worker ?? `worker-${randomUUID().slice(0, 8)}`;
     for (;;) {
+      // Listen before claiming: a task enqueued while the claim is in flight must wake this poll,
+      // not wait for the next look at the store.
+      const arrival = this.arrival(req.queues);
       const tasks = await this.runtime.store.claimTasks({ queues: req.queues, worker, max: req.max ?? 1, now: this.runtime.now() });
       const claimed = await this.withSecrets(tasks);
-      if (claimed.length > 0) return claimed;
       const remaining = deadline - this.runtime.now();
-      if (remaining <= 0 || signal?.aborted) return [];
-      await this.enqueued(req.queues, Math.min(remaining, STORE_RECHECK_MS), signal);
+      if (claimed.length > 0 || remaining <= 0 || signal?.aborted) {
+        arrival.cancel();
+        return claimed;
+      }
+      await arrival.wait(Math.min(remaining, STORE_RECHECK_MS), signal);
     }
   }
 
-  /** Resolves when a task for one of `queues` is enqueued in this process, or after `ms`. */
-  enqueued(queues: string[], ms: number, signal?: AbortSignal): Promise<void> {
+  /** Starts listening for tasks enqueued in this process on `queues`; `wait` returns at once if one came. */
+  private arrival(queues: string[]): { wait(ms: number, signal?: AbortSignal): Promise<void>; cancel(): void } {
     const notifier = this.runtime.notifier;
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        notifier.off('tasks', onTask);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const onTask = (queue: string): void => {
-        if (queues.includes(queue)) done();
-      };
-      const timer = setTimeout(done, ms);
-      notifier.on('tasks', onTask);
-      signal?.addEventListener('abort', done);
-    });
+    let arrived = false;
+    let wake: (() => void) | undefined;
+    const onTask = (queue: string): void => {
+      if (!queues.includes(queue)) return;
+      arrived = true;
+      wake?.();
+    };
+    notifier.on('tasks', onTask);
+    const cancel = (): void => {
+      notifier.off('tasks', onTask);
+    };
+    return {
+      cancel,
+      wait: (ms, signal) =>
+        new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            cancel();
+            resolve();
+          };
+          const timer = setTimeout(done, arrived ? 0 : ms);
+          wake = done;
+          signal?.addEventListener('abort', done);
+        }),
+    };
   }
+
+  /** Resolves when a task for one of `queues` is enqueued in this process, after `ms`, or on abort. */
+  enqueued(queues: string[], ms: number, signal?: AbortSignal): Promise<void> {
+    return this.arrival(queues).wait(ms, signal);
+  }
+
 
   /** What workers get: the task with its `$secret` placeholders filled in. A missing secret fails the task. */
   private async withSecrets(tasks: TaskRecord[]): Promise<Claim[]> {
