@@ -13,10 +13,11 @@ const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 const COMMON = { server: { type: 'string' }, json: { type: 'boolean' } } as const;
 const SUFFIX = '[--server <url>] [--json]';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
+export type Options = NonNullable<ParseArgsConfig['options']>;
+export type Values = Record<string, string | boolean | undefined>;
 
-interface Invocation {
+/** A client command's parsed call: a client for the server, the positional arguments, the options. */
+export interface Invocation {
   client: SegueClient;
   args: string[];
   values: Values;

@@ -3,8 +3,7 @@
  * server (`--server`, or SEGUE_URL; default http://127.0.0.1:8080). Tables for people by default,
  * the server's JSON with `--json`. A refusal prints the problem's detail and exits 1.
  */
-import type { ParseArgsConfig } from 'node:util';
-import { reach } from './client-commands.js';
+import { reach, type Invocation, type Options, type Values } from './client-commands.js';
 import { SegueClient, type ScheduleAction, type ScheduleSpec } from '../client/http-client.js';
 import { didYouMean } from '../definitions/messages.js';
 import { UsageError, jsonArgument, parseOptions, positiveInteger } from './args.js';
@@ -14,14 +13,6 @@ import { formatSchedule, formatScheduleList } from './client-format.js';
 const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 const COMMON = { server: { type: 'string' }, json: { type: 'boolean' } } as const;
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
-
-interface Invocation {
-  client: SegueClient;
-  args: string[];
-  values: Values;
-}
 
 interface Subcommand {
   /** Arguments and options after `segue schedule <name>`. */

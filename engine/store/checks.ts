@@ -1,19 +1,9 @@
 /** What every adapter checks and decodes the same way, so its errors read the same on every store. */
 import type { Json } from '../../definitions/model.js';
 import { StoreError } from './errors.js';
-import type { InstanceStatus } from './port.js';
+import { INSTANCE_STATUSES, type InstanceStatus } from './port.js';
 
-const STATUSES: ReadonlySet<string> = new Set<InstanceStatus>([
-  'PENDING',
-  'RUNNING',
-  'SUSPENDED',
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-  'TERMINATED',
-  'TIMED_OUT',
-  'CONTINUED_AS_NEW',
-]);
+const STATUSES: ReadonlySet<string> = new Set(INSTANCE_STATUSES);
 
 /**
  * The distinct statuses of a list filter; an empty list means no status filter, like an absent

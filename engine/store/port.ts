@@ -22,6 +22,18 @@ export type InstanceStatus =
   | 'TIMED_OUT'
   | 'CONTINUED_AS_NEW';
 
+export const INSTANCE_STATUSES: readonly InstanceStatus[] = [
+  'PENDING',
+  'RUNNING',
+  'SUSPENDED',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'TIMED_OUT',
+  'CONTINUED_AS_NEW',
+];
+
 export const TERMINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set([
   'COMPLETED',
   'FAILED',
