@@ -1,16 +1,18 @@
 /**
  * The web console end to end: headless Chromium against a real `segue serve`. Needs the build
  * (`npm run build` writes dist/ui) and Debian's Chromium (`apt-get install -y chromium`).
- * Screenshots land in docs/images.
+ * Screenshots land in a temporary folder, or in docs/images with SEGUE_SCREENSHOTS=docs/images
+ * (how the README's pictures are made): a test run leaves the repository as it was.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runCli, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(REPO, 'docs', 'images');
+const SHOTS = process.env.SEGUE_SCREENSHOTS ? join(REPO, process.env.SEGUE_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'segue-shots-'));
 const DESKTOP = { width: 1280, height: 800 };
 
 const WORKFLOW = `name: console-approval
