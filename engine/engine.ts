@@ -89,6 +89,7 @@ export class Engine {
     });
     this.tasks = new TaskQueue(this.runtime, loadSecrets(options.secrets), this.limits);
     this.workers = new LocalWorkers(this.tasks, options.workers);
+    this.runtime.localLeases = this.workers;
     this.scheduler = new Scheduler(store, {
       now: () => clock.now(),
       start: async (spec) => {

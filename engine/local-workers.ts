@@ -3,6 +3,9 @@
  * Used by `segue run`, by embedding applications, and by the engine itself for `http` steps.
  */
 import type { Json } from '../definitions/model.js';
+import { randomUUID } from 'node:crypto';
+import type { LocalLeases } from './runtime.js';
+import type { TaskRecord } from './store/port.js';
 import type { Claim, TaskQueue } from './task-queue.js';
 
 export interface TaskContext {
@@ -25,11 +28,17 @@ export interface LocalWorkersOptions {
   worker?: string;
 }
 
-export class LocalWorkers {
+/**
+ * Runs handlers for tasks claimed from the queue, and — as the runtime's LocalLeases — for tasks
+ * leased to this process when the transition scheduling them is committed (no claim round trip).
+ */
+export class LocalWorkers implements LocalLeases {
   private readonly handlers = new Map<string, TaskHandler>();
   private readonly concurrency: number;
   private readonly worker: string;
   private inFlight = 0;
+  /** Leases promised to transitions being committed, counted against the concurrency. */
+  private reserved = 0;
   private stopped = true;
   /** Aborted to make the loop look again: on stop, and when a handler is registered. */
   private wake = new AbortController();
@@ -47,6 +56,26 @@ export class LocalWorkers {
   register(type: string, handler: TaskHandler): void {
     this.handlers.set(type, handler);
     this.wake.abort();
+  }
+
+  reserve(type: string): { worker: string; token: string } | null {
+    if (this.stopped || !this.handlers.has(type) || this.inFlight + this.reserved >= this.concurrency) return null;
+    this.reserved += 1;
+    return { worker: this.worker, token: randomUUID() };
+  }
+
+  release(count: number): void {
+    this.reserved -= count;
+  }
+
+  runLeased(task: TaskRecord): void {
+    this.track(
+      (async () => {
+        const claim = await this.queue.handOver(task);
+        this.reserved -= 1;
+        if (claim) await this.execute(claim);
+      })().catch(() => undefined), // the lease expires and the engine retries the task
+    );
   }
 
   get types(): string[] {
@@ -78,7 +107,7 @@ export class LocalWorkers {
     while (!this.stopped) {
       this.wake = new AbortController();
       const signal = this.wake.signal;
-      if (this.inFlight >= this.concurrency) {
+      if (this.inFlight + this.reserved >= this.concurrency) {
         await Promise.race(this.running);
         continue;
       }
@@ -86,9 +115,10 @@ export class LocalWorkers {
         await this.queue.enqueued([], 60_000, signal);
         continue;
       }
-      const max = this.concurrency - this.inFlight;
+      // What is free is asked at each look: leases taken meanwhile at task creation count too.
+      const free = (): number => this.concurrency - this.inFlight - this.reserved;
       // A store error here is passing (the database is busy or restarting): poll again.
-      const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, max, waitMs: 30_000 }, signal).catch(() => []);
+      const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, waitMs: 30_000 }, signal, free).catch(() => []);
       for (const task of tasks) this.track(this.execute(task));
     }
   }
@@ -124,6 +154,8 @@ export class LocalWorkers {
       await this.queue.completeLeased(leased, output ?? null).catch(() => undefined);
     } finally {
       this.inFlight -= 1;
+      // A slot is free: the loop looks at the queue now rather than at its next recheck.
+      this.wake.abort();
     }
   }
 }

@@ -9,11 +9,12 @@ import type { Clock } from './clock.js';
 import { decide, initialState, type DecideResult } from './decide.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from './decision.js';
 import { SegueError } from './errors.js';
+import { copyJson } from './data.js';
 import { formatBytes } from './bytes.js';
 import type { Limits } from './limits.js';
 import type { PlanRegistry } from './plans.js';
 import type { EngineInput, ErrorInfo, InstanceState } from './state.js';
-import type { InstanceRecord, Store, TimerRecord, Transition } from './store/port.js';
+import type { InstanceRecord, Store, TaskRecord, TimerRecord, Transition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
 
 export interface RuntimeOptions {
@@ -36,6 +37,16 @@ export interface Consumed {
   timerId?: string;
 }
 
+/** In-process workers taking tasks as the transitions that schedule them are committed. */
+export interface LocalLeases {
+  /** A lease for a task of `type` this process will run right after the commit, or null (queue it). */
+  reserve(type: string): { worker: string; token: string } | null;
+  /** The transition was not written: `count` reserved leases are given back. */
+  release(count: number): void;
+  /** The transition is durable: run the task leased to this process. */
+  runLeased(task: TaskRecord): void;
+}
+
 /** Local notifications after commits: `tasks` (queue), `timers` (earliest dueAt), `instance` (record). */
 export class Notifier extends EventEmitter {
   constructor() {
@@ -48,6 +59,8 @@ const MAX_CONFLICT_RETRIES = 100;
 
 export class Runtime {
   readonly notifier = new Notifier();
+  /** In-process workers that take tasks as they are scheduled (set by the engine when they run). */
+  localLeases?: LocalLeases;
   private readonly records = new RecordCache();
   private readonly queues = new Map<string, Promise<void>>();
 
@@ -93,9 +106,8 @@ export class Runtime {
         return { outcome: result.outcome, record };
       }
       // A refused compare-and-swap (another engine moved the instance on) starts over from the store.
-      if (await this.options.store.commitTransition({ ...transition, expectedRev: record.rev, stateJson })) {
+      if (await this.committed(transition, () => this.options.store.commitTransition({ ...transition, expectedRev: record.rev, stateJson }))) {
         this.records.keep(transition.record);
-        this.announce(transition);
         return { outcome: result.outcome, record: transition.record };
       }
     }
@@ -160,10 +172,27 @@ export class Runtime {
       if (excess) throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
       transition = await this.toTransition(started, now);
     }
-    if (!(await this.options.store.createInstance(transition))) return null;
+    if (!(await this.committed(transition, () => this.options.store.createInstance(transition)))) return null;
     this.records.keep(transition.record);
-    this.announce(transition as Transition);
     return transition.record;
+  }
+
+  /**
+   * Writes `transition` with `write`; once it is durable, announces it and runs the tasks it leased
+   * to this process. When it is not written, those leases are given back.
+   */
+  private async committed(transition: Omit<Transition, 'expectedRev'>, write: () => Promise<boolean>): Promise<boolean> {
+    const leased = transition.createTasks.filter((task) => task.status === 'LEASED');
+    let written = false;
+    try {
+      written = await write();
+    } finally {
+      if (!written && leased.length > 0) this.localLeases?.release(leased.length);
+    }
+    if (!written) return false;
+    this.announce(transition);
+    for (const task of leased) this.localLeases!.runLeased(task);
+    return true;
   }
 
   /** Which limit `record` is over, and why, or null. */
@@ -188,19 +217,25 @@ export class Runtime {
     const id = result.record.id;
     for (const c of result.commands) {
       switch (c.type) {
-        case 'scheduleTask':
-          t.createTasks.push({
-            ...c.task,
-            instanceId: id,
-            run: result.record.run,
-            status: 'QUEUED',
-            createdAt: now,
-            token: null,
-            worker: null,
-            leasedAt: null,
-            leaseExpiresAt: null,
-          });
+        case 'scheduleTask': {
+          // A task this process can run at once is written already leased to it: no claim round trip.
+          const lease = this.localLeases?.reserve(c.task.type);
+          const base = { ...c.task, instanceId: id, run: result.record.run, createdAt: now };
+          t.createTasks.push(
+            lease
+              ? {
+                  ...base,
+                  // Its own copy: the input may be the frame's data, which later decisions change.
+                  input: copyJson(c.task.input),
+                  status: 'LEASED',
+                  ...lease,
+                  leasedAt: now,
+                  leaseExpiresAt: now + Math.min(c.task.timeoutMs, c.task.heartbeatMs ?? c.task.timeoutMs),
+                }
+              : { ...base, status: 'QUEUED', token: null, worker: null, leasedAt: null, leaseExpiresAt: null },
+          );
           break;
+        }
         case 'removeTask':
           t.removeTasks.push(c.taskId);
           break;

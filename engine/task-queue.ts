@@ -58,15 +58,20 @@ export class TaskQueue {
     return (await this.claim(req, signal)).map((c) => c.claimed);
   }
 
-  /** As poll, keeping the leased task with what the worker gets (in-process workers report on it directly). */
-  async claim(req: PollRequest, signal?: AbortSignal): Promise<Claim[]> {
+  /**
+   * As poll, keeping the leased task with what the worker gets (in-process workers report on it
+   * directly). `capacity`, when given, replaces `max` and is asked again at every look at the
+   * store, since what a worker can take changes while it waits.
+   */
+  async claim(req: PollRequest, signal?: AbortSignal, capacity?: () => number): Promise<Claim[]> {
     const deadline = this.runtime.now() + (req.waitMs ?? 0);
     const worker = req.worker ?? `worker-${randomUUID().slice(0, 8)}`;
     for (;;) {
       // Listen before claiming: a task enqueued while the claim is in flight must wake this poll,
       // not wait for the next look at the store.
       const arrival = this.arrival(req.queues);
-      const tasks = await this.runtime.store.claimTasks({ queues: req.queues, worker, max: req.max ?? 1, now: this.runtime.now() });
+      const max = capacity ? capacity() : (req.max ?? 1);
+      const tasks = max > 0 ? await this.runtime.store.claimTasks({ queues: req.queues, worker, max, now: this.runtime.now() }) : [];
       const claimed = await this.withSecrets(tasks);
       const remaining = deadline - this.runtime.now();
       if (claimed.length > 0 || remaining <= 0 || signal?.aborted) {
@@ -113,6 +118,11 @@ export class TaskQueue {
     return this.arrival(queues).wait(ms, signal);
   }
 
+
+  /** What the worker of a task leased at its creation gets; null when a secret is missing (the task failed). */
+  async handOver(task: TaskRecord): Promise<Claim | null> {
+    return (await this.withSecrets([task]))[0] ?? null;
+  }
 
   /** What workers get: the task with its `$secret` placeholders filled in. A missing secret fails the task. */
   private async withSecrets(tasks: TaskRecord[]): Promise<Claim[]> {
