@@ -1,12 +1,12 @@
 /**
- * Prometheus metrics, on a registry of their own. Instance, step and task metrics are read from
- * history: after each commit this process makes (the runtime's `instance` notification), the new
- * events of that instance are read and observed. So they count what this process did; a fleet's
- * totals are the sum over its processes, as Prometheus expects.
+ * Prometheus metrics, on a registry of their own. Instance, step and task metrics come from
+ * history: each commit this process makes is announced with the history events it wrote (the
+ * runtime's `instance` notification), and those are observed. So they count what this process
+ * did; a fleet's totals are the sum over its processes, as Prometheus expects.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../engine/engine.js';
-import type { HistoryEvent, InstanceRecord, Store } from '../engine/store/port.js';
+import type { HistoryEvent, InstanceRecord } from '../engine/store/port.js';
 import { TERMINAL_STATUSES } from '../engine/store/port.js';
 
 const DURATION_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300, 1800, 7200];
@@ -19,8 +19,9 @@ export class ApiMetrics {
   private readonly taskDuration: Histogram<'type' | 'outcome'>;
   private readonly pollWait: Histogram<'result'>;
   private readonly requests: Histogram<'method' | 'route' | 'status'>;
-  private readonly tap: HistoryTap;
-  private readonly onCommit: (record: InstanceRecord) => void;
+  /** Steps and tasks still open, per instance with an unfinished run. */
+  private readonly cursors = new Map<string, Cursor>();
+  private readonly onCommit: (record: InstanceRecord, history: HistoryEvent[]) => void;
 
   constructor(private readonly engine: Engine) {
     const registers = [this.registry];
@@ -72,8 +73,7 @@ export class ApiMetrics {
         for (const [queue, n] of Object.entries(counts)) this.set({ queue }, n);
       },
     });
-    this.tap = new HistoryTap(store, engine.clock.now(), (workflow, event, cursor) => this.observe(workflow, event, cursor));
-    this.onCommit = (record) => this.tap.onCommit(record);
+    this.onCommit = (record, history) => this.observeCommit(record, history);
     engine.runtime.notifier.on('instance', this.onCommit);
   }
 
@@ -97,6 +97,16 @@ export class ApiMetrics {
     this.engine.runtime.notifier.off('instance', this.onCommit);
   }
 
+  private observeCommit(record: InstanceRecord, history: HistoryEvent[]): void {
+    let cursor = this.cursors.get(record.id);
+    if (!cursor) {
+      cursor = new Cursor();
+      this.cursors.set(record.id, cursor);
+    }
+    for (const event of history) this.observe(record.workflow, event, cursor);
+    if (TERMINAL_STATUSES.has(record.status)) this.cursors.delete(record.id);
+  }
+
   private observe(workflow: string, event: HistoryEvent, cursor: Cursor): void {
     const ended = ENDED.exec(event.type);
     if (event.type === 'InstanceStarted') this.started.inc({ workflow });
@@ -116,25 +126,12 @@ interface Closed {
   outcome: string;
 }
 
-/** What has been read of one instance's history, and the steps and tasks still open in it. */
+/** The steps and tasks still open in one instance's history, to time them when they close. */
 class Cursor {
-  seq = 0;
-  busy = false;
-  dirty = false;
   /** Start times of open steps by name (a name repeats inside map iterations and branches). */
   private readonly openSteps = new Map<string, number[]>();
   private readonly taskTypes = new Map<string, string>();
   private claimed?: { type: string; startedAt: number };
-
-  constructor(
-    /** The latest committed record seen; drained up to its history. */
-    public latest: InstanceRecord,
-    public run: number,
-  ) {}
-
-  get workflow(): string {
-    return this.latest.workflow;
-  }
 
   closeStep(event: HistoryEvent): (Closed & { step: string }) | undefined {
     if (event.step === undefined) return undefined;
@@ -158,62 +155,5 @@ class Cursor {
     this.claimed = undefined;
     if (!claimed || event.type === 'TaskTimedOut') return undefined;
     return { type: claimed.type, outcome: event.type === 'TaskCompleted' ? 'completed' : 'failed', seconds: (event.at - claimed.startedAt) / 1000 };
-  }
-}
-
-/** Reads each instance's new history after its commits: one read at a time per instance, coalesced. */
-class HistoryTap {
-  private readonly cursors = new Map<string, Cursor>();
-
-  constructor(
-    private readonly store: Store,
-    /** Events before this (epoch ms) were observed by an earlier process, if at all. */
-    private readonly since: number,
-    private readonly observe: (workflow: string, event: HistoryEvent, cursor: Cursor) => void,
-  ) {}
-
-  onCommit(record: InstanceRecord): void {
-    let cursor = this.cursors.get(record.id);
-    if (!cursor) {
-      // A commit on an instance already ended (a late timer or result withdrawn) adds no history.
-      if (TERMINAL_STATUSES.has(record.status) && record.rev > 1) return;
-      cursor = new Cursor(record, record.run);
-      this.cursors.set(record.id, cursor);
-    }
-    cursor.latest = record;
-    if (cursor.busy) {
-      cursor.dirty = true;
-      return;
-    }
-    void this.drain(cursor);
-  }
-
-  private async drain(cursor: Cursor): Promise<void> {
-    cursor.busy = true;
-    try {
-      do {
-        cursor.dirty = false;
-        await this.readRun(cursor);
-        // A continue step ended this run (now read to its end) and started the next under the same id.
-        if (cursor.latest.run > cursor.run) {
-          cursor.run = cursor.latest.run;
-          cursor.seq = 0;
-          cursor.dirty = true;
-        }
-      } while (cursor.dirty);
-    } catch {
-      // Metrics are best effort: a store that cannot be read now is read again after the next commit.
-    } finally {
-      cursor.busy = false;
-    }
-    const { id, status } = cursor.latest;
-    if (TERMINAL_STATUSES.has(status) && status !== 'CONTINUED_AS_NEW') this.cursors.delete(id);
-  }
-
-  private async readRun(cursor: Cursor): Promise<void> {
-    for (const event of await this.store.readHistory(cursor.latest.id, cursor.run, cursor.seq)) {
-      cursor.seq = event.seq;
-      if (event.at >= this.since) this.observe(cursor.workflow, event, cursor);
-    }
   }
 }

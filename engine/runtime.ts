@@ -47,7 +47,7 @@ export interface LocalLeases {
   runLeased(task: TaskRecord): void;
 }
 
-/** Local notifications after commits: `tasks` (queue), `timers` (earliest dueAt), `instance` (record). */
+/** Local notifications after commits: `tasks` (queue), `timers` (earliest dueAt), `instance` (record, history). */
 export class Notifier extends EventEmitter {
   constructor() {
     super();
@@ -168,9 +168,10 @@ export class Runtime {
     } else {
       const plan = await this.options.plans.get(spec.workflow, spec.version);
       const started = await decide(plan, pending, { type: 'start' }, this.decideOptions(now));
-      const excess = this.overLimit(started.record);
+      const stateJson = JSON.stringify(started.record.state);
+      const excess = this.overLimit(started.record, stateJson);
       if (excess) throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
-      transition = await this.toTransition(started, now);
+      transition = { ...(await this.toTransition(started, now)), stateJson };
     }
     if (!(await this.committed(transition, () => this.options.store.createInstance(transition)))) return null;
     this.records.keep(transition.record);
@@ -196,7 +197,7 @@ export class Runtime {
   }
 
   /** Which limit `record` is over, and why, or null. */
-  private overLimit(record: InstanceRecord, stateJson = JSON.stringify(record.state)): { kind: 'history' | 'data'; message: string } | null {
+  private overLimit(record: InstanceRecord, stateJson: string): { kind: 'history' | 'data'; message: string } | null {
     const { maxInstanceDataBytes, maxHistoryPerRun } = this.options.limits;
     const state = record.state as unknown as InstanceState;
     if (state.seq > maxHistoryPerRun) {
@@ -292,7 +293,7 @@ export class Runtime {
     const n = this.notifier;
     for (const task of t.createTasks) n.emit('tasks', task.queue);
     if (t.createTimers.length > 0) n.emit('timers', Math.min(...t.createTimers.map((x) => x.dueAt)));
-    n.emit('instance', t.record);
+    n.emit('instance', t.record, t.history);
     if (TERMINAL_STATUSES.has(t.record.status)) n.emit(`finished:${t.record.id}`, t.record);
   }
 }
