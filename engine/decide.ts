@@ -42,7 +42,7 @@ export async function decide(plan: Plan, record: InstanceRecord, input: EngineIn
     status: d.status,
     rev: record.rev + 1,
     updatedAt: options.now,
-    waits: openWaits(d.state),
+    waits: hasWaitSteps(plan) ? openWaits(d.state) : [],
     state: d.state as unknown as Json,
   };
   return { record: next, commands: d.commands, history: d.history, outcome: d.outcome };
@@ -110,7 +110,9 @@ function armWorkflowTimeout(d: Decision): void {
 }
 
 function findFrame(d: Decision, match: (f: Frame) => boolean): Frame | undefined {
-  return Object.values(d.state.frames).find(match);
+  // No array of every frame per lookup: a map step has one frame per item, and each result looks.
+  for (const id in d.state.frames) if (match(d.state.frames[id]!)) return d.state.frames[id];
+  return undefined;
 }
 
 async function taskResult(d: Decision, input: Extract<EngineInput, { type: 'taskCompleted' | 'taskFailed' | 'taskTimedOut' }>): Promise<void> {
@@ -237,6 +239,18 @@ function startNextRun(d: Decision, input: Json): void {
   d.run += 1;
   d.status = 'PENDING';
   begin(d);
+}
+
+const withWaitSteps = new WeakMap<Plan, boolean>();
+
+/** Only a plan with a wait step can have open waits: the others skip looking at every frame. */
+function hasWaitSteps(plan: Plan): boolean {
+  let has = withWaitSteps.get(plan);
+  if (has === undefined) {
+    has = [...plan.scopes.values()].some((scope) => scope.steps.some((step) => step.type === 'wait'));
+    withWaitSteps.set(plan, has);
+  }
+  return has;
 }
 
 function openWaits(state: InstanceState): EventWait[] {

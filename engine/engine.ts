@@ -171,19 +171,33 @@ export class Engine {
   async waitForInstance(id: string, timeoutMs: number): Promise<InstanceView> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const record = await this.record(id);
-      const remaining = deadline - Date.now();
-      if (TERMINAL_STATUSES.has(record.status) || remaining <= 0) return instanceView(record);
-      // Wake on a local commit; look again every second for commits by other processes.
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          this.runtime.notifier.off(`finished:${id}`, done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(remaining, 1_000));
-        this.runtime.notifier.on(`finished:${id}`, done);
-      });
+      // Listening before reading: a finish committed meanwhile is not missed. The announced
+      // record is the committed one, so it need not be read back; its view is taken at once,
+      // before a later input to the instance can change it.
+      let finished: InstanceView | undefined;
+      let wake: (() => void) | undefined;
+      const onFinished = (record: InstanceRecord): void => {
+        finished = instanceView(record);
+        wake?.();
+      };
+      this.runtime.notifier.once(`finished:${id}`, onFinished);
+      try {
+        const record = await this.record(id);
+        const remaining = deadline - Date.now();
+        if (TERMINAL_STATUSES.has(record.status) || remaining <= 0) return instanceView(record);
+        // Wake on a local commit; look again every second for commits by other processes.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(remaining, 1_000));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          if (finished) wake();
+        });
+        if (finished) return finished;
+      } finally {
+        this.runtime.notifier.off(`finished:${id}`, onFinished);
+      }
     }
   }
 

@@ -4,7 +4,8 @@
  */
 import type { Json } from '../definitions/model.js';
 import { randomUUID } from 'node:crypto';
-import type { LocalLeases } from './runtime.js';
+import type { InlineRun, LocalLeases } from './runtime.js';
+import type { EngineInput } from './state.js';
 import type { TaskRecord } from './store/port.js';
 import type { Claim, TaskQueue } from './task-queue.js';
 
@@ -26,7 +27,16 @@ export interface LocalWorkersOptions {
   concurrency?: number;
   /** Worker name recorded in history. */
   worker?: string;
+  /**
+   * How long, in ms, a transition waits for the in-process handlers of the tasks it schedules, so
+   * that their results are committed with it (one commit for a chain of quick steps). A handler
+   * still running then goes on, and reports in a transition of its own. 0: commit first, always.
+   * Default 20.
+   */
+  inlineMs?: number;
 }
+
+const SLOT_FREED = new Error('a handler slot was freed');
 
 /**
  * Runs handlers for tasks claimed from the queue, and — as the runtime's LocalLeases — for tasks
@@ -36,6 +46,7 @@ export class LocalWorkers implements LocalLeases {
   private readonly handlers = new Map<string, TaskHandler>();
   private readonly concurrency: number;
   private readonly worker: string;
+  readonly inlineMs: number;
   private inFlight = 0;
   /** Leases promised to transitions being committed, counted against the concurrency. */
   private reserved = 0;
@@ -51,6 +62,7 @@ export class LocalWorkers implements LocalLeases {
   ) {
     this.concurrency = options.concurrency ?? 16;
     this.worker = options.worker ?? 'in-process';
+    this.inlineMs = options.inlineMs ?? 20;
   }
 
   register(type: string, handler: TaskHandler): void {
@@ -69,13 +81,28 @@ export class LocalWorkers implements LocalLeases {
   }
 
   runLeased(task: TaskRecord): void {
-    this.track(
-      (async () => {
-        const claim = await this.queue.handOver(task);
-        this.reserved -= 1;
-        if (claim) await this.execute(claim);
-      })().catch(() => undefined), // the lease expires and the engine retries the task
-    );
+    this.reserved -= 1;
+    this.track(this.execute(task));
+  }
+
+  runInline(task: TaskRecord): InlineRun {
+    this.reserved -= 1;
+    let detached = false;
+    let settled: EngineInput | undefined;
+    // Only tasks of steps without a heartbeat run inline, and for them a heartbeat extends nothing.
+    const result = this.outcome(task, () => Promise.resolve()).then((input) => {
+      settled = input;
+      if (detached) this.report(task, input);
+      return input;
+    });
+    this.track(result.then(() => undefined));
+    return {
+      result,
+      detach: () => {
+        detached = true;
+        if (settled) this.report(task, settled);
+      },
+    };
   }
 
   get types(): string[] {
@@ -115,11 +142,15 @@ export class LocalWorkers implements LocalLeases {
         await this.queue.enqueued([], 60_000, signal);
         continue;
       }
+      // Handlers finishing together free their slots in one turn: one claim takes them all,
+      // rather than a claim (and a write) per freed slot.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.stopped) break;
       // What is free is asked at each look: leases taken meanwhile at task creation count too.
       const free = (): number => this.concurrency - this.inFlight - this.reserved;
       // A store error here is passing (the database is busy or restarting): poll again.
       const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, waitMs: 30_000 }, signal, free).catch(() => []);
-      for (const task of tasks) this.track(this.execute(task));
+      for (const claim of tasks) this.track(this.execute(claim));
     }
   }
 
@@ -128,9 +159,27 @@ export class LocalWorkers implements LocalLeases {
     void p.finally(() => this.running.delete(p));
   }
 
-  private async execute({ task: leased, claimed: task }: Claim): Promise<void> {
-    const handler = this.handlers.get(task.type);
-    if (!handler) return;
+  private async execute(given: Claim | TaskRecord): Promise<void> {
+    const task = 'claimed' in given ? given.task : given;
+    const input = await this.outcome(given, () => this.queue.heartbeat(task.token!));
+    await this.queue.settle(task, input).catch(() => undefined);
+  }
+
+  /** Reports the result of a task that ran inline but was not folded into its transition. */
+  private report(task: TaskRecord, input: EngineInput): void {
+    // A refused result (a stale attempt) needs nothing more; one the store could not take is
+    // retried by the engine when the lease expires.
+    void this.queue.settle(task, input).catch(() => undefined);
+  }
+
+  /** Runs the handler of a leased task (given as claimed, or as leased, its secrets still to reveal): its result as an engine input. */
+  private async outcome(given: Claim | TaskRecord, heartbeat: () => Promise<unknown>): Promise<EngineInput> {
+    const claim = 'claimed' in given ? given : this.queue.reveal(given);
+    const leased = 'claimed' in given ? given.task : given;
+    if (!('task' in claim)) return this.queue.failure(leased, claim);
+    const task = claim.claimed;
+    // Handlers are never unregistered, and only tasks of registered types are taken.
+    const handler = this.handlers.get(task.type)!;
     this.inFlight += 1;
     try {
       const ctx: TaskContext = {
@@ -138,24 +187,20 @@ export class LocalWorkers implements LocalLeases {
         instanceId: task.instanceId,
         step: task.step,
         type: task.type,
-        heartbeat: async () => void (await this.queue.heartbeat(task.token)),
+        heartbeat: async () => void (await heartbeat()),
       };
-      let output: Json | undefined;
       try {
-        output = await handler(task.input, ctx);
+        return this.queue.completion(leased, (await handler(task.input, ctx)) ?? null);
       } catch (err) {
         const e = err as { name?: string; message?: string; retryable?: boolean };
         const report = { error: e.name && e.name !== 'Error' ? e.name : 'Error', message: e.message ?? String(err) };
-        await this.queue.fail(task.token, e.retryable === false ? { ...report, retryable: false } : report).catch(() => undefined);
-        return;
+        return this.queue.failure(leased, e.retryable === false ? { ...report, retryable: false } : report);
       }
-      // A refused result (a stale attempt) needs nothing more; one the store could not take is
-      // retried by the engine when the lease expires.
-      await this.queue.completeLeased(leased, output ?? null).catch(() => undefined);
     } finally {
       this.inFlight -= 1;
-      // A slot is free: the loop looks at the queue now rather than at its next recheck.
-      this.wake.abort();
+      // A slot is free: the loop looks at the queue now rather than at its next recheck. (A reason
+      // of our own: without one, each abort builds a DOMException, with its stack.)
+      if (!this.wake.signal.aborted) this.wake.abort(SLOT_FREED);
     }
   }
 }

@@ -4,7 +4,7 @@
  * instance state between calls, so any number of runtimes can share one store.
  */
 import { EventEmitter } from 'node:events';
-import type { Json } from '../definitions/model.js';
+import type { Json, Plan } from '../definitions/model.js';
 import type { Clock } from './clock.js';
 import { decide, initialState, type DecideResult } from './decide.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from './decision.js';
@@ -14,8 +14,10 @@ import { formatBytes } from './bytes.js';
 import type { Limits } from './limits.js';
 import type { PlanRegistry } from './plans.js';
 import type { EngineInput, ErrorInfo, InstanceState } from './state.js';
-import type { InstanceRecord, Store, TaskRecord, TimerRecord, Transition } from './store/port.js';
+import type { InstanceRecord, Store, TaskRecord, Transition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
+import { Mailboxes, type Settled } from './mailboxes.js';
+import { TransitionDraft } from './transition-draft.js';
 
 export interface RuntimeOptions {
   store: Store;
@@ -39,12 +41,24 @@ export interface Consumed {
 
 /** In-process workers taking tasks as the transitions that schedule them are committed. */
 export interface LocalLeases {
-  /** A lease for a task of `type` this process will run right after the commit, or null (queue it). */
+  /** A lease for a task of `type` this process will run itself, or null (queue it). */
   reserve(type: string): { worker: string; token: string } | null;
   /** The transition was not written: `count` reserved leases are given back. */
   release(count: number): void;
   /** The transition is durable: run the task leased to this process. */
   runLeased(task: TaskRecord): void;
+  /** Runs a task leased to this process before the transition scheduling it is committed. */
+  runInline(task: TaskRecord): InlineRun;
+  /** How long a transition waits for the handlers it runs inline, ms (0: it runs none). */
+  readonly inlineMs: number;
+}
+
+/** A handler started before its task was committed. */
+export interface InlineRun {
+  /** The attempt's result, as the input that reports it. */
+  readonly result: Promise<EngineInput>;
+  /** The result will not be folded into the transition: the worker reports it itself. */
+  detach(): void;
 }
 
 /** Local notifications after commits: `tasks` (queue), `timers` (earliest dueAt), `instance` (record, history). */
@@ -55,14 +69,34 @@ export class Notifier extends EventEmitter {
   }
 }
 
+/** An input and what it consumed. */
+interface Posted {
+  input: EngineInput;
+  consumed: Consumed;
+}
+
+/** Decisions gathered for one commit: the record as it stands after them, and their writes. */
+interface Fold {
+  plan: Plan;
+  record: InstanceRecord;
+  draft: TransitionDraft;
+}
+
 const MAX_CONFLICT_RETRIES = 100;
+/** Most inputs one commit takes from an instance's mailbox. */
+const MAX_BATCH = 256;
+/** Most results of inline tasks and due timers folded into one commit. */
+const MAX_INLINE_RESULTS = 1_000;
 
 export class Runtime {
   readonly notifier = new Notifier();
   /** In-process workers that take tasks as they are scheduled (set by the engine when they run). */
   localLeases?: LocalLeases;
   private readonly records = new RecordCache();
-  private readonly queues = new Map<string, Promise<void>>();
+  // Inputs to one instance are applied in order, never racing each other in this process (so
+  // compare-and-swap conflicts come only from other engines); those that arrive while a commit is
+  // in flight are applied together, in the next one.
+  private readonly mailboxes = new Mailboxes<Posted, ApplyResult>((id, posted) => this.applyPosted(id, posted), MAX_BATCH);
 
   constructor(private readonly options: RuntimeOptions) {}
 
@@ -79,58 +113,194 @@ export class Runtime {
   }
 
   /** Applies `input` to instance `id`. Conflicting commits by other runtimes are retried. */
-  async apply(id: string, input: EngineInput, consumed: Consumed = {}): Promise<ApplyResult> {
-    return this.exclusively(id, () => this.applyNow(id, input, consumed));
+  apply(id: string, input: EngineInput, consumed: Consumed = {}): Promise<ApplyResult> {
+    return this.mailboxes.post(id, { input, consumed });
   }
 
-  private async applyNow(id: string, given: EngineInput, consumed: Consumed): Promise<ApplyResult> {
-    let input = given;
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
-      // The record this process committed last, if it still has it: decide takes it over.
-      const record = this.records.take(id) ?? (await this.options.store.getInstance(id));
-      if (!record) throw new SegueError('NOT_FOUND', `instance "${id}" does not exist`);
-      const plan = await this.options.plans.get(record.workflow, record.version);
-      const now = this.now();
-      const result = await decide(plan, record, input, this.decideOptions(now));
-      const stateJson = JSON.stringify(result.record.state);
-      const excess = input.type === 'abort' ? null : this.overLimit(result.record, stateJson);
-      if (excess) {
-        // The decision is dropped; what replaces it fails the step or the run instead.
-        input = excess.kind === 'history' ? { type: 'abort', error: limitError(excess.message) } : replacementFor(input, excess.message);
-        continue;
-      }
-      const transition = await this.toTransition(result, now);
-      if (consumed.taskId) transition.removeTasks.push(consumed.taskId);
-      if (consumed.timerId) transition.removeTimers.push(consumed.timerId);
-      if (result.outcome.kind === 'stale' && isEmpty(transition)) {
-        return { outcome: result.outcome, record };
-      }
-      // A refused compare-and-swap (another engine moved the instance on) starts over from the store.
-      if (await this.committed(transition, () => this.options.store.commitTransition({ ...transition, expectedRev: record.rev, stateJson }))) {
-        this.records.keep(transition.record);
-        return { outcome: result.outcome, record: transition.record };
-      }
+  private async applyPosted(id: string, posted: Posted[]): Promise<Settled<ApplyResult>[]> {
+    let folded: Awaited<ReturnType<Runtime['applyFolded']>>;
+    try {
+      folded = await this.applyFolded(id, posted);
+    } catch (error) {
+      // Nothing was written. One input's error must not fail the others: they go one by one.
+      if (posted.length === 1) return [{ error }];
+      return this.applyStepwise(id, posted, []);
     }
-    throw new SegueError('CONFLICT', `instance "${id}" kept changing under concurrent updates; try again`);
+    if ('overLimit' in folded) return this.applyStepwise(id, posted, folded.chained);
+    return folded.map((value) => ({ value }));
   }
 
   /**
-   * Runs `work` after every earlier call for the same instance in this process: local inputs to
-   * one instance never race each other, so compare-and-swap conflicts come only from other engines.
+   * The fast way: every input in one decision after another, then the results of in-process
+   * tasks that finish quickly, all in one commit. Limits are checked on what would be written;
+   * when it is over one, nothing is written and the inputs go through applyStepwise.
    */
-  private async exclusively<T>(id: string, work: () => Promise<T>): Promise<T> {
-    const before = this.queues.get(id);
-    let done!: () => void;
-    const mine = new Promise<void>((resolve) => (done = resolve));
-    const tail = before ? before.then(() => mine) : mine;
-    this.queues.set(id, tail);
-    if (before) await before;
-    try {
-      return await work();
-    } finally {
-      done();
-      if (this.queues.get(id) === tail) this.queues.delete(id);
+  private async applyFolded(id: string, posted: Posted[]): Promise<ApplyResult[] | { overLimit: true; chained: Posted[] }> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+      const base = await this.load(id);
+      const f = await this.startFold(base);
+      const outcomes: Outcome[] = [];
+      for (const p of posted) outcomes.push(await this.fold(f, p));
+      const chained = await this.foldInline(f);
+      if (outcomes.every((o) => o.kind === 'stale') && f.draft.isEmpty()) return outcomes.map((outcome) => ({ outcome, record: base }));
+      const record = { ...f.record, rev: base.rev + 1 };
+      const stateJson = JSON.stringify(record.state);
+      if (this.overLimit(record, stateJson)) {
+        this.localLeases?.release(f.draft.leasedToStart().length);
+        return { overLimit: true, chained };
+      }
+      // A refused compare-and-swap (another engine moved the instance on) starts over from the store.
+      if (await this.commit(f.draft, record, base.rev, stateJson)) return outcomes.map((outcome) => ({ outcome, record }));
     }
+    throw conflict(id);
+  }
+
+  /**
+   * The careful way, after a fold went over a limit: each input is its own commit, checked on its
+   * own, so the one that breaks the limit is the one replaced. The results of inline tasks are then
+   * applied in order too (their tasks are written leased but not run again), up to the first that
+   * is replaced; tasks whose results were not applied are run.
+   */
+  private async applyStepwise(id: string, posted: Posted[], chained: Posted[]): Promise<Settled<ApplyResult>[]> {
+    const held = new HeldTasks(chained);
+    const settled: Settled<ApplyResult>[] = [];
+    let replaced = false;
+    for (const p of posted) {
+      try {
+        const checked = await this.applyChecked(id, p, held);
+        replaced ||= checked.replaced;
+        settled.push({ value: checked.result });
+      } catch (error) {
+        settled.push({ error });
+      }
+    }
+    // After a replacement the decisions differ from the fold's: its later results may not fit.
+    for (const c of replaced ? [] : chained) {
+      held.consume(c.consumed.taskId, this.localLeases);
+      const checked = await this.applyChecked(id, c, held).catch(() => null);
+      if (!checked || checked.replaced) break;
+    }
+    held.runRest(this.localLeases);
+    return settled;
+  }
+
+  /** One input in one commit, replaced by what fails its step (or the run) when it breaks a limit. */
+  private async applyChecked(id: string, given: Posted, held: HeldTasks): Promise<{ result: ApplyResult; replaced: boolean }> {
+    let input = given.input;
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+      const base = await this.load(id);
+      const f = await this.startFold(base);
+      const outcome = await this.fold(f, { input, consumed: given.consumed });
+      const record = { ...f.record, rev: base.rev + 1 };
+      const stateJson = JSON.stringify(record.state);
+      const excess = input.type === 'abort' ? null : this.overLimit(record, stateJson);
+      if (excess) {
+        // The decision is dropped; what replaces it fails the step or the run instead.
+        this.localLeases?.release(f.draft.leasedToStart().length);
+        input = excess.kind === 'history' ? { type: 'abort', error: limitError(excess.message) } : replacementFor(input, excess.message);
+        continue;
+      }
+      const replaced = input !== given.input;
+      if (outcome.kind === 'stale' && f.draft.isEmpty()) return { result: { outcome, record: base }, replaced };
+      if (await this.commit(f.draft, record, base.rev, stateJson, held)) return { result: { outcome, record }, replaced };
+    }
+    throw conflict(id);
+  }
+
+  /** The record this process committed last, if it still has it (decide takes it over), else the store's. */
+  private async load(id: string): Promise<InstanceRecord> {
+    const record = this.records.take(id) ?? (await this.options.store.getInstance(id));
+    if (!record) throw new SegueError('NOT_FOUND', `instance "${id}" does not exist`);
+    return record;
+  }
+
+  private async startFold(record: InstanceRecord): Promise<Fold> {
+    return { plan: await this.options.plans.get(record.workflow, record.version), record, draft: new TransitionDraft() };
+  }
+
+  /** Decides one input on top of the fold, adding its writes to the draft. */
+  private async fold(f: Fold, { input, consumed }: Posted): Promise<Outcome> {
+    const now = this.now();
+    const result = await decide(f.plan, f.record, input, this.decideOptions(now));
+    f.record = result.record;
+    if (consumed.taskId) f.draft.removeTask(consumed.taskId);
+    if (consumed.timerId) f.draft.removeTimer(consumed.timerId);
+    await this.addEffects(f.draft, result, now);
+    return result.outcome;
+  }
+
+  /**
+   * Runs the in-process tasks the fold scheduled, and fires its timers that are already due (a
+   * retry with no backoff), folding their results in as they come, for as long as the workers'
+   * inline time allows. A handler still running then is detached: it reports after the commit.
+   * A crash before the commit loses these results, and the task leased in the last commit is run
+   * again, with everything after it: tasks run at least once, as always.
+   */
+  private async foldInline(f: Fold): Promise<Posted[]> {
+    const leases = this.localLeases;
+    const chained: Posted[] = [];
+    if (!leases || leases.inlineMs <= 0) return chained;
+    const deadline = performance.now() + leases.inlineMs;
+    const runs = new Map<string, { run: InlineRun; settled: Promise<void>; input?: EngineInput }>();
+    try {
+      while (chained.length < MAX_INLINE_RESULTS) {
+        const now = this.now();
+        const due = f.draft.createTimers.find((t) => t.instanceId === f.record.id && t.dueAt <= now);
+        if (due) {
+          const posted = { input: due.input as unknown as EngineInput, consumed: { timerId: due.id } };
+          chained.push(posted);
+          await this.fold(f, posted);
+          continue;
+        }
+        const toStart: TaskRecord[] = [];
+        for (const task of f.draft.createTasks) {
+          // A step with a heartbeat is long by nature; it runs once committed, as do tasks of other workers.
+          if (runs.has(task.id) || f.draft.running.has(task.id) || task.heartbeatMs !== null) continue;
+          if (task.status === 'QUEUED') {
+            const lease = leases.reserve(task.type);
+            if (!lease) continue;
+            Object.assign(task, leaseFields(task, lease, now));
+          }
+          toStart.push(task);
+        }
+        // Nothing starts on a state over a limit: the step that broke it is to fail (applyStepwise),
+        // so no step after it may run, even once.
+        if (toStart.length > 0 && this.overLimit(f.record, JSON.stringify(f.record.state))) break;
+        for (const task of toStart) {
+          const run = leases.runInline(task);
+          const entry: { run: InlineRun; settled: Promise<void>; input?: EngineInput } = { run, settled: Promise.resolve() };
+          entry.settled = run.result.then(
+            (input) => void (entry.input = input),
+            () => undefined, // never settles as far as the fold is concerned: detached below
+          );
+          runs.set(task.id, entry);
+        }
+        // A result for a task a later decision removed is reported on its own, to be refused.
+        for (const [taskId, entry] of runs) {
+          if (entry.input === undefined || f.draft.createTasks.some((t) => t.id === taskId)) continue;
+          entry.run.detach();
+          runs.delete(taskId);
+        }
+        if (runs.size === 0) break;
+        const entries = [...runs.values()];
+        if (!entries.some((e) => e.input !== undefined)) await firstOf(entries.map((e) => e.settled), deadline);
+        const finished = f.draft.createTasks.filter((t) => runs.get(t.id)?.input !== undefined);
+        if (finished.length === 0) break;
+        for (const task of finished) {
+          const posted = { input: runs.get(task.id)!.input!, consumed: { taskId: task.id } };
+          runs.delete(task.id);
+          chained.push(posted);
+          await this.fold(f, posted);
+        }
+        if (performance.now() >= deadline) break;
+      }
+    } finally {
+      for (const [taskId, entry] of runs) {
+        entry.run.detach();
+        f.draft.running.add(taskId);
+      }
+    }
+    return chained;
   }
 
   /**
@@ -161,38 +331,46 @@ export class Runtime {
       waits: [],
       state: initialState(spec.input, now, spec.state) as unknown as Json,
     };
-    let transition: Omit<Transition, 'expectedRev'>;
+    const f = await this.startFold(pending);
     if (spec.startAt !== undefined && spec.startAt > now) {
-      const timer: TimerRecord = { id: `${spec.id}:start`, instanceId: spec.id, dueAt: spec.startAt, input: { type: 'start' } };
-      transition = { ...emptyEffects(), record: { ...pending, rev: 1 }, createTimers: [timer] };
+      f.record = { ...pending, rev: 1 };
+      f.draft.createTimers.push({ id: `${spec.id}:start`, instanceId: spec.id, dueAt: spec.startAt, input: { type: 'start' } });
     } else {
-      const plan = await this.options.plans.get(spec.workflow, spec.version);
-      const started = await decide(plan, pending, { type: 'start' }, this.decideOptions(now));
-      const stateJson = JSON.stringify(started.record.state);
-      const excess = this.overLimit(started.record, stateJson);
-      if (excess) throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
-      transition = { ...(await this.toTransition(started, now)), stateJson };
+      await this.fold(f, { input: { type: 'start' }, consumed: {} });
     }
-    if (!(await this.committed(transition, () => this.options.store.createInstance(transition)))) return null;
-    this.records.keep(transition.record);
-    return transition.record;
+    const stateJson = JSON.stringify(f.record.state);
+    const excess = this.overLimit(f.record, stateJson);
+    if (excess) {
+      this.localLeases?.release(f.draft.leasedToStart().length);
+      throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
+    }
+    const { expectedRev: _none, ...transition } = f.draft.toTransition(f.record, 0, stateJson);
+    if (!(await this.committed(transition, f.draft, () => this.options.store.createInstance(transition)))) return null;
+    return f.record;
+  }
+
+  private commit(draft: TransitionDraft, record: InstanceRecord, expectedRev: number, stateJson: string, held?: HeldTasks): Promise<boolean> {
+    const transition = draft.toTransition(record, expectedRev, stateJson);
+    return this.committed(transition, draft, () => this.options.store.commitTransition(transition), held);
   }
 
   /**
-   * Writes `transition` with `write`; once it is durable, announces it and runs the tasks it leased
-   * to this process. When it is not written, those leases are given back.
+   * Writes `transition` with `write`; once it is durable, keeps its record, announces it and runs
+   * the tasks it leased to this process (but those `held` back). When it is not written, those
+   * leases are given back.
    */
-  private async committed(transition: Omit<Transition, 'expectedRev'>, write: () => Promise<boolean>): Promise<boolean> {
-    const leased = transition.createTasks.filter((task) => task.status === 'LEASED');
+  private async committed(transition: Omit<Transition, 'expectedRev'>, draft: TransitionDraft, write: () => Promise<boolean>, held?: HeldTasks): Promise<boolean> {
+    const toStart = draft.leasedToStart();
     let written = false;
     try {
       written = await write();
     } finally {
-      if (!written && leased.length > 0) this.localLeases?.release(leased.length);
+      if (!written && toStart.length > 0) this.localLeases?.release(toStart.length);
     }
     if (!written) return false;
+    this.records.keep(transition.record);
     this.announce(transition);
-    for (const task of leased) this.localLeases!.runLeased(task);
+    for (const task of toStart) if (!held?.hold(task)) this.localLeases!.runLeased(task);
     return true;
   }
 
@@ -212,54 +390,51 @@ export class Runtime {
     return null;
   }
 
-  /** Turns decide's commands into the store writes of one transition. */
-  private async toTransition(result: DecideResult, now: number): Promise<Transition> {
-    const t: Transition = { ...emptyEffects(), record: result.record, expectedRev: result.record.rev - 1, history: result.history };
+  /** Adds the store writes of decide's commands to the draft. */
+  private async addEffects(draft: TransitionDraft, result: DecideResult, now: number): Promise<void> {
     const id = result.record.id;
+    draft.history.push(...result.history);
     for (const c of result.commands) {
       switch (c.type) {
         case 'scheduleTask': {
           // A task this process can run at once is written already leased to it: no claim round trip.
           const lease = this.localLeases?.reserve(c.task.type);
-          const base = { ...c.task, instanceId: id, run: result.record.run, createdAt: now };
-          t.createTasks.push(
-            lease
-              ? {
-                  ...base,
-                  // Its own copy: the input may be the frame's data, which later decisions change.
-                  input: copyJson(c.task.input),
-                  status: 'LEASED',
-                  ...lease,
-                  leasedAt: now,
-                  leaseExpiresAt: now + Math.min(c.task.timeoutMs, c.task.heartbeatMs ?? c.task.timeoutMs),
-                }
-              : { ...base, status: 'QUEUED', token: null, worker: null, leasedAt: null, leaseExpiresAt: null },
-          );
+          const task: TaskRecord = {
+            ...c.task,
+            instanceId: id,
+            run: result.record.run,
+            createdAt: now,
+            status: 'QUEUED',
+            token: null,
+            worker: null,
+            leasedAt: null,
+            leaseExpiresAt: null,
+          };
+          draft.createTasks.push(lease ? { ...task, ...leaseFields(task, lease, now) } : task);
           break;
         }
         case 'removeTask':
-          t.removeTasks.push(c.taskId);
+          draft.removeTask(c.taskId);
           break;
         case 'startTimer':
-          t.createTimers.push({ id: c.timerId, instanceId: id, dueAt: c.dueAt, input: c.input as unknown as Json });
+          draft.createTimers.push({ id: c.timerId, instanceId: id, dueAt: c.dueAt, input: c.input as unknown as Json });
           break;
         case 'removeTimer':
-          t.removeTimers.push(c.timerId);
+          draft.removeTimer(c.timerId);
           break;
         case 'message':
-          t.createTimers.push({ id: c.messageId, instanceId: c.instanceId, dueAt: now, input: c.input as unknown as Json });
+          draft.createTimers.push({ id: c.messageId, instanceId: c.instanceId, dueAt: now, input: c.input as unknown as Json });
           break;
         case 'startChild':
-          await this.addChild(t, result.record, c, now);
+          await this.addChild(draft, result.record, c, now);
           break;
       }
     }
-    return t;
   }
 
   /** The child instance is created with the parent's commit and started by a timer due now. */
   private async addChild(
-    t: Transition,
+    draft: TransitionDraft,
     parent: InstanceRecord,
     c: Extract<DecideResult['commands'][number], { type: 'startChild' }>,
     now: number,
@@ -270,10 +445,10 @@ export class Runtime {
     } catch (err) {
       if (!(err instanceof SegueError)) throw err;
       const input: EngineInput = { type: 'childFinished', childId: c.childId, status: 'FAILED', error: { error: 'ChildFailed', message: err.message } };
-      t.createTimers.push({ id: `${c.childId}:finished`, instanceId: parent.id, dueAt: now, input: input as unknown as Json });
+      draft.createTimers.push({ id: `${c.childId}:finished`, instanceId: parent.id, dueAt: now, input: input as unknown as Json });
       return;
     }
-    t.createInstances.push({
+    draft.createInstances.push({
       id: c.childId,
       run: 1,
       workflow: c.workflow,
@@ -286,7 +461,7 @@ export class Runtime {
       waits: [],
       state: initialState(c.input, now, { parent: { id: parent.id, childId: c.childId } }) as unknown as Json,
     });
-    t.createTimers.push({ id: `${c.childId}:start`, instanceId: c.childId, dueAt: now, input: { type: 'start' } });
+    draft.createTimers.push({ id: `${c.childId}:start`, instanceId: c.childId, dueAt: now, input: { type: 'start' } });
   }
 
   private announce(t: Omit<Transition, 'expectedRev'>): void {
@@ -296,6 +471,60 @@ export class Runtime {
     n.emit('instance', t.record, t.history);
     if (TERMINAL_STATUSES.has(t.record.status)) n.emit(`finished:${t.record.id}`, t.record);
   }
+}
+
+/** The lease of a task written already leased to this process. */
+function leaseFields(task: TaskRecord, lease: { worker: string; token: string }, now: number): Partial<TaskRecord> {
+  return {
+    // Its own copy: the input may be the frame's data, which later decisions change.
+    input: copyJson(task.input),
+    status: 'LEASED',
+    ...lease,
+    leasedAt: now,
+    leaseExpiresAt: now + Math.min(task.timeoutMs, task.heartbeatMs ?? task.timeoutMs),
+  };
+}
+
+/** Resolves when the first of `settled` does, or at `deadline` (performance.now() ms). */
+async function firstOf(settled: Promise<void>[], deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - performance.now()))));
+  await Promise.race([...settled, late]);
+  clearTimeout(timer);
+}
+
+/**
+ * Tasks whose results applyStepwise has at hand: written leased to this process but not run again,
+ * then given back (their result applied) or run after all (it was not).
+ */
+class HeldTasks {
+  private readonly ids: Set<string>;
+  private readonly waiting = new Map<string, TaskRecord>();
+
+  constructor(chained: Posted[]) {
+    this.ids = new Set(chained.flatMap((c) => (c.consumed.taskId ? [c.consumed.taskId] : [])));
+  }
+
+  /** True when the task is held back rather than run. */
+  hold(task: TaskRecord): boolean {
+    if (!this.ids.has(task.id)) return false;
+    this.waiting.set(task.id, task);
+    return true;
+  }
+
+  /** Its result is being applied: its reserved lease is given back. */
+  consume(taskId: string | undefined, leases: LocalLeases | undefined): void {
+    if (taskId !== undefined && this.waiting.delete(taskId)) leases?.release(1);
+  }
+
+  runRest(leases: LocalLeases | undefined): void {
+    for (const task of this.waiting.values()) leases!.runLeased(task);
+    this.waiting.clear();
+  }
+}
+
+function conflict(id: string): SegueError {
+  return new SegueError('CONFLICT', `instance "${id}" kept changing under concurrent updates; try again`);
 }
 
 /**
@@ -341,15 +570,4 @@ class RecordCache {
     this.records.set(record.id, record);
     if (this.records.size > this.capacity) this.records.delete(this.records.keys().next().value!);
   }
-}
-
-function emptyEffects(): Omit<Transition, 'record' | 'expectedRev'> {
-  return { history: [], createTasks: [], removeTasks: [], createTimers: [], removeTimers: [], createInstances: [] };
-}
-
-function isEmpty(t: Transition): boolean {
-  return (
-    t.history.length + t.createTasks.length + t.removeTasks.length + t.createTimers.length + t.removeTimers.length + t.createInstances.length ===
-    0
-  );
 }

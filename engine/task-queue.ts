@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Json } from '../definitions/model.js';
 import { SegueError } from './errors.js';
 import type { Runtime } from './runtime.js';
-import type { ErrorInfo } from './state.js';
+import type { EngineInput, ErrorInfo } from './state.js';
 import type { TaskRecord } from './store/port.js';
 import { concealSecrets, concealText, loadSecrets, revealSecrets, type Secrets } from './secrets.js';
 import { checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -119,23 +119,25 @@ export class TaskQueue {
   }
 
 
-  /** What the worker of a task leased at its creation gets; null when a secret is missing (the task failed). */
-  async handOver(task: TaskRecord): Promise<Claim | null> {
-    return (await this.withSecrets([task]))[0] ?? null;
-  }
-
   /** What workers get: the task with its `$secret` placeholders filled in. A missing secret fails the task. */
   private async withSecrets(tasks: TaskRecord[]): Promise<Claim[]> {
     const claimed: Claim[] = [];
     for (const task of tasks) {
-      try {
-        claimed.push({ task, claimed: { ...toClaimed(task), input: revealSecrets(task.input, this.secrets) } });
-      } catch (err) {
-        if (!(err instanceof SegueError) || err.code !== 'SECRET_MISSING') throw err;
-        await this.fail(task.token!, { error: 'SecretMissing', message: err.message, retryable: false }).catch(ignoreMissing);
-      }
+      const revealed = this.reveal(task);
+      if ('task' in revealed) claimed.push(revealed);
+      else await this.failLeased(task, revealed).catch(ignoreMissing);
     }
     return claimed;
+  }
+
+  /** The task as its worker gets it, or why it cannot be handed over (a secret is missing). */
+  reveal(task: TaskRecord): Claim | FailureReport {
+    try {
+      return { task, claimed: { ...toClaimed(task), input: revealSecrets(task.input, this.secrets) } };
+    } catch (err) {
+      if (!(err instanceof SegueError) || err.code !== 'SECRET_MISSING') throw err;
+      return { error: 'SecretMissing', message: err.message, retryable: false };
+    }
   }
 
   async complete(token: string, output: Json): Promise<void> {
@@ -147,27 +149,41 @@ export class TaskQueue {
    * attempt is still refused, by decide, since nothing waits for that task any more.
    */
   async completeLeased(task: TaskRecord, output: Json): Promise<void> {
-    const token = task.token!;
-    try {
-      checkPayload(`the output of task "${task.type}"`, output, this.limits);
-    } catch (err) {
-      // Too large to keep: the attempt fails (the step may catch LimitExceeded), and the worker is told.
-      await this.fail(token, { error: 'LimitExceeded', message: (err as Error).message, retryable: false });
-      throw err;
-    }
-    const result = await this.runtime.apply(
-      task.instanceId,
-      { type: 'taskCompleted', taskId: task.id, output: concealSecrets(output, this.secrets), ...attribution(task) },
-      { taskId: task.id },
-    );
-    if (result.outcome.kind === 'stale') throw staleToken(result.outcome.reason);
+    const input = this.completion(task, output);
+    await this.settle(task, input);
+    // Too large to keep: the attempt failed (the step may catch LimitExceeded), and the worker is told.
+    if (input.type === 'taskFailed' && input.error.error === 'LimitExceeded') throw new SegueError('LIMIT_EXCEEDED', input.error.message);
   }
 
   async fail(token: string, report: FailureReport): Promise<void> {
-    const task = await this.leased(token);
+    return this.failLeased(await this.leased(token), report);
+  }
+
+  /** Fails a task this process leased itself (see completeLeased). */
+  async failLeased(task: TaskRecord, report: FailureReport): Promise<void> {
+    return this.settle(task, this.failure(task, report));
+  }
+
+  /** What a worker's output means to the engine: the task completed, or failed when the output is too large. */
+  completion(task: TaskRecord, output: Json): Extract<EngineInput, { type: 'taskCompleted' | 'taskFailed' }> {
+    try {
+      checkPayload(`the output of task "${task.type}"`, output, this.limits);
+    } catch (err) {
+      return this.failure(task, { error: 'LimitExceeded', message: (err as Error).message, retryable: false });
+    }
+    return { type: 'taskCompleted', taskId: task.id, output: concealSecrets(output, this.secrets), ...attribution(task) };
+  }
+
+  /** What a worker's failure report means to the engine, with any secret in its message concealed. */
+  failure(task: TaskRecord, report: FailureReport): Extract<EngineInput, { type: 'taskFailed' }> {
     const error: ErrorInfo = { error: report.error, message: concealText(report.message ?? '', this.secrets) };
     if (report.retryable === false) error.retryable = false;
-    const result = await this.runtime.apply(task.instanceId, { type: 'taskFailed', taskId: task.id, error, ...attribution(task) }, { taskId: task.id });
+    return { type: 'taskFailed', taskId: task.id, error, ...attribution(task) };
+  }
+
+  /** Applies the result of a task's attempt; STALE_TOKEN when nothing waits for that attempt any more. */
+  async settle(task: TaskRecord, input: EngineInput): Promise<void> {
+    const result = await this.runtime.apply(task.instanceId, input, { taskId: task.id });
     if (result.outcome.kind === 'stale') throw staleToken(result.outcome.reason);
   }
 

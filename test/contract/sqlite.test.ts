@@ -53,6 +53,27 @@ describe('SQLite store', () => {
     raw.close();
   });
 
+  it('migrates a schema 1 file, whose history has a row per event, and reads it the same', async () => {
+    const path = freshFile();
+    const old = new Database(path);
+    old.exec(`CREATE TABLE history (instanceId TEXT NOT NULL, run INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+      at INTEGER NOT NULL, step TEXT, details TEXT, PRIMARY KEY (instanceId, run, seq)) WITHOUT ROWID`);
+    const insert = old.prepare('INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)');
+    insert.run('i-1', 1, 1, 'InstanceStarted', T0, null, '{"workflow":"orders"}');
+    insert.run('i-1', 1, 2, 'StepStarted', T0 + 2, 'reserve', null);
+    old.pragma('user_version = 1');
+    old.close();
+    const store = await track(path);
+    expect(await store.readHistory('i-1', 1)).toEqual([
+      { instanceId: 'i-1', run: 1, seq: 1, type: 'InstanceStarted', at: T0, details: { workflow: 'orders' } },
+      { instanceId: 'i-1', run: 1, seq: 2, type: 'StepStarted', at: T0 + 2, step: 'reserve' },
+    ]);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    expect(raw.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'history'").get()).toEqual({ n: 0 });
+    raw.close();
+  });
+
   it('lets exactly one commit win when two connections race on one instance', async () => {
     const path = freshFile();
     const [one, two] = [await track(path), await track(path)];
@@ -106,7 +127,7 @@ describe('SQLite store', () => {
     raw.close();
     await expect(openStore(`sqlite:${path}`)).rejects.toMatchObject({
       code: 'STORE_CORRUPT',
-      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 1)',
+      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 2)',
     });
   });
 

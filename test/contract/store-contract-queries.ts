@@ -147,6 +147,23 @@ export function queryContract(ctx: StoreContext): void {
       expect(await ctx.store.readHistory('i-1', 3)).toEqual([]);
     });
 
+    it('pages across transitions, and splits a transition whose events span two runs', async () => {
+      const a = instance('i-1');
+      await ctx.store.createInstance(creation(a, { history: [1, 2, 3].map((seq) => historyEvent('i-1', seq)) }));
+      const moved = next(a, { run: 2 }, {
+        history: [historyEvent('i-1', 4), historyEvent('i-1', 5, { type: 'ContinuedAsNew' }), historyEvent('i-1', 1, { run: 2, type: 'InstanceStarted' })],
+      });
+      await ctx.store.commitTransition(moved);
+      await ctx.store.commitTransition(next(moved.record, {}, { history: [historyEvent('i-1', 2, { run: 2 })] }));
+      expect((await ctx.store.readHistory('i-1', 1, 2, 2)).map((e) => e.seq)).toEqual([3, 4]);
+      expect((await ctx.store.readHistory('i-1', 1, 3)).map((e) => e.type)).toEqual(['StepStarted', 'ContinuedAsNew']);
+      expect((await ctx.store.readHistory('i-1', 2)).map((e) => [e.seq, e.type])).toEqual([
+        [1, 'InstanceStarted'],
+        [2, 'StepStarted'],
+      ]);
+      expect(await ctx.store.readHistory('i-1', 1, 0, 0)).toEqual([]);
+    });
+
     it('keeps optional fields optional', async () => {
       const bare = { instanceId: 'i-1', run: 1, seq: 1, type: 'Started', at: T0 };
       const full = historyEvent('i-1', 2, { details: { attempt: 2, error: { name: 'Timeout' } } });

@@ -42,15 +42,18 @@ export interface InstanceRow {
   state: string;
 }
 
-export interface HistoryRow {
+/** The events one transition appended to one run. */
+export interface HistoryBatchRow {
   instanceId: string;
   run: number;
-  seq: number;
-  type: string;
-  at: number;
-  step: string | null;
-  details: string | null;
+  firstSeq: number;
+  lastSeq: number;
+  /** JSON array of StoredEvent. */
+  events: string;
 }
+
+/** An event in a batch: its instance and run are the row's. */
+type StoredEvent = Pick<HistoryEvent, 'seq' | 'type' | 'at' | 'step' | 'details'>;
 
 export interface TaskRow {
   id: string;
@@ -122,23 +125,32 @@ export function rowToInstance(row: InstanceRow): InstanceRecord {
   };
 }
 
-export function historyToRow(event: HistoryEvent): HistoryRow {
-  return {
-    instanceId: event.instanceId,
-    run: event.run,
-    seq: event.seq,
-    type: event.type,
-    at: event.at,
-    step: event.step ?? null,
-    details: event.details === undefined ? null : JSON.stringify(event.details),
-  };
+/** A transition's events as rows: one per run they belong to (a `continue` starts a run mid-transition). */
+export function historyBatches(events: HistoryEvent[]): HistoryBatchRow[] {
+  const batches: { first: HistoryEvent; stored: StoredEvent[] }[] = [];
+  for (const e of events) {
+    const last = batches.at(-1);
+    const stored: StoredEvent = { seq: e.seq, type: e.type, at: e.at, step: e.step, details: e.details };
+    if (last && last.first.run === e.run && last.first.instanceId === e.instanceId) last.stored.push(stored);
+    else batches.push({ first: e, stored: [stored] });
+  }
+  return batches.map(({ first, stored }) => ({
+    instanceId: first.instanceId,
+    run: first.run,
+    firstSeq: first.seq,
+    lastSeq: stored.at(-1)!.seq,
+    events: JSON.stringify(stored),
+  }));
 }
 
-export function rowToHistory(row: HistoryRow): HistoryEvent {
-  const event: HistoryEvent = { instanceId: row.instanceId, run: row.run, seq: row.seq, type: row.type, at: row.at };
-  if (row.step !== null) event.step = row.step;
-  if (row.details !== null) event.details = parseJson(row.details, `history event ${row.seq} of "${row.instanceId}"`);
-  return event;
+export function batchToHistory(row: HistoryBatchRow): HistoryEvent[] {
+  const stored = parseJson(row.events, `history events ${row.firstSeq}–${row.lastSeq} of "${row.instanceId}"`) as unknown as StoredEvent[];
+  return stored.map((e) => {
+    const event: HistoryEvent = { instanceId: row.instanceId, run: row.run, seq: e.seq, type: e.type, at: e.at };
+    if (e.step !== undefined) event.step = e.step;
+    if (e.details !== undefined) event.details = e.details;
+    return event;
+  });
 }
 
 export function taskToRow(task: TaskRecord): TaskRow {
@@ -188,7 +200,7 @@ export function instanceWrite(record: InstanceRecord, stateJson?: string): Insta
 export interface TransitionRows {
   instance: InstanceWrite;
   expectedRev: number;
-  history: HistoryRow[];
+  history: HistoryBatchRow[];
   createTasks: TaskRow[];
   removeTasks: string[];
   createTimers: TimerRow[];
@@ -200,7 +212,7 @@ export function transitionRows(transition: Omit<Transition, 'expectedRev'>, expe
   return {
     instance: instanceWrite(transition.record, transition.stateJson),
     expectedRev,
-    history: transition.history.map(historyToRow),
+    history: historyBatches(transition.history),
     createTasks: transition.createTasks.map(taskToRow),
     // A Set both copies and drops repeats (the engine may remove a consumed task twice).
     removeTasks: [...new Set(transition.removeTasks)],

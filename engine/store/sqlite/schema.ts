@@ -6,7 +6,8 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 
-const SCHEMA_VERSION = 1;
+/** 2: history is stored as one row per transition (and run), its events a JSON array. */
+const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS definitions (
@@ -46,15 +47,15 @@ CREATE TABLE IF NOT EXISTS waits (
 CREATE INDEX IF NOT EXISTS waits_by_event ON waits (event, key);
 CREATE INDEX IF NOT EXISTS waits_by_instance ON waits (instanceId);
 
-CREATE TABLE IF NOT EXISTS history (
+-- The history events one transition appended to one run: seq firstSeq..lastSeq, as a JSON array
+-- of {seq, type, at, step?, details?}. One insert per commit, however many events it has.
+CREATE TABLE IF NOT EXISTS history_batches (
   instanceId TEXT NOT NULL,
   run INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  step TEXT,
-  details TEXT,
-  PRIMARY KEY (instanceId, run, seq)
+  firstSeq INTEGER NOT NULL,
+  lastSeq INTEGER NOT NULL,
+  events TEXT NOT NULL,
+  PRIMARY KEY (instanceId, run, firstSeq)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS tasks (
@@ -117,6 +118,23 @@ export function applySchema(db: Database): void {
       );
     }
     db.exec(DDL);
+    if (found === 1) migrateHistoryToBatches(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
+}
+
+/** Schema 1 kept a row per history event: each becomes a batch of one. */
+function migrateHistoryToBatches(db: Database): void {
+  db.exec(`
+    INSERT INTO history_batches (instanceId, run, firstSeq, lastSeq, events)
+    SELECT instanceId, run, seq, seq, json_array(
+      CASE WHEN details IS NULL THEN json(ev) ELSE json_set(ev, '$.details', json(details)) END)
+    FROM (
+      SELECT instanceId, run, seq, details,
+        CASE WHEN step IS NULL THEN json_object('seq', seq, 'type', type, 'at', at)
+             ELSE json_object('seq', seq, 'type', type, 'at', at, 'step', step) END AS ev
+      FROM history
+    );
+    DROP TABLE history;
+  `);
 }

@@ -23,7 +23,7 @@ import type {
 } from '../port.js';
 import { GroupCommit } from './group-commit.js';
 import { listInstances, type ListStatementCache } from './list-instances.js';
-import { definitionToRow, rowToDefinition, rowToHistory, rowToInstance, rowToTask, transitionRows } from './rows.js';
+import { batchToHistory, definitionToRow, rowToDefinition, rowToInstance, rowToTask, transitionRows } from './rows.js';
 import { applySchema } from './schema.js';
 import { normaliseSqliteError } from './sqlite-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -201,7 +201,16 @@ export class SqliteStore implements Store {
   readHistory(instanceId: string, run: number, afterSeq = 0, limit?: number): Promise<HistoryEvent[]> {
     return this.use(`read the history of instance "${instanceId}"`, (c) => {
       if (limit !== undefined) checkCount('limit', limit);
-      return c.s.readHistory.all(instanceId, run, afterSeq, limit ?? -1).map(rowToHistory);
+      const events: HistoryEvent[] = [];
+      if (limit === 0) return events;
+      for (const row of c.s.readHistory.iterate(instanceId, run, afterSeq)) {
+        for (const event of batchToHistory(row)) {
+          if (event.seq <= afterSeq) continue;
+          events.push(event);
+          if (events.length === limit) return events;
+        }
+      }
+      return events;
     });
   }
 

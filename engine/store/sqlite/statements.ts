@@ -3,13 +3,14 @@
  * whose shape depends on the filter, is prepared per filter shape and cached by the store.
  */
 import type { Database, RunResult } from 'better-sqlite3';
-import type { DefinitionRow, HistoryRow, InstanceRow, TaskRow, TimerRow } from './rows.js';
+import type { DefinitionRow, HistoryBatchRow, InstanceRow, TaskRow, TimerRow } from './rows.js';
 
 /** The part of a prepared statement the adapter uses. */
 export interface Prepared<P extends unknown[], R> {
   run(...params: P): RunResult;
   get(...params: P): R | undefined;
   all(...params: P): R[];
+  iterate(...params: P): IterableIterator<R>;
 }
 
 /** Lease length per claim: the heartbeat interval when shorter than the task timeout. */
@@ -68,14 +69,15 @@ function instanceStatements({ one, column, named }: Preparer) {
       'SELECT DISTINCT instanceId FROM waits WHERE event = ? AND key = ? ORDER BY instanceId',
     ),
 
-    insertHistory: named<HistoryRow>(
-      `INSERT INTO history (instanceId, run, seq, type, at, step, details)
-       VALUES (@instanceId, @run, @seq, @type, @at, @step, @details)`,
+    insertHistory: named<HistoryBatchRow>(
+      `INSERT INTO history_batches (instanceId, run, firstSeq, lastSeq, events)
+       VALUES (@instanceId, @run, @firstSeq, @lastSeq, @events)`,
     ),
-    readHistory: one<[string, number, number, number], HistoryRow>(
-      'SELECT * FROM history WHERE instanceId = ? AND run = ? AND seq > ? ORDER BY seq LIMIT ?',
+    /** The batches holding events after seq ?, in order. */
+    readHistory: one<[string, number, number], HistoryBatchRow>(
+      'SELECT * FROM history_batches WHERE instanceId = ? AND run = ? AND lastSeq > ? ORDER BY firstSeq',
     ),
-    deleteHistory: one<[string], unknown>('DELETE FROM history WHERE instanceId = ?'),
+    deleteHistory: one<[string], unknown>('DELETE FROM history_batches WHERE instanceId = ?'),
   };
 }
 
