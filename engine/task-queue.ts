@@ -46,12 +46,25 @@ export interface FailureReport {
 /** How often a waiting poll looks at the store for tasks other processes enqueued. */
 const STORE_RECHECK_MS = 1_000;
 
+/** A poll waiting for tasks on its queues; `wake` is set while it waits. */
+interface ArrivalListener {
+  queues: string[];
+  /** The queue of the task that woke it, once one did. */
+  arrivedOn: string | null;
+  wake?: () => void;
+}
+
 export class TaskQueue {
+  /** In the order they started listening. */
+  private readonly listeners = new Set<ArrivalListener>();
+
   constructor(
     private readonly runtime: Runtime,
     private readonly secrets: Secrets = loadSecrets(),
     private readonly limits: Pick<Limits, 'maxPayloadBytes'> = DEFAULT_LIMITS,
-  ) {}
+  ) {
+    runtime.notifier.on('tasks', (queue: string) => this.enqueuedOn(queue));
+  }
 
   /** Claims up to `max` tasks, waiting up to `waitMs` for one to be enqueued (no busy loop). */
   async poll(req: PollRequest, signal?: AbortSignal): Promise<ClaimedTask[]> {
@@ -82,35 +95,43 @@ export class TaskQueue {
     }
   }
 
-  /** Starts listening for tasks enqueued in this process on `queues`; `wait` returns at once if one came. */
+  /**
+   * Starts listening for tasks enqueued in this process on `queues`; `wait` returns at once if one
+   * came. Each task enqueued wakes one listener, the longest waiting: several polls on one queue
+   * do not all rush to claim one task (and all but one find nothing, each with a write).
+   */
   private arrival(queues: string[]): { wait(ms: number, signal?: AbortSignal): Promise<void>; cancel(): void } {
-    const notifier = this.runtime.notifier;
-    let arrived = false;
-    let wake: (() => void) | undefined;
-    const onTask = (queue: string): void => {
-      if (!queues.includes(queue)) return;
-      arrived = true;
-      wake?.();
-    };
-    notifier.on('tasks', onTask);
-    const cancel = (): void => {
-      notifier.off('tasks', onTask);
-    };
+    const listener: ArrivalListener = { queues, arrivedOn: null };
+    this.listeners.add(listener);
     return {
-      cancel,
+      // The poll is answering without looking again: a task that woke it goes to the next listener.
+      cancel: () => {
+        this.listeners.delete(listener);
+        if (listener.arrivedOn !== null) this.enqueuedOn(listener.arrivedOn);
+      },
       wait: (ms, signal) =>
         new Promise<void>((resolve) => {
           const done = (): void => {
             clearTimeout(timer);
             signal?.removeEventListener('abort', done);
-            cancel();
+            this.listeners.delete(listener);
             resolve();
           };
-          const timer = setTimeout(done, arrived ? 0 : ms);
-          wake = done;
+          const timer = setTimeout(done, listener.arrivedOn !== null ? 0 : ms);
+          listener.wake = done;
           signal?.addEventListener('abort', done);
         }),
     };
+  }
+
+  /** A task was enqueued on `queue`: the first listener for it not yet woken is. */
+  private enqueuedOn(queue: string): void {
+    for (const listener of this.listeners) {
+      if (listener.arrivedOn !== null || !listener.queues.includes(queue)) continue;
+      listener.arrivedOn = queue;
+      listener.wake?.();
+      return;
+    }
   }
 
   /** Resolves when a task for one of `queues` is enqueued in this process, after `ms`, or on abort. */

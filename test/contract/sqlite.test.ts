@@ -53,14 +53,24 @@ describe('SQLite store', () => {
     raw.close();
   });
 
-  it('migrates a schema 1 file, whose history has a row per event, and reads it the same', async () => {
+  it('migrates a schema 1 file (a history row per event, full task indexes) and reads it the same', async () => {
     const path = freshFile();
     const old = new Database(path);
-    old.exec(`CREATE TABLE history (instanceId TEXT NOT NULL, run INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
-      at INTEGER NOT NULL, step TEXT, details TEXT, PRIMARY KEY (instanceId, run, seq)) WITHOUT ROWID`);
+    old.exec(`
+      CREATE TABLE history (instanceId TEXT NOT NULL, run INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+        at INTEGER NOT NULL, step TEXT, details TEXT, PRIMARY KEY (instanceId, run, seq)) WITHOUT ROWID;
+      CREATE TABLE tasks (id TEXT PRIMARY KEY, instanceId TEXT NOT NULL, run INTEGER NOT NULL, step TEXT NOT NULL,
+        type TEXT NOT NULL, queue TEXT NOT NULL, input TEXT NOT NULL, attempt INTEGER NOT NULL, status TEXT NOT NULL,
+        timeoutMs INTEGER NOT NULL, heartbeatMs INTEGER, createdAt INTEGER NOT NULL, token TEXT UNIQUE, worker TEXT,
+        leasedAt INTEGER, leaseExpiresAt INTEGER);
+      CREATE INDEX tasks_by_queue ON tasks (queue, status, createdAt, id);
+      CREATE INDEX tasks_by_lease ON tasks (status, leaseExpiresAt, id);
+      CREATE INDEX tasks_by_instance ON tasks (instanceId);
+    `);
     const insert = old.prepare('INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)');
     insert.run('i-1', 1, 1, 'InstanceStarted', T0, null, '{"workflow":"orders"}');
     insert.run('i-1', 1, 2, 'StepStarted', T0 + 2, 'reserve', null);
+    old.prepare(`INSERT INTO tasks VALUES ('t-1', 'i-1', 1, 'reserve', 'payments', 'payments', '{"n":1}', 1, 'QUEUED', 60000, NULL, ?, NULL, NULL, NULL, NULL)`).run(T0);
     old.pragma('user_version = 1');
     old.close();
     const store = await track(path);
@@ -68,9 +78,15 @@ describe('SQLite store', () => {
       { instanceId: 'i-1', run: 1, seq: 1, type: 'InstanceStarted', at: T0, details: { workflow: 'orders' } },
       { instanceId: 'i-1', run: 1, seq: 2, type: 'StepStarted', at: T0 + 2, step: 'reserve' },
     ]);
+    const [claimed] = await store.claimTasks({ queues: ['payments'], worker: 'w', max: 5, now: T0 + 10 });
+    expect(claimed).toMatchObject({ id: 't-1', input: { n: 1 }, status: 'LEASED', worker: 'w' });
+    expect(await store.getTaskByToken(claimed!.token!)).toMatchObject({ id: 't-1' });
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('user_version', { simple: true })).toBe(2);
-    expect(raw.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'history'").get()).toEqual({ n: 0 });
+    const names = raw.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").pluck().all();
+    expect(names).not.toContain('history');
+    expect(names).not.toContain('tasks_schema1');
+    expect(names).toEqual(expect.arrayContaining(['tasks', 'tasks_by_token', 'tasks_queued', 'tasks_leased', 'history_batches']));
     raw.close();
   });
 

@@ -6,7 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 
-/** 2: history is stored as one row per transition (and run), its events a JSON array. */
+/** 2: history is one row per transition (and run), its events a JSON array; tasks have partial indexes. */
 const SCHEMA_VERSION = 2;
 
 const DDL = `
@@ -71,13 +71,16 @@ CREATE TABLE IF NOT EXISTS tasks (
   timeoutMs INTEGER NOT NULL,
   heartbeatMs INTEGER,
   createdAt INTEGER NOT NULL,
-  token TEXT UNIQUE,
+  token TEXT,
   worker TEXT,
   leasedAt INTEGER,
   leaseExpiresAt INTEGER
 );
-CREATE INDEX IF NOT EXISTS tasks_by_queue ON tasks (queue, status, createdAt, id);
-CREATE INDEX IF NOT EXISTS tasks_by_lease ON tasks (status, leaseExpiresAt, id);
+-- Partial indexes: a queued task is only in the claim index, a leased one only in the lease and
+-- token indexes, so each write of a task touches as few of them as its status needs.
+CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_token ON tasks (token) WHERE token IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_queued ON tasks (queue, createdAt, id) WHERE status = 'QUEUED';
+CREATE INDEX IF NOT EXISTS tasks_leased ON tasks (leaseExpiresAt, id) WHERE status = 'LEASED';
 CREATE INDEX IF NOT EXISTS tasks_by_instance ON tasks (instanceId);
 
 CREATE TABLE IF NOT EXISTS timers (
@@ -117,15 +120,28 @@ export function applySchema(db: Database): void {
         `the database was written by a newer version of Segue (schema ${found}; this build reads up to ${SCHEMA_VERSION})`,
       );
     }
+    if (found === 1) setAsideTasks(db);
     db.exec(DDL);
-    if (found === 1) migrateHistoryToBatches(db);
+    if (found === 1) migrateFromSchema1(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
 
-/** Schema 1 kept a row per history event: each becomes a batch of one. */
-function migrateHistoryToBatches(db: Database): void {
+/** Schema 1's tasks table is rebuilt (its token index was not partial): moved aside before the DDL. */
+function setAsideTasks(db: Database): void {
   db.exec(`
+    DROP INDEX tasks_by_queue;
+    DROP INDEX tasks_by_lease;
+    DROP INDEX tasks_by_instance;
+    ALTER TABLE tasks RENAME TO tasks_schema1;
+  `);
+}
+
+/** Schema 1 kept a row per history event: each becomes a batch of one. Its tasks are copied over. */
+function migrateFromSchema1(db: Database): void {
+  db.exec(`
+    INSERT INTO tasks SELECT * FROM tasks_schema1;
+    DROP TABLE tasks_schema1;
     INSERT INTO history_batches (instanceId, run, firstSeq, lastSeq, events)
     SELECT instanceId, run, seq, seq, json_array(
       CASE WHEN details IS NULL THEN json(ev) ELSE json_set(ev, '$.details', json(details)) END)
