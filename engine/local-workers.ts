@@ -174,10 +174,9 @@ export class LocalWorkers implements LocalLeases {
 
   /** Runs the handler of a leased task (given as claimed, or as leased, its secrets still to reveal): its result as an engine input. */
   private async outcome(given: Claim | TaskRecord, heartbeat: () => Promise<unknown>): Promise<EngineInput> {
-    const claim = 'claimed' in given ? given : this.queue.reveal(given);
-    const leased = 'claimed' in given ? given.task : given;
-    if (!('task' in claim)) return this.queue.failure(leased, claim);
-    const task = claim.claimed;
+    const task = 'claimed' in given ? given.task : given;
+    const revealed = 'claimed' in given ? given.claimed : this.queue.reveal(task);
+    if (!('input' in revealed)) return this.queue.failure(task, revealed);
     // Handlers are never unregistered, and only tasks of registered types are taken.
     const handler = this.handlers.get(task.type)!;
     this.inFlight += 1;
@@ -190,11 +189,11 @@ export class LocalWorkers implements LocalLeases {
         heartbeat: async () => void (await heartbeat()),
       };
       try {
-        return this.queue.completion(leased, (await handler(task.input, ctx)) ?? null);
+        return this.queue.completion(task, (await handler(revealed.input, ctx)) ?? null);
       } catch (err) {
         const e = err as { name?: string; message?: string; retryable?: boolean };
         const report = { error: e.name && e.name !== 'Error' ? e.name : 'Error', message: e.message ?? String(err) };
-        return this.queue.failure(leased, e.retryable === false ? { ...report, retryable: false } : report);
+        return this.queue.failure(task, e.retryable === false ? { ...report, retryable: false } : report);
       }
     } finally {
       this.inFlight -= 1;

@@ -98,7 +98,11 @@ export class Runtime {
   // in flight are applied together, in the next one.
   private readonly mailboxes = new Mailboxes<Posted, ApplyResult>((id, posted) => this.applyPosted(id, posted), MAX_BATCH);
 
-  constructor(private readonly options: RuntimeOptions) {}
+  private readonly decideDefaults: Omit<DecideOptions, 'now'>;
+
+  constructor(private readonly options: RuntimeOptions) {
+    this.decideDefaults = { ...DEFAULT_DECIDE_OPTIONS, ...options.decide, random: options.random };
+  }
 
   get store(): Store {
     return this.options.store;
@@ -109,7 +113,7 @@ export class Runtime {
   }
 
   decideOptions(now: number): DecideOptions {
-    return { ...DEFAULT_DECIDE_OPTIONS, ...this.options.decide, now, random: this.options.random };
+    return { ...this.decideDefaults, now };
   }
 
   /** Applies `input` to instance `id`. Conflicting commits by other runtimes are retried. */
@@ -259,7 +263,7 @@ export class Runtime {
           if (task.status === 'QUEUED') {
             const lease = leases.reserve(task.type);
             if (!lease) continue;
-            Object.assign(task, leaseFields(task, lease, now));
+            leaseTo(task, lease, now);
           }
           toStart.push(task);
         }
@@ -397,20 +401,28 @@ export class Runtime {
     for (const c of result.commands) {
       switch (c.type) {
         case 'scheduleTask': {
-          // A task this process can run at once is written already leased to it: no claim round trip.
-          const lease = this.localLeases?.reserve(c.task.type);
           const task: TaskRecord = {
-            ...c.task,
+            id: c.task.id,
             instanceId: id,
             run: result.record.run,
-            createdAt: now,
+            step: c.task.step,
+            type: c.task.type,
+            queue: c.task.queue,
+            input: c.task.input,
+            attempt: c.task.attempt,
             status: 'QUEUED',
+            timeoutMs: c.task.timeoutMs,
+            heartbeatMs: c.task.heartbeatMs,
+            createdAt: now,
             token: null,
             worker: null,
             leasedAt: null,
             leaseExpiresAt: null,
           };
-          draft.createTasks.push(lease ? { ...task, ...leaseFields(task, lease, now) } : task);
+          // A task this process can run at once is written already leased to it: no claim round trip.
+          const lease = this.localLeases?.reserve(c.task.type);
+          if (lease) leaseTo(task, lease, now);
+          draft.createTasks.push(task);
           break;
         }
         case 'removeTask':
@@ -473,16 +485,15 @@ export class Runtime {
   }
 }
 
-/** The lease of a task written already leased to this process. */
-function leaseFields(task: TaskRecord, lease: { worker: string; token: string }, now: number): Partial<TaskRecord> {
-  return {
-    // Its own copy: the input may be the frame's data, which later decisions change.
-    input: copyJson(task.input),
-    status: 'LEASED',
-    ...lease,
-    leasedAt: now,
-    leaseExpiresAt: now + Math.min(task.timeoutMs, task.heartbeatMs ?? task.timeoutMs),
-  };
+/** Makes `task` (not written yet) leased to this process. */
+function leaseTo(task: TaskRecord, lease: { worker: string; token: string }, now: number): void {
+  // Its own copy: the input may be the frame's data, which later decisions change.
+  task.input = copyJson(task.input);
+  task.status = 'LEASED';
+  task.token = lease.token;
+  task.worker = lease.worker;
+  task.leasedAt = now;
+  task.leaseExpiresAt = now + Math.min(task.timeoutMs, task.heartbeatMs ?? task.timeoutMs);
 }
 
 /** Resolves when the first of `settled` does, or at `deadline` (performance.now() ms). */

@@ -145,16 +145,16 @@ export class TaskQueue {
     const claimed: Claim[] = [];
     for (const task of tasks) {
       const revealed = this.reveal(task);
-      if ('task' in revealed) claimed.push(revealed);
+      if ('input' in revealed) claimed.push({ task, claimed: { ...toClaimed(task), input: revealed.input } });
       else await this.failLeased(task, revealed).catch(ignoreMissing);
     }
     return claimed;
   }
 
-  /** The task as its worker gets it, or why it cannot be handed over (a secret is missing). */
-  reveal(task: TaskRecord): Claim | FailureReport {
+  /** The task's input as its worker gets it, or why it cannot be handed over (a secret is missing). */
+  reveal(task: TaskRecord): { input: Json } | FailureReport {
     try {
-      return { task, claimed: { ...toClaimed(task), input: revealSecrets(task.input, this.secrets) } };
+      return { input: revealSecrets(task.input, this.secrets) };
     } catch (err) {
       if (!(err instanceof SegueError) || err.code !== 'SECRET_MISSING') throw err;
       return { error: 'SecretMissing', message: err.message, retryable: false };
