@@ -123,11 +123,13 @@ export class Runtime {
 
   private async applyPosted(id: string, posted: Posted[]): Promise<Settled<ApplyResult>[]> {
     let folded: Awaited<ReturnType<Runtime['applyFolded']>>;
+    const progress = { written: false };
     try {
-      folded = await this.applyFolded(id, posted);
+      folded = await this.applyFolded(id, posted, progress);
     } catch (error) {
-      // Nothing was written. One input's error must not fail the others: they go one by one.
-      if (posted.length === 1) return [{ error }];
+      // One input's error must not fail the others: they go one by one — unless the error came
+      // after the commit (from a listener), when going again would apply them twice.
+      if (posted.length === 1 || progress.written) return posted.map(() => ({ error }));
       return this.applyStepwise(id, posted, []);
     }
     if ('overLimit' in folded) return this.applyStepwise(id, posted, folded.chained);
@@ -139,7 +141,7 @@ export class Runtime {
    * tasks that finish quickly, all in one commit. Limits are checked on what would be written;
    * when it is over one, nothing is written and the inputs go through applyStepwise.
    */
-  private async applyFolded(id: string, posted: Posted[]): Promise<ApplyResult[] | { overLimit: true; chained: Posted[] }> {
+  private async applyFolded(id: string, posted: Posted[], progress: { written: boolean }): Promise<ApplyResult[] | { overLimit: true; chained: Posted[] }> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
       const base = await this.load(id);
       const f = await this.startFold(base);
@@ -154,7 +156,7 @@ export class Runtime {
         return { overLimit: true, chained };
       }
       // A refused compare-and-swap (another engine moved the instance on) starts over from the store.
-      if (await this.commit(f.draft, record, base.rev, stateJson)) return outcomes.map((outcome) => ({ outcome, record }));
+      if (await this.commit(f.draft, record, base.rev, stateJson, undefined, progress)) return outcomes.map((outcome) => ({ outcome, record }));
     }
     throw conflict(id);
   }
@@ -353,9 +355,16 @@ export class Runtime {
     return f.record;
   }
 
-  private commit(draft: TransitionDraft, record: InstanceRecord, expectedRev: number, stateJson: string, held?: HeldTasks): Promise<boolean> {
+  private commit(
+    draft: TransitionDraft,
+    record: InstanceRecord,
+    expectedRev: number,
+    stateJson: string,
+    held?: HeldTasks,
+    progress?: { written: boolean },
+  ): Promise<boolean> {
     const transition = draft.toTransition(record, expectedRev, stateJson);
-    return this.committed(transition, draft, () => this.options.store.commitTransition(transition), held);
+    return this.committed(transition, draft, () => this.options.store.commitTransition(transition), held, progress);
   }
 
   /**
@@ -363,7 +372,13 @@ export class Runtime {
    * the tasks it leased to this process (but those `held` back). When it is not written, those
    * leases are given back.
    */
-  private async committed(transition: Omit<Transition, 'expectedRev'>, draft: TransitionDraft, write: () => Promise<boolean>, held?: HeldTasks): Promise<boolean> {
+  private async committed(
+    transition: Omit<Transition, 'expectedRev'>,
+    draft: TransitionDraft,
+    write: () => Promise<boolean>,
+    held?: HeldTasks,
+    progress?: { written: boolean },
+  ): Promise<boolean> {
     const toStart = draft.leasedToStart();
     let written = false;
     try {
@@ -372,9 +387,13 @@ export class Runtime {
       if (!written && toStart.length > 0) this.localLeases?.release(toStart.length);
     }
     if (!written) return false;
+    if (progress) progress.written = true;
     this.records.keep(transition.record);
-    this.announce(transition);
-    for (const task of toStart) if (!held?.hold(task)) this.localLeases!.runLeased(task);
+    try {
+      this.announce(transition);
+    } finally {
+      for (const task of toStart) if (!held?.hold(task)) this.localLeases!.runLeased(task);
+    }
     return true;
   }
 

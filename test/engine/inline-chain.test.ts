@@ -249,6 +249,34 @@ steps:
     expect(view.status).toBe('COMPLETED');
     expect(view.data).toMatchObject({ a: 1, b: 2, c: 3 });
   });
+
+  it('never applies a batch twice when a listener fails after its commit', async () => {
+    const r = await rig({});
+    await r.register(`
+name: tally
+steps:
+  - { name: first, type: wait, event: tick }
+  - { name: second, type: wait, event: tick }
+  - { name: third, type: wait, event: tick }
+  - { name: fourth, type: wait, event: tick }
+  - { name: fifth, type: wait, event: tick }
+`);
+    const { id } = await r.engine.startInstance('tally');
+    let failures = 0;
+    const faulty = (): void => {
+      failures += 1;
+      if (failures === 2) throw new Error('a listener failed');
+    };
+    r.engine.runtime.notifier.on('instance', faulty);
+    // The first tick commits alone; the next two share a commit, whose listener call fails.
+    const results = await Promise.allSettled([1, 2, 3].map((n) => r.engine.raiseEvent(id, 'tick', n)));
+    r.engine.runtime.notifier.off('instance', faulty);
+    expect(results.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    // Applied again one by one, the two ticks would move the run on to the fifth wait.
+    const ticks = (await r.engine.history(id)).filter((e) => e.type === 'EventReceived');
+    expect(ticks).toHaveLength(3);
+    expect((await r.engine.getInstance(id)).current).toEqual([expect.objectContaining({ step: 'fourth' })]);
+  });
 });
 
 describe('limits inside a chain', () => {
