@@ -12,7 +12,7 @@ import { formatBytes } from '../engine/bytes.js';
 import { buildOpenApi } from './openapi.js';
 import { ApiError, toProblem } from './problems.js';
 import { readCall } from './request.js';
-import { ROUTES, type RouteSpec } from './routes.js';
+import { ROUTES, type BodySpec, type RouteSpec } from './routes.js';
 
 const MIB = 1024 * 1024;
 
@@ -21,6 +21,11 @@ export interface ServerOptions {
   payloadLimitBytes?: number;
   /** Largest definition body, bytes. Default 1 MiB. */
   definitionLimitBytes?: number;
+  /**
+   * Largest body of POST /v1/tasks/results, bytes: a batch carries many tasks' outputs, so it may
+   * exceed the payload limit (each output is still held to the engine's payload limit). Default 8 MiB.
+   */
+  resultsLimitBytes?: number;
   /** Longest `?wait` of GET /v1/instances/{id}, ms; longer waits are cut to it. Default 60 s. */
   maxInstanceWaitMs?: number;
   /** Longest `wait` of POST /v1/tasks/poll, ms. Default 60 s. */
@@ -54,6 +59,7 @@ function settings(options: ServerOptions): Settings {
   const s: Settings = {
     payloadLimitBytes: options.payloadLimitBytes ?? MIB,
     definitionLimitBytes: options.definitionLimitBytes ?? MIB,
+    resultsLimitBytes: options.resultsLimitBytes ?? 8 * MIB,
     maxInstanceWaitMs: options.maxInstanceWaitMs ?? 60_000,
     maxPollWaitMs: options.maxPollWaitMs ?? 60_000,
   };
@@ -81,7 +87,7 @@ export function createServer(engine: Engine, options: ServerOptions = {}): expre
     const chain: RequestHandler[] = [timed(route, metrics)];
     if (route.authenticated && !keys.empty) chain.push(requireRole(keys, route));
     if (options.onAudit && isManagement(route)) chain.push(audited(route, options.onAudit));
-    if (route.body) chain.push(express.raw({ type: () => true, limit: route.body.kind === 'definition' ? s.definitionLimitBytes : s.payloadLimitBytes }));
+    if (route.body) chain.push(express.raw({ type: () => true, limit: bodyLimit(route.body, s) }));
     app[route.method](expressPath(route.path), ...chain, serve(route, handlers[route.operationId], shutdown));
   }
   for (const [path, methods] of methodsByPath()) app.all(expressPath(path), methodNotAllowed(methods));
@@ -90,6 +96,11 @@ export function createServer(engine: Engine, options: ServerOptions = {}): expre
   });
   app.use(problemResponder(options.onError));
   return app;
+}
+
+function bodyLimit(body: BodySpec, s: Settings): number {
+  if (body.kind === 'definition') return s.definitionLimitBytes;
+  return body.kind === 'json' && body.batch ? s.resultsLimitBytes : s.payloadLimitBytes;
 }
 
 function expressPath(path: string): string {

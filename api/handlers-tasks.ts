@@ -1,9 +1,11 @@
-/** The worker protocol: long-poll for tasks, then complete, fail or heartbeat by token. */
+/** The worker protocol: long-poll for tasks, then complete, fail or heartbeat by token, one at a time or in batches. */
 import type { Json } from '../definitions/model.js';
+import { SegueError } from '../engine/errors.js';
 import type { FailureReport } from '../engine/task-queue.js';
 import { waitMs, type Handler, type HandlerContext } from './handlers.js';
+import { toProblem } from './problems.js';
 
-type TaskOperations = 'pollTasks' | 'completeTask' | 'failTask' | 'heartbeatTask';
+type TaskOperations = 'pollTasks' | 'completeTask' | 'failTask' | 'reportTaskResults' | 'heartbeatTask';
 
 interface PollBody {
   types: string[];
@@ -12,8 +14,24 @@ interface PollBody {
   wait?: string | number;
 }
 
+/** One item of POST /v1/tasks/results: a failure when it names an error, else a completion. */
+type ResultItem = { token: string; output?: Json } | ({ token: string } & FailureReport);
+
+interface ResultOutcome {
+  token: string;
+  status: 'accepted' | 'stale' | 'refused';
+  detail?: string;
+}
+
 export function taskHandlers(ctx: HandlerContext): Record<TaskOperations, Handler> {
   const { engine, metrics } = ctx;
+  const apply = (item: ResultItem): Promise<void> => {
+    if ('error' in item) {
+      const { token, ...report } = item;
+      return engine.tasks.fail(token, report);
+    }
+    return engine.tasks.complete(item.token, item.output ?? null);
+  };
   return {
     pollTasks: async (call) => {
       const body = call.body as PollBody;
@@ -32,6 +50,26 @@ export function taskHandlers(ctx: HandlerContext): Record<TaskOperations, Handle
       await engine.tasks.fail(call.params.token as string, call.body as FailureReport);
       return { status: 204 };
     },
+    reportTaskResults: async (call) => {
+      const items = (call.body as { results: ResultItem[] }).results;
+      // Applied concurrently: results for different instances share the store's group commit.
+      const settled = await Promise.allSettled(items.map(apply));
+      const results = settled.map((s, i) => outcome(items[i]!.token, s));
+      // Not the client's doing (the store failed): the worker sends the whole batch again.
+      const failed = results.findIndex((r) => r === null);
+      if (failed >= 0) throw (settled[failed] as PromiseRejectedResult).reason;
+      return { status: 200, body: { results } };
+    },
     heartbeatTask: async (call) => ({ status: 200, body: await engine.tasks.heartbeat(call.params.token as string) }),
   };
+}
+
+/** The outcome of one result; null when it failed for a reason that is not the client's. */
+function outcome(token: string, settled: PromiseSettledResult<void>): ResultOutcome | null {
+  if (settled.status === 'fulfilled') return { token, status: 'accepted' };
+  const err: unknown = settled.reason;
+  // The same table as single results: what would be a 4xx there is this item's outcome here.
+  if (!(err instanceof SegueError) || toProblem(err, '').problem.status >= 500) return null;
+  const stale = err.code === 'STALE_TOKEN' || err.code === 'NOT_FOUND';
+  return { token, status: stale ? 'stale' : 'refused', detail: err.message };
 }

@@ -39,7 +39,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], options: OpenApiOptio
       { name: 'definitions', description: 'Workflow definitions: immutable, versioned.' },
       { name: 'instances', description: 'Running and finished instances.' },
       { name: 'events', description: 'Events for waiting instances.' },
-      { name: 'tasks', description: 'The worker protocol: poll, complete, fail, heartbeat.' },
+      { name: 'tasks', description: 'The worker protocol: poll, complete, fail (one result, or many in one request), heartbeat.' },
       { name: 'schedules', description: 'Cron schedules that start instances.' },
       { name: 'system', description: 'Health, metrics and this document.' },
     ],

@@ -26,6 +26,7 @@ export type OperationId =
   | 'pollTasks'
   | 'completeTask'
   | 'failTask'
+  | 'reportTaskResults'
   | 'heartbeatTask'
   | 'listSchedules'
   | 'createSchedule'
@@ -47,10 +48,14 @@ export interface ParamSpec {
 
 /**
  * How a request body is read. `json`: a JSON object checked against a schema (an absent body is
- * `{}` unless required). `definition`: YAML or JSON text of a workflow. `payload`: any JSON
- * (absent = null).
+ * `{}` unless required); `batch` bodies (many tasks' results) are capped by the server's results
+ * limit instead of the payload limit. `definition`: YAML or JSON text of a workflow. `payload`:
+ * any JSON (absent = null).
  */
-export type BodySpec = { kind: 'json'; schema: SchemaName; required: boolean } | { kind: 'definition' } | { kind: 'payload'; description: string };
+export type BodySpec =
+  | { kind: 'json'; schema: SchemaName; required: boolean; batch?: boolean }
+  | { kind: 'definition' }
+  | { kind: 'payload'; description: string };
 
 export interface ResponseSpec {
   status: number;
@@ -381,6 +386,26 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   taskResult('complete', 'complete-task-request', "Report a task's result"),
   taskResult('fail', 'fail-task-request', "Report a task's failure"),
+  {
+    operationId: 'reportTaskResults',
+    method: 'post',
+    path: '/v1/tasks/results',
+    tag: 'tasks',
+    summary: 'Report the results of many tasks at once (each accepted, stale or refused); on a 5xx, send the whole batch again',
+    body: { kind: 'json', schema: 'task-results-request', required: true, batch: true },
+    responses: [
+      {
+        status: 200,
+        description:
+          'One outcome per result, in order. The results are applied together; when one of them fails for a reason that is not the ' +
+          "client's (the store is unavailable), the answer is that problem (5xx) once all were tried: send the whole batch again — " +
+          'the results already applied then come back stale, which is harmless.',
+        schema: 'task-results-response',
+      },
+    ],
+    problems: [400, 413],
+    authenticated: true,
+  },
   {
     operationId: 'heartbeatTask',
     method: 'post',

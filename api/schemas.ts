@@ -29,6 +29,8 @@ import scheduleList from '../schemas/api/schedule-list.json' with { type: 'json'
 import scheduleRequest from '../schemas/api/schedule-request.json' with { type: 'json' };
 import schedule from '../schemas/api/schedule.json' with { type: 'json' };
 import startInstanceRequest from '../schemas/api/start-instance-request.json' with { type: 'json' };
+import taskResultsRequest from '../schemas/api/task-results-request.json' with { type: 'json' };
+import taskResultsResponse from '../schemas/api/task-results-response.json' with { type: 'json' };
 import validationResult from '../schemas/api/validation-result.json' with { type: 'json' };
 import workflowList from '../schemas/api/workflow-list.json' with { type: 'json' };
 import workflow from '../schemas/api/workflow.json' with { type: 'json' };
@@ -60,6 +62,8 @@ export const API_SCHEMAS = {
   'schedule-list': scheduleList,
   'schedule-request': scheduleRequest,
   'start-instance-request': startInstanceRequest,
+  'task-results-request': taskResultsRequest,
+  'task-results-response': taskResultsResponse,
   'validation-result': validationResult,
   'workflow-list': workflowList,
   workflow,

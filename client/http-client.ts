@@ -61,6 +61,20 @@ export interface PollRequest {
   wait?: string | number;
 }
 
+/** A task's result for reportResults: a failure when it names an `error`, else a completion (output default null). */
+export type TaskResult = { token: string; output?: Json; error?: never } | ({ token: string } & FailureReport);
+
+/**
+ * What became of one reported result. `stale`: its attempt is no longer current (already reported,
+ * timed out, cancelled, instance purged). `refused`: not taken as given (e.g. an output over the
+ * payload limit; the engine then failed the attempt itself); `detail` says why.
+ */
+export interface TaskResultOutcome {
+  token: string;
+  status: 'accepted' | 'stale' | 'refused';
+  detail?: string;
+}
+
 /** A problem answered by the server (status >= 400). */
 export class ProblemError extends Error {
   constructor(
@@ -153,6 +167,14 @@ export class SegueClient {
 
   async fail(token: string, report: FailureReport): Promise<void> {
     await this.request(`/v1/tasks/${seg(token)}/fail`, { method: 'POST', body: report });
+  }
+
+  /**
+   * Reports up to 1000 results in one request; one outcome per result, in order. A 5xx means the
+   * batch should be sent again whole: results already applied then come back `stale`.
+   */
+  async reportResults(results: TaskResult[]): Promise<TaskResultOutcome[]> {
+    return (await this.request<{ results: TaskResultOutcome[] }>('/v1/tasks/results', { method: 'POST', body: { results } })).results;
   }
 
   heartbeat(token: string): Promise<{ deadline: string }> {

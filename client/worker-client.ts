@@ -1,11 +1,12 @@
 /**
  * A remote worker: long-polls the server for tasks of its handlers' types, runs each handler,
- * and reports the result by the attempt's token. It rides out server restarts: connection
- * errors back off and poll again, and results are re-sent until the attempt's lease ends.
+ * and reports the results by the attempts' tokens, many in one request when they finish together.
+ * It rides out server restarts: connection errors back off and poll again, and results are re-sent
+ * until the attempt's lease ends.
  */
 import { hostname } from 'node:os';
 import type { Json } from '../definitions/model.js';
-import { ProblemError, SegueClient, type ClaimedTask, type FailureReport } from './http-client.js';
+import { ProblemError, SegueClient, type ClaimedTask, type FailureReport, type TaskResult, type TaskResultOutcome } from './http-client.js';
 
 export interface WorkerContext {
   /** Attempt number, from 1. */
@@ -35,18 +36,41 @@ export interface WorkerOptions<I = Json> {
   pollWait?: string;
   /** Sent as `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
-  /** Told about errors the worker survives: a lost connection, a refused result. Default: ignored. */
+  /**
+   * Told about errors the worker survives: a lost connection, a result given up or not taken (a
+   * TaskResultError). Default: ignored.
+   */
   onError?: (err: unknown) => void;
 }
 
 export interface Worker {
   start(): void;
-  /** Stops polling (the open poll is abandoned) and waits for the handlers in flight. */
+  /** Stops polling (the open poll is abandoned) and waits for the handlers in flight and for their results to be sent (or given up). */
   stop(): Promise<void>;
+}
+
+/** A result the server did not take: its attempt was no longer current (`stale`), or it was `refused`. */
+export class TaskResultError extends Error {
+  /** Which task; never its input, which may hold revealed secrets. */
+  readonly task: Pick<ClaimedTask, 'token' | 'type' | 'instanceId' | 'step'>;
+
+  constructor(
+    readonly outcome: 'stale' | 'refused',
+    task: ClaimedTask,
+    detail: string,
+  ) {
+    super(`the result of step "${task.step}" of instance ${task.instanceId} was ${outcome}: ${detail}`);
+    this.name = 'TaskResultError';
+    this.task = { token: task.token, type: task.type, instanceId: task.instanceId, step: task.step };
+  }
 }
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 5_000;
+/** The server's limit of results per request. */
+const BATCH_ITEMS = 1000;
+/** Characters of JSON per request (one larger result still goes alone): well under the server's body limit. */
+const BATCH_CHARS = 1024 * 1024;
 
 export function createWorker<I = Json>(options: WorkerOptions<I>): Worker {
   const concurrency = options.concurrency ?? 4;
@@ -60,6 +84,7 @@ class WorkerLoop<I> implements Worker {
   private readonly client: SegueClient;
   private readonly name: string;
   private readonly running = new Set<Promise<void>>();
+  private readonly outbox: ResultOutbox;
   private stopping = new AbortController();
   private loop?: Promise<void>;
 
@@ -70,6 +95,7 @@ class WorkerLoop<I> implements Worker {
   ) {
     this.client = new SegueClient({ url: options.url, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
     this.name = options.worker ?? `${hostname()}:${process.pid}`;
+    this.outbox = new ResultOutbox(this.client, (err) => this.options.onError?.(err));
   }
 
   start(): void {
@@ -113,12 +139,12 @@ class WorkerLoop<I> implements Worker {
     void p.finally(() => this.running.delete(p));
   }
 
+  /** Runs the task's handler; settles once its result was sent or given up, so the slot stays taken until then. */
   private async execute(task: ClaimedTask): Promise<void> {
     const lease = { deadline: Date.parse(task.deadline) };
     const handler = this.options.handlers[task.type];
     if (!handler) {
-      const report = { error: 'NoHandler', message: `worker ${this.name} has no handler for task type "${task.type}"` };
-      return this.report(lease, () => this.client.fail(task.token, report));
+      return this.outbox.send(task, lease, { token: task.token, error: 'NoHandler', message: `worker ${this.name} has no handler for task type "${task.type}"` });
     }
     const ctx: WorkerContext = {
       attempt: task.attempt,
@@ -129,33 +155,116 @@ class WorkerLoop<I> implements Worker {
         lease.deadline = Date.parse((await this.client.heartbeat(task.token)).deadline);
       },
     };
-    let output: unknown;
+    let result: TaskResult;
     try {
-      output = await handler(task.input as I, ctx);
+      result = { token: task.token, output: ((await handler(task.input as I, ctx)) ?? null) as Json };
     } catch (err) {
-      return this.report(lease, () => this.client.fail(task.token, failureOf(err)));
+      result = { token: task.token, ...failureOf(err) };
     }
-    return this.report(lease, () => this.client.complete(task.token, (output ?? null) as Json));
+    return this.outbox.send(task, lease, result);
+  }
+}
+
+/** A result waiting to be sent. */
+interface Outgoing {
+  task: ClaimedTask;
+  lease: { deadline: number };
+  result: TaskResult;
+  /** Length of its JSON, for cutting batches. */
+  size: number;
+  /** Called once it was sent, or given up. */
+  settle: () => void;
+}
+
+/**
+ * Results on their way to the server. One lane sends everything queued in one request, with at
+ * most one request in flight: what finishes meanwhile goes in the next, so results batch up under
+ * load while a lone result still goes at once. A request that fails on the way (network, 5xx, 429)
+ * is sent again with backoff, but no result past its attempt's lease: the engine has retried it.
+ */
+class ResultOutbox {
+  private readonly queue: Outgoing[] = [];
+  private sending = false;
+
+  constructor(
+    private readonly client: SegueClient,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Resolves once the result was sent (taken or not), or given up. */
+  send(task: ClaimedTask, lease: { deadline: number }, result: TaskResult): Promise<void> {
+    return new Promise((settle) => {
+      this.queue.push({ task, lease, ...measured(result), settle });
+      if (this.sending) return;
+      this.sending = true;
+      // Results finishing in the same turn go out together.
+      setImmediate(() => void this.drain());
+    });
   }
 
-  /**
-   * Sends a result, again and again while the server is unreachable — but only until the lease
-   * ends: past it the token is stale, and the engine retries the attempt itself.
-   */
-  private async report(lease: { deadline: number }, send: () => Promise<void>): Promise<void> {
+  private async drain(): Promise<void> {
     let delay = BACKOFF_MIN_MS;
-    for (;;) {
-      try {
-        return await send();
-      } catch (err) {
-        if (!isTransient(err) || Date.now() + delay > lease.deadline) {
-          this.options.onError?.(err);
-          return;
-        }
-        await sleep(delay);
-        delay = Math.min(delay * 2, BACKOFF_MAX_MS);
+    while (this.queue.length > 0) {
+      const again = await this.deliver(this.nextBatch(), delay);
+      if (again.length === 0) {
+        delay = BACKOFF_MIN_MS;
+        continue;
       }
+      this.queue.unshift(...again);
+      await sleep(delay);
+      delay = Math.min(delay * 2, BACKOFF_MAX_MS);
     }
+    this.sending = false;
+  }
+
+  private nextBatch(): Outgoing[] {
+    let count = 0;
+    let size = 0;
+    for (const next of this.queue) {
+      if (count === BATCH_ITEMS || (count > 0 && size + next.size > BATCH_CHARS)) break;
+      size += next.size;
+      count += 1;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  /** Sends one batch; answers the results to send again after `delay`. */
+  private async deliver(batch: Outgoing[], delay: number): Promise<Outgoing[]> {
+    let outcomes: TaskResultOutcome[];
+    try {
+      outcomes = await this.client.reportResults(batch.map((o) => o.result));
+    } catch (err) {
+      const again: Outgoing[] = [];
+      for (const o of batch) {
+        if (isTransient(err) && Date.now() + delay <= o.lease.deadline) again.push(o);
+        else this.finish(o, err);
+      }
+      return again;
+    }
+    batch.forEach((o, i) => {
+      const outcome = outcomes[i] ?? { token: o.task.token, status: 'refused', detail: 'the server answered no outcome for it' };
+      this.finish(o, outcome.status === 'accepted' ? undefined : new TaskResultError(outcome.status, o.task, outcome.detail ?? outcome.status));
+    });
+    return [];
+  }
+
+  private finish(o: Outgoing, err?: unknown): void {
+    try {
+      if (err !== undefined) this.onError(err);
+    } catch {
+      // The caller's hook failing must not stall the results behind this one.
+    }
+    o.settle();
+  }
+}
+
+/** The result with the length of its JSON; an output that is not JSON fails the attempt instead. */
+function measured(result: TaskResult): { result: TaskResult; size: number } {
+  try {
+    return { result, size: JSON.stringify(result).length };
+  } catch (err) {
+    const failed: TaskResult = { token: result.token, ...failureOf(err) };
+    return { result: failed, size: JSON.stringify(failed).length };
   }
 }
 
@@ -170,9 +279,9 @@ function failureOf(err: unknown): FailureReport {
   return report;
 }
 
-/** A network failure (fetch's TypeError) or a server-side 5xx: worth sending again. */
+/** A network failure (fetch's TypeError), a server-side 5xx or a 429: worth sending again. */
 function isTransient(err: unknown): boolean {
-  return err instanceof ProblemError ? err.status >= 500 : err instanceof TypeError;
+  return err instanceof ProblemError ? err.status >= 500 || err.status === 429 : err instanceof TypeError;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
