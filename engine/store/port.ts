@@ -131,7 +131,10 @@ export interface StoredDefinition {
 }
 
 export interface Transition {
-  /** The new record; `rev` must be `expectedRev + 1`. */
+  /**
+   * The new record; `rev` must be `expectedRev + 1`. Its `workflow`, `parentId` and `createdAt`
+   * are those it was created with (they never change), so an adapter need not write them again.
+   */
   record: InstanceRecord;
   expectedRev: number;
   history: HistoryEvent[];

@@ -55,10 +55,11 @@ function instanceStatements({ one, column, named }: Preparer) {
          (id, run, workflow, version, status, rev, parentId, createdAt, updatedAt, waits, state)
        VALUES (@id, @run, @workflow, @version, @status, @rev, @parentId, @createdAt, @updatedAt, @waits, @state)`,
     ),
-    // The compare-and-swap every transition goes through: no row changes when `rev` moved on.
+    // The compare-and-swap every transition goes through: no row changes when `rev` moved on. The
+    // columns that never change (workflow, parentId, createdAt) are left alone, and their indexes with them.
     updateInstance: named<InstanceRow & { expectedRev: number }>(
-      `UPDATE instances SET run = @run, workflow = @workflow, version = @version, status = @status, rev = @rev,
-         parentId = @parentId, updatedAt = @updatedAt, waits = @waits, state = @state
+      `UPDATE instances SET run = @run, version = @version, status = @status, rev = @rev,
+         updatedAt = @updatedAt, waits = @waits, state = @state
        WHERE id = @id AND rev = @expectedRev`,
     ),
     deleteInstance: one<[string], unknown>('DELETE FROM instances WHERE id = ?'),
