@@ -87,7 +87,19 @@ const parameterValidators = new WeakMap<RouteSpec, Partial<Record<'params' | 'qu
 const QUERY_WORDING: ErrorWording = { subject: 'the query string', member: (p) => `query parameter "${p}"`, noun: 'parameter' };
 const PATH_WORDING: ErrorWording = { subject: 'the path', member: (p) => `path parameter "${p}"`, noun: 'parameter' };
 
+/**
+ * Whole-number parameters are read from plain digits only: ajv's coercion alone reads `1e400` as
+ * Infinity and `0x10` as 16. Fifteen digits keep every value exact.
+ */
+const WHOLE_NUMBER = /^-?\d{1,15}$/;
+
 function checkParameters(route: RouteSpec, where: 'params' | 'query', values: Record<string, unknown>, wording: ErrorWording): Record<string, unknown> {
+  for (const [name, spec] of Object.entries(route[where] ?? {})) {
+    const value = values[name];
+    if (spec.schema.type === 'integer' && typeof value === 'string' && !WHOLE_NUMBER.test(value)) {
+      throw new ApiError('REQUEST_INVALID', `${wording.member(name)} must be a whole number written in digits, like 2; got "${value}"`);
+    }
+  }
   let cached = parameterValidators.get(route);
   if (!cached) parameterValidators.set(route, (cached = {}));
   const validate = (cached[where] ??= compileParameters(route[where] ?? {}));
