@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, serverForFile } from '../helpers/server.js';
 
 const GATE = `name: cli-gate
 input:
@@ -17,21 +17,9 @@ steps:
     output: { n: "\${ n }", by: "\${ open.by }" }
 `;
 
-let server: TestServer;
-let tmp: ReturnType<typeof tempDir>;
+const server = serverForFile([GATE]);
 
-beforeAll(async () => {
-  tmp = tempDir();
-  server = await startServer(join(tmp.dir, 'segue.db'));
-  await server.client.registerWorkflow(GATE);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  tmp?.cleanup();
-});
-
-const segue = (...args: string[]) => runCli([...args, '--server', server.url]);
+const segue = (...args: string[]) => runCli([...args, '--server', server().url]);
 
 /** A port nothing listens on: one the system just handed out and took back. */
 function closedPort(): Promise<number> {
@@ -45,7 +33,7 @@ function closedPort(): Promise<number> {
 
 describe('client commands', () => {
   it('start, raise and get an instance, as tables and as JSON', async () => {
-    const inputFile = join(tmp.dir, 'input.json');
+    const inputFile = join(server().dir, 'input.json');
     writeFileSync(inputFile, '{"n": 7}');
     const started = await segue('start', 'cli-gate', '--input', `@${inputFile}`, '--id', 'cli-1');
     expect(started.stderr).toBe('');

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, http, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, http, serverForFile } from '../helpers/server.js';
 
 const greet = (greeting: string): string => `name: greet
 description: Says hello.
@@ -23,20 +22,9 @@ steps:
     type: succeed
 `;
 
-let server: TestServer;
-let tmp: ReturnType<typeof tempDir>;
+const server = serverForFile();
 
-beforeAll(async () => {
-  tmp = tempDir();
-  server = await startServer(join(tmp.dir, 'segue.db'));
-});
-
-afterAll(async () => {
-  await server?.stop();
-  tmp?.cleanup();
-});
-
-const postYaml = (path: string, text: string, type = 'application/yaml') => http(server.url, 'POST', path, text, { 'content-type': type });
+const postYaml = (path: string, text: string, type = 'application/yaml') => http(server().url, 'POST', path, text, { 'content-type': type });
 
 describe('POST /v1/workflows', () => {
   it('registers YAML as version 1 (201), answers the same version for identical content (200), and the next for changed content', async () => {
@@ -55,7 +43,7 @@ describe('POST /v1/workflows', () => {
 
   it('registers a JSON definition', async () => {
     const definition = { name: 'json-flow', steps: [{ name: 'only', type: 'succeed', output: { ok: true } }] };
-    const res = await http(server.url, 'POST', '/v1/workflows', JSON.stringify(definition));
+    const res = await http(server().url, 'POST', '/v1/workflows', JSON.stringify(definition));
     expect(res.status).toBe(201);
     expect(res.json).toEqual({ name: 'json-flow', version: 1 });
   });
@@ -72,12 +60,12 @@ describe('POST /v1/workflows', () => {
     expect(res.json.errors).toEqual([
       expect.objectContaining({ file: 'workflow.yaml', line: 6, column: 11, step: 'first', message: expect.stringContaining('did you mean "second"') }),
     ]);
-    expect((await http(server.url, 'GET', '/v1/workflows/broken')).status).toBe(404);
+    expect((await http(server().url, 'GET', '/v1/workflows/broken')).status).toBe(404);
   });
 
   it('positions problems of a JSON definition in the JSON text', async () => {
     const text = '{\n  "name": "bad-json",\n  "steps": [\n    { "name": "a", "type": "sucess" }\n  ]\n}\n';
-    const res = await http(server.url, 'POST', '/v1/workflows', text);
+    const res = await http(server().url, 'POST', '/v1/workflows', text);
     expect(res.status).toBe(400);
     expect(res.json.errors[0]).toMatchObject({ file: 'workflow.json', line: 4, step: 'a' });
     expect(res.json.errors[0].column).toBeGreaterThan(1);
@@ -102,13 +90,13 @@ describe('POST /v1/validate', () => {
 
     const good = await postYaml('/v1/validate', greet('Yo').replace('name: greet', 'name: never-stored'));
     expect(good.json).toMatchObject({ valid: true, errors: [] });
-    expect((await http(server.url, 'GET', '/v1/workflows/never-stored')).status).toBe(404);
+    expect((await http(server().url, 'GET', '/v1/workflows/never-stored')).status).toBe(404);
   });
 });
 
 describe('GET /v1/workflows', () => {
   it('lists the latest version of each workflow', async () => {
-    const res = await http(server.url, 'GET', '/v1/workflows');
+    const res = await http(server().url, 'GET', '/v1/workflows');
     expect(res.status).toBe(200);
     expect(res.json.items).toEqual(
       expect.arrayContaining([
@@ -119,19 +107,19 @@ describe('GET /v1/workflows', () => {
   });
 
   it('returns the latest version with its source and every version number', async () => {
-    const res = await http(server.url, 'GET', '/v1/workflows/greet');
+    const res = await http(server().url, 'GET', '/v1/workflows/greet');
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ name: 'greet', version: 2, source: greet('Hi'), versions: [1, 2] });
     expect(res.json.definition.name).toBe('greet');
   });
 
   it('returns one version by number, and 404 or 400 for versions that do not exist or are not numbers', async () => {
-    const one = await http(server.url, 'GET', '/v1/workflows/greet/versions/1');
+    const one = await http(server().url, 'GET', '/v1/workflows/greet/versions/1');
     expect(one.json).toMatchObject({ version: 1, source: greet('Hello') });
-    const missing = await http(server.url, 'GET', '/v1/workflows/greet/versions/9');
+    const missing = await http(server().url, 'GET', '/v1/workflows/greet/versions/9');
     expect(missing.status).toBe(404);
     expect(missing.json.detail).toBe('workflow "greet" version 9 is not registered');
-    const word = await http(server.url, 'GET', '/v1/workflows/greet/versions/latest');
+    const word = await http(server().url, 'GET', '/v1/workflows/greet/versions/latest');
     expect(word.status).toBe(400);
     expect(word.json.detail).toMatch(/path parameter "version"/);
   });
@@ -139,16 +127,16 @@ describe('GET /v1/workflows', () => {
 
 describe('versions and instances', () => {
   it('keeps a started instance on its version when a newer one is registered', async () => {
-    const started = await server.client.startInstance('greet', { version: 1 });
+    const started = await server().client.startInstance('greet', { version: 1 });
     await postYaml('/v1/workflows', greet('Howdy'));
-    await server.client.raiseEvent(started.id, 'go', { who: 'Ada' });
+    await server().client.raiseEvent(started.id, 'go', { who: 'Ada' });
     const done = await eventually(async () => {
-      const view = await server.client.getInstance(started.id);
+      const view = await server().client.getInstance(started.id);
       return view.status === 'COMPLETED' ? view : undefined;
     });
     expect(done.version).toBe(1);
     expect(done.output).toEqual({ message: 'Hello Ada' });
-    const latest = await server.client.startInstance('greet');
+    const latest = await server().client.startInstance('greet');
     expect(latest.version).toBe(3);
   });
 });

@@ -1,7 +1,6 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InstanceView } from '../../client/http-client.js';
-import { eventually, http, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { eventually, http, serverForFile } from '../helpers/server.js';
 
 const DEFINITIONS = [
   `name: quick
@@ -57,25 +56,13 @@ steps:
 `,
 ];
 
-let server: TestServer;
-let tmp: ReturnType<typeof tempDir>;
+const server = serverForFile(DEFINITIONS);
 
-beforeAll(async () => {
-  tmp = tempDir();
-  server = await startServer(join(tmp.dir, 'segue.db'));
-  for (const text of DEFINITIONS) await server.client.registerWorkflow(text);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  tmp?.cleanup();
-});
-
-const post = (path: string, body?: unknown) => http(server.url, 'POST', path, body === undefined ? undefined : JSON.stringify(body));
+const post = (path: string, body?: unknown) => http(server().url, 'POST', path, body === undefined ? undefined : JSON.stringify(body));
 
 async function until(id: string, accept: (view: InstanceView) => boolean): Promise<InstanceView> {
   return eventually(async () => {
-    const view = await server.client.getInstance(id);
+    const view = await server().client.getInstance(id);
     return accept(view) ? view : undefined;
   }, { what: `instance ${id}` });
 }
@@ -88,22 +75,22 @@ describe('starting and reading instances', () => {
     expect(res.json).toMatchObject({ workflow: 'quick', version: 1, status: 'RUNNING', input: { n: 21 } });
     expect(res.json.current).toEqual([expect.objectContaining({ step: 'pause', waiting: 'delay' })]);
 
-    const waited = await http(server.url, 'GET', `${res.headers.get('location')}?wait=10s`);
+    const waited = await http(server().url, 'GET', `${res.headers.get('location')}?wait=10s`);
     expect(waited.status).toBe(200);
     expect(waited.json).toMatchObject({ status: 'COMPLETED', output: { doubled: 42 }, error: null, current: [] });
   });
 
   it('answers ?wait with the instance as it is when the wait runs out', async () => {
-    const started = await server.client.startInstance('page');
+    const started = await server().client.startInstance('page');
     const began = Date.now();
-    const view = await server.client.getInstance(started.id, '300ms');
+    const view = await server().client.getInstance(started.id, '300ms');
     expect(view.status).toBe('RUNNING');
     expect(Date.now() - began).toBeGreaterThanOrEqual(250);
   });
 
   it('refuses a ?wait that is not a duration', async () => {
-    const started = await server.client.startInstance('page');
-    const res = await http(server.url, 'GET', `/v1/instances/${started.id}?wait=soon`);
+    const started = await server().client.startInstance('page');
+    const res = await http(server().url, 'GET', `/v1/instances/${started.id}?wait=soon`);
     expect(res.status).toBe(400);
     expect(res.json.detail).toMatch(/"wait" must be a duration/);
   });
@@ -130,36 +117,36 @@ describe('starting and reading instances', () => {
   });
 
   it('answers 404 for an instance that does not exist', async () => {
-    const res = await http(server.url, 'GET', '/v1/instances/no-such-instance');
+    const res = await http(server().url, 'GET', '/v1/instances/no-such-instance');
     expect(res.status).toBe(404);
     expect(res.json.detail).toBe('instance "no-such-instance" does not exist');
   });
 
   it('returns the history in order, for the current or a given run', async () => {
-    const view = await server.client.startInstance('quick', { input: { n: 2 } });
+    const view = await server().client.startInstance('quick', { input: { n: 2 } });
     await until(view.id, (v) => v.status === 'COMPLETED');
-    const res = await http(server.url, 'GET', `/v1/instances/${view.id}/history`);
+    const res = await http(server().url, 'GET', `/v1/instances/${view.id}/history`);
     const events = res.json.events as { seq: number; type: string; step?: string }[];
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events[0]!.type).toBe('InstanceStarted');
     expect(events.at(-1)!.type).toBe('InstanceCompleted');
     expect(events).toContainEqual(expect.objectContaining({ type: 'TimerFired', step: 'pause' }));
-    expect((await http(server.url, 'GET', `/v1/instances/${view.id}/history?run=1`)).json).toEqual(res.json);
-    expect((await http(server.url, 'GET', `/v1/instances/${view.id}/history?run=0`)).status).toBe(400);
+    expect((await http(server().url, 'GET', `/v1/instances/${view.id}/history?run=1`)).json).toEqual(res.json);
+    expect((await http(server().url, 'GET', `/v1/instances/${view.id}/history?run=0`)).status).toBe(400);
   });
 });
 
 describe('listing instances', () => {
   it('pages newest first with a cursor that stays stable while instances are inserted', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i += 1) ids.push((await server.client.startInstance('page', { id: `page-${i}` })).id);
-    const first = await server.client.listInstances({ workflow: 'page', limit: 2 });
+    for (let i = 0; i < 5; i += 1) ids.push((await server().client.startInstance('page', { id: `page-${i}` })).id);
+    const first = await server().client.listInstances({ workflow: 'page', limit: 2 });
     expect(first.items.map((v) => v.id).slice(0, 2)).toEqual(['page-4', 'page-3']);
-    for (let i = 5; i < 8; i += 1) await server.client.startInstance('page', { id: `page-${i}` });
+    for (let i = 5; i < 8; i += 1) await server().client.startInstance('page', { id: `page-${i}` });
     const seen = first.items.map((v) => v.id);
     let cursor = first.nextCursor;
     while (cursor) {
-      const next = await server.client.listInstances({ workflow: 'page', limit: 2, cursor });
+      const next = await server().client.listInstances({ workflow: 'page', limit: 2, cursor });
       seen.push(...next.items.map((v) => v.id));
       cursor = next.nextCursor;
     }
@@ -170,19 +157,19 @@ describe('listing instances', () => {
 
   it('filters by status (comma-separated) and by creation time', async () => {
     const before = new Date(Date.now() - 1).toISOString();
-    const done = await server.client.startInstance('quick', { input: { n: 5 } });
+    const done = await server().client.startInstance('quick', { input: { n: 5 } });
     await until(done.id, (v) => v.status === 'COMPLETED');
-    const completed = await server.client.listInstances({ status: 'COMPLETED', from: before });
+    const completed = await server().client.listInstances({ status: 'COMPLETED', from: before });
     expect(completed.items.map((v) => v.id)).toEqual([done.id]);
-    const either = await http(server.url, 'GET', `/v1/instances?status=COMPLETED,RUNNING&workflow=quick&from=${encodeURIComponent(before)}`);
+    const either = await http(server().url, 'GET', `/v1/instances?status=COMPLETED,RUNNING&workflow=quick&from=${encodeURIComponent(before)}`);
     expect(either.json.items.map((v: InstanceView) => v.id)).toEqual([done.id]);
-    const old = await server.client.listInstances({ workflow: 'quick', to: before });
+    const old = await server().client.listInstances({ workflow: 'quick', to: before });
     expect(old.items.map((v) => v.id)).not.toContain(done.id);
   });
 
   it('refuses bad filters with a 400 naming the parameter', async () => {
     for (const query of ['status=DONE', 'limit=0', 'limit=x', 'from=yesterday', 'cursor=not-a-cursor', 'color=red']) {
-      const res = await http(server.url, 'GET', `/v1/instances?${query}`);
+      const res = await http(server().url, 'GET', `/v1/instances?${query}`);
       expect(res.status, query).toBe(400);
       expect(res.headers.get('content-type'), query).toMatch(/^application\/problem\+json/);
     }
@@ -191,7 +178,7 @@ describe('listing instances', () => {
 
 describe('events', () => {
   it('buffers an event raised before the instance waits for it', async () => {
-    const view = await server.client.startInstance('gate');
+    const view = await server().client.startInstance('gate');
     const res = await post(`/v1/instances/${view.id}/events/go`, { ok: 1 });
     expect(res.status).toBe(202);
     const done = await until(view.id, (v) => v.status === 'COMPLETED');
@@ -199,19 +186,19 @@ describe('events', () => {
   });
 
   it('delivers a correlated event only to the instances waiting with that key', async () => {
-    const a = await server.client.startInstance('payment', { input: { orderId: 'A-1' } });
-    const b = await server.client.startInstance('payment', { input: { orderId: 'B-2' } });
+    const a = await server().client.startInstance('payment', { input: { orderId: 'A-1' } });
+    const b = await server().client.startInstance('payment', { input: { orderId: 'B-2' } });
     const res = await post('/v1/events/payment', { key: 'A-1', data: { amount: 30 } });
     expect(res.json).toEqual({ delivered: 1, instances: [a.id] });
     expect((await until(a.id, (v) => v.status === 'COMPLETED')).output).toEqual({ orderId: 'A-1', amount: 30 });
-    expect((await server.client.getInstance(b.id)).status).toBe('RUNNING');
+    expect((await server().client.getInstance(b.id)).status).toBe('RUNNING');
     expect((await post('/v1/events/payment', { key: 'nobody', data: 1 })).json).toEqual({ delivered: 0, instances: [] });
   });
 
   it('answers 404 for an event to an unknown instance and 409 for a finished one', async () => {
     expect((await post('/v1/instances/ghost/events/go', {})).status).toBe(404);
-    const view = await server.client.startInstance('page');
-    await server.client.lifecycle(view.id, 'terminate');
+    const view = await server().client.startInstance('page');
+    await server().client.lifecycle(view.id, 'terminate');
     const res = await post(`/v1/instances/${view.id}/events/never`, {});
     expect(res.status).toBe(409);
     expect(res.json.type).toBe('https://segue.dev/problems/invalid-state');
@@ -220,20 +207,20 @@ describe('events', () => {
 
 describe('lifecycle', () => {
   it('suspends, resumes, cancels with a reason, and purges', async () => {
-    const view = await server.client.startInstance('page');
+    const view = await server().client.startInstance('page');
     expect((await post(`/v1/instances/${view.id}/suspend`)).json.status).toBe('SUSPENDED');
     expect((await post(`/v1/instances/${view.id}/resume`, {})).json.status).toBe('RUNNING');
     const cancelled = await post(`/v1/instances/${view.id}/cancel`, { reason: 'customer changed their mind' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.json).toMatchObject({ status: 'CANCELLED', error: { error: 'Cancelled', message: 'customer changed their mind' } });
-    const purged = await http(server.url, 'DELETE', `/v1/instances/${view.id}`);
+    const purged = await http(server().url, 'DELETE', `/v1/instances/${view.id}`);
     expect(purged.status).toBe(204);
-    expect((await http(server.url, 'GET', `/v1/instances/${view.id}`)).status).toBe(404);
+    expect((await http(server().url, 'GET', `/v1/instances/${view.id}`)).status).toBe(404);
   });
 
   it('terminates, and refuses to purge a live instance or suspend a finished one', async () => {
-    const view = await server.client.startInstance('page');
-    const live = await http(server.url, 'DELETE', `/v1/instances/${view.id}`);
+    const view = await server().client.startInstance('page');
+    const live = await http(server().url, 'DELETE', `/v1/instances/${view.id}`);
     expect(live.status).toBe(409);
     expect(live.json.detail).toMatch(/only finished instances can be purged/);
     const terminated = await post(`/v1/instances/${view.id}/terminate`, { reason: 'stuck' });
@@ -245,18 +232,18 @@ describe('lifecycle', () => {
   });
 
   it('retries a failed instance from the failed step', async () => {
-    const view = await server.client.startInstance('job');
-    const [task] = await server.client.poll({ types: ['job.work'], worker: 'test', wait: '5s' });
-    await server.client.fail(task!.token, { error: 'Broken', message: 'the machine broke', retryable: false });
+    const view = await server().client.startInstance('job');
+    const [task] = await server().client.poll({ types: ['job.work'], worker: 'test', wait: '5s' });
+    await server().client.fail(task!.token, { error: 'Broken', message: 'the machine broke', retryable: false });
     const failed = await until(view.id, (v) => v.status === 'FAILED');
     expect(failed.error).toMatchObject({ error: 'Broken', message: 'the machine broke', step: 'work' });
 
     const retried = await post(`/v1/instances/${view.id}/retry`);
     expect(retried.status).toBe(200);
     expect(retried.json.status).toBe('RUNNING');
-    const [again] = await server.client.poll({ types: ['job.work'], worker: 'test', wait: '5s' });
+    const [again] = await server().client.poll({ types: ['job.work'], worker: 'test', wait: '5s' });
     expect(again!.instanceId).toBe(view.id);
-    await server.client.complete(again!.token, { fixed: true });
+    await server().client.complete(again!.token, { fixed: true });
     expect((await until(view.id, (v) => v.status === 'COMPLETED')).output).toEqual({ fixed: true });
   });
 });

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServer } from '../../api/app.js';
 import { createEngine } from '../../engine/engine.js';
 import { ROUTES, type OperationId, type RouteSpec } from '../../api/routes.js';
 import { bodyValidator, type SchemaName } from '../../api/schemas.js';
-import { eventually, http, startServer, tempDir, type RawResponse, type TestServer } from '../helpers/server.js';
+import { eventually, http, serverForFile, startServer, type RawResponse } from '../helpers/server.js';
 
 const FLOW = `name: metered
 steps:
@@ -24,20 +24,7 @@ steps:
     task: metered.parked
 `;
 
-let server: TestServer;
-let tmp: ReturnType<typeof tempDir>;
-
-beforeAll(async () => {
-  tmp = tempDir();
-  server = await startServer(join(tmp.dir, 'segue.db'));
-  await server.client.registerWorkflow(FLOW);
-  await server.client.registerWorkflow(PARKED);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  tmp?.cleanup();
-});
+const server = serverForFile([FLOW, PARKED]);
 
 function concretePath(route: RouteSpec): string {
   return route.path.replace('{name}', 'metered').replace('{version}', '1').replace('{id}', 'some-id').replace('{event}', 'go').replace('{token}', 'some-token');
@@ -73,7 +60,7 @@ const WRONG_SHAPE: Partial<Record<OperationId, unknown>> = {
 
 describe('malformed requests', () => {
   it.each(jsonRoutes.map((r) => [r.operationId, r] as const))('%s: a body that is not JSON is a 400 naming the position', async (_, route) => {
-    const res = await http(server.url, route.method.toUpperCase(), concretePath(route), '{"reason": }');
+    const res = await http(server().url, route.method.toUpperCase(), concretePath(route), '{"reason": }');
     expectProblem(res, 400, 'malformed-body');
     expect(res.json.detail).toBe("the body is not valid JSON: line 1, column 12 (offset 11): expected a value, found '}'");
   });
@@ -85,7 +72,7 @@ describe('malformed requests', () => {
 
   it.each(Object.entries(WRONG_SHAPE))('%s: a body of the wrong shape is a 400 saying what is wrong', async (operationId, body) => {
     const route = ROUTES.find((r) => r.operationId === operationId)!;
-    const res = await http(server.url, route.method.toUpperCase(), concretePath(route), JSON.stringify(body));
+    const res = await http(server().url, route.method.toUpperCase(), concretePath(route), JSON.stringify(body));
     expectProblem(res, 400, 'request-invalid');
     expect(res.json.detail).toMatch(/"(version|key|reason|types)"|unknown field|needs the field/);
   });
@@ -93,45 +80,45 @@ describe('malformed requests', () => {
   it.each(bodyRoutes.map((r) => [r.operationId, r] as const))('%s: a body over its limit (1 MiB; 8 MiB for a batch of results) is a 413', async (_, route) => {
     const mib = route.body!.kind === 'json' && route.body!.batch ? 8 : 1;
     const big = JSON.stringify({ input: 'x'.repeat(mib * 1024 * 1024) });
-    const res = await http(server.url, route.method.toUpperCase(), concretePath(route), big);
+    const res = await http(server().url, route.method.toUpperCase(), concretePath(route), big);
     expectProblem(res, 413, 'payload-too-large');
     expect(res.json.detail).toBe(`the body is larger than the limit of ${mib} MiB`);
   });
 
   it('refuses a body that is not UTF-8, and a JSON endpoint given YAML', async () => {
-    const latin1 = await fetch(`${server.url}/v1/events/go`, { method: 'POST', body: Buffer.from([0x7b, 0xe9, 0x7d]), headers: { 'content-type': 'application/json' } });
+    const latin1 = await fetch(`${server().url}/v1/events/go`, { method: 'POST', body: Buffer.from([0x7b, 0xe9, 0x7d]), headers: { 'content-type': 'application/json' } });
     expect(latin1.status).toBe(400);
     expect(await latin1.json()).toMatchObject({ detail: 'the body is not valid UTF-8 text' });
-    const yaml = await http(server.url, 'POST', '/v1/events/go', 'key: 1', { 'content-type': 'application/yaml' });
+    const yaml = await http(server().url, 'POST', '/v1/events/go', 'key: 1', { 'content-type': 'application/yaml' });
     expectProblem(yaml, 415, 'unsupported-media-type');
   });
 
   it('refuses a path that is not valid percent-encoding', async () => {
-    const res = await http(server.url, 'GET', '/v1/instances/%E0%A4%A');
+    const res = await http(server().url, 'GET', '/v1/instances/%E0%A4%A');
     expectProblem(res, 400, 'request-invalid');
     expect(res.json.detail).toMatch(/could not be read/);
   });
 
   it('names the required body when a required one is missing', async () => {
-    const res = await http(server.url, 'POST', '/v1/tasks/poll');
+    const res = await http(server().url, 'POST', '/v1/tasks/poll');
     expectProblem(res, 400, 'malformed-body');
     expect(res.json.detail).toBe('this endpoint needs a JSON object as the body');
   });
 
   it('answers 404 for unknown routes and 405 with Allow for a wrong method, as problems', async () => {
-    const unknown = await http(server.url, 'GET', '/v2/instances');
+    const unknown = await http(server().url, 'GET', '/v2/instances');
     expectProblem(unknown, 404, 'not-found');
     expect(unknown.json.instance).toBe('/v2/instances');
-    expectProblem(await http(server.url, 'POST', '/v1/instances/x/explode'), 404, 'not-found');
+    expectProblem(await http(server().url, 'POST', '/v1/instances/x/explode'), 404, 'not-found');
 
-    const wrong = await http(server.url, 'PUT', '/v1/instances/abc');
+    const wrong = await http(server().url, 'PUT', '/v1/instances/abc');
     expectProblem(wrong, 405, 'method-not-allowed');
     expect(wrong.headers.get('allow')).toBe('GET, DELETE, HEAD, OPTIONS');
-    const patch = await http(server.url, 'PATCH', '/v1/workflows');
+    const patch = await http(server().url, 'PATCH', '/v1/workflows');
     expectProblem(patch, 405, 'method-not-allowed');
     expect(patch.headers.get('allow')).toBe('POST, GET, HEAD, OPTIONS');
 
-    const options = await http(server.url, 'OPTIONS', '/v1/tasks/poll');
+    const options = await http(server().url, 'OPTIONS', '/v1/tasks/poll');
     expect(options.status).toBe(204);
     expect(options.headers.get('allow')).toBe('POST, OPTIONS');
   });
@@ -139,7 +126,7 @@ describe('malformed requests', () => {
 
 describe('system routes', () => {
   it('serves an OpenAPI 3.1 document with every route, and references that resolve', async () => {
-    const doc = (await http(server.url, 'GET', '/openapi.json')).json;
+    const doc = (await http(server().url, 'GET', '/openapi.json')).json;
     expect(doc.openapi).toBe('3.1.0');
     for (const route of ROUTES) expect(doc.paths[route.path]?.[route.method], `${route.method} ${route.path}`).toMatchObject({ operationId: route.operationId });
     for (const path of ['/v1/workflows', '/v1/validate', '/v1/instances/{id}/history', '/v1/tasks/{token}/heartbeat', '/v1/events/{event}', '/healthz', '/metrics']) {
@@ -153,8 +140,8 @@ describe('system routes', () => {
   });
 
   it('answers with the shapes its schemas document', async () => {
-    const started = await server.client.startInstance('parked');
-    const [task] = await server.client.poll({ types: ['metered.parked'], worker: 'shape', wait: '5s' });
+    const started = await server().client.startInstance('parked');
+    const [task] = await server().client.poll({ types: ['metered.parked'], worker: 'shape', wait: '5s' });
     const samples: [SchemaName, string, string, string?][] = [
       ['instance', 'GET', `/v1/instances/${started.id}`],
       ['instance-list', 'GET', '/v1/instances?limit=2'],
@@ -170,25 +157,25 @@ describe('system routes', () => {
       ['problem', 'GET', '/v1/instances/missing'],
     ];
     for (const [schema, method, path, body] of samples) {
-      const res = await http(server.url, method, path, body);
+      const res = await http(server().url, method, path, body);
       const validate = bodyValidator(schema);
       expect(validate(res.json), `${method} ${path}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
   });
 
   it('reports health', async () => {
-    const res = await http(server.url, 'GET', '/healthz');
+    const res = await http(server().url, 'GET', '/healthz');
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: 'ok' });
   });
 
   it('exposes metrics of instances, steps, tasks, the queue and polls', async () => {
-    await server.client.startInstance('parked');
-    const view = await server.client.startInstance('metered');
-    const [task] = await server.client.poll({ types: ['metered.work'], worker: 'm', wait: '5s' });
-    await server.client.complete(task!.token, null);
+    await server().client.startInstance('parked');
+    const view = await server().client.startInstance('metered');
+    const [task] = await server().client.poll({ types: ['metered.work'], worker: 'm', wait: '5s' });
+    await server().client.complete(task!.token, null);
     const text = await eventually(async () => {
-      const body = (await http(server.url, 'GET', '/metrics')).text;
+      const body = (await http(server().url, 'GET', '/metrics')).text;
       return body.includes('segue_instances_finished_total{workflow="metered",status="COMPLETED"} 1') ? body : undefined;
     }, { what: `metrics of instance ${view.id}` });
     expect(text).toContain('segue_instances_started_total{workflow="metered"} 1');
@@ -224,7 +211,7 @@ describe('API keys and roles', () => {
   const as = (role: keyof typeof KEYS) => ({ authorization: `Bearer ${KEYS[role]}` });
 
   it('401 without a valid key; each role reaches what it may and gets 403 elsewhere; health stays open', async () => {
-    const keyed = await startServer(join(tmp.dir, 'keyed.db'), { env, apiKey: KEYS.admin });
+    const keyed = await startServer(join(server().dir, 'keyed.db'), { env, apiKey: KEYS.admin });
     try {
       expectProblem(await http(keyed.url, 'GET', '/v1/workflows'), 401, 'unauthorized');
       expectProblem(await http(keyed.url, 'GET', '/v1/workflows', undefined, { authorization: 'Bearer wrong' }), 401, 'unauthorized');
@@ -261,7 +248,7 @@ describe('API keys and roles', () => {
   });
 
   it('keeps a server without keys on 127.0.0.1, and says so', async () => {
-    const open = await startServer(join(tmp.dir, 'open.db'), { args: ['--host', '0.0.0.0'] });
+    const open = await startServer(join(server().dir, 'open.db'), { args: ['--host', '0.0.0.0'] });
     try {
       expect(new URL(open.url).hostname).toBe('127.0.0.1');
     } finally {
@@ -270,6 +257,6 @@ describe('API keys and roles', () => {
   });
 
   it('refuses to start with a malformed SEGUE_API_KEYS, without echoing it', async () => {
-    await expect(startServer(join(tmp.dir, 'bad.db'), { env: { SEGUE_API_KEYS: 'ops:boss:supersecretvalue123' } })).rejects.toThrow(/role "boss"; use one of admin, operator, worker, viewer/);
+    await expect(startServer(join(server().dir, 'bad.db'), { env: { SEGUE_API_KEYS: 'ops:boss:supersecretvalue123' } })).rejects.toThrow(/role "boss"; use one of admin, operator, worker, viewer/);
   });
 });

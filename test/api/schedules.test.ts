@@ -5,12 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bodyValidator, type SchemaName } from '../../api/schemas.js';
 import type { ScheduleView } from '../../client/http-client.js';
 import { openStore } from '../../engine/store/open-store.js';
 import { instanceView } from '../../engine/views.js';
-import { eventually, http, runCli, startServer, tempDir, type RawResponse, type TestServer } from '../helpers/server.js';
+import { eventually, http, runCli, serverForFile, startServer, type RawResponse } from '../helpers/server.js';
 
 /** Completes at once, so `allow` fires never pile up. */
 const TICK = `name: tick
@@ -36,21 +36,9 @@ steps:
 
 const FAR = '0 0 1 1 *';
 
-let server: TestServer;
-let tmp: ReturnType<typeof tempDir>;
+const server = serverForFile([TICK]);
 
-beforeAll(async () => {
-  tmp = tempDir();
-  server = await startServer(join(tmp.dir, 'segue.db'));
-  await server.client.registerWorkflow(TICK);
-});
-
-afterAll(async () => {
-  await server?.stop();
-  tmp?.cleanup();
-});
-
-const send = (method: string, path: string, body?: unknown) => http(server.url, method, path, body === undefined ? undefined : JSON.stringify(body));
+const send = (method: string, path: string, body?: unknown) => http(server().url, method, path, body === undefined ? undefined : JSON.stringify(body));
 const create = (body: Record<string, unknown>) => send('POST', '/v1/schedules', { workflow: 'tick', cron: FAR, ...body });
 
 function expectProblem(res: RawResponse, status: number, type: string, detail: string | RegExp): void {
@@ -132,7 +120,7 @@ describe('creating and reading schedules', () => {
     ['a bad time zone', { workflow: 'tick', cron: FAR, timezone: 'Mars/Olympus' }, 'bad-request', '"Mars/Olympus" is not a time zone; write it like Europe/Paris or UTC'],
     ['a bad catch-up window', { workflow: 'tick', cron: FAR, catchupWindow: 'a while' }, 'bad-request', 'catchupWindow "a while" is not a duration; write it like 5m or 1h'],
   ])('refuses %s with a 400 that names the problem', async (_, body, type, detail) => {
-    const res = await http(server.url, 'POST', '/v1/schedules', typeof body === 'string' || body === undefined ? body : JSON.stringify(body));
+    const res = await http(server().url, 'POST', '/v1/schedules', typeof body === 'string' || body === undefined ? body : JSON.stringify(body));
     expectProblem(res, 400, type, detail);
   });
 
@@ -170,7 +158,7 @@ describe('changing schedules', () => {
     expectShape('schedule', res.json);
     const [fire] = res.json.recent;
     expect(fire).toEqual({ fireTime: expect.any(String), outcome: 'started', instanceId: `manual@${fire.fireTime}~manual` });
-    const done = await http(server.url, 'GET', `/v1/instances/${encodeURIComponent(fire.instanceId)}?wait=5s`);
+    const done = await http(server().url, 'GET', `/v1/instances/${encodeURIComponent(fire.instanceId)}?wait=5s`);
     expect(done.json).toMatchObject({ status: 'COMPLETED', workflow: 'tick', input: { by: 'hand' }, schedule: { id: 'manual', fireTime: fire.fireTime }, output: { fireTime: fire.fireTime } });
   });
 
@@ -214,7 +202,7 @@ describe('changing schedules', () => {
 
 describe('schedules declared in a workflow file', () => {
   it('are created when the workflow is registered, with the ids and settings the file gives', async () => {
-    const res = await http(server.url, 'POST', '/v1/workflows', DECLARED, { 'content-type': 'application/yaml' });
+    const res = await http(server().url, 'POST', '/v1/workflows', DECLARED, { 'content-type': 'application/yaml' });
     expect(res.status, res.text).toBe(201);
     const nightly = (await send('GET', '/v1/schedules/declared.nightly')).json;
     expect(nightly).toMatchObject({ workflow: 'declared', cron: '0 3 * * *', timezone: 'Europe/Paris', overlap: 'buffer', input: { report: 'full' }, origin: 'definition', paused: false });
@@ -225,10 +213,10 @@ describe('schedules declared in a workflow file', () => {
 });
 
 describe('the schedule command', () => {
-  const segue = (...args: string[]) => runCli(['schedule', ...args, '--server', server.url]);
+  const segue = (...args: string[]) => runCli(['schedule', ...args, '--server', server().url]);
 
   it('creates, lists, shows, resumes, triggers and deletes a schedule', async () => {
-    const inputFile = join(tmp.dir, 'schedule-input.json');
+    const inputFile = join(server().dir, 'schedule-input.json');
     writeFileSync(inputFile, '{"region": "eu"}');
     const created = await segue('create', 'tick', '--cron', '0 9 * * *', '--timezone', 'Europe/Paris', '--input', `@${inputFile}`, '--overlap', 'skip', '--catchup', '5m', '--id', 'cli-daily', '--note', 'hello', '--paused');
     expect(created.stderr).toBe('');
@@ -277,7 +265,7 @@ describe('the schedule command', () => {
 
 describe('two servers on one SQLite file', () => {
   it('fire a schedule every second, each fire time started exactly once', async () => {
-    const db = join(tmp.dir, 'shared.db');
+    const db = join(server().dir, 'shared.db');
     const [a, b] = await Promise.all([startServer(db), startServer(db)]);
     let exitCodes: (number | null)[];
     try {

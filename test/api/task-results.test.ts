@@ -8,7 +8,7 @@ import { bodyValidator } from '../../api/schemas.js';
 import { createEngine } from '../../engine/engine.js';
 import { ProblemError, type ClaimedTask, type InstanceView, type TaskResult } from '../../client/http-client.js';
 import { createWorker, TaskResultError, type Worker } from '../../client/worker-client.js';
-import { eventually, http, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { eventually, finishedOn, http, serverForFile, startServer } from '../helpers/server.js';
 
 const flow = (name: string, task: string, timeout = '1h'): string => `name: ${name}
 steps:
@@ -21,40 +21,25 @@ steps:
     output: "\${ work }"
 `;
 
-let server: TestServer;
-let tmp: ReturnType<typeof tempDir>;
-
-beforeAll(async () => {
-  tmp = tempDir();
-  server = await startServer(join(tmp.dir, 'segue.db'));
-  await server.client.registerWorkflow(flow('batch-one', 'batch.work'));
+const server = serverForFile([
+  flow('batch-one', 'batch.work'),
   // One task type per worker test: a poll the previous worker abandoned cannot take the next test's task.
-  for (const name of ['many', 'retry', 'stale']) await server.client.registerWorkflow(flow(`batch-${name}`, `batch.${name}`));
-  await server.client.registerWorkflow(flow('batch-lease', 'batch.lease', '1s'));
-});
+  ...['many', 'retry', 'stale'].map((name) => flow(`batch-${name}`, `batch.${name}`)),
+  flow('batch-lease', 'batch.lease', '1s'),
+]);
 
-afterAll(async () => {
-  await server?.stop();
-  tmp?.cleanup();
-});
-
-const report = (body: unknown) => http(server.url, 'POST', '/v1/tasks/results', JSON.stringify(body));
+const report = (body: unknown) => http(server().url, 'POST', '/v1/tasks/results', JSON.stringify(body));
 
 /** Starts `n` instances of batch-one and claims their tasks, in the order they were started. */
 async function claim(n: number): Promise<ClaimedTask[]> {
   const ids: string[] = [];
-  for (let i = 0; i < n; i += 1) ids.push((await server.client.startInstance('batch-one')).id);
+  for (let i = 0; i < n; i += 1) ids.push((await server().client.startInstance('batch-one')).id);
   const tasks: ClaimedTask[] = [];
-  while (tasks.length < n) tasks.push(...(await server.client.poll({ types: ['batch.work'], worker: 'batcher', max: n - tasks.length, wait: '5s' })));
+  while (tasks.length < n) tasks.push(...(await server().client.poll({ types: ['batch.work'], worker: 'batcher', max: n - tasks.length, wait: '5s' })));
   return ids.map((id) => tasks.find((t) => t.instanceId === id)!);
 }
 
-async function finished(id: string): Promise<InstanceView> {
-  return eventually(async () => {
-    const view = await server.client.getInstance(id);
-    return ['COMPLETED', 'FAILED'].includes(view.status) ? view : undefined;
-  }, { what: `instance ${id} to finish` });
-}
+const finished = (id: string): Promise<InstanceView> => finishedOn(server().client, id);
 
 describe('POST /v1/tasks/results', () => {
   it('applies completions and failures to their own instances, answering one outcome per result in order', async () => {
@@ -76,7 +61,7 @@ describe('POST /v1/tasks/results', () => {
 
   it('answers stale for an unknown token, an attempt already reported, and a token given twice, and applies the rest', async () => {
     const [done, twice, fresh] = await claim(3);
-    await server.client.complete(done!.token, 'first');
+    await server().client.complete(done!.token, 'first');
     const res = await report({
       results: [
         { token: 'no-such-token', output: 1 },
@@ -128,13 +113,13 @@ describe('POST /v1/tasks/results', () => {
   });
 
   it('is documented in /openapi.json, and reachable through the client', async () => {
-    const doc = (await http(server.url, 'GET', '/openapi.json')).json;
+    const doc = (await http(server().url, 'GET', '/openapi.json')).json;
     const op = doc.paths['/v1/tasks/results'].post;
     expect(op).toMatchObject({ operationId: 'reportTaskResults', tags: ['tasks'] });
     expect(op.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/TaskResultsRequest' });
     expect(op.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/TaskResultsResponse' });
     const [task] = await claim(1);
-    expect(await server.client.reportResults([{ token: task!.token, output: 'via client' }, { token: task!.token, error: 'Late' }])).toEqual([
+    expect(await server().client.reportResults([{ token: task!.token, output: 'via client' }, { token: task!.token, error: 'Late' }])).toEqual([
       { token: task!.token, status: 'accepted' },
       { token: task!.token, status: 'stale', detail: expect.any(String) },
     ]);
@@ -156,7 +141,7 @@ describe('POST /v1/tasks/results', () => {
 
   it('is a task route: a worker key may use it, an operator key may not', async () => {
     const keys = { worker: 'wrk-0123456789abcdef', operator: 'ops-0123456789abcdef' };
-    const keyed = await startServer(join(tmp.dir, 'keyed.db'), { env: { SEGUE_API_KEYS: `wrk:worker:${keys.worker},ops:operator:${keys.operator}` } });
+    const keyed = await startServer(join(server().dir, 'keyed.db'), { env: { SEGUE_API_KEYS: `wrk:worker:${keys.worker},ops:operator:${keys.operator}` } });
     try {
       const as = (key: string) => http(keyed.url, 'POST', '/v1/tasks/results', '{"results":[{"token":"none"}]}', { authorization: `Bearer ${key}` });
       const allowed = await as(keys.worker);
@@ -238,7 +223,7 @@ describe('the worker client reporting results', () => {
   let worker: Worker | undefined;
 
   beforeAll(async () => {
-    proxy = await startProxy(server.url);
+    proxy = await startProxy(server().url);
   });
 
   afterAll(async () => {
@@ -261,7 +246,7 @@ describe('the worker client reporting results', () => {
     });
     worker.start();
     const ids: string[] = [];
-    for (let i = 0; i < 20; i += 1) ids.push((await server.client.startInstance('batch-many')).id);
+    for (let i = 0; i < 20; i += 1) ids.push((await server().client.startInstance('batch-many')).id);
     await eventually(() => (handlers.waiting() === 20 ? true : undefined), { what: 'all 20 handlers to run' });
     handlers.open();
     for (const id of ids) expect(await finished(id)).toMatchObject({ status: 'COMPLETED', output: { done: id } });
@@ -282,7 +267,7 @@ describe('the worker client reporting results', () => {
       onError: (err) => errors.push(err),
     });
     worker.start();
-    const view = await server.client.startInstance('batch-retry');
+    const view = await server().client.startInstance('batch-retry');
     await eventually(() => (handlers.waiting() === 1 ? true : undefined), { what: 'the handler to run' });
     const before = proxy.count('/v1/tasks/results');
     proxy.fail('/v1/tasks/results', 1);
@@ -292,7 +277,7 @@ describe('the worker client reporting results', () => {
     worker = undefined;
     expect(proxy.count('/v1/tasks/results') - before).toBe(2);
     // Taken before stop() resolved: no waiting needed to see it.
-    expect(await server.client.getInstance(view.id)).toMatchObject({ status: 'COMPLETED', output: 'after a retry' });
+    expect(await server().client.getInstance(view.id)).toMatchObject({ status: 'COMPLETED', output: 'after a retry' });
     expect(errors).toEqual([]);
   });
 
@@ -301,9 +286,9 @@ describe('the worker client reporting results', () => {
     const errors: unknown[] = [];
     worker = createWorker({ url: proxy.url, pollWait: '1s', handlers: { 'batch.stale': async () => (await handlers.wait(), 'too late') }, onError: (err) => errors.push(err) });
     worker.start();
-    const view = await server.client.startInstance('batch-stale');
+    const view = await server().client.startInstance('batch-stale');
     await eventually(() => (handlers.waiting() === 1 ? true : undefined), { what: 'the handler to run' });
-    await server.client.lifecycle(view.id, 'terminate');
+    await server().client.lifecycle(view.id, 'terminate');
     handlers.open();
     await eventually(() => (errors.length > 0 ? true : undefined), { what: 'the stale result to be reported' });
     await worker.stop();
@@ -319,7 +304,7 @@ describe('the worker client reporting results', () => {
     try {
       worker = createWorker({ url: proxy.url, pollWait: '1s', handlers: { 'batch.lease': () => 'never taken' }, onError: (err) => errors.push(err) });
       worker.start();
-      await server.client.startInstance('batch-lease');
+      await server().client.startInstance('batch-lease');
       await eventually(() => (errors.length > 0 ? true : undefined), { what: 'the result to be given up' });
       const began = Date.now();
       await worker.stop();

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { InstanceView } from '../../client/http-client.js';
 import { createWorker, type WorkerContext } from '../../client/worker-client.js';
-import { REPO, eventually, http, startServer, startWorkerProcess, tempDir, type TestServer } from '../helpers/server.js';
+import { REPO, eventually, finishedOn, http, serverForFile, startWorkerProcess } from '../helpers/server.js';
 
 const DEFINITIONS = [
   `name: one-task
@@ -38,35 +38,17 @@ steps:
 `,
 ];
 
-let server: TestServer;
-let tmp: ReturnType<typeof tempDir>;
+const server = serverForFile([...DEFINITIONS, readFileSync(join(REPO, 'examples', 'order-processing.yaml'), 'utf8')]);
 
-beforeAll(async () => {
-  tmp = tempDir();
-  server = await startServer(join(tmp.dir, 'segue.db'));
-  for (const text of DEFINITIONS) await server.client.registerWorkflow(text);
-  await server.client.registerWorkflow(readFileSync(join(REPO, 'examples', 'order-processing.yaml'), 'utf8'));
-});
+const post = (path: string, body?: unknown) => http(server().url, 'POST', path, body === undefined ? undefined : JSON.stringify(body));
 
-afterAll(async () => {
-  await server?.stop();
-  tmp?.cleanup();
-});
-
-const post = (path: string, body?: unknown) => http(server.url, 'POST', path, body === undefined ? undefined : JSON.stringify(body));
-
-async function finished(id: string): Promise<InstanceView> {
-  return eventually(async () => {
-    const view = await server.client.getInstance(id);
-    return ['COMPLETED', 'FAILED'].includes(view.status) ? view : undefined;
-  }, { what: `instance ${id} to finish` });
-}
+const finished = (id: string): Promise<InstanceView> => finishedOn(server().client, id);
 
 describe('the worker protocol', () => {
   it('long-polls until a task is enqueued, then completes it; a second result for the token is a 409', async () => {
     const poll = post('/v1/tasks/poll', { types: ['unit.work'], worker: 'w1', wait: '10s' });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const view = await server.client.startInstance('one-task', { input: { x: 1 } });
+    const view = await server().client.startInstance('one-task', { input: { x: 1 } });
     const res = await poll;
     expect(res.status).toBe(200);
     expect(res.json).toEqual([
@@ -97,8 +79,8 @@ describe('the worker protocol', () => {
   });
 
   it('fails a task with a non-retryable error name', async () => {
-    const view = await server.client.startInstance('one-task');
-    const [task] = await server.client.poll({ types: ['unit.work'], worker: 'w1', wait: '5s' });
+    const view = await server().client.startInstance('one-task');
+    const [task] = await server().client.poll({ types: ['unit.work'], worker: 'w1', wait: '5s' });
     const res = await post(`/v1/tasks/${task!.token}/fail`, { error: 'OutOfStock', message: 'none left', retryable: false });
     expect(res.status).toBe(204);
     expect((await finished(view.id)).error).toMatchObject({ error: 'OutOfStock', message: 'none left' });
@@ -106,7 +88,7 @@ describe('the worker protocol', () => {
 
   it('stops a poll whose worker hung up: the task goes to the next poll', async () => {
     const hangUp = new AbortController();
-    const abandoned = fetch(`${server.url}/v1/tasks/poll`, {
+    const abandoned = fetch(`${server().url}/v1/tasks/poll`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ types: ['unit.work'], worker: 'gone', wait: '20s' }),
@@ -116,10 +98,10 @@ describe('the worker protocol', () => {
     hangUp.abort();
     expect(await abandoned).toBe('AbortError');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const view = await server.client.startInstance('one-task');
-    const [task] = await server.client.poll({ types: ['unit.work'], worker: 'present', wait: '5s' });
+    const view = await server().client.startInstance('one-task');
+    const [task] = await server().client.poll({ types: ['unit.work'], worker: 'present', wait: '5s' });
     expect(task?.instanceId).toBe(view.id);
-    await server.client.complete(task!.token, 'ok');
+    await server().client.complete(task!.token, 'ok');
   });
 });
 
@@ -128,7 +110,7 @@ describe('the worker client', () => {
     const contexts: Omit<WorkerContext, 'heartbeat'>[] = [];
     let riskyCalls = 0;
     const worker = createWorker<{ who?: string }>({
-      url: server.url,
+      url: server().url,
       pollWait: '1s',
       handlers: {
         'client.greet': async (input, ctx) => {
@@ -145,7 +127,7 @@ describe('the worker client', () => {
     });
     worker.start();
     try {
-      const view = await server.client.startInstance('client-flow', { input: { who: 'Ada' } });
+      const view = await server().client.startInstance('client-flow', { input: { who: 'Ada' } });
       const done = await finished(view.id);
       expect(done.status).toBe('COMPLETED');
       expect(done.output).toEqual({ rescued: 'cannot go on' });
@@ -162,7 +144,7 @@ describe('the worker client', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started = false;
     const worker = createWorker({
-      url: server.url,
+      url: server().url,
       pollWait: '1s',
       handlers: {
         'unit.work': async () => {
@@ -173,7 +155,7 @@ describe('the worker client', () => {
       },
     });
     worker.start();
-    const view = await server.client.startInstance('one-task');
+    const view = await server().client.startInstance('one-task');
     await eventually(() => (started ? true : undefined), { what: 'the handler to start' });
     let stopped = false;
     const stopping = worker.stop().then(() => (stopped = true));
@@ -185,10 +167,10 @@ describe('the worker client', () => {
   });
 
   it('runs the example handlers in a separate worker process (examples/workers/remote-worker.ts)', async () => {
-    const worker = await startWorkerProcess(server.url);
+    const worker = await startWorkerProcess(server().url);
     try {
       const input = { orderId: 'A-1', customer: { email: 'ada@example.com' }, items: [{ sku: 'BOOK-1', quantity: 2, price: 12.5 }], card: '4242' };
-      const view = await server.client.startInstance('order-processing', { input });
+      const view = await server().client.startInstance('order-processing', { input });
       const done = await finished(view.id);
       expect(done.status).toBe('COMPLETED');
       expect(done.output).toEqual({ orderId: 'A-1', paymentId: expect.stringMatching(/^PAY-/), trackingNumber: expect.stringMatching(/^TRK-/) });

@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SegueClient } from '../../client/http-client.js';
+import { afterAll, beforeAll } from 'vitest';
+import { SegueClient, type InstanceView } from '../../client/http-client.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO, 'bin', 'segue.js');
@@ -70,6 +71,42 @@ export async function startServer(db: string, options: ServerOptions = {}): Prom
       await exited;
     },
   };
+}
+
+/** A server of one test file, with the temporary folder its SQLite file is in (others may go there too). */
+export interface FileServer extends TestServer {
+  dir: string;
+}
+
+/**
+ * A server for the tests of one file: started before them on a fresh SQLite file with `definitions`
+ * registered, stopped after and its folder removed. Call it at the top of the file; the getter
+ * answers the server inside tests and hooks.
+ */
+export function serverForFile(definitions: string[] = [], options: ServerOptions = {}): () => FileServer {
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  let server: FileServer | undefined;
+  beforeAll(async () => {
+    tmp = tempDir();
+    server = { ...(await startServer(join(tmp.dir, 'segue.db'), options)), dir: tmp.dir };
+    for (const text of definitions) await server.client.registerWorkflow(text);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    tmp?.cleanup();
+  });
+  return () => {
+    if (!server) throw new Error('the server starts in beforeAll: use it inside a test or a hook');
+    return server;
+  };
+}
+
+/** The instance's view once it is COMPLETED or FAILED. */
+export function finishedOn(client: SegueClient, id: string): Promise<InstanceView> {
+  return eventually(async () => {
+    const view = await client.getInstance(id);
+    return ['COMPLETED', 'FAILED'].includes(view.status) ? view : undefined;
+  }, { what: `instance ${id} to finish` });
 }
 
 /** Resolves with the URL of the server's `segue listening on <url>` line. */
