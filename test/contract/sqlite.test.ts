@@ -66,6 +66,10 @@ describe('SQLite store', () => {
       CREATE INDEX tasks_by_queue ON tasks (queue, status, createdAt, id);
       CREATE INDEX tasks_by_lease ON tasks (status, leaseExpiresAt, id);
       CREATE INDEX tasks_by_instance ON tasks (instanceId);
+      CREATE TABLE instances (id TEXT PRIMARY KEY, run INTEGER NOT NULL, workflow TEXT NOT NULL, version INTEGER NOT NULL,
+        status TEXT NOT NULL, rev INTEGER NOT NULL, parentId TEXT, createdAt INTEGER NOT NULL, updatedAt INTEGER NOT NULL,
+        waits TEXT NOT NULL, state TEXT NOT NULL);
+      CREATE INDEX instances_by_parent ON instances (parentId, createdAt, id);
     `);
     const insert = old.prepare('INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)');
     insert.run('i-1', 1, 1, 'InstanceStarted', T0, null, '{"workflow":"orders"}');
@@ -86,7 +90,8 @@ describe('SQLite store', () => {
     const names = raw.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").pluck().all();
     expect(names).not.toContain('history');
     expect(names).not.toContain('tasks_schema1');
-    expect(names).toEqual(expect.arrayContaining(['tasks', 'tasks_by_token', 'tasks_queued', 'tasks_leased', 'history_batches']));
+    expect(names).not.toContain('instances_by_parent');
+    expect(names).toEqual(expect.arrayContaining(['tasks', 'tasks_by_token', 'tasks_queued', 'tasks_leased', 'history_batches', 'instances_of_parent']));
     raw.close();
   });
 

@@ -6,7 +6,7 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 
-/** 2: history is one row per transition (and run), its events a JSON array; tasks have partial indexes. */
+/** 2: history is one row per transition (and run), its events a JSON array; partial indexes on tasks and on parents. */
 const SCHEMA_VERSION = 2;
 
 const DDL = `
@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS instances (
 CREATE INDEX IF NOT EXISTS instances_by_created ON instances (createdAt DESC, id DESC);
 CREATE INDEX IF NOT EXISTS instances_by_workflow ON instances (workflow, createdAt, id);
 CREATE INDEX IF NOT EXISTS instances_by_status ON instances (status, createdAt, id);
-CREATE INDEX IF NOT EXISTS instances_by_parent ON instances (parentId, createdAt, id);
+-- Only children: most instances have no parent, and a listing by parent always names one.
+CREATE INDEX IF NOT EXISTS instances_of_parent ON instances (parentId, createdAt, id) WHERE parentId IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS waits (
   instanceId TEXT NOT NULL,
@@ -127,9 +128,10 @@ export function applySchema(db: Database): void {
   }).immediate();
 }
 
-/** Schema 1's tasks table is rebuilt (its token index was not partial): moved aside before the DDL. */
+/** Schema 1's tasks table is rebuilt (its token index was not partial), and its full parent index dropped, before the DDL. */
 function setAsideTasks(db: Database): void {
   db.exec(`
+    DROP INDEX IF EXISTS instances_by_parent;
     DROP INDEX tasks_by_queue;
     DROP INDEX tasks_by_lease;
     DROP INDEX tasks_by_instance;
