@@ -6,6 +6,7 @@
  * objects and arrays are templated recursively (keys stay literal). `$${` writes a literal `${`.
  */
 import jsonata from 'jsonata';
+import safeRegex from 'safe-regex2';
 import type { Json } from './model.js';
 
 /** Names bound as `$name` during evaluation (without the `$`). */
@@ -66,6 +67,7 @@ export function compileExpression(source: string): CompiledExpression {
     const e = err as { message?: string; position?: number; token?: string };
     throw new ExpressionSyntaxError(source, syntaxOffset(source, e.position), e.message ?? String(err));
   }
+  refuseSlowRegexes(source, compiled.ast());
   compiled.registerFunction('secret', secretPlaceholder, '<s:s>');
   return {
     source,
@@ -77,6 +79,31 @@ export function compileExpression(source: string): CompiledExpression {
       }
     },
   };
+}
+
+/**
+ * A regular expression cannot be stopped once it runs (the expression time limit is checked
+ * between steps, not inside a match), so one that can take exponential time on some inputs, like
+ * /(a+)+$/, is refused when the expression is compiled.
+ */
+function refuseSlowRegexes(source: string, root: unknown): void {
+  const seen = new Set<unknown>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object' || seen.has(node)) return;
+    seen.add(node);
+    const n = node as { type?: unknown; value?: unknown; position?: unknown };
+    if (n.type === 'regex' && n.value instanceof RegExp && !safeRegex(n.value)) {
+      const literal = `/${n.value.source}/${n.value.flags.replace('g', '')}`;
+      const start = typeof n.position === 'number' ? Math.max(0, n.position - literal.length) : 0;
+      throw new ExpressionSyntaxError(
+        source,
+        start,
+        `the regular expression ${literal} can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition`,
+      );
+    }
+    for (const child of Object.values(node)) visit(child);
+  };
+  visit(root);
 }
 
 /**

@@ -5,6 +5,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import safeRegex from 'safe-regex2';
 import { didYouMean, isRecord, listWords, quote, showValue } from './messages.js';
 import type { Finding, Path } from './messages.js';
 
@@ -27,6 +28,8 @@ export function inputSchemaFindings(schema: unknown): Finding[] {
       return [{ path: ['input', '$schema'], message }];
     }
     if (!ajv.validateSchema(schema)) return [metaSchemaFinding(schema, ajv.errors ?? [])];
+    const slow = slowPatterns(schema, ['input']);
+    if (slow.length > 0) return slow;
   } catch (err) {
     return [compileFinding(schema, (err as Error).message)];
   }
@@ -40,6 +43,36 @@ export function inputSchemaFindings(schema: unknown): Finding[] {
     // ($id is a string or absent here: validateSchema refused anything else.)
     ajv.removeSchema(schema);
   }
+}
+
+/** Keywords whose values are data, not schemas: a "pattern" inside them is not a regular expression. */
+const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples']);
+
+/**
+ * Patterns that can take exponential time on some inputs (a repetition inside a repetition, like
+ * `^(a+)+$`): start inputs are checked against them, and a regular expression cannot be stopped
+ * once it runs, so one such input would hold the engine for seconds or more.
+ */
+function slowPatterns(node: unknown, path: Path): Finding[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => slowPatterns(item, [...path, i]));
+  if (!isRecord(node)) return [];
+  const found: Finding[] = [];
+  for (const [key, value] of Object.entries(node)) {
+    if (DATA_KEYWORDS.has(key)) continue;
+    if (key === 'pattern' && typeof value === 'string' && !safeRegex(value)) found.push(slowPattern([...path, key], value));
+    if (key === 'patternProperties' && isRecord(value)) {
+      for (const source of Object.keys(value)) if (!safeRegex(source)) found.push({ ...slowPattern([...path, key, source], source), at: 'key' });
+    }
+    found.push(...slowPatterns(value, [...path, key]));
+  }
+  return found;
+}
+
+function slowPattern(path: Path, source: string): Finding {
+  return {
+    path,
+    message: `${PREFIX}the pattern ${quote(source)} can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition`,
+  };
 }
 
 function knownDraft(uri: unknown): boolean {

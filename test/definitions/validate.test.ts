@@ -105,6 +105,9 @@ const EXPECTED: Record<string, string[]> = {
     '8:23: step "notify": "input" has a "${" that is never closed with "}"',
     '9:20: step "notify": "input" has an empty "${ }"; write an expression inside it, or remove it',
   ],
+  'expression-slow-regex.yaml': [
+    '7:31: step "route": the expression "$contains(code, /^(a+)+$/)" in "when" of choice 1 is not valid: the regular expression /^(a+)+$/ can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition',
+  ],
   'expression-when.yaml': [
     '7:21: step "route": the expression "total >" in "when" of choice 1 is not valid: it ends too early; something is missing at the end',
     '9:34: step "route": the expression "$count(items > 3" in "when" of choice 2 is not valid: a closing ")" is missing at the end',
@@ -128,6 +131,10 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'input-schema-other-draft.yaml': [
     '4:12: "input" is not a valid JSON Schema: "$schema" names a JSON Schema version Segue does not read; remove it, or write "https://json-schema.org/draft/2020-12/schema"',
+  ],
+  'input-schema-slow-pattern.yaml': [
+    '6:36: "input" is not a valid JSON Schema: the pattern "^(a+)+$" can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition',
+    '9:5: "input" is not a valid JSON Schema: the pattern "^(x*)*y$" can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition',
   ],
   'input-schema-unknown-keyword.yaml': [
     '5:3: "input" is not a valid JSON Schema: unknown keyword "requried" (did you mean "required"?)',
