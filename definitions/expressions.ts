@@ -67,7 +67,6 @@ export function compileExpression(source: string): CompiledExpression {
     const e = err as { message?: string; position?: number; token?: string };
     throw new ExpressionSyntaxError(source, syntaxOffset(source, e.position), e.message ?? String(err));
   }
-  refuseSlowRegexes(source, compiled.ast());
   compiled.registerFunction('secret', secretPlaceholder, '<s:s>');
   return {
     source,
@@ -82,28 +81,28 @@ export function compileExpression(source: string): CompiledExpression {
 }
 
 /**
- * A regular expression cannot be stopped once it runs (the expression time limit is checked
- * between steps, not inside a match), so one that can take exponential time on some inputs, like
- * /(a+)+$/, is refused when the expression is compiled.
+ * A regular expression in `source` that can take exponential time on some inputs, like /(a+)+$/,
+ * with where it starts; null when there is none. Validation refuses them: a match cannot be
+ * stopped once it runs (the expression time limit is checked between steps, not inside a match).
+ * `source` must be valid JSONata.
  */
-function refuseSlowRegexes(source: string, root: unknown): void {
+export function slowRegex(source: string): { offset: number; literal: string } | null {
   const seen = new Set<unknown>();
-  const visit = (node: unknown): void => {
-    if (node === null || typeof node !== 'object' || seen.has(node)) return;
+  const visit = (node: unknown): { offset: number; literal: string } | null => {
+    if (node === null || typeof node !== 'object' || seen.has(node)) return null;
     seen.add(node);
     const n = node as { type?: unknown; value?: unknown; position?: unknown };
     if (n.type === 'regex' && n.value instanceof RegExp && !safeRegex(n.value)) {
       const literal = `/${n.value.source}/${n.value.flags.replace('g', '')}`;
-      const start = typeof n.position === 'number' ? Math.max(0, n.position - literal.length) : 0;
-      throw new ExpressionSyntaxError(
-        source,
-        start,
-        `the regular expression ${literal} can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition`,
-      );
+      return { offset: typeof n.position === 'number' ? Math.max(0, n.position - literal.length) : 0, literal };
     }
-    for (const child of Object.values(node)) visit(child);
+    for (const child of Object.values(node)) {
+      const found = visit(child);
+      if (found) return found;
+    }
+    return null;
   };
-  visit(root);
+  return visit(jsonata(source).ast());
 }
 
 /**

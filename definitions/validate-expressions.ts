@@ -2,7 +2,7 @@
  * JSONata syntax in every expression field (`when`, `items`, `until`, `correlate`) and in every
  * `${ }` of every template field, reported at the faulty character where the text allows it.
  */
-import { ExpressionSyntaxError, compileExpression, conditionSource, splitTemplate } from './expressions.js';
+import { ExpressionSyntaxError, compileExpression, conditionSource, slowRegex, splitTemplate } from './expressions.js';
 import type { Json } from './model.js';
 import { quote } from './messages.js';
 import type { Finding, Path } from './messages.js';
@@ -113,15 +113,18 @@ const QUOTED_LENGTH = 50;
 
 /** `start` is where `source` begins in the string the fault is reported in. */
 function expressionFault(source: string, start: number): Fault | undefined {
+  const oneLine = source.replace(/\s+/g, ' ');
+  const quoted = oneLine.length <= QUOTED_LENGTH ? { expression: oneLine } : {};
   try {
     compileExpression(source);
-    return undefined;
   } catch (err) {
     if (!(err instanceof ExpressionSyntaxError)) throw err;
-    const oneLine = source.replace(/\s+/g, ' ');
-    const expression = oneLine.length <= QUOTED_LENGTH ? oneLine : undefined;
-    return { index: start + err.offset, problem: `is not valid: ${plainSyntax(err.detail)}`, ...(expression === undefined ? {} : { expression }) };
+    return { index: start + err.offset, problem: `is not valid: ${plainSyntax(err.detail)}`, ...quoted };
   }
+  const slow = slowRegex(source);
+  if (!slow) return undefined;
+  const problem = `is not valid: the regular expression ${slow.literal} can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition`;
+  return { index: start + slow.offset, problem, ...quoted };
 }
 
 /** JSONata's parser messages, said for people who do not write parsers. */

@@ -306,3 +306,22 @@ describe('plan identity', () => {
     expect(() => compile(`{ name: w, steps: [{ name: s, type: delay, duration: soon }] }`)).toThrow(/"soon" is not a duration/);
   });
 });
+
+describe('definitions stored before a validation rule existed', () => {
+  it('still compile with a regular expression validation now refuses, so their instances go on', async () => {
+    const plan = compile(`
+      name: legacy
+      input: { type: object, properties: { code: { type: string, pattern: "^(a+)+$" } } }
+      steps:
+        - name: route
+          type: choice
+          choices:
+            - { when: "$contains(code, /^(a+)+$/)", next: yes }
+          otherwise: yes
+        - { name: yes, type: succeed }
+    `);
+    expect(plan.inputSchema).toMatchObject({ properties: { code: { pattern: '^(a+)+$' } } });
+    const route = step(plan, 'route', 'choice');
+    expect(await route.choices[0]!.when.evaluate({ code: 'aaa' }, {})).toBe(true);
+  });
+});
