@@ -31,7 +31,7 @@ function fresh(p: Plan, input: Json): InstanceRecord {
   };
 }
 
-const options = (now: number): DecideOptions => ({ now, random: () => 0, defaultTaskTimeoutMs: 60_000, maxStepsPerInput: 100 });
+const options = (now: number): DecideOptions => ({ now, random: () => 0, defaultTaskTimeoutMs: 60_000, maxStepsPerInput: 100, maxMapItems: 10_000 });
 
 const twoTasks = plan(`
 name: pair

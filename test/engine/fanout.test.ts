@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Json } from '../../definitions/model.js';
-import { echo, named, testEngine, type TestEngine } from '../helpers/engine.js';
+import { named, testEngine, type TestEngine } from '../helpers/engine.js';
 
 let t: TestEngine;
 afterEach(async () => t?.engine.stop());

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Json } from '../../definitions/model.js';
+import type { TaskHandler } from '../../engine/local-workers.js';
 import { echo, named, testEngine, type TestEngine } from '../helpers/engine.js';
 
 let t: TestEngine;
@@ -34,7 +34,7 @@ steps:
     task: charge
 `;
 
-function booking(): Record<string, (input: Json) => Json | Promise<Json>> {
+function booking(): Record<string, TaskHandler> {
   return {
     book: (input) => ({ ref: `${(input as { what: string }).what}-1` }),
     charge: () => Promise.reject(named('CardDeclined', 'declined')),
