@@ -10,14 +10,14 @@ import { decide, initialState, type DecideResult } from './decide.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from './decision.js';
 import { SegueError } from './errors.js';
 import { copyJson } from './data.js';
-import { formatBytes } from './bytes.js';
-import type { Limits } from './limits.js';
 import type { PlanRegistry } from './plans.js';
-import type { EngineInput, ErrorInfo, InstanceState } from './state.js';
+import type { EngineInput, InstanceState } from './state.js';
 import type { InstanceRecord, Store, TaskRecord, Transition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
 import { Mailboxes, type Settled } from './mailboxes.js';
 import { TransitionDraft } from './transition-draft.js';
+import { RecordCache } from './record-cache.js';
+import { limitError, overLimit, replacementFor, type LimitExcess, type StateLimits } from './state-limits.js';
 
 export interface RuntimeOptions {
   store: Store;
@@ -25,7 +25,7 @@ export interface RuntimeOptions {
   clock: Clock;
   random: () => number;
   decide: Omit<DecideOptions, 'now' | 'random'>;
-  limits: Pick<Limits, 'maxInstanceDataBytes' | 'maxHistoryPerRun'>;
+  limits: StateLimits;
 }
 
 export interface ApplyResult {
@@ -152,7 +152,7 @@ export class Runtime {
       const record = { ...f.record, rev: base.rev + 1 };
       const stateJson = JSON.stringify(record.state);
       if (this.overLimit(record, stateJson)) {
-        this.localLeases?.release(f.draft.leasedToStart().length);
+        this.discard(f.draft);
         return { overLimit: true, chained };
       }
       // A refused compare-and-swap (another engine moved the instance on) starts over from the store.
@@ -202,7 +202,7 @@ export class Runtime {
       const excess = input.type === 'abort' ? null : this.overLimit(record, stateJson);
       if (excess) {
         // The decision is dropped; what replaces it fails the step or the run instead.
-        this.localLeases?.release(f.draft.leasedToStart().length);
+        this.discard(f.draft);
         input = excess.kind === 'history' ? { type: 'abort', error: limitError(excess.message) } : replacementFor(input, excess.message);
         continue;
       }
@@ -239,8 +239,8 @@ export class Runtime {
    * Runs the in-process tasks the fold scheduled, and fires its timers that are already due (a
    * retry with no backoff), folding their results in as they come, for as long as the workers'
    * inline time allows. A handler still running then is detached: it reports after the commit.
-   * A crash before the commit loses these results, and the task leased in the last commit is run
-   * again, with everything after it: tasks run at least once, as always.
+   * A crash before the commit loses these results: the task leased in the last commit times out,
+   * and its step's retry policy decides whether it runs again (with the steps after it).
    */
   private async foldInline(f: Fold): Promise<Posted[]> {
     const leases = this.localLeases;
@@ -347,7 +347,7 @@ export class Runtime {
     const stateJson = JSON.stringify(f.record.state);
     const excess = this.overLimit(f.record, stateJson);
     if (excess) {
-      this.localLeases?.release(f.draft.leasedToStart().length);
+      this.discard(f.draft);
       throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
     }
     const { expectedRev: _none, ...transition } = f.draft.toTransition(f.record, 0, stateJson);
@@ -372,6 +372,12 @@ export class Runtime {
    * the tasks it leased to this process (but those `held` back). When it is not written, those
    * leases are given back.
    */
+  /** The draft will not be written: the leases reserved for its tasks are given back. */
+  private discard(draft: TransitionDraft): void {
+    const reserved = draft.leasedToStart().length;
+    if (reserved > 0) this.localLeases?.release(reserved);
+  }
+
   private async committed(
     transition: Omit<Transition, 'expectedRev'>,
     draft: TransitionDraft,
@@ -379,12 +385,11 @@ export class Runtime {
     held?: HeldTasks,
     progress?: { written: boolean },
   ): Promise<boolean> {
-    const toStart = draft.leasedToStart();
     let written = false;
     try {
       written = await write();
     } finally {
-      if (!written && toStart.length > 0) this.localLeases?.release(toStart.length);
+      if (!written) this.discard(draft);
     }
     if (!written) return false;
     if (progress) progress.written = true;
@@ -392,25 +397,13 @@ export class Runtime {
     try {
       this.announce(transition);
     } finally {
-      for (const task of toStart) if (!held?.hold(task)) this.localLeases!.runLeased(task);
+      for (const task of draft.leasedToStart()) if (!held?.hold(task)) this.localLeases!.runLeased(task);
     }
     return true;
   }
 
-  /** Which limit `record` is over, and why, or null. */
-  private overLimit(record: InstanceRecord, stateJson: string): { kind: 'history' | 'data'; message: string } | null {
-    const { maxInstanceDataBytes, maxHistoryPerRun } = this.options.limits;
-    const state = record.state as unknown as InstanceState;
-    if (state.seq > maxHistoryPerRun) {
-      const message = `the history of run ${record.run} would pass ${maxHistoryPerRun} events; a workflow that loops for long should use a continue step to start a fresh run`;
-      return { kind: 'history', message };
-    }
-    const size = Buffer.byteLength(stateJson);
-    if (size > maxInstanceDataBytes) {
-      const message = `the instance data would grow to ${formatBytes(size)}, more than the ${formatBytes(maxInstanceDataBytes)} limit; keep large data elsewhere and store a reference`;
-      return { kind: 'data', message };
-    }
-    return null;
+  private overLimit(record: InstanceRecord, stateJson: string): LimitExcess | null {
+    return overLimit(record, stateJson, this.options.limits);
   }
 
   /** Adds the store writes of decide's commands to the draft. */
@@ -557,47 +550,3 @@ function conflict(id: string): SegueError {
   return new SegueError('CONFLICT', `instance "${id}" kept changing under concurrent updates; try again`);
 }
 
-/**
- * What is applied instead of an input whose decision broke a limit: a result fails its step
- * (which may catch LimitExceeded); an event is refused; anything else ends the run.
- */
-function replacementFor(input: EngineInput, reason: string): EngineInput {
-  const error = limitError(reason);
-  switch (input.type) {
-    case 'taskCompleted':
-      return { type: 'taskFailed', taskId: input.taskId, error, ...(input.worker ? { worker: input.worker } : {}), ...(input.startedAt !== undefined ? { startedAt: input.startedAt } : {}) };
-    case 'childFinished':
-      return { type: 'childFinished', childId: input.childId, status: 'FAILED', error };
-    case 'event':
-      throw new SegueError('LIMIT_EXCEEDED', `event "${input.event}" was refused: ${reason}`);
-    default:
-      return { type: 'abort', error };
-  }
-}
-
-function limitError(message: string): ErrorInfo {
-  return { error: 'LimitExceeded', message, retryable: false };
-}
-
-/**
- * The records this process committed last, by instance, so the next input to an instance need not
- * read back what was just written. A record here is owned by the cache: `take` hands it over (decide
- * changes it in place), and only a committed record comes back. Bounded; the oldest go first.
- */
-class RecordCache {
-  private readonly records = new Map<string, InstanceRecord>();
-
-  constructor(private readonly capacity = 10_000) {}
-
-  take(id: string): InstanceRecord | undefined {
-    const record = this.records.get(id);
-    this.records.delete(id);
-    return record;
-  }
-
-  keep(record: InstanceRecord): void {
-    this.records.delete(record.id);
-    this.records.set(record.id, record);
-    if (this.records.size > this.capacity) this.records.delete(this.records.keys().next().value!);
-  }
-}
