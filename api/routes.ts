@@ -86,6 +86,7 @@ export interface RouteSpec {
 const NAME = '^[A-Za-z0-9._-]+$';
 
 const workflowName: ParamSpec = { description: 'Workflow name.', schema: { type: 'string', pattern: NAME } };
+const workflowVersion: ParamSpec = { description: 'Version number.', schema: { type: 'integer', minimum: 1 } };
 // Lenient on ids in paths: children and instances started by embedding code may use other characters.
 const instanceId: ParamSpec = { description: 'Instance id.', schema: { type: 'string', minLength: 1 } };
 const scheduleId: ParamSpec = { description: 'Schedule id.', schema: { type: 'string', minLength: 1 } };
@@ -254,17 +255,18 @@ export const ROUTES: readonly RouteSpec[] = [
     path: '/v1/workflows/{name}/versions/{version}',
     tag: 'definitions',
     summary: 'One version of a workflow, with its source',
-    params: { name: workflowName, version: { description: 'Version number.', schema: { type: 'integer', minimum: 1 } } },
+    params: { name: workflowName, version: workflowVersion },
     responses: [{ status: 200, description: 'That version.', schema: 'workflow' }],
     problems: [400, 404],
     authenticated: true,
-  },  {
+  },
+  {
     operationId: 'getWorkflowGraph',
     method: 'get',
     path: '/v1/workflows/{name}/versions/{version}/graph',
     tag: 'definitions',
     summary: 'The state machine of one version as a graph (nodes, edges, groups): what `segue graph` draws',
-    params: { name: workflowName, version: { description: 'Version number.', schema: { type: 'integer', minimum: 1 } } },
+    params: { name: workflowName, version: workflowVersion },
     responses: [{ status: 200, description: 'The graph.', schema: 'graph' }],
     problems: [400, 404],
     authenticated: true,
