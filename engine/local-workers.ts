@@ -92,7 +92,7 @@ export class LocalWorkers implements LocalLeases {
     // Only tasks of steps without a heartbeat run inline, and for them a heartbeat extends nothing.
     const result = this.outcome(task, () => Promise.resolve()).then((input) => {
       settled = input;
-      if (detached) this.report(task, input);
+      if (detached) void this.report(task, input);
       return input;
     });
     this.track(result.then(() => undefined));
@@ -100,7 +100,7 @@ export class LocalWorkers implements LocalLeases {
       result,
       detach: () => {
         detached = true;
-        if (settled) this.report(task, settled);
+        if (settled) void this.report(task, settled);
       },
     };
   }
@@ -161,15 +161,14 @@ export class LocalWorkers implements LocalLeases {
 
   private async execute(given: Claim | TaskRecord): Promise<void> {
     const task = 'claimed' in given ? given.task : given;
-    const input = await this.outcome(given, () => this.queue.heartbeat(task.token!));
-    await this.queue.settle(task, input).catch(() => undefined);
+    return this.report(task, await this.outcome(given, () => this.queue.heartbeat(task.token!)));
   }
 
-  /** Reports the result of a task that ran inline but was not folded into its transition. */
-  private report(task: TaskRecord, input: EngineInput): void {
+  /** Reports a task's result (one run inline is reported so when it was not folded into its transition). */
+  private report(task: TaskRecord, input: EngineInput): Promise<void> {
     // A refused result (a stale attempt) needs nothing more; one the store could not take is
     // retried by the engine when the lease expires.
-    void this.queue.settle(task, input).catch(() => undefined);
+    return this.queue.settle(task, input).catch(() => undefined);
   }
 
   /** Runs the handler of a leased task (given as claimed, or as leased, its secrets still to reveal): its result as an engine input. */
