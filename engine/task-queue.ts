@@ -139,14 +139,13 @@ export class TaskQueue {
     return this.arrival(queues).wait(ms, signal);
   }
 
-
   /** What workers get: the task with its `$secret` placeholders filled in. A missing secret fails the task. */
   private async withSecrets(tasks: TaskRecord[]): Promise<Claim[]> {
     const claimed: Claim[] = [];
     for (const task of tasks) {
       const revealed = this.reveal(task);
       if ('input' in revealed) claimed.push({ task, claimed: { ...toClaimed(task), input: revealed.input } });
-      else await this.failLeased(task, revealed).catch(ignoreMissing);
+      else await this.settle(task, this.failure(task, revealed)).catch(ignoreMissing);
     }
     return claimed;
   }
@@ -161,27 +160,16 @@ export class TaskQueue {
     }
   }
 
+  /** Completes the attempt holding `token`; an output too large to keep fails it, and the worker is told. */
   async complete(token: string, output: Json): Promise<void> {
-    return this.completeLeased(await this.leased(token), output);
-  }
-
-  /**
-   * Completes a task this process leased itself, without looking its token up again: a stale
-   * attempt is still refused, by decide, since nothing waits for that task any more.
-   */
-  async completeLeased(task: TaskRecord, output: Json): Promise<void> {
+    const task = await this.leased(token);
     const input = this.completion(task, output);
     await this.settle(task, input);
-    // Too large to keep: the attempt failed (the step may catch LimitExceeded), and the worker is told.
     if (input.type === 'taskFailed' && input.error.error === 'LimitExceeded') throw new SegueError('LIMIT_EXCEEDED', input.error.message);
   }
 
   async fail(token: string, report: FailureReport): Promise<void> {
-    return this.failLeased(await this.leased(token), report);
-  }
-
-  /** Fails a task this process leased itself (see completeLeased). */
-  async failLeased(task: TaskRecord, report: FailureReport): Promise<void> {
+    const task = await this.leased(token);
     return this.settle(task, this.failure(task, report));
   }
 
