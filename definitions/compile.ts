@@ -45,6 +45,7 @@ export function compilePlan(definition: WorkflowDefinition, options: CompileOpti
     hash: definitionHash(own),
     definition: structuredClone(own) as unknown as JsonObject,
     scopes,
+    hasWaitSteps: [...scopes.values()].some((scope) => scope.steps.some((step) => step.type === 'wait')),
   };
 }
 

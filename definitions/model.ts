@@ -205,6 +205,8 @@ export interface Plan {
   definition: JsonObject;
   /** Scope id "" is the top level. */
   scopes: ReadonlyMap<string, Scope>;
+  /** Whether any scope has a `wait` step: only then can an instance have open event waits. */
+  hasWaitSteps: boolean;
 }
 
 /** One problem found in a definition, positioned in its source text. */

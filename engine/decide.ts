@@ -42,7 +42,8 @@ export async function decide(plan: Plan, record: InstanceRecord, input: EngineIn
     status: d.status,
     rev: record.rev + 1,
     updatedAt: options.now,
-    waits: hasWaitSteps(plan) ? openWaits(d.state) : [],
+    // Only a plan with a wait step can have open waits: the others skip looking at every frame.
+    waits: plan.hasWaitSteps ? openWaits(d.state) : [],
     state: d.state as unknown as Json,
   };
   return { record: next, commands: d.commands, history: d.history, outcome: d.outcome };
@@ -239,18 +240,6 @@ function startNextRun(d: Decision, input: Json): void {
   d.run += 1;
   d.status = 'PENDING';
   begin(d);
-}
-
-const withWaitSteps = new WeakMap<Plan, boolean>();
-
-/** Only a plan with a wait step can have open waits: the others skip looking at every frame. */
-function hasWaitSteps(plan: Plan): boolean {
-  let has = withWaitSteps.get(plan);
-  if (has === undefined) {
-    has = [...plan.scopes.values()].some((scope) => scope.steps.some((step) => step.type === 'wait'));
-    withWaitSteps.set(plan, has);
-  }
-  return has;
 }
 
 function openWaits(state: InstanceState): EventWait[] {
