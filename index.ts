@@ -13,5 +13,6 @@ export { checkDefinition } from './definitions/validate.js';
 export { buildGraph, toMermaid } from './definitions/graph.js';
 export { formatProblem, type Plan, type Problem, type Json } from './definitions/model.js';
 export { createServer, type ServerOptions } from './api/app.js';
-export { SegueClient, ProblemError, type TaskResult, type TaskResultOutcome } from './client/http-client.js';
+export { SegueClient, ProblemError, NetworkError, type TaskResult, type TaskResultOutcome, type Transport } from './client/http-client.js';
+export { nodeTransport } from './client/node-transport.js';
 export { createWorker, TaskResultError, type Worker, type WorkerOptions, type WorkerContext } from './client/worker-client.js';

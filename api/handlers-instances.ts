@@ -1,7 +1,7 @@
 /** Instances and events: start, read, list, history, raise and deliver events, lifecycle, purge. */
 import type { Json } from '../definitions/model.js';
 import type { LifecycleAction, StartOptions } from '../engine/engine.js';
-import type { InstanceFilter, InstanceStatus } from '../engine/store/port.js';
+import { TERMINAL_STATUSES, type InstanceFilter, type InstanceStatus } from '../engine/store/port.js';
 import { waitMs, type Handler, type HandlerContext } from './handlers.js';
 
 type InstanceOperations =
@@ -30,7 +30,10 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
     async (call) => ({ status: 200, body: await engine.lifecycle(call.params.id as string, action, (call.body as { reason?: string }).reason) });
   return {
     startInstance: async (call) => {
-      const view = await engine.startInstance(call.params.name as string, startOptions(call.body as StartBody));
+      // Checked before starting: a bad wait must not leave an instance behind a 400.
+      const wait = waitMs(call.query.wait, ctx.maxInstanceWaitMs, 'wait');
+      const started = await engine.startInstance(call.params.name as string, startOptions(call.body as StartBody));
+      const view = wait > 0 && !TERMINAL_STATUSES.has(started.status) ? await engine.waitForInstance(started.id, wait) : started;
       return { status: 201, body: view, headers: { Location: `/v1/instances/${encodeURIComponent(view.id)}` } };
     },
     listInstances: async (call) => {

@@ -1,7 +1,7 @@
 /** The worker protocol: long-poll for tasks, then complete, fail or heartbeat by token, one at a time or in batches. */
 import type { Json } from '../definitions/model.js';
 import { SegueError } from '../engine/errors.js';
-import type { FailureReport } from '../engine/task-queue.js';
+import type { ClaimedTask, FailureReport, NextTasks } from '../engine/task-queue.js';
 import { waitMs, type Handler, type HandlerContext } from './handlers.js';
 import { toProblem } from './problems.js';
 
@@ -17,6 +17,13 @@ interface PollBody {
 /** One item of POST /v1/tasks/results: a failure when it names an error, else a completion. */
 type ResultItem = { token: string; output?: Json } | ({ token: string } & FailureReport);
 
+/** With results, a worker's request for the tasks they lead to: `max` is the room it has. */
+interface NextBody {
+  types: string[];
+  worker: string;
+  max: number;
+}
+
 interface ResultOutcome {
   token: string;
   status: 'accepted' | 'stale' | 'refused';
@@ -25,12 +32,12 @@ interface ResultOutcome {
 
 export function taskHandlers(ctx: HandlerContext): Record<TaskOperations, Handler> {
   const { engine, metrics } = ctx;
-  const apply = (item: ResultItem): Promise<void> => {
+  const apply = (item: ResultItem, next?: NextTasks): Promise<void> => {
     if ('error' in item) {
       const { token, ...report } = item;
-      return engine.tasks.fail(token, report);
+      return engine.tasks.fail(token, report, next);
     }
-    return engine.tasks.complete(item.token, item.output ?? null);
+    return engine.tasks.complete(item.token, item.output ?? null, next);
   };
   return {
     pollTasks: async (call) => {
@@ -51,14 +58,18 @@ export function taskHandlers(ctx: HandlerContext): Record<TaskOperations, Handle
       return { status: 204 };
     },
     reportTaskResults: async (call) => {
-      const items = (call.body as { results: ResultItem[] }).results;
+      const { results: items, next: asked } = call.body as { results: ResultItem[]; next?: NextBody };
+      const next = asked ? engine.tasks.nextTasks({ queues: asked.types, worker: asked.worker, max: asked.max }) : undefined;
       // Applied concurrently: results for different instances share the store's group commit.
-      const settled = await Promise.allSettled(items.map(apply));
+      const settled = await Promise.allSettled(items.map((item) => apply(item, next)));
       const results = settled.map((s, i) => outcome(items[i]!.token, s));
-      // Not the client's doing (the store failed): the worker sends the whole batch again.
+      // Not the client's doing (the store failed): the worker sends the whole batch again. Tasks
+      // already leased to it time out when their leases end, as a poll's answer lost on the way would.
       const failed = results.findIndex((r) => r === null);
       if (failed >= 0) throw (settled[failed] as PromiseRejectedResult).reason;
-      return { status: 200, body: { results } };
+      const body: { results: (ResultOutcome | null)[]; tasks?: ClaimedTask[] } = { results };
+      if (next) body.tasks = await engine.tasks.handOver(next);
+      return { status: 200, body };
     },
     heartbeatTask: async (call) => ({ status: 200, body: await engine.tasks.heartbeat(call.params.token as string) }),
   };

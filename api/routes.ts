@@ -277,13 +277,16 @@ export const ROUTES: readonly RouteSpec[] = [
     method: 'post',
     path: '/v1/workflows/{name}/instances',
     tag: 'instances',
-    summary: 'Start an instance',
+    summary: 'Start an instance; with ?wait, answer once it is finished or the wait ran out',
     params: { name: workflowName },
+    query: {
+      wait: { description: 'Once started, long-poll up to this duration (e.g. 30s) for the instance to finish; capped by the server.', schema: { type: 'string', minLength: 1 } },
+    },
     body: { kind: 'json', schema: 'start-instance-request', required: false },
     responses: [
       {
         status: 201,
-        description: 'Started (or, for a repeated id with the same input, the instance started first).',
+        description: 'Started (or, for a repeated id with the same input, the instance started first); with ?wait, as it is once finished or when the wait ran out.',
         schema: 'instance',
         headers: { Location: 'The instance: /v1/instances/{id}.' },
       },

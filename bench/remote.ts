@@ -1,6 +1,7 @@
 /** The remote workload: a real `segue serve` process, tasks run by worker processes over HTTP. */
 import { fileURLToPath } from 'node:url';
 import { SegueClient } from '../client/http-client.js';
+import { nodeTransport } from '../client/node-transport.js';
 import { expectCompleted, WORKLOAD_DIR, type Scenario } from './in-process.js';
 import { closedLoop, processRss, sampleRss } from './measure.js';
 import { startServe, startWorker, type Child } from './processes.js';
@@ -20,8 +21,8 @@ async function waitCompleted(client: SegueClient, id: string): Promise<void> {
 }
 
 /**
- * Starts each instance with POST and waits for it with a long-polling GET, as a client of the
- * API would. The peak RSS is the server's.
+ * Starts each instance with a POST that waits for it to finish (long-polling GETs after, should the
+ * wait run out), as a client of the API would. The peak RSS is the server's.
  */
 export async function runRemote(label: string, scenario: Scenario, ctx: RunContext, n: number, inFlight: number): Promise<Measurement[]> {
   const children: Child[] = [];
@@ -29,10 +30,11 @@ export async function runRemote(label: string, scenario: Scenario, ctx: RunConte
     const server = await startServe(storeUrl(ctx), fileURLToPath(WORKLOAD_DIR));
     children.push(server);
     children.push(...(await Promise.all(Array.from({ length: WORKER_PROCESSES }, () => startWorker(server.url, WORKER_CONCURRENCY)))));
-    const client = new SegueClient({ url: server.url });
+    const client = new SegueClient({ url: server.url, transport: nodeTransport() });
     const one = async (i: number): Promise<void> => {
-      const { id } = await client.startInstance(scenario.workflow, { input: scenario.input(i) });
-      await waitCompleted(client, id);
+      const view = await client.startInstance(scenario.workflow, { input: scenario.input(i) }, WAIT);
+      if (view.status === 'RUNNING' || view.status === 'PENDING') await waitCompleted(client, view.id);
+      else expectCompleted(view);
     };
     await closedLoop(warmupCount(n), inFlight, one);
     const rss = sampleRss(() => processRss(server.pid));

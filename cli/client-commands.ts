@@ -4,7 +4,7 @@
  * refusal prints the problem's detail and exits 1.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { SegueClient, type LifecycleAction } from '../client/http-client.js';
+import { NetworkError, SegueClient, type LifecycleAction } from '../client/http-client.js';
 import { UsageError, jsonArgument, parseOptions, positiveInteger } from './args.js';
 import type { Command, CommandTable } from './args.js';
 import { formatHistory, formatInstance, formatInstanceList } from './client-format.js';
@@ -55,9 +55,9 @@ export async function reach<T>(server: string, call: () => Promise<T>): Promise<
   try {
     return await call();
   } catch (err) {
-    if (!(err instanceof TypeError)) throw err;
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`cannot reach the server at ${server}: ${cause?.code ?? cause?.message ?? err.message} (set --server or SEGUE_URL)`);
+    if (!(err instanceof NetworkError)) throw err;
+    const cause = err.cause instanceof Error ? err.cause.message : err.message;
+    throw new Error(`cannot reach the server at ${server}: ${err.code ?? cause} (set --server or SEGUE_URL)`);
   }
 }
 

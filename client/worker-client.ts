@@ -1,12 +1,24 @@
 /**
  * A remote worker: long-polls the server for tasks of its handlers' types, runs each handler,
  * and reports the results by the attempts' tokens, many in one request when they finish together.
+ * The request reporting results also takes the tasks they lead to (the next steps of the same
+ * instances), so a worker busy with chains of steps seldom polls.
  * It rides out server restarts: connection errors back off and poll again, and results are re-sent
  * until the attempt's lease ends.
  */
 import { hostname } from 'node:os';
 import type { Json } from '../definitions/model.js';
-import { ProblemError, SegueClient, type ClaimedTask, type FailureReport, type TaskResult, type TaskResultOutcome } from './http-client.js';
+import { nodeTransport } from './node-transport.js';
+import {
+  NetworkError,
+  ProblemError,
+  SegueClient,
+  type ClaimedTask,
+  type FailureReport,
+  type NextTasksRequest,
+  type TaskResult,
+  type TaskResultOutcome,
+} from './http-client.js';
 
 export interface WorkerContext {
   /** Attempt number, from 1. */
@@ -93,9 +105,13 @@ class WorkerLoop<I> implements Worker {
     private readonly concurrency: number,
     private readonly types: string[],
   ) {
-    this.client = new SegueClient({ url: options.url, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
+    this.client = new SegueClient({ url: options.url, transport: nodeTransport(), ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
     this.name = options.worker ?? `${hostname()}:${process.pid}`;
-    this.outbox = new ResultOutbox(this.client, (err) => this.options.onError?.(err));
+    this.outbox = new ResultOutbox(this.client, (err) => this.options.onError?.(err), {
+      // The slots of the results sent are what the next tasks may take; none once stopping.
+      room: (freed) => (this.stopping.signal.aborted ? null : { types: this.types, worker: this.name, max: freed }),
+      run: (task) => this.track(this.execute(task)),
+    });
   }
 
   start(): void {
@@ -107,7 +123,8 @@ class WorkerLoop<I> implements Worker {
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.loop;
-    await Promise.allSettled([...this.running]);
+    // Results sent meanwhile may bring next tasks, taken before stopping was seen: run them too.
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
     this.loop = undefined;
   }
 
@@ -176,6 +193,13 @@ interface Outgoing {
   settle: () => void;
 }
 
+/** Where the tasks that results lead to go: how many the worker takes for the results sent, and who runs them. */
+interface NextTasks {
+  /** What to ask for with `freed` results (their slots), or null for nothing. */
+  room(freed: number): NextTasksRequest | null;
+  run(task: ClaimedTask): void;
+}
+
 /**
  * Results on their way to the server. One lane sends everything queued in one request, with at
  * most one request in flight: what finishes meanwhile goes in the next, so results batch up under
@@ -185,10 +209,13 @@ interface Outgoing {
 class ResultOutbox {
   private readonly queue: Outgoing[] = [];
   private sending = false;
+  /** The server refused `next` (a version from before it): results go without it from then on. */
+  private nextRefused = false;
 
   constructor(
     private readonly client: SegueClient,
     private readonly onError: (err: unknown) => void,
+    private readonly next: NextTasks,
   ) {}
 
   /** Resolves once the result was sent (taken or not), or given up. */
@@ -230,9 +257,9 @@ class ResultOutbox {
 
   /** Sends one batch; answers the results to send again after `delay`. */
   private async deliver(batch: Outgoing[], delay: number): Promise<Outgoing[]> {
-    let outcomes: TaskResultOutcome[];
+    let answer: { results: TaskResultOutcome[]; tasks: ClaimedTask[] };
     try {
-      outcomes = await this.client.reportResults(batch.map((o) => o.result));
+      answer = await this.post(batch.map((o) => o.result), this.nextRefused ? null : this.next.room(batch.length));
     } catch (err) {
       const again: Outgoing[] = [];
       for (const o of batch) {
@@ -241,11 +268,26 @@ class ResultOutbox {
       }
       return again;
     }
+    // Started before the slots of the results are given back, so no poll counts them as free.
+    for (const task of answer.tasks) this.next.run(task);
     batch.forEach((o, i) => {
-      const outcome = outcomes[i] ?? { token: o.task.token, status: 'refused', detail: 'the server answered no outcome for it' };
+      const outcome = answer.results[i] ?? { token: o.task.token, status: 'refused', detail: 'the server answered no outcome for it' };
       this.finish(o, outcome.status === 'accepted' ? undefined : new TaskResultError(outcome.status, o.task, outcome.detail ?? outcome.status));
     });
     return [];
+  }
+
+  /** One request; a server too old for `next` (it refuses the field) gets the results alone, now and from then on. */
+  private async post(results: TaskResult[], room: NextTasksRequest | null): Promise<{ results: TaskResultOutcome[]; tasks: ClaimedTask[] }> {
+    if (room) {
+      try {
+        return await this.client.reportResultsTakingNext(results, room);
+      } catch (err) {
+        if (!(err instanceof ProblemError) || err.status !== 400 || !err.detail.includes('"next"')) throw err;
+        this.nextRefused = true;
+      }
+    }
+    return { results: await this.client.reportResults(results), tasks: [] };
   }
 
   private finish(o: Outgoing, err?: unknown): void {
@@ -279,9 +321,9 @@ function failureOf(err: unknown): FailureReport {
   return report;
 }
 
-/** A network failure (fetch's TypeError), a server-side 5xx or a 429: worth sending again. */
+/** No answer, a server-side 5xx or a 429: worth sending again. */
 function isTransient(err: unknown): boolean {
-  return err instanceof ProblemError ? err.status >= 500 || err.status === 429 : err instanceof TypeError;
+  return err instanceof ProblemError ? err.status >= 500 || err.status === 429 : err instanceof NetworkError;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -53,6 +53,19 @@ export interface LocalLeases {
   readonly inlineMs: number;
 }
 
+/**
+ * A remote worker that reported results and asked for the tasks they lead to: those tasks are
+ * written already leased to it, in the same commit, and answered with its results (no claim).
+ */
+export interface EagerLeases {
+  /** A lease for a task on `queue`, or null (it is queued for any worker). */
+  reserve(queue: string): { worker: string; token: string } | null;
+  /** A reserved lease was not used: the transition was not written, or dropped the task. */
+  release(): void;
+  /** The transition leasing `task` is durable: it is the worker's. */
+  deliver(task: TaskRecord): void;
+}
+
 /** A handler started before its task was committed. */
 export interface InlineRun {
   /** The attempt's result, as the input that reports it. */
@@ -69,10 +82,11 @@ export class Notifier extends EventEmitter {
   }
 }
 
-/** An input and what it consumed. */
+/** An input, what it consumed, and who takes the tasks it schedules when nobody in this process does. */
 interface Posted {
   input: EngineInput;
   consumed: Consumed;
+  eager?: EagerLeases;
 }
 
 /** Decisions gathered for one commit: the record as it stands after them, and their writes. */
@@ -116,9 +130,12 @@ export class Runtime {
     return { ...this.decideDefaults, now };
   }
 
-  /** Applies `input` to instance `id`. Conflicting commits by other runtimes are retried. */
-  apply(id: string, input: EngineInput, consumed: Consumed = {}): Promise<ApplyResult> {
-    return this.mailboxes.post(id, { input, consumed });
+  /**
+   * Applies `input` to instance `id`. Conflicting commits by other runtimes are retried. Tasks it
+   * schedules that no in-process worker takes are leased to `eager` when it has room.
+   */
+  apply(id: string, input: EngineInput, consumed: Consumed = {}, eager?: EagerLeases): Promise<ApplyResult> {
+    return this.mailboxes.post(id, eager ? { input, consumed, eager } : { input, consumed });
   }
 
   private async applyPosted(id: string, posted: Posted[]): Promise<Settled<ApplyResult>[]> {
@@ -196,7 +213,7 @@ export class Runtime {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
       const base = await this.load(id);
       const f = await this.startFold(base);
-      const outcome = await this.fold(f, { input, consumed: given.consumed });
+      const outcome = await this.fold(f, { ...given, input });
       const record = { ...f.record, rev: base.rev + 1 };
       const stateJson = JSON.stringify(record.state);
       const excess = input.type === 'abort' ? null : this.overLimit(record, stateJson);
@@ -225,13 +242,13 @@ export class Runtime {
   }
 
   /** Decides one input on top of the fold, adding its writes to the draft. */
-  private async fold(f: Fold, { input, consumed }: Posted): Promise<Outcome> {
+  private async fold(f: Fold, { input, consumed, eager }: Posted): Promise<Outcome> {
     const now = this.now();
     const result = await decide(f.plan, f.record, input, this.decideOptions(now));
     f.record = result.record;
     if (consumed.taskId) f.draft.removeTask(consumed.taskId);
     if (consumed.timerId) f.draft.removeTimer(consumed.timerId);
-    await this.addEffects(f.draft, result, now);
+    await this.addEffects(f.draft, result, now, eager);
     return result.outcome;
   }
 
@@ -261,7 +278,7 @@ export class Runtime {
         const toStart: TaskRecord[] = [];
         for (const task of f.draft.createTasks) {
           // A step with a heartbeat is long by nature; it runs once committed, as do tasks of other workers.
-          if (runs.has(task.id) || f.draft.running.has(task.id) || task.heartbeatMs !== null) continue;
+          if (runs.has(task.id) || f.draft.running.has(task.id) || task.heartbeatMs !== null || f.draft.isEager(task.id)) continue;
           if (task.status === 'QUEUED') {
             const lease = leases.reserve(task.type);
             if (!lease) continue;
@@ -376,6 +393,7 @@ export class Runtime {
   private discard(draft: TransitionDraft): void {
     const reserved = draft.leasedToStart().length;
     if (reserved > 0) this.localLeases?.release(reserved);
+    draft.settleEager(false);
   }
 
   private async committed(
@@ -394,6 +412,7 @@ export class Runtime {
     if (!written) return false;
     if (progress) progress.written = true;
     this.records.keep(transition.record);
+    draft.settleEager(true);
     try {
       this.announce(transition);
     } finally {
@@ -407,7 +426,7 @@ export class Runtime {
   }
 
   /** Adds the store writes of decide's commands to the draft. */
-  private async addEffects(draft: TransitionDraft, result: DecideResult, now: number): Promise<void> {
+  private async addEffects(draft: TransitionDraft, result: DecideResult, now: number, eager?: EagerLeases): Promise<void> {
     const id = result.record.id;
     draft.history.push(...result.history);
     for (const c of result.commands) {
@@ -431,9 +450,15 @@ export class Runtime {
             leasedAt: null,
             leaseExpiresAt: null,
           };
-          // A task this process can run at once is written already leased to it: no claim round trip.
-          const lease = this.localLeases?.reserve(c.task.type);
-          if (lease) leaseTo(task, lease, now);
+          // A task this process can run at once is written already leased to it: no claim round
+          // trip; so is one the remote worker reporting the input asked for.
+          const local = this.localLeases?.reserve(c.task.type);
+          const remote = local ? null : eager?.reserve(c.task.queue);
+          if (local) leaseTo(task, local, now);
+          else if (remote) {
+            leaseTo(task, remote, now);
+            draft.leaseEagerly(task.id, eager!);
+          }
           draft.createTasks.push(task);
           break;
         }
@@ -490,7 +515,8 @@ export class Runtime {
 
   private announce(t: Omit<Transition, 'expectedRev'>): void {
     const n = this.notifier;
-    for (const task of t.createTasks) n.emit('tasks', task.queue);
+    // Only queued tasks wait for a poll; leased ones went to their worker with the commit.
+    for (const task of t.createTasks) if (task.status === 'QUEUED') n.emit('tasks', task.queue);
     if (t.createTimers.length > 0) n.emit('timers', Math.min(...t.createTimers.map((x) => x.dueAt)));
     n.emit('instance', t.record, t.history);
     if (TERMINAL_STATUSES.has(t.record.status)) n.emit(`finished:${t.record.id}`, t.record);

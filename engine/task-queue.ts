@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Json } from '../definitions/model.js';
 import { SegueError } from './errors.js';
-import type { Runtime } from './runtime.js';
+import type { EagerLeases, Runtime } from './runtime.js';
 import type { EngineInput, ErrorInfo } from './state.js';
 import type { TaskRecord } from './store/port.js';
 import { concealSecrets, concealText, loadSecrets, revealSecrets, type Secrets } from './secrets.js';
@@ -41,6 +41,13 @@ export interface FailureReport {
   message?: string;
   /** False when retrying cannot help; the step's retry policy is then skipped. */
   retryable?: boolean;
+}
+
+/** A remote worker's request for the tasks its reported results lead to: up to `max` of `queues`. */
+export interface NextTasksRequest {
+  queues: string[];
+  worker: string;
+  max: number;
 }
 
 /** How often a waiting poll looks at the store for tasks other processes enqueued. */
@@ -160,17 +167,34 @@ export class TaskQueue {
     }
   }
 
-  /** Completes the attempt holding `token`; an output too large to keep fails it, and the worker is told. */
-  async complete(token: string, output: Json): Promise<void> {
+  /**
+   * Completes the attempt holding `token`; an output too large to keep fails it, and the worker is
+   * told. Tasks the result schedules go to `next` when it has room (see nextTasks).
+   */
+  async complete(token: string, output: Json, next?: NextTasks): Promise<void> {
     const task = await this.leased(token);
     const input = this.completion(task, output);
-    await this.settle(task, input);
+    await this.settle(task, input, next);
     if (input.type === 'taskFailed' && input.error.error === 'LimitExceeded') throw new SegueError('LIMIT_EXCEEDED', input.error.message);
   }
 
-  async fail(token: string, report: FailureReport): Promise<void> {
+  async fail(token: string, report: FailureReport, next?: NextTasks): Promise<void> {
     const task = await this.leased(token);
-    return this.settle(task, this.failure(task, report));
+    return this.settle(task, this.failure(task, report), next);
+  }
+
+  /**
+   * Where a remote worker reporting results collects the tasks those results schedule on its
+   * queues: leased to it in the commits that apply them, so that it needs no poll (and the store no
+   * claim) to go on. Pass it to complete and fail, then hand it over.
+   */
+  nextTasks(req: NextTasksRequest): NextTasks {
+    return new NextTasks(req);
+  }
+
+  /** The tasks leased to `next`, as their worker gets them (a task whose secret is missing fails instead). */
+  async handOver(next: NextTasks): Promise<ClaimedTask[]> {
+    return (await this.withSecrets(next.delivered)).map((c) => c.claimed);
   }
 
   /** What a worker's output means to the engine: the task completed, or failed when the output is too large. */
@@ -191,8 +215,8 @@ export class TaskQueue {
   }
 
   /** Applies the result of a task's attempt; STALE_TOKEN when nothing waits for that attempt any more. */
-  async settle(task: TaskRecord, input: EngineInput): Promise<void> {
-    const result = await this.runtime.apply(task.instanceId, input, { taskId: task.id });
+  async settle(task: TaskRecord, input: EngineInput, next?: NextTasks): Promise<void> {
+    const result = await this.runtime.apply(task.instanceId, input, { taskId: task.id }, next);
     if (result.outcome.kind === 'stale') throw staleToken(result.outcome.reason);
   }
 
@@ -220,6 +244,32 @@ export class TaskQueue {
     const task = await this.runtime.store.getTaskByToken(token);
     if (!task) throw staleToken('the token is unknown, or its attempt already ended (completed, failed, timed out or cancelled)');
     return task;
+  }
+}
+
+/** Room for up to `max` tasks of some queues, filled as the transitions leasing them commit. */
+export class NextTasks implements EagerLeases {
+  readonly delivered: TaskRecord[] = [];
+  private readonly queues: Set<string>;
+  private room: number;
+
+  constructor(private readonly req: NextTasksRequest) {
+    this.queues = new Set(req.queues);
+    this.room = req.max;
+  }
+
+  reserve(queue: string): { worker: string; token: string } | null {
+    if (this.room <= 0 || !this.queues.has(queue)) return null;
+    this.room -= 1;
+    return { worker: this.req.worker, token: randomUUID() };
+  }
+
+  release(): void {
+    this.room += 1;
+  }
+
+  deliver(task: TaskRecord): void {
+    this.delivered.push(task);
   }
 }
 

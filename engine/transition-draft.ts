@@ -2,6 +2,7 @@
  * The store writes of one transition, gathered from one or more decisions before it is committed.
  * A task or timer created and done with inside the same draft is never written at all.
  */
+import type { EagerLeases } from './runtime.js';
 import type { HistoryEvent, InstanceRecord, TaskRecord, TimerRecord, Transition } from './store/port.js';
 
 export class TransitionDraft {
@@ -15,6 +16,31 @@ export class TransitionDraft {
   private readonly dropped = new Set<string>();
   /** Tasks of this draft leased to this process whose handlers already run (started before the commit). */
   readonly running = new Set<string>();
+  /** Tasks of this draft leased to remote workers, by id: theirs once the draft is committed. */
+  private readonly eager = new Map<string, EagerLeases>();
+  private eagerSettled = false;
+
+  leaseEagerly(taskId: string, to: EagerLeases): void {
+    this.eager.set(taskId, to);
+  }
+
+  isEager(taskId: string): boolean {
+    return this.eager.has(taskId);
+  }
+
+  /**
+   * Hands the eagerly leased tasks to their workers once the draft is `written`; gives back the
+   * leases of those it dropped meanwhile, or of all when it is not written.
+   */
+  settleEager(written: boolean): void {
+    if (this.eagerSettled) return;
+    this.eagerSettled = true;
+    for (const [id, to] of this.eager) {
+      const task = written ? this.createTasks.find((t) => t.id === id) : undefined;
+      if (task) to.deliver(task);
+      else to.release();
+    }
+  }
 
   removeTask(id: string): void {
     this.remove(this.createTasks, this.removedTasks, id);
@@ -41,7 +67,7 @@ export class TransitionDraft {
 
   /** Tasks leased to this process whose handlers are still to be started once the draft is committed. */
   leasedToStart(): TaskRecord[] {
-    return this.createTasks.filter((t) => t.status === 'LEASED' && !this.running.has(t.id));
+    return this.createTasks.filter((t) => t.status === 'LEASED' && !this.running.has(t.id) && !this.eager.has(t.id));
   }
 
   toTransition(record: InstanceRecord, expectedRev: number, stateJson: string): Transition {

@@ -80,6 +80,20 @@ describe('starting and reading instances', () => {
     expect(waited.json).toMatchObject({ status: 'COMPLETED', output: { doubled: 42 }, error: null, current: [] });
   });
 
+  it('starts and waits in one call with ?wait: 201 once the instance is finished, or as it is when the wait runs out', async () => {
+    const res = await http(server().url, 'POST', '/v1/workflows/quick/instances?wait=10s', JSON.stringify({ input: { n: 4 } }));
+    expect(res.status).toBe(201);
+    expect(res.headers.get('location')).toBe(`/v1/instances/${res.json.id}`);
+    expect(res.json).toMatchObject({ status: 'COMPLETED', output: { doubled: 8 } });
+    const held = await server().client.startInstance('page', {}, '300ms');
+    expect(held.status).toBe('RUNNING');
+    expect(held.current).toEqual([expect.objectContaining({ step: 'hold', waiting: 'event' })]);
+    const bad = await http(server().url, 'POST', '/v1/workflows/quick/instances?wait=soon', JSON.stringify({ id: 'never-started', input: { n: 1 } }));
+    expect(bad.status).toBe(400);
+    expect(bad.json.detail).toMatch(/"wait" must be a duration/);
+    expect((await http(server().url, 'GET', '/v1/instances/never-started')).status).toBe(404);
+  });
+
   it('answers ?wait with the instance as it is when the wait runs out', async () => {
     const started = await server().client.startInstance('page');
     const began = Date.now();

@@ -21,8 +21,30 @@ steps:
     output: "\${ work }"
 `;
 
+/** Two task steps in a row: the first's result schedules the second. */
+const chain = (name: string, first: string, second: string): string => `name: ${name}
+steps:
+  - name: first
+    type: task
+    task: ${first}
+    timeout: 1h
+  - name: second
+    type: task
+    task: ${second}
+    input: { after: "\${ first }" }
+    timeout: 1h
+  - name: done
+    type: succeed
+    output: "\${ second }"
+`;
+
 const server = serverForFile([
   flow('batch-one', 'batch.work'),
+  chain('next-chain', 'next.first', 'next.second'),
+  chain('next-few', 'few.first', 'few.second'),
+  chain('next-other', 'other.first', 'other.second'),
+  chain('next-old', 'old.first', 'old.second'),
+  chain('next-steps', 'steps.run', 'steps.run'),
   // One task type per worker test: a poll the previous worker abandoned cannot take the next test's task.
   ...['many', 'retry', 'stale'].map((name) => flow(`batch-${name}`, `batch.${name}`)),
   flow('batch-lease', 'batch.lease', '1s'),
@@ -40,6 +62,88 @@ async function claim(n: number): Promise<ClaimedTask[]> {
 }
 
 const finished = (id: string): Promise<InstanceView> => finishedOn(server().client, id);
+
+/** Starts `n` instances of `workflow` and claims their first tasks (of `type`), in the order they were started. */
+async function claimFirst(workflow: string, type: string, n: number): Promise<ClaimedTask[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i += 1) ids.push((await server().client.startInstance(workflow, { input: { n: i } })).id);
+  const tasks: ClaimedTask[] = [];
+  while (tasks.length < n) tasks.push(...(await server().client.poll({ types: [type], worker: 'first', max: n - tasks.length, wait: '5s' })));
+  return ids.map((id) => tasks.find((t) => t.instanceId === id)!);
+}
+
+/** The polls that found tasks, counted by the server's metrics. */
+async function pollsWithTasks(): Promise<number> {
+  const text = (await http(server().url, 'GET', '/metrics')).text;
+  return Number(/^segue_task_poll_wait_seconds_count\{result="tasks"\} (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+describe('POST /v1/tasks/results with next', () => {
+  it('leases the tasks the results schedule to the reporting worker and answers them, with nothing left to poll', async () => {
+    const [a, b] = await claimFirst('next-chain', 'next.first', 2);
+    const res = await report({
+      results: [
+        { token: a!.token, output: 'a' },
+        { token: b!.token, output: 'b' },
+      ],
+      next: { types: ['next.second'], worker: 'eager-worker', max: 5 },
+    });
+    expect(res.status).toBe(200);
+    expect(bodyValidator('task-results-response')(res.json)).toBe(true);
+    const tasks = res.json.tasks as ClaimedTask[];
+    expect(tasks.map((t) => [t.instanceId, t.step, t.type, t.input]).sort()).toEqual(
+      [
+        [a!.instanceId, 'second', 'next.second', { after: 'a' }],
+        [b!.instanceId, 'second', 'next.second', { after: 'b' }],
+      ].sort(),
+    );
+    expect(tasks.every((t) => t.attempt === 1 && Date.parse(t.deadline) > Date.now())).toBe(true);
+    // Nothing was queued for a poll: the tasks are the reporting worker's.
+    expect(await server().client.poll({ types: ['next.second'], worker: 'other', max: 5 })).toEqual([]);
+    const second = await report({ results: tasks.map((t) => ({ token: t.token, output: `${t.input && (t.input as { after: string }).after}!` })) });
+    expect(second.json.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted']);
+    expect(await finished(a!.instanceId)).toMatchObject({ status: 'COMPLETED', output: 'a!' });
+    const started = (await server().client.history(a!.instanceId)).filter((e) => e.type === 'TaskStarted');
+    expect(started.at(-1)).toMatchObject({ step: 'second', details: { worker: 'eager-worker' } });
+  });
+
+  it('takes no more than max: the rest are queued for polls', async () => {
+    const [a, b, c] = await claimFirst('next-few', 'few.first', 3);
+    const res = await report({ results: [a, b, c].map((t) => ({ token: t!.token, output: 1 })), next: { types: ['few.second'], worker: 'w', max: 1 } });
+    expect(res.json.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(res.json.tasks).toHaveLength(1);
+    const polled = await server().client.poll({ types: ['few.second'], worker: 'poller', max: 5 });
+    expect(polled).toHaveLength(2);
+    const leased = [...res.json.tasks, ...polled] as ClaimedTask[];
+    expect(new Set(leased.map((t) => t.instanceId))).toEqual(new Set([a, b, c].map((t) => t!.instanceId)));
+    await report({ results: leased.map((t) => ({ token: t.token, output: 2 })) });
+    for (const t of [a, b, c]) expect(await finished(t!.instanceId)).toMatchObject({ status: 'COMPLETED', output: 2 });
+  });
+
+  it('answers no tasks for types it was not asked for, for a stale result, or with max 0', async () => {
+    const [a, b] = await claimFirst('next-other', 'other.first', 2);
+    const res = await report({
+      results: [
+        { token: a!.token, output: 1 },
+        { token: 'no-such-token', output: 1 },
+      ],
+      next: { types: ['something.else'], worker: 'w', max: 5 },
+    });
+    expect(res.json).toMatchObject({ results: [{ status: 'accepted' }, { status: 'stale' }], tasks: [] });
+    const none = await report({ results: [{ token: b!.token, output: 1 }], next: { types: ['other.second'], worker: 'w', max: 0 } });
+    expect(none.json).toMatchObject({ results: [{ status: 'accepted' }], tasks: [] });
+    expect(await server().client.poll({ types: ['other.second'], worker: 'poller', max: 5 })).toHaveLength(2);
+  });
+
+  it('refuses a next without its fields, naming them', async () => {
+    const res = await report({ results: [{ token: 'x' }], next: { types: ['a'], max: 1 } });
+    expect(res.status).toBe(400);
+    expect(res.json.detail).toContain('worker');
+    const big = await report({ results: [{ token: 'x' }], next: { types: ['a'], worker: 'w', max: 1001 } });
+    expect(big.status).toBe(400);
+    expect(big.json.detail).toContain('max');
+  });
+});
 
 describe('POST /v1/tasks/results', () => {
   it('applies completions and failures to their own instances, answering one outcome per result in order', async () => {
@@ -161,17 +265,29 @@ interface Proxy {
   count(path: string): number;
   /** The next `times` requests to `path` get a 503. */
   fail(path: string, times: number): void;
+  /** While on, a results request with `next` gets the 400 a server from before it answers. */
+  refuseNext(on: boolean): void;
+  /** How many were so refused. */
+  refused(): number;
   close(): Promise<void>;
 }
 
 async function startProxy(target: string): Promise<Proxy> {
   const counts = new Map<string, number>();
   const failing = new Map<string, number>();
+  let refuseNext = false;
+  let refused = 0;
   const proxy: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const path = req.url ?? '/';
     counts.set(path, (counts.get(path) ?? 0) + 1);
+    if (refuseNext && path === '/v1/tasks/results' && 'next' in JSON.parse(Buffer.concat(chunks).toString())) {
+      refused += 1;
+      const detail = 'the body has an unknown field "next" (accepted: results)';
+      res.writeHead(400, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400, detail }));
+      return;
+    }
     const left = failing.get(path) ?? 0;
     if (left > 0) {
       failing.set(path, left - 1);
@@ -195,6 +311,8 @@ async function startProxy(target: string): Promise<Proxy> {
     url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     count: (path) => counts.get(path) ?? 0,
     fail: (path, times) => failing.set(path, times),
+    refuseNext: (on) => (refuseNext = on),
+    refused: () => refused,
     close: async () => {
       proxy.closeAllConnections();
       proxy.close();
@@ -255,6 +373,41 @@ describe('the worker client reporting results', () => {
     expect(requests).toBeLessThan(20);
     await worker.stop();
     worker = undefined;
+  });
+
+  it('goes on with the next steps of its instances from its results, polling only for their first', async () => {
+    const before = await pollsWithTasks();
+    let runs = 0;
+    worker = createWorker({
+      url: proxy.url,
+      pollWait: '1s',
+      concurrency: 4,
+      handlers: { 'steps.run': (input) => (runs += 1, { after: input }) },
+    });
+    worker.start();
+    const id = (await server().client.startInstance('next-steps', { input: { n: 1 } })).id;
+    expect(await finished(id)).toMatchObject({ status: 'COMPLETED', output: { after: { after: { after: { n: 1 } } } } });
+    expect(runs).toBe(2);
+    // One poll found the first task; the second came back with the first's result.
+    expect((await pollsWithTasks()) - before).toBe(1);
+    await worker.stop();
+    worker = undefined;
+  });
+
+  it('reports results without next to a server that refuses it, and goes on polling', async () => {
+    proxy.refuseNext(true);
+    try {
+      worker = createWorker({ url: proxy.url, pollWait: '1s', handlers: { 'old.first': () => 'one', 'old.second': (input) => ({ got: input }) } });
+      worker.start();
+      const id = (await server().client.startInstance('next-old')).id;
+      expect(await finished(id)).toMatchObject({ status: 'COMPLETED', output: { got: { after: 'one' } } });
+      // The first report was refused for its next, and sent again without it; the second went without it at once.
+      expect(proxy.refused()).toBe(1);
+      await worker.stop();
+      worker = undefined;
+    } finally {
+      proxy.refuseNext(false);
+    }
   });
 
   it('sends a result again after a 503, and stop() waits until it was taken', async () => {

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { ProblemError, SegueClient } from '../../client/http-client.js';
+import { NetworkError, ProblemError, SegueClient } from '../../client/http-client.js';
 import { REPO, eventually, startServer, type TestServer } from '../helpers/server.js';
 
 const WORKER_SCRIPT = 'test/reliability/chaos-worker.ts';
@@ -26,7 +26,7 @@ export interface Slot {
 
 /** A lost connection or a 5xx (a store busy with the other server): worth trying again. */
 export function isTransient(err: unknown): boolean {
-  return err instanceof ProblemError ? err.status >= 500 : err instanceof TypeError;
+  return err instanceof ProblemError ? err.status >= 500 : err instanceof NetworkError;
 }
 
 export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
