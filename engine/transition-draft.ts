@@ -16,16 +16,16 @@ export class TransitionDraft {
   private readonly dropped = new Set<string>();
   /** Tasks of this draft leased to this process whose handlers already run (started before the commit). */
   readonly running = new Set<string>();
-  /** Tasks of this draft leased to remote workers, by id: theirs once the draft is committed. */
-  private readonly eager = new Map<string, EagerLeases>();
+  /** Tasks of this draft leased to remote workers, by id: theirs once the draft is committed. (Made when first needed: most drafts have none.) */
+  private eager: Map<string, EagerLeases> | undefined;
   private eagerSettled = false;
 
   leaseEagerly(taskId: string, to: EagerLeases): void {
-    this.eager.set(taskId, to);
+    (this.eager ??= new Map()).set(taskId, to);
   }
 
   isEager(taskId: string): boolean {
-    return this.eager.has(taskId);
+    return this.eager?.has(taskId) ?? false;
   }
 
   /**
@@ -33,7 +33,7 @@ export class TransitionDraft {
    * leases of those it dropped meanwhile, or of all when it is not written.
    */
   settleEager(written: boolean): void {
-    if (this.eagerSettled) return;
+    if (this.eagerSettled || !this.eager) return;
     this.eagerSettled = true;
     for (const [id, to] of this.eager) {
       const task = written ? this.createTasks.find((t) => t.id === id) : undefined;
@@ -67,7 +67,7 @@ export class TransitionDraft {
 
   /** Tasks leased to this process whose handlers are still to be started once the draft is committed. */
   leasedToStart(): TaskRecord[] {
-    return this.createTasks.filter((t) => t.status === 'LEASED' && !this.running.has(t.id) && !this.eager.has(t.id));
+    return this.createTasks.filter((t) => t.status === 'LEASED' && !this.running.has(t.id) && !this.isEager(t.id));
   }
 
   toTransition(record: InstanceRecord, expectedRev: number, stateJson: string): Transition {
