@@ -194,7 +194,7 @@ interface Outgoing {
 }
 
 /** Where the tasks that results lead to go: how many the worker takes for the results sent, and who runs them. */
-interface NextTasks {
+interface NextTaskSink {
   /** What to ask for with `freed` results (their slots), or null for nothing. */
   room(freed: number): NextTasksRequest | null;
   run(task: ClaimedTask): void;
@@ -215,7 +215,7 @@ class ResultOutbox {
   constructor(
     private readonly client: SegueClient,
     private readonly onError: (err: unknown) => void,
-    private readonly next: NextTasks,
+    private readonly next: NextTaskSink,
   ) {}
 
   /** Resolves once the result was sent (taken or not), or given up. */
