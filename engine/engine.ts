@@ -2,7 +2,7 @@
  * The engine as an embedding application (and the API server, and the CLI) uses it: register
  * definitions and handlers, start instances, raise events, operate on them, await results.
  */
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json } from '../definitions/model.js';
 import { systemClock, type Clock } from './clock.js';
@@ -149,7 +149,9 @@ export class Engine {
     const input = options.input ?? {};
     checkPayload('the start input', input, this.limits);
     this.plans.checkInput(plan, input);
-    const id = options.id ?? randomUUID();
+    // Time-ordered (UUIDv7): the rows of instances in flight sit together at the end of every
+    // index keyed by instance id, so a commit rewrites a few pages rather than one per instance.
+    const id = options.id ?? uuidv7();
     const spec: Parameters<Runtime['create']>[0] = { id, workflow: plan.name, version: plan.version, input };
     if (options.startAt !== undefined) spec.startAt = options.startAt;
     if (options.schedule) spec.state = { schedule: options.schedule };

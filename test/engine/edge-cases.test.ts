@@ -149,3 +149,18 @@ steps:
   await t.advance(30_000);
   expect((await t.engine.getInstance(view.id)).error).toMatchObject({ error: 'Timeout', message: expect.stringContaining('no heartbeat within 30s') });
 });
+
+it('chooses time-ordered ids (UUIDv7): an instance started later sorts after an earlier one', async () => {
+  t = await testEngine({ work: echo() });
+  await t.register(`
+name: ordered
+steps:
+  - { name: w, type: task, task: work }
+`);
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i += 1) ids.push((await t.engine.startInstance('ordered')).id);
+  for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect([...ids].sort()).toEqual(ids);
+  // A caller's own id is kept as given.
+  expect((await t.engine.startInstance('ordered', { id: 'order-42' })).id).toBe('order-42');
+});
