@@ -86,13 +86,62 @@ describe('SQLite store', () => {
     expect(claimed).toMatchObject({ id: 't-1', input: { n: 1 }, status: 'LEASED', worker: 'w' });
     expect(await store.getTaskByToken(claimed!.token!)).toMatchObject({ id: 't-1' });
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    expect(raw.pragma('user_version', { simple: true })).toBe(3);
     const names = raw.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").pluck().all();
     expect(names).not.toContain('history');
     expect(names).not.toContain('tasks_schema1');
     expect(names).not.toContain('instances_by_parent');
     expect(names).toEqual(expect.arrayContaining(['tasks', 'tasks_by_token', 'tasks_queued', 'tasks_leased', 'history_batches', 'instances_of_parent']));
     raw.close();
+  });
+
+  it('stores history compressed, and still reads the text rows of a schema 2 file it upgraded', async () => {
+    const path = freshFile();
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE history_batches (instanceId TEXT NOT NULL, run INTEGER NOT NULL, firstSeq INTEGER NOT NULL,
+        lastSeq INTEGER NOT NULL, events TEXT NOT NULL, PRIMARY KEY (instanceId, run, firstSeq)) WITHOUT ROWID;
+    `);
+    old.prepare('INSERT INTO history_batches VALUES (?, ?, ?, ?, ?)').run('i-1', 1, 1, 2, JSON.stringify([
+      { seq: 1, type: 'InstanceStarted', at: T0, details: { workflow: 'orders' } },
+      { seq: 2, type: 'StepStarted', at: T0 + 2, step: 'reserve' },
+    ]));
+    old.pragma('user_version = 2');
+    old.close();
+
+    const store = await track(path);
+    const a = instance('i-1');
+    await store.createInstance(creation(a));
+    // Events that repeat themselves, as a chain of steps' do.
+    const later = Array.from({ length: 30 }, (_, i) => historyEvent('i-1', 3 + i, { details: { taskId: 'i-1:1:t7', worker: 'in-process' } }));
+    await store.commitTransition(next(a, {}, { history: later }));
+    expect(await store.readHistory('i-1', 1)).toEqual([
+      { instanceId: 'i-1', run: 1, seq: 1, type: 'InstanceStarted', at: T0, details: { workflow: 'orders' } },
+      { instanceId: 'i-1', run: 1, seq: 2, type: 'StepStarted', at: T0 + 2, step: 'reserve' },
+      ...later,
+    ]);
+    expect(await store.readHistory('i-1', 1, 20)).toEqual(later.slice(18));
+
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(3);
+    const rows = raw.prepare('SELECT firstSeq, typeof(events) AS kind, length(events) AS bytes FROM history_batches ORDER BY firstSeq').all();
+    expect(rows).toMatchObject([{ firstSeq: 1, kind: 'text' }, { firstSeq: 3, kind: 'blob' }]);
+    const textBytes = JSON.stringify(later.map(({ instanceId: _i, run: _r, ...e }) => e)).length;
+    expect((rows[1] as { bytes: number }).bytes).toBeLessThan(textBytes / 4);
+    raw.close();
+  });
+
+  it('reports history it cannot decompress as STORE_CORRUPT, naming the events', async () => {
+    const path = freshFile();
+    const store = await track(path);
+    await store.createInstance(creation(instance('i-1'), { history: [historyEvent('i-1', 1)] }));
+    const raw = new Database(path);
+    raw.prepare('UPDATE history_batches SET events = ?').run(Buffer.from([0xff, 0x00, 0x13, 0x37]));
+    raw.close();
+    await expect(store.readHistory('i-1', 1)).rejects.toMatchObject({
+      code: 'STORE_CORRUPT',
+      message: 'stored history events 1–1 of "i-1" cannot be decompressed',
+    });
   });
 
   it('lets exactly one commit win when two connections race on one instance', async () => {
@@ -148,7 +197,7 @@ describe('SQLite store', () => {
     raw.close();
     await expect(openStore(`sqlite:${path}`)).rejects.toMatchObject({
       code: 'STORE_CORRUPT',
-      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 2)',
+      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 3)',
     });
   });
 

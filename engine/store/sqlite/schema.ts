@@ -6,8 +6,11 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 
-/** 2: history is one row per transition (and run), its events a JSON array; partial indexes on tasks and on parents. */
-const SCHEMA_VERSION = 2;
+/**
+ * 2: history is one row per transition (and run), its events a JSON array; partial indexes on tasks and on parents.
+ * 3: those events are stored compressed (rows of schema 2 stay as they are and are read as text).
+ */
+const SCHEMA_VERSION = 3;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS definitions (
@@ -49,13 +52,14 @@ CREATE INDEX IF NOT EXISTS waits_by_event ON waits (event, key);
 CREATE INDEX IF NOT EXISTS waits_by_instance ON waits (instanceId);
 
 -- The history events one transition appended to one run: seq firstSeq..lastSeq, as a JSON array
--- of {seq, type, at, step?, details?}. One insert per commit, however many events it has.
+-- of {seq, type, at, step?, details?}, raw-deflated (text in rows from schema 2). One insert per
+-- commit, however many events it has.
 CREATE TABLE IF NOT EXISTS history_batches (
   instanceId TEXT NOT NULL,
   run INTEGER NOT NULL,
   firstSeq INTEGER NOT NULL,
   lastSeq INTEGER NOT NULL,
-  events TEXT NOT NULL,
+  events BLOB NOT NULL,
   PRIMARY KEY (instanceId, run, firstSeq)
 ) WITHOUT ROWID;
 
