@@ -95,7 +95,7 @@ describe('SQLite store', () => {
     raw.close();
   });
 
-  it('stores history compressed, and still reads the text rows of a schema 2 file it upgraded', async () => {
+  it('stores long history batches deflated, and still reads the text rows of a schema 2 file it upgraded', async () => {
     const path = freshFile();
     const old = new Database(path);
     old.exec(`
@@ -114,18 +114,23 @@ describe('SQLite store', () => {
     await store.createInstance(creation(a));
     // Events that repeat themselves, as a chain of steps' do.
     const later = Array.from({ length: 30 }, (_, i) => historyEvent('i-1', 3 + i, { details: { taskId: 'i-1:1:t7', worker: 'in-process' } }));
-    await store.commitTransition(next(a, {}, { history: later }));
+    const moved = next(a, {}, { history: later });
+    await store.commitTransition(moved);
+    // A short batch is kept as text: deflating it would save no page.
+    const last = historyEvent('i-1', 33);
+    await store.commitTransition(next(moved.record, {}, { history: [last] }));
     expect(await store.readHistory('i-1', 1)).toEqual([
       { instanceId: 'i-1', run: 1, seq: 1, type: 'InstanceStarted', at: T0, details: { workflow: 'orders' } },
       { instanceId: 'i-1', run: 1, seq: 2, type: 'StepStarted', at: T0 + 2, step: 'reserve' },
       ...later,
+      last,
     ]);
-    expect(await store.readHistory('i-1', 1, 20)).toEqual(later.slice(18));
+    expect(await store.readHistory('i-1', 1, 20)).toEqual([...later.slice(18), last]);
 
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('user_version', { simple: true })).toBe(3);
     const rows = raw.prepare('SELECT firstSeq, typeof(events) AS kind, length(events) AS bytes FROM history_batches ORDER BY firstSeq').all();
-    expect(rows).toMatchObject([{ firstSeq: 1, kind: 'text' }, { firstSeq: 3, kind: 'blob' }]);
+    expect(rows).toMatchObject([{ firstSeq: 1, kind: 'text' }, { firstSeq: 3, kind: 'blob' }, { firstSeq: 33, kind: 'text' }]);
     const textBytes = JSON.stringify(later.map(({ instanceId: _i, run: _r, ...e }) => e)).length;
     expect((rows[1] as { bytes: number }).bytes).toBeLessThan(textBytes / 4);
     raw.close();

@@ -50,10 +50,7 @@ export interface HistoryBatchRow {
   run: number;
   firstSeq: number;
   lastSeq: number;
-  /**
-   * A JSON array of StoredEvent, compressed (raw deflate) since schema 3; rows written by schema 2
-   * hold the JSON text itself, and are read as they are.
-   */
+  /** A JSON array of StoredEvent: as text, or (from schema 3, when it is long) raw-deflated. */
   events: Buffer | string;
 }
 
@@ -148,11 +145,18 @@ export function historyBatches(events: HistoryEvent[]): HistoryBatchRow[] {
   }));
 }
 
+/**
+ * Above this many characters a batch is stored deflated. SQLite keeps about 1 KB of a row of this
+ * table in its b-tree page and moves the rest to overflow pages, so a longer batch costs whole
+ * extra pages per commit; a shorter one costs none, and deflating it would only cost the call.
+ */
+const DEFLATE_FROM_CHARS = 1_000;
+
 // History is most of what a commit writes (a W1 chain: 6.6 KB of JSON), and its text repeats
-// itself: deflated it is a tenth of that, so a commit dirties fewer pages. The fastest level
-// compresses about as well as the others here.
-function packEvents(stored: StoredEvent[]): Buffer {
-  return deflateRawSync(JSON.stringify(stored), { level: 1 });
+// itself: deflated it is a tenth of that. The fastest level compresses about as well as the others here.
+function packEvents(stored: StoredEvent[]): Buffer | string {
+  const text = JSON.stringify(stored);
+  return text.length < DEFLATE_FROM_CHARS ? text : deflateRawSync(text, { level: 1 });
 }
 
 function unpackEvents(row: HistoryBatchRow): StoredEvent[] {

@@ -8,7 +8,7 @@ import { StoreError } from '../errors.js';
 
 /**
  * 2: history is one row per transition (and run), its events a JSON array; partial indexes on tasks and on parents.
- * 3: those events are stored compressed (rows of schema 2 stay as they are and are read as text).
+ * 3: a batch of events over 1 KB of JSON is stored deflated (rows of schema 2 stay text, and are read as they are).
  */
 const SCHEMA_VERSION = 3;
 
@@ -52,7 +52,7 @@ CREATE INDEX IF NOT EXISTS waits_by_event ON waits (event, key);
 CREATE INDEX IF NOT EXISTS waits_by_instance ON waits (instanceId);
 
 -- The history events one transition appended to one run: seq firstSeq..lastSeq, as a JSON array
--- of {seq, type, at, step?, details?}, raw-deflated (text in rows from schema 2). One insert per
+-- of {seq, type, at, step?, details?}: text, or raw-deflated when over 1 KB. One insert per
 -- commit, however many events it has.
 CREATE TABLE IF NOT EXISTS history_batches (
   instanceId TEXT NOT NULL,
