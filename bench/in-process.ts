@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Json } from '../definitions/model.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { BENCH_HANDLERS } from './handlers.js';
-import { closedLoop, ownRss, sampleRss } from './measure.js';
+import { closedLoop, cpuMeter, ownCpuMs, ownRss, sampleRss } from './measure.js';
 import { INSTANCE_TIMEOUT_MS, storeUrl, warmupCount, type Measurement, type RunContext } from './workload.js';
 
 export const WORKLOAD_DIR = new URL('./workloads/', import.meta.url);
@@ -42,8 +42,9 @@ export async function runInProcess(label: string, scenario: Scenario, ctx: RunCo
     };
     await closedLoop(warmupCount(n), inFlight, one);
     const rss = sampleRss(ownRss);
+    const cpu = cpuMeter(ownCpuMs);
     const { seconds, latencies } = await closedLoop(n, inFlight, one);
-    return [{ label, instances: n, seconds, stepsPerInstance: scenario.stepsPerInstance, latencies, peakRssMb: rss.stop() }];
+    return [{ label, instances: n, seconds, stepsPerInstance: scenario.stepsPerInstance, latencies, peakRssMb: rss.stop(), cpuMs: cpu.stop() }];
   } finally {
     await engine.stop();
   }

@@ -1,4 +1,4 @@
-/** Measuring tools: a closed-loop driver, percentiles, and a peak-RSS sampler. */
+/** Measuring tools: a closed-loop driver, percentiles, a peak-RSS sampler and CPU meters. */
 import { readFileSync } from 'node:fs';
 
 export interface LoopResult {
@@ -73,6 +73,42 @@ export function sampleRss(read: () => number | null): { stop(): number | null } 
       clearInterval(timer);
       take();
       return peak === null ? null : peak / MB;
+    },
+  };
+}
+
+/** CPU time (user and system, all threads) this process has used so far, ms. */
+export function ownCpuMs(): number {
+  const used = process.cpuUsage();
+  return (used.user + used.system) / 1_000;
+}
+
+/** Linux's USER_HZ, the unit of /proc's CPU times: 100 on every architecture Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user and system) another process has used so far, from /proc (Linux), ms; null where unreadable. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name, in parentheses, may hold spaces: count fields after it. utime and stime
+    // are fields 14 and 15 of the line, so the 12th and 13th after the name.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time a process uses from now until `stop`, ms (null if unreadable). On a shared machine it
+ * varies less between runs than throughput does: a slow moment stretches wall time, not work.
+ */
+export function cpuMeter(read: () => number | null): { stop(): number | null } {
+  const start = read();
+  return {
+    stop: () => {
+      const end = read();
+      return start === null || end === null ? null : end - start;
     },
   };
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { SegueClient } from '../client/http-client.js';
 import { nodeTransport } from '../client/node-transport.js';
 import { expectCompleted, WORKLOAD_DIR, type Scenario } from './in-process.js';
-import { closedLoop, processRss, sampleRss } from './measure.js';
+import { closedLoop, cpuMeter, processCpuMs, processRss, sampleRss } from './measure.js';
 import { startServe, startWorker, type Child } from './processes.js';
 import { storeUrl, warmupCount, type Measurement, type RunContext } from './workload.js';
 
@@ -22,7 +22,7 @@ async function waitCompleted(client: SegueClient, id: string): Promise<void> {
 
 /**
  * Starts each instance with a POST that waits for it to finish (long-polling GETs after, should the
- * wait run out), as a client of the API would. The peak RSS is the server's.
+ * wait run out), as a client of the API would. The peak RSS and the CPU time are the server's.
  */
 export async function runRemote(label: string, scenario: Scenario, ctx: RunContext, n: number, inFlight: number): Promise<Measurement[]> {
   const children: Child[] = [];
@@ -38,8 +38,9 @@ export async function runRemote(label: string, scenario: Scenario, ctx: RunConte
     };
     await closedLoop(warmupCount(n), inFlight, one);
     const rss = sampleRss(() => processRss(server.pid));
+    const cpu = cpuMeter(() => processCpuMs(server.pid));
     const { seconds, latencies } = await closedLoop(n, inFlight, one);
-    return [{ label, instances: n, seconds, stepsPerInstance: scenario.stepsPerInstance, latencies, peakRssMb: rss.stop() }];
+    return [{ label, instances: n, seconds, stepsPerInstance: scenario.stepsPerInstance, latencies, peakRssMb: rss.stop(), cpuMs: cpu.stop() }];
   } finally {
     // Workers first, so none is left polling a server that is gone.
     await Promise.all(children.slice(1).map((c) => c.stop()));

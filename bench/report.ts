@@ -8,10 +8,12 @@ export interface RunFigures {
   p50Ms: number;
   p99Ms: number;
   peakRssMb: number | null;
+  /** CPU time of the engine's process per step (per instance where there are no steps), µs. */
+  cpuUsPerStep: number | null;
   seconds: number;
 }
 
-const METRICS = ['instancesPerSec', 'stepsPerSec', 'p50Ms', 'p99Ms', 'peakRssMb'] as const;
+const METRICS = ['instancesPerSec', 'stepsPerSec', 'p50Ms', 'p99Ms', 'peakRssMb', 'cpuUsPerStep'] as const;
 type Metric = (typeof METRICS)[number];
 
 export interface Summary {
@@ -42,6 +44,7 @@ export function figuresOf(m: Measurement): RunFigures {
     p50Ms: percentile(m.latencies, 50),
     p99Ms: percentile(m.latencies, 99),
     peakRssMb: m.peakRssMb,
+    cpuUsPerStep: m.cpuMs === null ? null : (m.cpuMs * 1_000) / (m.instances * (m.stepsPerInstance ?? 1)),
     seconds: m.seconds,
   };
 }
@@ -65,7 +68,7 @@ function cell(s: Summary | undefined, runs: number): string {
   return runs > 1 ? `${number(s.median)} (${number(s.min)}–${number(s.max)})` : number(s.median);
 }
 
-const HEADERS = ['workload', 'store', 'N', 'in flight', 'instances/s', 'steps/s', 'p50 ms', 'p99 ms', 'peak RSS MB'];
+const HEADERS = ['workload', 'store', 'N', 'in flight', 'instances/s', 'steps/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'CPU µs/step'];
 
 /** A plain-text table: one line per row, medians with the (min–max) range of the runs. */
 export function formatTable(rows: ResultRow[]): string {

@@ -15,6 +15,7 @@ import type { StoreKind, Workload } from './workload.js';
 const LEGEND = [
   'instances/s: instances measured / wall time, after an unmeasured warm-up; steps/s: instances/s × task attempts per instance (W2: 100, W3: 3).',
   'Latency: from start to completion as the caller sees it (W5: one startInstance or raiseEvent call). Peak RSS: this process (W4: the server).',
+  'CPU µs/step: CPU time of this process (W4: the server) in the measured part / steps (W5: / instances); it varies less than throughput on a busy machine.',
   'sqlite: a file with synchronous=FULL; memory: SQLite in memory. W1–W3 and W5 run in this process; W4 against `segue serve` with worker processes.',
 ];
 

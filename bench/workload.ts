@@ -16,6 +16,8 @@ export interface Measurement {
   /** Latency of each measured call, ms. */
   latencies: number[];
   peakRssMb: number | null;
+  /** CPU time the engine's process used in the measured part, ms (W4: the server's); null if unknown. */
+  cpuMs: number | null;
 }
 
 export interface RunContext {

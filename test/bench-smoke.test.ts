@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownCpuMs, processCpuMs } from '../bench/measure.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let out: string;
@@ -32,9 +33,9 @@ describe('npm run bench', () => {
     const run = await bench(['--only', 'W1,W3', '--runs', '1', '--scale', '0.01', '--store', 'memory', '--out', out]);
     expect(run.stderr).not.toContain('failed');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^workload\s+store\s+N\s+in flight\s+instances\/s\s+steps\/s\s+p50 ms\s+p99 ms\s+peak RSS MB$/m);
-    expect(run.stdout).toMatch(/^W1\s+memory\s+10\s+50\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+$/m);
-    expect(run.stdout).toMatch(/^W3\s+memory\s+2\s+50\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+$/m);
+    expect(run.stdout).toMatch(/^workload\s+store\s+N\s+in flight\s+instances\/s\s+steps\/s\s+p50 ms\s+p99 ms\s+peak RSS MB\s+CPU µs\/step$/m);
+    expect(run.stdout).toMatch(/^W1\s+memory\s+10\s+50\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+$/m);
+    expect(run.stdout).toMatch(/^W3\s+memory\s+2\s+50\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+$/m);
 
     const files = readdirSync(out).filter((name) => name.endsWith('.json'));
     expect(files).toHaveLength(1);
@@ -46,10 +47,22 @@ describe('npm run bench', () => {
       expect(row.runs).toHaveLength(1);
       expect(row.summary.instancesPerSec.median).toBeGreaterThan(0);
       expect(row.summary.p99Ms.median).toBeGreaterThanOrEqual(row.summary.p50Ms.median);
+      expect(row.summary.cpuUsPerStep.median).toBeGreaterThan(0);
     }
     const [w1, w3] = results.rows;
     expect(w1.runs[0].stepsPerSec).toBeCloseTo(w1.runs[0].instancesPerSec * 10);
     expect(w3.runs[0].stepsPerSec).toBeCloseTo(w3.runs[0].instancesPerSec * 3);
+  });
+
+  it('reads the CPU time of a process from /proc as the process itself counts it', () => {
+    const spinUntil = performance.now() + 200;
+    while (performance.now() < spinUntil);
+    const fromProc = processCpuMs(process.pid)!;
+    const own = ownCpuMs();
+    expect(own).toBeGreaterThan(200);
+    // /proc counts in ticks of 10 ms, and the two reads are not at the same instant.
+    expect(Math.abs(fromProc - own)).toBeLessThan(40);
+    expect(processCpuMs(2 ** 30)).toBeNull();
   });
 
   it('refuses an unknown workload and names the ones there are', async () => {
