@@ -11,6 +11,13 @@ import { TERMINAL_STATUSES } from '../engine/store/port.js';
 
 const DURATION_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60, 300, 1800, 7200];
 
+/**
+ * Most instances whose open steps are tracked. An instance another engine finishes never ends here,
+ * so without a bound its entry would stay for the life of the process; the least recently active
+ * goes first, and a step it closes later is not timed.
+ */
+const MAX_TRACKED_INSTANCES = 100_000;
+
 export class ApiMetrics {
   readonly registry = new Registry();
   private readonly started: Counter<'workflow'>;
@@ -23,7 +30,10 @@ export class ApiMetrics {
   private readonly cursors = new Map<string, Cursor>();
   private readonly onCommit: (record: InstanceRecord, history: HistoryEvent[]) => void;
 
-  constructor(private readonly engine: Engine) {
+  constructor(
+    private readonly engine: Engine,
+    private readonly maxTracked = MAX_TRACKED_INSTANCES,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'segue_' });
     this.started = new Counter({ name: 'segue_instances_started_total', help: 'Instance runs started, by workflow.', labelNames: ['workflow'], registers });
@@ -98,13 +108,13 @@ export class ApiMetrics {
   }
 
   private observeCommit(record: InstanceRecord, history: HistoryEvent[]): void {
-    let cursor = this.cursors.get(record.id);
-    if (!cursor) {
-      cursor = new Cursor();
-      this.cursors.set(record.id, cursor);
-    }
+    const cursor = this.cursors.get(record.id) ?? new Cursor();
+    // Re-inserted, so the map's order is from least to most recently active.
+    this.cursors.delete(record.id);
     for (const event of history) this.observe(record.workflow, event, cursor);
-    if (TERMINAL_STATUSES.has(record.status)) this.cursors.delete(record.id);
+    if (TERMINAL_STATUSES.has(record.status)) return;
+    this.cursors.set(record.id, cursor);
+    if (this.cursors.size > this.maxTracked) this.cursors.delete(this.cursors.keys().next().value!);
   }
 
   private observe(workflow: string, event: HistoryEvent, cursor: Cursor): void {
