@@ -1,6 +1,7 @@
 /**
- * Row ↔ record mapping for the SQLite adapter. JSON columns hold JSON.stringify text and are parsed
- * on read; optional record fields stored as NULL are left out of the record again. Writes are
+ * Row ↔ record mapping for the SQLite adapter. JSON columns hold JSON.stringify text (long history
+ * batches deflated) and are parsed on read; optional record fields stored as NULL are left out of
+ * the record again. Writes are
  * turned into rows when they are submitted, not when their batch runs: the batch then stores what
  * the caller passed even if the caller changes its objects meanwhile, and each JSON field is
  * serialised exactly once.
