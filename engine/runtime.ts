@@ -384,11 +384,6 @@ export class Runtime {
     return this.committed(transition, draft, () => this.options.store.commitTransition(transition), held, progress);
   }
 
-  /**
-   * Writes `transition` with `write`; once it is durable, keeps its record, announces it and runs
-   * the tasks it leased to this process (but those `held` back). When it is not written, those
-   * leases are given back.
-   */
   /** The draft will not be written: the leases reserved for its tasks are given back. */
   private discard(draft: TransitionDraft): void {
     const reserved = draft.leasedToStart().length;
@@ -396,6 +391,11 @@ export class Runtime {
     draft.settleEager(false);
   }
 
+  /**
+   * Writes `transition` with `write`; once it is durable, keeps its record, announces it and runs
+   * the tasks it leased to this process (but those `held` back). When it is not written, those
+   * leases are given back.
+   */
   private async committed(
     transition: Omit<Transition, 'expectedRev'>,
     draft: TransitionDraft,
