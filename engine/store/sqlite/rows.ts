@@ -1,10 +1,9 @@
 /**
  * Row ↔ record mapping for the SQLite adapter. JSON columns hold JSON.stringify text (long history
  * batches deflated) and are parsed on read; optional record fields stored as NULL are left out of
- * the record again. Writes are
- * turned into rows when they are submitted, not when their batch runs: the batch then stores what
- * the caller passed even if the caller changes its objects meanwhile, and each JSON field is
- * serialised exactly once.
+ * the record again. Writes are turned into rows when they are submitted, not when their batch
+ * runs: the batch then stores what the caller passed even if the caller changes its objects
+ * meanwhile, and each JSON field is serialised exactly once.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { parseJson } from '../checks.js';
@@ -162,14 +161,16 @@ function packEvents(stored: StoredEvent[]): Buffer | string {
 
 function unpackEvents(row: HistoryBatchRow): StoredEvent[] {
   const what = `history events ${row.firstSeq}–${row.lastSeq} of "${row.instanceId}"`;
-  if (typeof row.events === 'string') return parseJson(row.events, what) as unknown as StoredEvent[];
-  let text: string;
+  const text = typeof row.events === 'string' ? row.events : inflated(row.events, what);
+  return parseJson(text, what) as unknown as StoredEvent[];
+}
+
+function inflated(deflated: Buffer, what: string): string {
   try {
-    text = inflateRawSync(row.events).toString('utf8');
+    return inflateRawSync(deflated).toString('utf8');
   } catch (err) {
     throw new StoreError('STORE_CORRUPT', `stored ${what} cannot be decompressed`, { cause: err });
   }
-  return parseJson(text, what) as unknown as StoredEvent[];
 }
 
 export function batchToHistory(row: HistoryBatchRow): HistoryEvent[] {
