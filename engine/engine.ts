@@ -88,7 +88,7 @@ export class Engine {
       limits: this.limits,
     });
     this.tasks = new TaskQueue(this.runtime, loadSecrets(options.secrets), this.limits);
-    this.workers = new LocalWorkers(this.tasks, options.workers);
+    this.workers = new LocalWorkers(this.tasks, options.workers, () => clock.now());
     this.runtime.localLeases = this.workers;
     this.scheduler = new Scheduler(store, {
       now: () => clock.now(),

@@ -34,7 +34,17 @@ export interface LocalWorkersOptions {
    * Default 20.
    */
   inlineMs?: number;
+  /**
+   * How far ahead, in ms of this process's recent handler throughput, tasks are leased to it while
+   * every slot is busy: they wait in memory for a slot instead of in the queue, and need no claim.
+   * Handlers that finish quickly get a deep backlog, slow ones next to none, so a task leased ahead
+   * waits about this long. 0: lease only what a free slot runs at once. Default 100.
+   */
+  prefetchMs?: number;
 }
+
+/** How long handler completions are counted before the throughput that sizes the backlog is updated. */
+const THROUGHPUT_WINDOW_MS = 100;
 
 const SLOT_FREED = new Error('a handler slot was freed');
 
@@ -47,7 +57,15 @@ export class LocalWorkers implements LocalLeases {
   private readonly concurrency: number;
   private readonly worker: string;
   readonly inlineMs: number;
+  private readonly prefetchMs: number;
+  /** Handler calls running: at most `concurrency`. */
   private inFlight = 0;
+  /** Tasks leased to this process waiting for a slot, first come first served. */
+  private readonly backlog: (() => void)[] = [];
+  /** Handler completions per ms over the last window, and the window being counted. */
+  private throughput = 0;
+  private finishedInWindow = 0;
+  private windowStart: number;
   /** Leases promised to transitions being committed, counted against the concurrency. */
   private reserved = 0;
   private stopped = true;
@@ -56,13 +74,17 @@ export class LocalWorkers implements LocalLeases {
   private loop?: Promise<void>;
   private readonly running = new Set<Promise<void>>();
 
+  /** `now` is the engine's clock, in ms: the throughput that sizes the backlog is measured by it. */
   constructor(
     private readonly queue: TaskQueue,
     options: LocalWorkersOptions = {},
+    private readonly now: () => number = Date.now,
   ) {
     this.concurrency = options.concurrency ?? 16;
     this.worker = options.worker ?? 'in-process';
     this.inlineMs = options.inlineMs ?? 20;
+    this.prefetchMs = options.prefetchMs ?? 100;
+    this.windowStart = now();
   }
 
   register(type: string, handler: TaskHandler): void {
@@ -71,7 +93,7 @@ export class LocalWorkers implements LocalLeases {
   }
 
   reserve(type: string): { worker: string; token: string } | null {
-    if (this.stopped || !this.handlers.has(type) || this.inFlight + this.reserved >= this.concurrency) return null;
+    if (this.stopped || !this.handlers.has(type) || this.taken() >= this.concurrency + this.prefetch()) return null;
     this.reserved += 1;
     return { worker: this.worker, token: randomUUID() };
   }
@@ -105,6 +127,40 @@ export class LocalWorkers implements LocalLeases {
     };
   }
 
+  /** Slots running or promised, and tasks waiting for one. */
+  private taken(): number {
+    return this.inFlight + this.reserved + this.backlog.length;
+  }
+
+  /** How many tasks this process expects to start within `prefetchMs` beyond its slots. */
+  private prefetch(): number {
+    return Math.floor(this.throughput * this.prefetchMs);
+  }
+
+  /** Resolves once a handler slot is this caller's: at once when one is free, else in backlog order. */
+  private slot(): Promise<void> {
+    if (this.inFlight < this.concurrency) {
+      this.inFlight += 1;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.backlog.push(resolve));
+  }
+
+  /** A handler finished: its slot goes to the oldest task waiting for one, or is free. */
+  private freeSlot(): void {
+    this.finishedInWindow += 1;
+    const now = this.now();
+    // A wall clock set back starts a new window, measured from then.
+    if (now - this.windowStart >= THROUGHPUT_WINDOW_MS || now < this.windowStart) {
+      if (now > this.windowStart) this.throughput = this.finishedInWindow / (now - this.windowStart);
+      this.finishedInWindow = 0;
+      this.windowStart = now;
+    }
+    const next = this.backlog.shift();
+    if (next) next();
+    else this.inFlight -= 1;
+  }
+
   get types(): string[] {
     return [...this.handlers.keys()];
   }
@@ -134,7 +190,7 @@ export class LocalWorkers implements LocalLeases {
     while (!this.stopped) {
       this.wake = new AbortController();
       const signal = this.wake.signal;
-      if (this.inFlight + this.reserved >= this.concurrency) {
+      if (this.taken() >= this.concurrency) {
         await Promise.race(this.running);
         continue;
       }
@@ -147,7 +203,7 @@ export class LocalWorkers implements LocalLeases {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.stopped) break;
       // What is free is asked at each look: leases taken meanwhile at task creation count too.
-      const free = (): number => this.concurrency - this.inFlight - this.reserved;
+      const free = (): number => this.concurrency - this.taken();
       // A store error here is passing (the database is busy or restarting): poll again.
       const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, waitMs: 30_000 }, signal, free).catch(() => []);
       for (const claim of tasks) this.track(this.execute(claim));
@@ -178,8 +234,10 @@ export class LocalWorkers implements LocalLeases {
     if (!('input' in revealed)) return this.queue.failure(task, revealed);
     // Handlers are never unregistered, and only tasks of registered types are taken.
     const handler = this.handlers.get(task.type)!;
-    this.inFlight += 1;
+    await this.slot();
     try {
+      // Leased ahead, it waited out its lease: the attempt timed out, as the lease sweep would find.
+      if (this.queue.leaseEnded(task)) return this.queue.timedOut(task);
       const ctx: TaskContext = {
         attempt: task.attempt,
         instanceId: task.instanceId,
@@ -195,7 +253,7 @@ export class LocalWorkers implements LocalLeases {
         return this.queue.failure(task, e.retryable === false ? { ...report, retryable: false } : report);
       }
     } finally {
-      this.inFlight -= 1;
+      this.freeSlot();
       // A slot is free: the loop looks at the queue now rather than at its next recheck. (A reason
       // of our own: without one, each abort builds a DOMException, with its stack.)
       if (!this.wake.signal.aborted) this.wake.abort(SLOT_FREED);

@@ -230,12 +230,22 @@ export class TaskQueue {
     return { deadline: new Date(until).toISOString() };
   }
 
+  /** True once the task's lease has run out (its attempt is timed out, or about to be). */
+  leaseEnded(task: TaskRecord): boolean {
+    return task.leaseExpiresAt !== null && task.leaseExpiresAt <= this.runtime.now();
+  }
+
+  /** What a lease that ran out means to the engine: the attempt timed out, by its heartbeat or its timeout. */
+  timedOut(task: TaskRecord): Extract<EngineInput, { type: 'taskTimedOut' }> {
+    const heartbeat = task.heartbeatMs !== null && task.leaseExpiresAt! < (task.leasedAt ?? 0) + task.timeoutMs;
+    return { type: 'taskTimedOut', taskId: task.id, heartbeat };
+  }
+
   /** Times out attempts whose lease expired: each goes through its step's retry policy. */
   async expireLeases(limit = 100): Promise<number> {
     const expired = await this.runtime.store.findExpiredLeases(this.runtime.now(), limit);
     for (const task of expired) {
-      const heartbeat = task.heartbeatMs !== null && task.leaseExpiresAt! < (task.leasedAt ?? 0) + task.timeoutMs;
-      await this.runtime.apply(task.instanceId, { type: 'taskTimedOut', taskId: task.id, heartbeat }, { taskId: task.id }).catch(ignoreMissing);
+      await this.runtime.apply(task.instanceId, this.timedOut(task), { taskId: task.id }).catch(ignoreMissing);
     }
     return expired.length;
   }
