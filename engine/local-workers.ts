@@ -46,7 +46,7 @@ export interface LocalWorkersOptions {
 /** How long handler completions are counted before the throughput that sizes the backlog is updated. */
 const THROUGHPUT_WINDOW_MS = 100;
 
-const SLOT_FREED = new Error('a handler slot was freed');
+const ROOM_FREED = new Error('room for a task was freed');
 
 /**
  * Runs handlers for tasks claimed from the queue, and — as the runtime's LocalLeases — for tasks
@@ -66,6 +66,8 @@ export class LocalWorkers implements LocalLeases {
   private throughput = 0;
   private finishedInWindow = 0;
   private windowStart: number;
+  /** Tasks of this process's types went to the queue for want of room, and may wait there still. */
+  private queuedBehind = false;
   /** Leases promised to transitions being committed, counted against the concurrency. */
   private reserved = 0;
   private stopped = true;
@@ -93,13 +95,19 @@ export class LocalWorkers implements LocalLeases {
   }
 
   reserve(type: string): { worker: string; token: string } | null {
-    if (this.stopped || !this.handlers.has(type) || this.taken() >= this.concurrency + this.prefetch()) return null;
+    if (this.stopped || !this.handlers.has(type)) return null;
+    // While tasks of ours wait in the queue, none is leased ahead of them: they are claimed first.
+    if (this.taken() >= this.concurrency + (this.queuedBehind ? 0 : this.prefetch())) {
+      this.queuedBehind = true;
+      return null;
+    }
     this.reserved += 1;
     return { worker: this.worker, token: randomUUID() };
   }
 
   release(count: number): void {
     this.reserved -= count;
+    this.wakeLoop();
   }
 
   runLeased(task: TaskRecord): void {
@@ -132,6 +140,11 @@ export class LocalWorkers implements LocalLeases {
     return this.inFlight + this.reserved + this.backlog.length;
   }
 
+  /** How many more tasks this process takes now: free slots, and room in its backlog. */
+  private room(): number {
+    return this.concurrency + this.prefetch() - this.taken();
+  }
+
   /** How many tasks this process expects to start within `prefetchMs` beyond its slots. */
   private prefetch(): number {
     return Math.floor(this.throughput * this.prefetchMs);
@@ -140,6 +153,8 @@ export class LocalWorkers implements LocalLeases {
   /** Resolves once a handler slot is this caller's: at once when one is free, else in backlog order. */
   private slot(): Promise<void> {
     if (this.inFlight < this.concurrency) {
+      // Idle until now: the throughput is measured from this start, not across the idle time.
+      if (this.inFlight === 0 && this.finishedInWindow === 0) this.windowStart = this.now();
       this.inFlight += 1;
       return Promise.resolve();
     }
@@ -190,8 +205,8 @@ export class LocalWorkers implements LocalLeases {
     while (!this.stopped) {
       this.wake = new AbortController();
       const signal = this.wake.signal;
-      if (this.taken() >= this.concurrency) {
-        await Promise.race(this.running);
+      if (this.room() <= 0) {
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
         continue;
       }
       if (this.handlers.size === 0) {
@@ -202,12 +217,22 @@ export class LocalWorkers implements LocalLeases {
       // rather than a claim (and a write) per freed slot.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.stopped) break;
-      // What is free is asked at each look: leases taken meanwhile at task creation count too.
-      const free = (): number => this.concurrency - this.taken();
+      // The room is asked at each look: leases taken meanwhile at task creation count too.
+      let asked = 0;
+      const room = (): number => (asked = Math.max(0, this.room()));
       // A store error here is passing (the database is busy or restarting): poll again.
-      const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, waitMs: 30_000 }, signal, free).catch(() => []);
+      const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, waitMs: 30_000 }, signal, room).catch(() => null);
+      if (tasks === null) continue;
+      // Fewer than there was room for: nothing of ours is left in the queue.
+      if (tasks.length < asked) this.queuedBehind = false;
       for (const claim of tasks) this.track(this.execute(claim));
     }
+  }
+
+  /** There is room: the loop looks at the queue now rather than at its next recheck. */
+  private wakeLoop(): void {
+    // A reason of our own: without one, each abort builds a DOMException, with its stack.
+    if (!this.wake.signal.aborted) this.wake.abort(ROOM_FREED);
   }
 
   private track(p: Promise<void>): void {
@@ -254,9 +279,7 @@ export class LocalWorkers implements LocalLeases {
       }
     } finally {
       this.freeSlot();
-      // A slot is free: the loop looks at the queue now rather than at its next recheck. (A reason
-      // of our own: without one, each abort builds a DOMException, with its stack.)
-      if (!this.wake.signal.aborted) this.wake.abort(SLOT_FREED);
+      this.wakeLoop();
     }
   }
 }

@@ -140,3 +140,29 @@ steps:
   expect(started).toEqual([0, 1]);
   await engine.stop();
 });
+
+it('leases nothing ahead of tasks it queued for want of room: handlers start in the order their tasks were created', async () => {
+  const clock = new ManualClock();
+  const { engine, gates, started } = await gatedEngine(clock, `
+name: one-slow
+steps:
+  - { name: s, type: task, task: slow }
+`);
+  await measureThroughput(engine, clock, 10);
+  // 2 slots and 11 leased ahead: the 14th task is queued.
+  for (let i = 0; i < 14; i += 1) await engine.startInstance('one-slow', { input: { i } });
+  await until(() => gates.length === 2);
+  expect((await engine.store.countQueued()).slow).toBe(1);
+  // Each handler finishing frees room just as a new task is created: the queued ones go first.
+  for (let i = 14; i < 20; i += 1) {
+    gates.shift()!();
+    await engine.startInstance('one-slow', { input: { i } });
+  }
+  while (started.length < 20) {
+    await until(() => gates.length > 0);
+    gates.shift()!();
+  }
+  expect(started).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  gates.splice(0).forEach((open) => open());
+  await engine.stop();
+});
