@@ -43,8 +43,12 @@ export interface LocalWorkersOptions {
   prefetchMs?: number;
 }
 
-/** How long handler completions are counted before the throughput that sizes the backlog is updated. */
+/**
+ * Handler completions are counted for this long, or this many (whichever comes first: quick
+ * handlers are measured within milliseconds), before the throughput that sizes the backlog is updated.
+ */
 const THROUGHPUT_WINDOW_MS = 100;
+const THROUGHPUT_WINDOW_COUNT = 256;
 
 const ROOM_FREED = new Error('room for a task was freed');
 
@@ -165,9 +169,10 @@ export class LocalWorkers implements LocalLeases {
   private freeSlot(): void {
     this.finishedInWindow += 1;
     const now = this.now();
+    const elapsed = now - this.windowStart;
     // A wall clock set back starts a new window, measured from then.
-    if (now - this.windowStart >= THROUGHPUT_WINDOW_MS || now < this.windowStart) {
-      if (now > this.windowStart) this.throughput = this.finishedInWindow / (now - this.windowStart);
+    if (elapsed >= THROUGHPUT_WINDOW_MS || (elapsed > 0 && this.finishedInWindow >= THROUGHPUT_WINDOW_COUNT) || elapsed < 0) {
+      if (elapsed > 0) this.throughput = this.finishedInWindow / elapsed;
       this.finishedInWindow = 0;
       this.windowStart = now;
     }

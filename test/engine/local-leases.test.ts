@@ -64,11 +64,11 @@ steps:
   return { engine, gates, started };
 }
 
-/** Runs `n` one-step instances of the quick handler, then lets 100 ms pass and runs one more: a measured throughput. */
-async function measureThroughput(engine: Engine, clock: ManualClock, n: number): Promise<void> {
+/** Runs `n` one-step instances of the quick handler, then lets `ms` pass and runs one more: a measured throughput. */
+async function measureThroughput(engine: Engine, clock: ManualClock, n: number, ms = 100): Promise<void> {
   const finish = async () => engine.waitForInstance((await engine.startInstance('one-quick', { input: {} })).id, 5_000);
   for (let i = 0; i < n; i += 1) await finish();
-  clock.advance(100);
+  clock.advance(ms);
   await finish();
 }
 
@@ -164,5 +164,23 @@ steps:
   }
   expect(started).toEqual(Array.from({ length: 20 }, (_, i) => i));
   gates.splice(0).forEach((open) => open());
+  await engine.stop();
+});
+
+it('measures quick handlers by count: 256 completions within 10 ms are enough to lease ahead', async () => {
+  const clock = new ManualClock();
+  const { engine, gates } = await gatedEngine(clock, `
+name: one-slow
+steps:
+  - { name: s, type: task, task: slow }
+`);
+  await measureThroughput(engine, clock, 255, 10);
+  for (let i = 0; i < 14; i += 1) await engine.startInstance('one-slow', { input: { i } });
+  await until(() => gates.length === 2);
+  expect((await engine.store.countQueued()).slow ?? 0).toBe(0);
+  for (let finished = 0; finished < 14; finished += 1) {
+    await until(() => gates.length > 0);
+    gates.shift()!();
+  }
   await engine.stop();
 });
