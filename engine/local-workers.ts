@@ -75,7 +75,7 @@ export class LocalWorkers implements LocalLeases {
   /** Leases promised to transitions being committed, counted against the concurrency. */
   private reserved = 0;
   private stopped = true;
-  /** Aborted to make the loop look again: on stop, and when a handler is registered. */
+  /** Aborted to make the loop look again: on stop, when a handler is registered, and when room frees up. */
   private wake = new AbortController();
   private loop?: Promise<void>;
   private readonly running = new Set<Promise<void>>();
@@ -191,7 +191,7 @@ export class LocalWorkers implements LocalLeases {
     this.loop = this.run();
   }
 
-  /** Stops taking tasks and waits for the handlers in flight. */
+  /** Stops taking tasks and waits for the handlers in flight, and for those of the tasks leased ahead. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake.abort();
