@@ -6,6 +6,7 @@
  * It takes ownership of `record.state` (the runtime hands it a freshly loaded copy).
  */
 import type { Json, Plan } from '../definitions/model.js';
+import { frameAwaiting } from './awaited-frames.js';
 import { copyJson } from './data.js';
 import { Decision, type DecideOptions, type Outcome } from './decision.js';
 import { cancel, failInstance, isTerminal, terminate, timeOut } from './lifecycle.js';
@@ -111,7 +112,7 @@ function armWorkflowTimeout(d: Decision): void {
 }
 
 function findFrame(d: Decision, match: (f: Frame) => boolean): Frame | undefined {
-  // No array of every frame per lookup: a map step has one frame per item, and each result looks.
+  // No array of every frame per lookup (an event's wait is found by its name and key).
   for (const id in d.state.frames) if (match(d.state.frames[id]!)) return d.state.frames[id];
   return undefined;
 }
@@ -119,7 +120,7 @@ function findFrame(d: Decision, match: (f: Frame) => boolean): Frame | undefined
 async function taskResult(d: Decision, input: Extract<EngineInput, { type: 'taskCompleted' | 'taskFailed' | 'taskTimedOut' }>): Promise<void> {
   const error: ErrorInfo | undefined =
     input.type === 'taskCompleted' ? undefined : input.type === 'taskFailed' ? input.error : timeoutError(d, input.taskId, input.heartbeat === true);
-  const frame = findFrame(d, (f) => f.wait?.kind === 'task' && f.wait.taskId === input.taskId);
+  const frame = frameAwaiting(d.state.frames, 'task', input.taskId);
   if (!frame) {
     if (await compensationTaskDone(d, input.taskId, error)) {
       d.commands.push({ type: 'removeTask', taskId: input.taskId });
@@ -141,7 +142,7 @@ async function taskResult(d: Decision, input: Extract<EngineInput, { type: 'task
 }
 
 function timeoutError(d: Decision, taskId: string, heartbeatMissed: boolean): ErrorInfo {
-  const frame = findFrame(d, (f) => f.wait?.kind === 'task' && f.wait.taskId === taskId);
+  const frame = frameAwaiting(d.state.frames, 'task', taskId);
   const step = frame ? d.stepOf(frame) : undefined;
   if (heartbeatMissed && step && 'heartbeatMs' in step && step.heartbeatMs !== undefined) {
     return { error: 'Timeout', message: `no heartbeat within ${formatDuration(step.heartbeatMs)} (the worker's lease expired)` };
@@ -153,7 +154,7 @@ function timeoutError(d: Decision, taskId: string, heartbeatMissed: boolean): Er
 async function timerFired(d: Decision, timerId: string): Promise<void> {
   if (timerId === d.state.timeoutTimerId) return timeOut(d);
   if (compensationTimerFired(d, timerId)) return;
-  const frame = findFrame(d, (f) => f.wait !== undefined && 'timerId' in f.wait && f.wait.timerId === timerId);
+  const frame = frameAwaiting(d.state.frames, 'timer', timerId);
   const wait = frame?.wait;
   if (!frame || !wait) return d.stale(`timer ${timerId} is no longer awaited`);
   const step = d.stepOf(frame);
@@ -194,7 +195,7 @@ async function eventReceived(d: Decision, input: Extract<EngineInput, { type: 'e
 }
 
 async function childFinished(d: Decision, input: Extract<EngineInput, { type: 'childFinished' }>): Promise<void> {
-  const frame = findFrame(d, (f) => f.wait?.kind === 'child' && f.wait.childId === input.childId);
+  const frame = frameAwaiting(d.state.frames, 'child', input.childId);
   if (!frame || frame.wait?.kind !== 'child') return d.stale(`child ${input.childId} is no longer awaited`);
   if (frame.wait.timerId) d.commands.push({ type: 'removeTimer', timerId: frame.wait.timerId });
   const step = d.stepOf(frame);

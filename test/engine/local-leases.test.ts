@@ -89,7 +89,7 @@ steps:
 `);
   // 11 handlers finished in 100 ms: 0.11 per ms, so 11 tasks are leased ahead of the 2 slots.
   await measureThroughput(engine, clock, 10);
-  const ids = [];
+  const ids: string[] = [];
   for (let i = 0; i < 5; i += 1) ids.push((await engine.startInstance('one-slow', { input: { i } })).id);
   await until(() => gates.length === 2);
   expect((await engine.store.countQueued()).slow ?? 0).toBe(0);
@@ -129,7 +129,7 @@ steps:
   - { name: s, type: task, task: slow, timeout: 1s }
 `);
   await measureThroughput(engine, clock, 10);
-  const ids = [];
+  const ids: string[] = [];
   for (let i = 0; i < 3; i += 1) ids.push((await engine.startInstance('one-slow', { input: { i } })).id);
   await until(() => gates.length === 2);
   clock.advance(1_500);
