@@ -49,6 +49,11 @@ export interface LocalWorkersOptions {
  */
 const THROUGHPUT_WINDOW_MS = 100;
 const THROUGHPUT_WINDOW_COUNT = 256;
+/**
+ * A task is leased ahead only when its lease (its timeout, or its heartbeat interval) is this many
+ * times `prefetchMs` or more: its expected wait for a slot then takes a tenth of the lease at most.
+ */
+const LEASE_AHEAD_MIN_MULTIPLE = 10;
 
 const ROOM_FREED = new Error('room for a task was freed');
 
@@ -98,10 +103,12 @@ export class LocalWorkers implements LocalLeases {
     this.wake.abort();
   }
 
-  reserve(type: string): { worker: string; token: string } | null {
-    if (this.stopped || !this.handlers.has(type)) return null;
+  reserve(task: Pick<TaskRecord, 'type' | 'timeoutMs' | 'heartbeatMs'>): { worker: string; token: string } | null {
+    if (this.stopped || !this.handlers.has(task.type)) return null;
     // While tasks of ours wait in the queue, none is leased ahead of them: they are claimed first.
-    if (this.taken() >= this.concurrency + (this.queuedBehind ? 0 : this.prefetch())) {
+    const leaseMs = Math.min(task.timeoutMs, task.heartbeatMs ?? task.timeoutMs);
+    const ahead = this.queuedBehind || leaseMs < LEASE_AHEAD_MIN_MULTIPLE * this.prefetchMs ? 0 : this.prefetch();
+    if (this.taken() >= this.concurrency + ahead) {
       this.queuedBehind = true;
       return null;
     }
@@ -144,9 +151,9 @@ export class LocalWorkers implements LocalLeases {
     return this.inFlight + this.reserved + this.backlog.length;
   }
 
-  /** How many more tasks this process takes now: free slots, and room in its backlog. */
-  private room(): number {
-    return this.concurrency + this.prefetch() - this.taken();
+  /** Slots neither running, promised nor owed to a task leased ahead. */
+  private free(): number {
+    return this.concurrency - this.taken();
   }
 
   /** How many tasks this process expects to start within `prefetchMs` beyond its slots. */
@@ -210,7 +217,7 @@ export class LocalWorkers implements LocalLeases {
     while (!this.stopped) {
       this.wake = new AbortController();
       const signal = this.wake.signal;
-      if (this.room() <= 0) {
+      if (this.free() <= 0) {
         await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
         continue;
       }
@@ -222,13 +229,14 @@ export class LocalWorkers implements LocalLeases {
       // rather than a claim (and a write) per freed slot.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.stopped) break;
-      // The room is asked at each look: leases taken meanwhile at task creation count too.
+      // What is free is asked at each look: leases taken meanwhile at task creation count too.
+      // Claimed tasks start at once: a lease taken by a claim is not spent waiting for a slot.
       let asked = 0;
-      const room = (): number => (asked = Math.max(0, this.room()));
+      const free = (): number => (asked = Math.max(0, this.free()));
       // A store error here is passing (the database is busy or restarting): poll again.
-      const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, waitMs: 30_000 }, signal, room).catch(() => null);
+      const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, waitMs: 30_000 }, signal, free).catch(() => null);
       if (tasks === null) continue;
-      // Fewer than there was room for: nothing of ours is left in the queue.
+      // Fewer than there were slots for: nothing of ours is left in the queue.
       if (tasks.length < asked) this.queuedBehind = false;
       for (const claim of tasks) this.track(this.execute(claim));
     }

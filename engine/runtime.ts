@@ -41,8 +41,8 @@ export interface Consumed {
 
 /** In-process workers taking tasks as the transitions that schedule them are committed. */
 export interface LocalLeases {
-  /** A lease for a task of `type` this process will run itself, or null (queue it). */
-  reserve(type: string): { worker: string; token: string } | null;
+  /** A lease for a task this process will run itself, or null (queue it). */
+  reserve(task: Pick<TaskRecord, 'type' | 'timeoutMs' | 'heartbeatMs'>): { worker: string; token: string } | null;
   /** The transition was not written: `count` reserved leases are given back. */
   release(count: number): void;
   /** The transition is durable: run the task leased to this process. */
@@ -280,7 +280,7 @@ export class Runtime {
           // A step with a heartbeat is long by nature; it runs once committed, as do tasks of other workers.
           if (runs.has(task.id) || f.draft.running.has(task.id) || task.heartbeatMs !== null || f.draft.isEager(task.id)) continue;
           if (task.status === 'QUEUED') {
-            const lease = leases.reserve(task.type);
+            const lease = leases.reserve(task);
             if (!lease) continue;
             leaseTo(task, lease, now);
           }
@@ -452,7 +452,7 @@ export class Runtime {
           };
           // A task this process can run at once is written already leased to it: no claim round
           // trip; so is one the remote worker reporting the input asked for.
-          const local = this.localLeases?.reserve(c.task.type);
+          const local = this.localLeases?.reserve(task);
           const remote = local ? null : eager?.reserve(c.task.queue);
           if (local) leaseTo(task, local, now);
           else if (remote) {

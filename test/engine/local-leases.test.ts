@@ -126,13 +126,13 @@ it('times out a task leased ahead whose lease ran out while it waited for a slot
   const { engine, gates, started } = await gatedEngine(clock, `
 name: one-slow
 steps:
-  - { name: s, type: task, task: slow, timeout: 1s }
+  - { name: s, type: task, task: slow, timeout: 2s }
 `);
   await measureThroughput(engine, clock, 10);
   const ids: string[] = [];
   for (let i = 0; i < 3; i += 1) ids.push((await engine.startInstance('one-slow', { input: { i } })).id);
   await until(() => gates.length === 2);
-  clock.advance(1_500);
+  clock.advance(2_500);
   gates.splice(0).forEach((open) => open());
   await until(async () => (await engine.getInstance(ids[2]!)).status === 'FAILED');
   const failed = await engine.getInstance(ids[2]!);
@@ -179,6 +179,24 @@ steps:
   await until(() => gates.length === 2);
   expect((await engine.store.countQueued()).slow ?? 0).toBe(0);
   for (let finished = 0; finished < 14; finished += 1) {
+    await until(() => gates.length > 0);
+    gates.shift()!();
+  }
+  await engine.stop();
+});
+
+it('leases ahead no task whose lease is under 10 × prefetchMs: a wait for a slot would take too much of it', async () => {
+  const clock = new ManualClock();
+  const { engine, gates } = await gatedEngine(clock, `
+name: one-slow
+steps:
+  - { name: s, type: task, task: slow, timeout: 900ms }
+`);
+  await measureThroughput(engine, clock, 10);
+  for (let i = 0; i < 4; i += 1) await engine.startInstance('one-slow', { input: { i } });
+  await until(() => gates.length === 2);
+  expect((await engine.store.countQueued()).slow).toBe(2);
+  for (let finished = 0; finished < 4; finished += 1) {
     await until(() => gates.length > 0);
     gates.shift()!();
   }
