@@ -39,8 +39,11 @@ steps:
   await engine.stop();
 });
 
-/** An engine whose handler `slow` waits to be released; `started` lists the inputs' `i` as handlers start. */
-async function gatedEngine(clock: ManualClock, workflow: string) {
+/**
+ * An engine with workflow `one-slow`, one task of the handler `slow` (with the step's extra
+ * `settings`), which waits to be released; `started` lists the inputs' `i` as handlers start.
+ */
+async function gatedEngine(clock: ManualClock, settings = '') {
   const gates: (() => void)[] = [];
   const started: number[] = [];
   const engine = await createEngine({
@@ -59,7 +62,11 @@ name: one-quick
 steps:
   - { name: q, type: task, task: quick }
 `);
-  await engine.register(workflow);
+  await engine.register(`
+name: one-slow
+steps:
+  - { name: s, type: task, task: slow${settings} }
+`);
   engine.start();
   return { engine, gates, started };
 }
@@ -72,6 +79,14 @@ async function measureThroughput(engine: Engine, clock: ManualClock, n: number, 
   await finish();
 }
 
+/** Lets `n` handlers finish, each once it has started. */
+async function finish(gates: (() => void)[], n: number): Promise<void> {
+  for (let finished = 0; finished < n; finished += 1) {
+    await until(() => gates.length > 0);
+    gates.shift()!();
+  }
+}
+
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 5_000;
   while (!(await condition())) {
@@ -82,11 +97,7 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
 
 it('leases ahead what its measured throughput starts soon: no task queued, never more handlers than slots, in order', async () => {
   const clock = new ManualClock();
-  const { engine, gates, started } = await gatedEngine(clock, `
-name: one-slow
-steps:
-  - { name: s, type: task, task: slow }
-`);
+  const { engine, gates, started } = await gatedEngine(clock);
   // 11 handlers finished in 100 ms: 0.11 per ms, so 11 tasks are leased ahead of the 2 slots.
   await measureThroughput(engine, clock, 10);
   const ids: string[] = [];
@@ -106,28 +117,17 @@ steps:
 
 it('queues instead of leasing ahead while no throughput is measured', async () => {
   const clock = new ManualClock();
-  const { engine, gates } = await gatedEngine(clock, `
-name: one-slow
-steps:
-  - { name: s, type: task, task: slow }
-`);
+  const { engine, gates } = await gatedEngine(clock);
   for (let i = 0; i < 4; i += 1) await engine.startInstance('one-slow', { input: { i } });
   await until(() => gates.length === 2);
   expect((await engine.store.countQueued()).slow).toBe(2);
-  for (let finished = 0; finished < 4; finished += 1) {
-    await until(() => gates.length > 0);
-    gates.shift()!();
-  }
+  await finish(gates, 4);
   await engine.stop();
 });
 
 it('times out a task leased ahead whose lease ran out while it waited for a slot, without running it', async () => {
   const clock = new ManualClock();
-  const { engine, gates, started } = await gatedEngine(clock, `
-name: one-slow
-steps:
-  - { name: s, type: task, task: slow, timeout: 2s }
-`);
+  const { engine, gates, started } = await gatedEngine(clock, ', timeout: 2s');
   await measureThroughput(engine, clock, 10);
   const ids: string[] = [];
   for (let i = 0; i < 3; i += 1) ids.push((await engine.startInstance('one-slow', { input: { i } })).id);
@@ -143,11 +143,7 @@ steps:
 
 it('leases nothing ahead of tasks it queued for want of room: handlers start in the order their tasks were created', async () => {
   const clock = new ManualClock();
-  const { engine, gates, started } = await gatedEngine(clock, `
-name: one-slow
-steps:
-  - { name: s, type: task, task: slow }
-`);
+  const { engine, gates, started } = await gatedEngine(clock);
   await measureThroughput(engine, clock, 10);
   // 2 slots and 11 leased ahead: the 14th task is queued.
   for (let i = 0; i < 14; i += 1) await engine.startInstance('one-slow', { input: { i } });
@@ -169,36 +165,22 @@ steps:
 
 it('measures quick handlers by count: 256 completions within 10 ms are enough to lease ahead', async () => {
   const clock = new ManualClock();
-  const { engine, gates } = await gatedEngine(clock, `
-name: one-slow
-steps:
-  - { name: s, type: task, task: slow }
-`);
+  const { engine, gates } = await gatedEngine(clock);
   await measureThroughput(engine, clock, 255, 10);
   for (let i = 0; i < 14; i += 1) await engine.startInstance('one-slow', { input: { i } });
   await until(() => gates.length === 2);
   expect((await engine.store.countQueued()).slow ?? 0).toBe(0);
-  for (let finished = 0; finished < 14; finished += 1) {
-    await until(() => gates.length > 0);
-    gates.shift()!();
-  }
+  await finish(gates, 14);
   await engine.stop();
 });
 
 it('leases ahead no task whose lease is under 10 × prefetchMs: a wait for a slot would take too much of it', async () => {
   const clock = new ManualClock();
-  const { engine, gates } = await gatedEngine(clock, `
-name: one-slow
-steps:
-  - { name: s, type: task, task: slow, timeout: 900ms }
-`);
+  const { engine, gates } = await gatedEngine(clock, ', timeout: 900ms');
   await measureThroughput(engine, clock, 10);
   for (let i = 0; i < 4; i += 1) await engine.startInstance('one-slow', { input: { i } });
   await until(() => gates.length === 2);
   expect((await engine.store.countQueued()).slow).toBe(2);
-  for (let finished = 0; finished < 4; finished += 1) {
-    await until(() => gates.length > 0);
-    gates.shift()!();
-  }
+  await finish(gates, 4);
   await engine.stop();
 });
