@@ -105,7 +105,8 @@ export class LocalWorkers implements LocalLeases {
 
   reserve(task: Pick<TaskRecord, 'type' | 'timeoutMs' | 'heartbeatMs'>): { worker: string; token: string } | null {
     if (this.stopped || !this.handlers.has(task.type)) return null;
-    // While tasks of ours wait in the queue, none is leased ahead of them: they are claimed first.
+    // Beyond the free slots only when no task of ours waits in the queue (it is claimed first),
+    // and when the task's lease is long enough to spend a wait for a slot in.
     const leaseMs = Math.min(task.timeoutMs, task.heartbeatMs ?? task.timeoutMs);
     const ahead = this.queuedBehind || leaseMs < LEASE_AHEAD_MIN_MULTIPLE * this.prefetchMs ? 0 : this.prefetch();
     if (this.taken() >= this.concurrency + ahead) {
