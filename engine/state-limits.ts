@@ -20,7 +20,9 @@ export function overLimit(record: InstanceRecord, stateJson: string, limits: Sta
   const { maxInstanceDataBytes, maxHistoryPerRun } = limits;
   const state = record.state as unknown as InstanceState;
   if (state.seq > maxHistoryPerRun) {
-    const message = `the history of run ${record.run} would pass ${maxHistoryPerRun} events; a workflow that loops for long should use a continue step to start a fresh run`;
+    const message =
+      `the history of run ${record.run} would pass ${maxHistoryPerRun} events; a workflow that loops for long should use a continue step to start a fresh run, ` +
+      'and a map over thousands of items (each logs about 5 events) should map over batches of them, each run by a child workflow';
     return { kind: 'history', message };
   }
   const size = Buffer.byteLength(stateJson);

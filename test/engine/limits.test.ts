@@ -75,6 +75,24 @@ steps:
 });
 
 describe('definitions and maps', () => {
+  it('ends a run whose map logs past the history limit, suggesting batches run by child workflows', async () => {
+    t = await testEngine({ w: echo() }, { engine: { limits: { maxHistoryPerRun: 60 } } });
+    await t.register(`
+name: wide
+steps:
+  - name: each
+    type: map
+    items: items
+    steps: [{ name: s, type: task, task: w }]
+`);
+    const view = await t.engine.getInstance(await t.run('wide', { items: Array.from({ length: 20 }, (_, i) => i) }));
+    expect(view.status).toBe('FAILED');
+    expect(view.error).toMatchObject({ error: 'LimitExceeded' });
+    expect(view.error?.message).toContain('would pass 60 events');
+    expect(view.error?.message).toContain('map over batches of them, each run by a child workflow');
+  });
+
+
   it('fails a map step over more items than the limit', async () => {
     t = await testEngine({ w: echo() }, { engine: { limits: { maxMapItems: 5 } } });
     await t.register(`
