@@ -1,6 +1,7 @@
 /** Every size limit, configured small, enforced with an error that names it. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { echo, testEngine, type TestEngine } from '../helpers/engine.js';
+import type { Limits } from '../../engine/limits.js';
 
 let t: TestEngine;
 afterEach(async () => t?.engine.stop());
@@ -75,26 +76,9 @@ steps:
 });
 
 describe('definitions and maps', () => {
-  it('ends a run whose map logs past the history limit, suggesting batches run by child workflows', async () => {
-    t = await testEngine({ w: echo() }, { engine: { limits: { maxHistoryPerRun: 60 } } });
-    await t.register(`
-name: wide
-steps:
-  - name: each
-    type: map
-    items: items
-    steps: [{ name: s, type: task, task: w }]
-`);
-    const view = await t.engine.getInstance(await t.run('wide', { items: Array.from({ length: 20 }, (_, i) => i) }));
-    expect(view.status).toBe('FAILED');
-    expect(view.error).toMatchObject({ error: 'LimitExceeded' });
-    expect(view.error?.message).toContain('would pass 60 events');
-    expect(view.error?.message).toContain('map over batches of them, each run by a child workflow');
-  });
-
-
-  it('fails a map step over more items than the limit', async () => {
-    t = await testEngine({ w: echo() }, { engine: { limits: { maxMapItems: 5 } } });
+  /** An engine with those limits and workflow `many`: a task of handler `w` per item of `items`. */
+  async function mapEngine(limits: Partial<Limits>): Promise<void> {
+    t = await testEngine({ w: echo() }, { engine: { limits } });
     await t.register(`
 name: many
 steps:
@@ -103,6 +87,19 @@ steps:
     items: items
     steps: [{ name: s, type: task, task: w }]
 `);
+  }
+
+  it('ends a run whose map logs past the history limit, suggesting batches run by child workflows', async () => {
+    await mapEngine({ maxHistoryPerRun: 60 });
+    const view = await t.engine.getInstance(await t.run('many', { items: Array.from({ length: 20 }, (_, i) => i) }));
+    expect(view.status).toBe('FAILED');
+    expect(view.error).toMatchObject({ error: 'LimitExceeded' });
+    expect(view.error?.message).toContain('would pass 60 events');
+    expect(view.error?.message).toContain('map over batches of them, each run by a child workflow');
+  });
+
+  it('fails a map step over more items than the limit', async () => {
+    await mapEngine({ maxMapItems: 5 });
     const view = await t.engine.getInstance(await t.run('many', { items: [1, 2, 3, 4, 5, 6] }));
     expect(view.error).toMatchObject({ error: 'LimitExceeded', step: 'each' });
     expect(view.error?.message).toContain('6 items, more than the limit of 5');
