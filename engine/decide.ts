@@ -118,9 +118,9 @@ function findFrame(d: Decision, match: (f: Frame) => boolean): Frame | undefined
 }
 
 async function taskResult(d: Decision, input: Extract<EngineInput, { type: 'taskCompleted' | 'taskFailed' | 'taskTimedOut' }>): Promise<void> {
-  const error: ErrorInfo | undefined =
-    input.type === 'taskCompleted' ? undefined : input.type === 'taskFailed' ? input.error : timeoutError(d, input.taskId, input.heartbeat === true);
   const frame = frameAwaiting(d.state.frames, 'task', input.taskId);
+  const error: ErrorInfo | undefined =
+    input.type === 'taskCompleted' ? undefined : input.type === 'taskFailed' ? input.error : timeoutError(d, frame, input.heartbeat === true);
   if (!frame) {
     if (await compensationTaskDone(d, input.taskId, error)) {
       d.commands.push({ type: 'removeTask', taskId: input.taskId });
@@ -141,8 +141,8 @@ async function taskResult(d: Decision, input: Extract<EngineInput, { type: 'task
   return failStep(d, frame, step, error);
 }
 
-function timeoutError(d: Decision, taskId: string, heartbeatMissed: boolean): ErrorInfo {
-  const frame = frameAwaiting(d.state.frames, 'task', taskId);
+/** The error of a timed-out attempt of the task `frame` awaits (no frame: a compensation's task, or a stale one). */
+function timeoutError(d: Decision, frame: Frame | undefined, heartbeatMissed: boolean): ErrorInfo {
   const step = frame ? d.stepOf(frame) : undefined;
   if (heartbeatMissed && step && 'heartbeatMs' in step && step.heartbeatMs !== undefined) {
     return { error: 'Timeout', message: `no heartbeat within ${formatDuration(step.heartbeatMs)} (the worker's lease expired)` };
