@@ -187,3 +187,7 @@ export function hint(description: string | undefined): string {
 }
 
 export const DURATION_ADVICE = 'write it like 30s, 5m, 2h, 3d or PT5M';
+
+/** Said of a regular expression (a JSONata regex, an input schema's pattern) that safe-regex2 refuses. */
+export const SLOW_REGEX_ADVICE =
+  'can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition';

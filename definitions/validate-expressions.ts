@@ -4,7 +4,7 @@
  */
 import { ExpressionSyntaxError, compileExpression, conditionSource, slowRegex, splitTemplate } from './expressions.js';
 import type { Json } from './model.js';
-import { quote } from './messages.js';
+import { quote, SLOW_REGEX_ADVICE } from './messages.js';
 import type { Finding, Path } from './messages.js';
 import type { StepSite } from './validate-scopes.js';
 
@@ -123,7 +123,7 @@ function expressionFault(source: string, start: number): Fault | undefined {
   }
   const slow = slowRegex(source);
   if (!slow) return undefined;
-  const problem = `is not valid: the regular expression ${slow.literal} can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition`;
+  const problem = `is not valid: the regular expression ${slow.literal} ${SLOW_REGEX_ADVICE}`;
   return { index: start + slow.offset, problem, ...quoted };
 }
 

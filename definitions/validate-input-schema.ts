@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import safeRegex from 'safe-regex2';
-import { didYouMean, isRecord, listWords, quote, showValue } from './messages.js';
+import { didYouMean, isRecord, listWords, quote, showValue, SLOW_REGEX_ADVICE } from './messages.js';
 import type { Finding, Path } from './messages.js';
 
 // Unknown keywords are refused (strictSchema): a misspelt "requried" would silently check nothing.
@@ -71,7 +71,7 @@ function slowPatterns(node: unknown, path: Path): Finding[] {
 function slowPattern(path: Path, source: string): Finding {
   return {
     path,
-    message: `${PREFIX}the pattern ${quote(source)} can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition`,
+    message: `${PREFIX}the pattern ${quote(source)} ${SLOW_REGEX_ADVICE}`,
   };
 }
 
