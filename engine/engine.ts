@@ -98,9 +98,9 @@ export class Engine {
       stop: async (id, mode, reason) => {
         await this.runtime.apply(id, { type: mode, reason }).catch(ignoreMissing);
       },
-      isRunning: async (id) => {
+      runningSince: async (id) => {
         const record = await store.getInstance(id);
-        return record !== null && !TERMINAL_STATUSES.has(record.status);
+        return record !== null && !TERMINAL_STATUSES.has(record.status) ? record.createdAt : null;
       },
     });
     this.schedules = new ScheduleService(store, this.scheduler, clock, async (name, version) => {

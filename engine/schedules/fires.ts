@@ -18,25 +18,34 @@ export interface FirePlan {
 }
 
 /**
- * Plans the fires due at `now`. `lastRunning` says whether the instance of the previous fire is
- * still running; each fire started here counts as running for the fires after it.
+ * Plans the fires due at `now`. `runningSince` is when the instance of the previous fire started,
+ * or null when it is not running; each fire started here counts as running since `now` for the
+ * fires after it.
+ *
+ * The overlap policy is about runs that overlap in time: a fire overlaps the running instance
+ * only when that instance started before the fire was due. A fire missed during downtime, due
+ * before the running instance started (the first fire caught up, say), waits for it to end
+ * instead: it stays the next fire, so the fires within the catch-up window start once each, one
+ * after another, as Temporal's schedules catch up. Only `allow` starts them all at once.
  */
-export function planFires(schedule: ScheduleRecord, cron: CronSchedule, now: number, lastRunning: boolean): FirePlan {
+export function planFires(schedule: ScheduleRecord, cron: CronSchedule, now: number, runningSince: number | null): FirePlan {
   const plan: FirePlan = { pending: [], buffered: schedule.buffered, nextFireAt: schedule.nextFireAt, recorded: [] };
-  let running = lastRunning;
-  if (plan.buffered && !running) {
+  let since = runningSince;
+  if (plan.buffered && since === null) {
     plan.pending.push({ fireTime: plan.buffered, action: 'start' });
     plan.buffered = null;
-    running = true;
+    since = now;
   }
   let fire = schedule.nextFireAt;
   for (let n = 0; fire !== null && fire <= now; n += 1) {
     const fireTime = new Date(fire).toISOString();
     if (n >= MAX_FIRES_PER_CLAIM || fire < now - schedule.catchupWindowMs) {
       plan.recorded.unshift({ fireTime, outcome: 'missed', instanceId: null, reason: 'the engine was not running then, and it is older than the catch-up window' });
-    } else if (!running || schedule.overlap === 'allow') {
+    } else if (since === null || schedule.overlap === 'allow') {
       plan.pending.push({ fireTime, action: 'start' });
-      running = true;
+      since = now;
+    } else if (since >= fire) {
+      break; // caught up after the running instance, which started later: it waits for that one to end
     } else {
       overlap(schedule, plan, fireTime);
     }
@@ -44,6 +53,11 @@ export function planFires(schedule: ScheduleRecord, cron: CronSchedule, now: num
   }
   plan.nextFireAt = fire;
   return plan;
+}
+
+/** True when the plan changes nothing in the schedule (a caught-up fire still waiting). */
+export function isIdlePlan(schedule: ScheduleRecord, plan: FirePlan): boolean {
+  return plan.pending.length === 0 && plan.recorded.length === 0 && plan.buffered === schedule.buffered && plan.nextFireAt === schedule.nextFireAt;
 }
 
 function overlap(schedule: ScheduleRecord, plan: FirePlan, fireTime: string): void {

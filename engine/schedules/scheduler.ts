@@ -9,7 +9,7 @@ import type { Json } from '../../definitions/model.js';
 import type { ScheduleFire, ScheduleRecord, ScheduleStore } from '../store/port.js';
 import { StoreError } from '../store/errors.js';
 import { parseCron } from '../../definitions/cron.js';
-import { fireInstanceId, planFires, RECENT_FIRES_KEPT } from './fires.js';
+import { fireInstanceId, isIdlePlan, planFires, RECENT_FIRES_KEPT } from './fires.js';
 
 /** What the scheduler needs of the engine. */
 export interface ScheduleActions {
@@ -18,8 +18,8 @@ export interface ScheduleActions {
   start(spec: { id: string; workflow: string; version: number | null; input: Json; schedule: { id: string; fireTime: string } }): Promise<void>;
   /** Cancels or terminates an instance; a finished one is left alone. */
   stop(id: string, mode: 'cancel' | 'terminate', reason: string): Promise<void>;
-  /** True when the instance exists and has not ended. */
-  isRunning(id: string): Promise<boolean>;
+  /** When the instance started, if it exists and has not ended; null otherwise. */
+  runningSince(id: string): Promise<number | null>;
 }
 
 const MAX_CAS_RETRIES = 20;
@@ -69,9 +69,10 @@ export class Scheduler {
     const now = this.actions.now();
     const dueFire = schedule.nextFireAt !== null && schedule.nextFireAt <= now;
     if (!dueFire && !schedule.buffered) return 'nothing';
-    const running = schedule.lastInstanceId ? await this.actions.isRunning(schedule.lastInstanceId) : false;
-    if (!dueFire && running) return 'nothing'; // the buffered fire waits on
-    const plan = planFires(schedule, parseCron(schedule.cron, schedule.timezone), now, running);
+    const runningSince = schedule.lastInstanceId ? await this.actions.runningSince(schedule.lastInstanceId) : null;
+    if (!dueFire && runningSince !== null) return 'nothing'; // the buffered fire waits on
+    const plan = planFires(schedule, parseCron(schedule.cron, schedule.timezone), now, runningSince);
+    if (isIdlePlan(schedule, plan)) return 'nothing';
     const next: ScheduleRecord = {
       ...schedule,
       pending: plan.pending,

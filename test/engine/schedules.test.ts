@@ -102,6 +102,41 @@ describe('fires', () => {
     expect(Object.keys(await statuses())).toHaveLength(4);
   });
 
+  it('skip: after downtime the fires within the catch-up window start once each, one after another', async () => {
+    t = await testEngine();
+    t.clock.set(T0);
+    await t.register('name: quick\nsteps:\n  - { name: done, type: succeed }');
+    await t.engine.schedules.create({ id: 'every-minute', workflow: 'quick', cron: '* * * * *', catchupWindow: '5m' });
+    t.clock.advance(3 * MINUTE); // nobody looked for three minutes; each run ends at once
+    await t.engine.runUntilIdle();
+    const page = await t.engine.listInstances({ workflow: 'quick' }, 100);
+    expect(Object.fromEntries(page.items.map((i) => [i.id, i.status]))).toEqual({
+      [fireId(1)]: 'COMPLETED',
+      [fireId(2)]: 'COMPLETED',
+      [fireId(3)]: 'COMPLETED',
+    });
+    const recent = (await t.engine.schedules.get('every-minute')).recent;
+    expect(recent.map((f) => [f.fireTime, f.outcome])).toEqual([3, 2, 1].map((m) => [at(m), 'started']));
+  });
+
+  it('skip: a caught-up fire waits for the caught-up run before it, and is missed once older than the window', async () => {
+    await setup('skip', { catchupWindow: '3m' });
+    t.clock.advance(3 * MINUTE);
+    await t.engine.runUntilIdle();
+    expect(await statuses()).toEqual({ [fireId(1)]: 'RUNNING' }); // fires 2 and 3 wait for it: it began after they were due
+    expect((await t.engine.schedules.get('every-minute')).recent.map((f) => f.outcome)).toEqual(['started']);
+    t.clock.advance(150_000); // fires 4 and 5 come and wait too; fire 2 is now older than the window
+    await t.engine.runUntilIdle();
+    await t.engine.raiseEvent(fireId(1), 'done', {});
+    await t.engine.runUntilIdle();
+    expect(await statuses()).toEqual({ [fireId(1)]: 'COMPLETED', [fireId(3)]: 'RUNNING' });
+    const recent = (await t.engine.schedules.get('every-minute')).recent;
+    expect(recent.slice(0, 2)).toMatchObject([
+      { fireTime: at(3), outcome: 'started' },
+      { fireTime: at(2), outcome: 'missed' },
+    ]);
+  });
+
   it('pause stops fires; resume goes on from now without making up the paused ones', async () => {
     await setup('allow');
     await t.engine.schedules.pause('every-minute');
