@@ -98,7 +98,10 @@ async function settle(d: Decision, parent: Frame): Promise<void> {
     return completeStep(d, parent, step, results);
   }
   if (join.running.length > 0) return;
-  return completeStep(d, parent, step, join.results);
+  // Branches finish in any order; the result lists them as the definition declares them.
+  const results: Record<string, Json> = {};
+  if (step.type === 'parallel') for (const branch of step.branches) results[branch.name] = join.results[branch.name] ?? null;
+  return completeStep(d, parent, step, results);
 }
 
 function resultKey(child: Frame): string {

@@ -37,6 +37,28 @@ steps:
     });
   });
 
+  it('lists branch results in the order the branches are declared, whatever order they finish in', async () => {
+    t = await testEngine();
+    await t.register(`
+name: parorder
+steps:
+  - name: all
+    type: parallel
+    branches:
+      - { name: first, steps: [{ name: work, type: task, task: w }] }
+      - { name: second, steps: [{ name: work, type: task, task: w }] }
+      - { name: third, steps: [{ name: work, type: task, task: w }] }
+`);
+    const view = await t.engine.startInstance('parorder');
+    const tasks = await t.engine.tasks.poll({ queues: ['w'], max: 3 });
+    expect(tasks).toHaveLength(3);
+    for (const task of [...tasks].reverse()) await t.engine.tasks.complete(task.token, { n: 1 });
+    await t.engine.runUntilIdle();
+    const done = await t.engine.getInstance(view.id);
+    expect(done.status).toBe('COMPLETED');
+    expect(JSON.stringify(Object.keys((done.output as { all: Record<string, Json> }).all))).toBe('["first","second","third"]');
+  });
+
   it('a failing branch cancels its siblings and the step fails with that error and $error.branch', async () => {
     t = await testEngine({ boom: () => Promise.reject(named('Broken', 'it broke')) });
     await t.register(`
