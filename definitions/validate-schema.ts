@@ -35,7 +35,7 @@ const compensationBranches: Record<'task' | 'url', ValidateFunction> = {
 };
 
 /** The step types, and for each field the step types that take it. */
-const STEP_TYPES: readonly string[] = defs.stepType!.enum as string[];
+export const STEP_TYPES: readonly string[] = defs.stepType!.enum as string[];
 const FIELD_TYPES = new Map<string, string[]>();
 for (const type of STEP_TYPES) {
   for (const field of Object.keys(defs[`${type}Step`]!.properties as object)) {

@@ -11,7 +11,11 @@ import type { ScopeSite, StepSite, Target } from './validate-scopes.js';
 /** The line a path starts on, to point from one problem to a related place. */
 export type LineOf = (path: Path) => number;
 
-export function flowFindings(scopes: readonly ScopeSite[], lineOf: LineOf): Finding[] {
+/**
+ * `certain` says of a list of steps whether all of it passed the schema; where some did not, a
+ * step may only look unreachable because of the refused value, so reachability is not judged.
+ */
+export function flowFindings(scopes: readonly ScopeSite[], lineOf: LineOf, certain: (scope: ScopeSite) => boolean = () => true): Finding[] {
   const findings: Finding[] = [];
   const lost = new Set<ScopeSite>();
   for (const site of stepSites(scopes)) {
@@ -22,7 +26,7 @@ export function flowFindings(scopes: readonly ScopeSite[], lineOf: LineOf): Find
   for (const scope of scopes) {
     findings.push(...nameFindings(scope, lineOf));
     // A target that points nowhere would make its intended step look unreachable: fix it first.
-    if (!lost.has(scope)) findings.push(...unreachableFindings(scope));
+    if (!lost.has(scope) && certain(scope)) findings.push(...unreachableFindings(scope));
   }
   return findings;
 }

@@ -140,6 +140,7 @@ const EXPECTED: Record<string, string[]> = {
     '5:3: "input" is not a valid JSON Schema: unknown keyword "requried" (did you mean "required"?)',
   ],
   'json-definition.json': [
+    '4:76: step "charge": next points to "shipp", which is not a step (did you mean "ship"?)',
     '5:75: step "ship": "timeout" is "10 s", which is not a duration; write it like 30s, 5m, 2h, 3d or PT5M',
     '5:84: step "ship": unknown field "retries" (did you mean "retry"?)',
   ],
@@ -206,6 +207,12 @@ const EXPECTED: Record<string, string[]> = {
     '8:11: step "charge": next points to "shipp", which is not a step (did you mean "ship"?)',
     '12:35: step "ship": the expression "orderId +" in "input" is not valid: it ends too early; something is missing at the end',
     '13:11: step "ship": another step of the same list, on line 9, has this name; give each step its own name',
+  ],
+  'shape-and-flow-problems.yaml': [
+    '8:5: step "charge": unknown field "retries" (did you mean "retry"?)',
+    '9:11: step "charge": next points to "shipp", which is not a step (did you mean "ship"?)',
+    '13:14: step "ship": "timeout" is "soon", which is not a duration; write it like 30s, 5m, 2h, 3d or PT5M',
+    '17:11: step "notify": next points to "nowhere", which is not a step',
   ],
   'step-missing-type.yaml': [
     '7:5: step "remember" is missing "type": what the step does: task, http, set, choice, parallel, map, wait, delay, workflow, compensate, continue, succeed or fail',
