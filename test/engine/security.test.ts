@@ -120,6 +120,10 @@ steps:
     ['a loopback address', (p: number) => `http://127.0.0.1:${p}/x`, 'private, loopback or link-local'],
     ['a name that resolves to loopback', (p: number) => `http://localhost:${p}/x`, 'private, loopback or link-local'],
     ['the cloud metadata address', () => 'http://169.254.169.254/latest/meta-data', 'private, loopback or link-local'],
+    ['loopback as IPv4-compatible IPv6', (p: number) => `http://[::127.0.0.1]:${p}/x`, '(IPv4 127.0.0.1), a private, loopback or link-local'],
+    ['loopback through NAT64', (p: number) => `http://[64:ff9b::7f00:1]:${p}/x`, '(IPv4 127.0.0.1), a private, loopback or link-local'],
+    ['loopback through 6to4', (p: number) => `http://[2002:7f00:1::]:${p}/x`, '(IPv4 127.0.0.1), a private, loopback or link-local'],
+    ['loopback as IPv4-mapped IPv6', (p: number) => `http://[::ffff:127.0.0.1]:${p}/x`, '(IPv4 127.0.0.1), a private, loopback or link-local'],
   ])('refuses %s by default, without retrying', async (_, url, reason) => {
     t = await testEngine({}, { engine: { secrets: { tok: 'secret-token' } } });
     await t.register(call(url(port)));
