@@ -87,7 +87,8 @@ export class Engine {
       decide: { ...DEFAULT_DECIDE_OPTIONS, maxMapItems: this.limits.maxMapItems, ...options.decide },
       limits: this.limits,
     });
-    this.tasks = new TaskQueue(this.runtime, loadSecrets(options.secrets), this.limits);
+    const secrets = loadSecrets(options.secrets);
+    this.tasks = new TaskQueue(this.runtime, secrets, this.limits);
     this.workers = new LocalWorkers(this.tasks, options.workers, () => clock.now());
     this.runtime.localLeases = this.workers;
     this.scheduler = new Scheduler(store, {
@@ -107,7 +108,7 @@ export class Engine {
       await this.plans.get(name, version ?? undefined);
     });
     this.timers = new TimerLoop(this.runtime, this.tasks, { ...options.timers, periodic: () => this.scheduler.tick() });
-    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler({ ...httpPolicyFromEnv(), ...options.http }));
+    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler({ ...httpPolicyFromEnv(), ...options.http }, secrets));
     for (const [type, handler] of Object.entries(options.handlers ?? {})) this.workers.register(type, handler);
   }
 

@@ -2,7 +2,7 @@
  * The engine's own HTTP calls (`http` steps and HTTP compensations), run as `$http` tasks so they
  * share the task queue's lease, timeout and retry machinery. Every connection (redirects
  * included) is checked against the HTTP policy on the address actually connected to; response
- * size and time are bounded.
+ * size, time and redirects are bounded, and credentials do not follow a redirect to another origin.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
@@ -12,6 +12,7 @@ import type { Json } from '../definitions/model.js';
 import { isObject } from './data.js';
 import { DEFAULT_HTTP_POLICY, HostRules, type HttpPolicy } from './http-policy.js';
 import type { TaskHandler } from './local-workers.js';
+import { concealText, type Secrets } from './secrets.js';
 
 export interface HttpRequestSpec {
   method: string;
@@ -38,7 +39,7 @@ interface RawResponse {
   text: string;
 }
 
-export function httpTaskHandler(policy: Partial<HttpPolicy> = {}): TaskHandler {
+export function httpTaskHandler(policy: Partial<HttpPolicy>, secrets: Secrets): TaskHandler {
   const p = { ...DEFAULT_HTTP_POLICY, ...policy };
   const rules = new HostRules(p.allowHosts);
   return async (input) => {
@@ -48,11 +49,7 @@ export function httpTaskHandler(policy: Partial<HttpPolicy> = {}): TaskHandler {
     let response = await send(spec, rules, p, signal, timeoutMs);
     for (let hops = 0; isRedirect(response.status) && response.headers.location; hops += 1) {
       if (hops >= p.maxRedirects) throw new HttpStepError('HttpError', `${spec.method} ${spec.url} redirected more than ${p.maxRedirects} times`, false);
-      spec.url = new URL(response.headers.location, spec.url).href;
-      if (response.status === 303 || ((response.status === 301 || response.status === 302) && spec.method === 'POST')) {
-        spec.method = 'GET';
-        delete spec.body;
-      }
+      followRedirect(spec, response.status, response.headers.location, secrets);
       response = await send(spec, rules, p, signal, timeoutMs);
     }
     const result = { status: response.status, headers: response.headers, body: parseBody(response) };
@@ -64,6 +61,38 @@ export function httpTaskHandler(policy: Partial<HttpPolicy> = {}): TaskHandler {
 
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+/** Sent to the origin they were written for only. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+/**
+ * Points `spec` where a redirect leads. To another origin (scheme, host or port) the request goes
+ * without its credentials, as browsers and curl send it: no Authorization, Proxy-Authorization or
+ * Cookie header, nor any header holding a secret; a body holding a secret is not sent there at all.
+ */
+function followRedirect(spec: HttpRequestSpec, status: number, location: string, secrets: Secrets): void {
+  const from = new URL(spec.url);
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    throw new HttpStepError('HttpError', `${spec.method} ${spec.url} redirected to "${location}", which is not a URL`, false);
+  }
+  if (status === 303 || ((status === 301 || status === 302) && spec.method === 'POST')) {
+    spec.method = 'GET';
+    delete spec.body;
+  }
+  if (to.origin !== from.origin) {
+    const holdsSecret = (text: string): boolean => concealText(text, secrets) !== text;
+    for (const [name, value] of Object.entries(spec.headers)) {
+      if (CREDENTIAL_HEADERS.has(name.toLowerCase()) || holdsSecret(value)) delete spec.headers[name];
+    }
+    if (spec.body !== undefined && holdsSecret(typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body))) {
+      throw new HttpStepError('HttpError', `${spec.method} ${spec.url} redirected to ${to.origin}, another origin, with a body that holds a secret; it is not sent there: call that address directly`, false);
+    }
+  }
+  spec.url = to.href;
 }
 
 function send(spec: HttpRequestSpec, rules: HostRules, policy: HttpPolicy, signal: AbortSignal, timeoutMs: number): Promise<RawResponse> {
