@@ -2,8 +2,8 @@
  * Definition text (YAML, or JSON, which YAML reads the same way) → plain JSON, keeping the source
  * position of every node so that problems found later can be reported at `line:column`.
  */
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, Node, Pair, Scalar } from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import type { Alias, Document, Node, Pair, Scalar } from 'yaml';
 import type { Problem } from './model.js';
 import { about, ownerOf, quote } from './messages.js';
 import type { Path } from './messages.js';
@@ -37,6 +37,12 @@ export interface ParsedSource {
 /** Deeper than any real definition; past it the text is refused before the YAML parser sees it. */
 export const MAX_DEFINITION_NESTING = 64;
 
+/**
+ * How large a definition may be with its aliases (`*name`) written out, bytes: the default limit
+ * of a definition's text, so that aliases cannot make one larger than a text may be.
+ */
+export const MAX_EXPANDED_DEFINITION_BYTES = 1024 * 1024;
+
 export function parseSource(text: string, file: string): ParsedSource {
   const depth = Math.max(bracketDepth(text), blockDepth(text));
   if (depth > MAX_DEFINITION_NESTING) {
@@ -56,6 +62,11 @@ export function parseSource(text: string, file: string): ParsedSource {
   if (doc.errors.length > 0) {
     const json = file.toLowerCase().endsWith('.json') || text.trimStart().startsWith('{');
     return { problems: syntaxProblems(text, file, doc, position, json), locate, locateInString };
+  }
+  const amplified = aliasProblem(text, doc);
+  if (amplified) {
+    const { line, column } = position(amplified.offset);
+    return { problems: [{ file, line, column, message: amplified.message }], locate, locateInString };
   }
   let value: unknown;
   try {
@@ -77,6 +88,70 @@ export function parseSource(text: string, file: string): ParsedSource {
     };
   });
   return { value, problems, locate, locateInString };
+}
+
+/**
+ * Aliases that would make the definition larger than MAX_EXPANDED_DEFINITION_BYTES written out,
+ * or that sit inside the value they repeat (which never ends): where the first alias past the
+ * limit is, and why. Measured on the syntax tree, from the text each anchored value takes, so a
+ * text that would expand to gigabytes is refused without being expanded.
+ */
+function aliasProblem(text: string, doc: Document): { offset: number; message: string } | undefined {
+  const aliases: Alias[] = [];
+  const targets = new Map<Alias, Node>();
+  const anchors = new Map<string, Node>();
+  // Visiting in document order, as YAML resolves an alias: to the last anchor of its name before it.
+  visit(doc, {
+    Node: (_, node) => {
+      if (isAlias(node)) {
+        aliases.push(node);
+        const target = anchors.get(node.source);
+        if (target) targets.set(node, target);
+      } else if (node.anchor) {
+        anchors.set(node.anchor, node);
+      }
+    },
+  });
+  if (aliases.length === 0) return undefined;
+  const textBytes = (node: Node): number => (node.range ? Buffer.byteLength(text.slice(node.range[0], node.range[1])) : 0);
+  const sizes = new Map<Node, number>();
+  const measuring = new Set<Node>();
+  /** The bytes `target` takes written out, its own aliases written out too; Infinity when it holds itself. */
+  const size = (target: Node): number => {
+    const known = sizes.get(target);
+    if (known !== undefined) return known;
+    if (measuring.has(target)) return Infinity;
+    measuring.add(target);
+    let bytes = textBytes(target);
+    visit(target, { Alias: (_, alias) => void (bytes += growth(alias)) });
+    measuring.delete(target);
+    sizes.set(target, bytes);
+    return bytes;
+  };
+  const growth = (alias: Alias): number => {
+    const target = targets.get(alias);
+    return target === undefined ? 0 : size(target) - textBytes(alias);
+  };
+  let total = Buffer.byteLength(text);
+  let first: Alias | undefined;
+  for (const alias of aliases) {
+    total += growth(alias);
+    if (first === undefined && total > MAX_EXPANDED_DEFINITION_BYTES) first = alias;
+  }
+  if (first === undefined) return undefined;
+  const offset = first.range?.[0] ?? 0;
+  if (total === Infinity) {
+    const cycle = aliases.find((alias) => growth(alias) === Infinity) ?? first;
+    return {
+      offset: cycle.range?.[0] ?? offset,
+      message: `*${cycle.source} repeats a value it is itself part of, so written out it would never end; write the value out instead`,
+    };
+  }
+  const mib = (bytes: number): string => `${Number((bytes / 2 ** 20).toFixed(1))} MiB`;
+  return {
+    offset,
+    message: `*${first.source} here makes the definition larger than the ${mib(MAX_EXPANDED_DEFINITION_BYTES)} it may be with its aliases written out (it would be ${mib(total)}); repeat large values less, or pass them in the start input`,
+  };
 }
 
 function findOffset(doc: Document, path: Path, prefer: 'key' | 'value'): number {

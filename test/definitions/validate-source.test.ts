@@ -107,11 +107,71 @@ describe('parseSource', () => {
     );
   });
 
-  it('refuses aliases that expand without bound', () => {
+  it('refuses aliases that expand without bound, at the alias past the limit', () => {
     const lines = ['a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]'];
     for (let i = 1; i < 6; i += 1) lines.push(`l${i}: &l${i} [${new Array(10).fill(i === 1 ? '*a' : `*l${i - 1}`).join(', ')}]`);
     const bomb = parseSource(lines.join('\n'), 'bomb.yaml');
     expect(bomb.value).toBeUndefined();
-    expect(bomb.problems[0]?.message).toBe('this YAML repeats its aliases (*name) too many times; write the values out instead');
+    expect(bomb.problems).toEqual([
+      {
+        file: 'bomb.yaml',
+        line: 6,
+        column: 20,
+        message: expect.stringMatching(/^\*l4 here makes the definition larger than the 1 MiB it may be with its aliases written out \(it would be 3[\d.]* MiB\)/),
+      },
+    ]);
+  });
+
+  it('still refuses an anchor repeated more than 100 times, however small', () => {
+    const text = `name: a\nx: &x 1\nlist: [${new Array(101).fill('*x').join(', ')}]\n`;
+    expect(parseSource(text, 'many.yaml').problems[0]?.message).toBe('this YAML repeats its aliases (*name) too many times; write the values out instead');
+  });
+});
+
+describe('parseSource: aliases measured written out', () => {
+  const definition = (anchored: string, uses: string[]) =>
+    ['name: amp', 'steps:', '  - name: work', '    type: task', '    task: t', '    input:', `      a: &big ${anchored}`, ...uses.map((u, i) => `      b${i}: ${u}`), ''].join('\n');
+  const kib = (n: number) => `"${'x'.repeat(n * 1024)}"`;
+
+  it('refuses a large anchor aliased past 1 MiB, naming the alias that crosses it and the whole size', () => {
+    const source = parseSource(definition(kib(900), new Array(30).fill('*big')), 'amp.yaml');
+    expect(source.value).toBeUndefined();
+    expect(source.problems).toEqual([
+      {
+        file: 'amp.yaml',
+        line: 8,
+        column: 11,
+        message: '*big here makes the definition larger than the 1 MiB it may be with its aliases written out (it would be 27.2 MiB); repeat large values less, or pass them in the start input',
+      },
+    ]);
+  });
+
+  it('takes aliases that stay under the limit', () => {
+    const source = parseSource(definition(kib(100), new Array(8).fill('*big')), 'amp.yaml');
+    expect(source.problems).toEqual([]);
+    expect((source.value as { steps: { input: Record<string, string> }[] }).steps[0]!.input.b7).toHaveLength(100 * 1024);
+  });
+
+  it('counts the aliases inside an anchored value each time that value is repeated', () => {
+    // 100 KiB, then 4 of it in "four" (500 KiB in all), then "four" twice: the second crosses 1 MiB.
+    const text = [
+      'name: nested',
+      `a: &a ${kib(100)}`,
+      'four: &four [*a, *a, *a, *a]',
+      'one: *four',
+      'two: *four',
+      '',
+    ].join('\n');
+    expect(parseSource(text, 'nested.yaml').problems).toEqual([
+      expect.objectContaining({ line: 5, column: 6, message: expect.stringMatching(/^\*four here makes .* \(it would be 1\.3 MiB\)/) }),
+    ]);
+  });
+
+  it('refuses an alias inside the value it repeats, which would never end', () => {
+    const source = parseSource('name: loop\nsteps:\n  - name: w\n    type: task\n    task: t\n    input: &self\n      again: *self\n', 'loop.yaml');
+    expect(source.value).toBeUndefined();
+    expect(source.problems).toEqual([
+      { file: 'loop.yaml', line: 7, column: 14, message: '*self repeats a value it is itself part of, so written out it would never end; write the value out instead' },
+    ]);
   });
 });
