@@ -6,6 +6,20 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 const SHORT = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/;
 const ISO = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
+/**
+ * The longest duration a definition or a schedule may give: 36500d, about 100 years. Far inside
+ * the date range, so a timer or a lease that long from any time now is still a date.
+ */
+export const MAX_DURATION_MS = 36_500 * UNIT_MS.d!;
+
+/** Times are epoch milliseconds within ECMAScript's date range: ±8.64e15 (years -271821 to 275760). */
+export const MAX_TIME_MS = 8.64e15;
+
+/** True when `ms` is a time a Date can hold. */
+export function isTime(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS;
+}
+
 /** Milliseconds in `text`, or null when it is not a duration. */
 export function parseDuration(text: string): number | null {
   const s = text.trim();

@@ -1,12 +1,12 @@
 /**
  * Checks of settings whose form the schema accepts but whose values cannot work: zero timeouts,
- * retry bounds that contradict each other, retry fields without effect, cron schedules and
- * time zones that do not exist.
+ * durations too long to end in a date, retry bounds that contradict each other, retry fields
+ * without effect, cron schedules and time zones that do not exist.
  */
 import { cronProblem, isTimeZone } from './cron.js';
 import type { RetryDefinition, StepDefinition, WorkflowDefinition } from './definition.js';
-import { formatDuration, parseDuration } from './duration.js';
-import { about, listWords, ownerOf, quote } from './messages.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from './duration.js';
+import { about, listWords, ownerOf, quote, showValue, valueAt } from './messages.js';
 import type { Finding, Path } from './messages.js';
 import type { StepSite } from './validate-scopes.js';
 
@@ -23,9 +23,28 @@ export function settingFindings(definition: WorkflowDefinition, sites: readonly 
     // Steps merge their own retry over the defaults, so the defaults alone may well never retry.
     ...retryBounds(say, ['defaults', 'retry'], definition.defaults?.retry, undefined),
     ...scheduleFindings(say, definition),
+    ...tooLong(say, definition, [], WORKFLOW_DURATIONS),
+    ...(definition.schedules ?? []).flatMap((_, i) => tooLong(say, definition, ['schedules', i], [['catchupWindow']])),
   ];
-  for (const site of sites) findings.push(...stepSettingFindings(say, site, definition.defaults?.retry));
+  for (const site of sites) {
+    findings.push(...stepSettingFindings(say, site, definition.defaults?.retry), ...tooLong(say, definition, site.path, STEP_DURATIONS));
+  }
   return findings;
+}
+
+const RETRY_DURATIONS: Path[] = [['retry', 'initialInterval'], ['retry', 'maxInterval']];
+const WORKFLOW_DURATIONS: Path[] = [['timeout'], ['defaults', 'timeout'], ...RETRY_DURATIONS.map((p) => ['defaults', ...p])];
+const STEP_DURATIONS: Path[] = [['timeout'], ['heartbeat'], ['duration'], ...RETRY_DURATIONS, ['compensate', 'timeout'], ...RETRY_DURATIONS.map((p) => ['compensate', ...p])];
+
+/** Durations at `fields` below `base` longer than MAX_DURATION_MS: past it a timer would not end in a date. */
+function tooLong(say: Say, definition: WorkflowDefinition, base: Path, fields: readonly Path[]): Finding[] {
+  const limit = formatDuration(MAX_DURATION_MS);
+  return fields.flatMap((field) => {
+    const path = [...base, ...field];
+    const text = valueAt(definition, path);
+    const length = typeof text === 'string' ? ms(text) : undefined;
+    return length !== undefined && length > MAX_DURATION_MS ? [say(path, `is ${showValue(text)}, longer than the ${limit} (about 100 years) a duration may be; make it shorter`)] : [];
+  });
 }
 
 /** A finding about the field at `path`, positioned at `at` (default: the field itself). */
