@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CatchDefinition, CompensationDefinition, RetryDefinition } from './definition.js';
-import { parseDuration } from './duration.js';
+import { MAX_DURATION_MS, parseDuration } from './duration.js';
 import { compileExpression, compileTemplate, conditionSource } from './expressions.js';
 import type { CompiledExpression, CompiledTemplate } from './expressions.js';
 import { END } from './model.js';
@@ -27,7 +27,9 @@ export function durationMs(text: string | undefined, where: string): number | un
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === null) throw new UnvalidatedDefinitionError(`${where}: "${text}" is not a duration`);
-  return ms;
+  // Definitions registered before durations were bounded may hold longer ones; as long as the
+  // bound they mean "never" just as well, and every time computed from them stays a date.
+  return Math.min(ms, MAX_DURATION_MS);
 }
 
 export const condition = (source: string): CompiledExpression => compileExpression(conditionSource(source));

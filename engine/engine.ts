@@ -5,6 +5,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json } from '../definitions/model.js';
+import { isTime } from '../definitions/duration.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './decision.js';
 import { SegueError } from './errors.js';
@@ -154,7 +155,10 @@ export class Engine {
     // index keyed by instance id, so a commit rewrites a few pages rather than one per instance.
     const id = options.id ?? uuidv7();
     const spec: Parameters<Runtime['create']>[0] = { id, workflow: plan.name, version: plan.version, input };
-    if (options.startAt !== undefined) spec.startAt = options.startAt;
+    if (options.startAt !== undefined) {
+      if (!isTime(options.startAt)) throw new SegueError('BAD_REQUEST', `startAt ${options.startAt} is not a time; give epoch milliseconds within the date range (±8.64e15)`);
+      spec.startAt = options.startAt;
+    }
     if (options.schedule) spec.state = { schedule: options.schedule };
     const created = await this.runtime.create(spec);
     if (created) return instanceView(created);

@@ -39,12 +39,15 @@ interface RawResponse {
   text: string;
 }
 
+/** The longest a Node timer waits (about 24.8 days); asked for longer, it fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function httpTaskHandler(policy: Partial<HttpPolicy>, secrets: Secrets): TaskHandler {
   const p = { ...DEFAULT_HTTP_POLICY, ...policy };
   const rules = new HostRules(p.allowHosts);
   return async (input) => {
     const spec = requestSpec(input);
-    const timeoutMs = spec.timeoutMs ?? p.defaultTimeoutMs;
+    const timeoutMs = Math.min(spec.timeoutMs ?? p.defaultTimeoutMs, MAX_TIMER_MS);
     const signal = AbortSignal.timeout(timeoutMs);
     let response = await send(spec, rules, p, signal, timeoutMs);
     for (let hops = 0; isRedirect(response.status) && response.headers.location; hops += 1) {

@@ -14,6 +14,8 @@ export function shouldRetry(policy: RetryPolicy, attempt: number, error: ErrorIn
  * with `jitter` of it randomised downwards (so the cap is never exceeded). `random` is in [0, 1).
  */
 export function retryDelayMs(policy: RetryPolicy, attempt: number, random: number): number {
-  const base = Math.min(policy.maxIntervalMs, policy.initialIntervalMs * policy.backoffCoefficient ** (attempt - 1));
+  const grown = policy.initialIntervalMs * policy.backoffCoefficient ** (attempt - 1);
+  // The growth may overflow to Infinity, which the cap takes care of; but 0 × Infinity is NaN.
+  const base = policy.initialIntervalMs === 0 ? 0 : Math.min(policy.maxIntervalMs, grown);
   return Math.round(base * (1 - policy.jitter * random));
 }

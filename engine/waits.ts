@@ -3,7 +3,8 @@
  */
 import type { ContinueStep, DelayStep, Json, WaitStep, WorkflowStep } from '../definitions/model.js';
 import { ExpressionEvaluationError } from '../definitions/expressions.js';
-import type { Decision } from './decision.js';
+import { isTime, MAX_TIME_MS } from '../definitions/duration.js';
+import { preview, type Decision } from './decision.js';
 import { cancelAllFrames } from './cancel.js';
 import type { Frame } from './state.js';
 import { completeStep } from './steps.js';
@@ -36,8 +37,10 @@ export async function startDelay(d: Decision, frame: Frame, step: DelayStep): Pr
   if (step.until) {
     const value = await step.until.evaluate(frame.data, d.bindings(frame));
     const time = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
-    if (!Number.isFinite(time)) {
-      throw new ExpressionEvaluationError(step.until.source, `"until" must give an ISO time like 2026-01-31T09:00:00Z, got ${JSON.stringify(value ?? null)}`);
+    if (!isTime(time)) {
+      const range = MAX_TIME_MS.toExponential().replace('+', '');
+      const got = JSON.stringify(preview(value, 60));
+      throw new ExpressionEvaluationError(step.until.source, `"until" must give an ISO time like 2026-01-31T09:00:00Z, or epoch milliseconds within ±${range} (the date range), got ${got}`);
     }
     dueAt = time;
   }

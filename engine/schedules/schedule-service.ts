@@ -3,7 +3,7 @@
  * (with the next fire times and the recent fires).
  */
 import { randomUUID } from 'node:crypto';
-import { formatDuration, parseDuration } from '../../definitions/duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../definitions/duration.js';
 import type { Json } from '../../definitions/model.js';
 import type { Clock } from '../clock.js';
 import { SegueError } from '../errors.js';
@@ -163,6 +163,9 @@ export class ScheduleService {
     }
     const catchupWindowMs = spec.catchupWindow === undefined ? DEFAULT_CATCHUP_MS : parseDuration(spec.catchupWindow);
     if (catchupWindowMs === null) throw new SegueError('BAD_REQUEST', `catchupWindow "${spec.catchupWindow}" is not a duration; write it like 5m or 1h`);
+    if (catchupWindowMs > MAX_DURATION_MS) {
+      throw new SegueError('BAD_REQUEST', `catchupWindow "${spec.catchupWindow}" is longer than the ${formatDuration(MAX_DURATION_MS)} (about 100 years) a duration may be; make it shorter`);
+    }
     const now = this.clock.now();
     return {
       ...base,
