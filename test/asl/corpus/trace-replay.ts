@@ -7,9 +7,11 @@
  */
 import type { Json, JsonObject } from '../../../definitions/model.js';
 import { compileChoice } from '../../../definitions/asl/choice.js';
+import { contextObject } from '../../../definitions/asl/context-object.js';
 import { compileStateFlow } from '../../../definitions/asl/dataflow.js';
 import { StatesError } from '../../../definitions/asl/errors.js';
 import { compileFail } from '../../../definitions/asl/fail.js';
+import { compileMap } from '../../../definitions/asl/map.js';
 import { checkPayloadSize } from '../../../definitions/asl/limits.js';
 import { compilePass, compileSucceed } from '../../../definitions/asl/pass.js';
 import type { StateEnvironment } from '../../../definitions/asl/state-environment.js';
@@ -53,23 +55,16 @@ function fixedRandom(): () => number {
   };
 }
 
-function contextObject(c: CorpusCase, stateName: string): Json {
+function contextFor(c: CorpusCase, stateName: string): Json {
   const machine = 'ConformanceMachine';
-  return {
-    Execution: {
-      Id: `arn:aws:states:us-east-1:111111111111:execution:${machine}:run-1`,
-      Input: c.input,
-      Name: 'run-1',
-      RoleArn: 'arn:aws:iam::111111111111:role/conformance',
-      StartTime: '2024-01-01T00:00:00.000Z',
-      RedriveCount: 0,
-    },
-    StateMachine: { Id: `arn:aws:states:us-east-1:111111111111:stateMachine:${machine}`, Name: machine },
-    State: { Name: stateName, EnteredTime: '2024-01-01T00:00:00.000Z', RetryCount: 0 },
-  };
+  return contextObject({
+    execution: { id: `arn:aws:states:us-east-1:111111111111:execution:${machine}:run-1`, name: 'run-1', input: c.input, startTime: '2024-01-01T00:00:00.000Z', roleArn: 'arn:aws:iam::111111111111:role/conformance' },
+    stateMachine: { id: `arn:aws:states:us-east-1:111111111111:stateMachine:${machine}`, name: machine },
+    state: { name: stateName, enteredTime: '2024-01-01T00:00:00.000Z', retryCount: 0 },
+  });
 }
 
-const CHECKED_TYPES = new Set(['Pass', 'Choice', 'Wait', 'Succeed', 'Fail', 'Task']);
+const CHECKED_TYPES = new Set(['Pass', 'Choice', 'Wait', 'Succeed', 'Fail', 'Task', 'Map', 'Parallel']);
 
 export async function replayCase(c: CorpusCase): Promise<StateCheck[]> {
   const machine = c.definition as unknown as StateMachine;
@@ -81,12 +76,12 @@ export async function replayCase(c: CorpusCase): Promise<StateCheck[]> {
     const located = states.get(entry.state);
     if (located === undefined) continue;
     const scope = scopeFor(variables, located.scope);
-    const env: StateEnvironment = { context: contextObject(c, entry.state), variables: scope, random };
+    const env: StateEnvironment = { context: contextFor(c, entry.state), variables: scope, random };
     if (CHECKED_TYPES.has(entry.type)) {
       // The recording normalised some values in the trace (timestamps became "date"); the first
       // state's input is the execution's input, which the case holds as it was.
       const input = i === 0 && entry.state === machine.StartAt ? c.input : entry.input;
-      const check = await checkEntry(c, { ...entry, input }, c.trace[i + 1], located, states, env);
+      const check = await checkEntry(c, i, { ...entry, input }, located, states, env);
       if (check !== null) checks.push({ caseId: c.id, state: entry.state, type: entry.type, ...check });
     }
     if (entry.assignedVariables) {
@@ -105,13 +100,15 @@ function scopeFor(variables: Map<string, JsonObject>, path: string[]): VariableS
 
 type Verdict = { passed: boolean; reason?: string } | null;
 
-async function checkEntry(c: CorpusCase, entry: TraceEntry, next: TraceEntry | undefined, located: Located, states: Map<string, Located>, env: StateEnvironment): Promise<Verdict> {
+async function checkEntry(c: CorpusCase, at: number, entry: TraceEntry, located: Located, states: Map<string, Located>, env: StateEnvironment): Promise<Verdict> {
+  const next = c.trace[at + 1];
   const language = (c.definition.QueryLanguage as QueryLanguage | undefined) ?? undefined;
   const { state } = located;
   const last = c.trace[c.trace.length - 1]!;
   const failedHere = entry.output === undefined && (entry.type !== 'Fail' || (last.state === entry.state && c.expected.status === 'FAILED'));
   try {
     if (entry.type === 'Fail') return compareFail(c, entry, await compileFail(state, language)(entry.input, env));
+    if (entry.type === 'Map' || entry.type === 'Parallel') return await checkFanOut(c, at, entry, located, states, language, env);
     const outcome = await run(c, entry, state, language, env);
     if (outcome === null) return null;
     checkPayloadSize(entry.state, outcome.output);
@@ -155,6 +152,44 @@ async function run(c: CorpusCase, entry: TraceEntry, state: State, language: Que
     default:
       return null;
   }
+}
+
+/**
+ * A Map or Parallel: its settings are read without error (or fail as AWS recorded), and the
+ * inputs its iterations or branches started with are the ones AWS recorded (in any order).
+ */
+async function checkFanOut(c: CorpusCase, at: number, entry: TraceEntry, located: Located, states: Map<string, Located>, language: QueryLanguage | undefined, env: StateEnvironment): Promise<Verdict> {
+  const { state } = located;
+  const inner = [...located.scope, entry.state].join('/');
+  let starts: Json[];
+  let starters: Set<string>;
+  if (entry.type === 'Map') {
+    const map = compileMap(state, language);
+    const settings = await map.settings(entry.input, env);
+    starts = [];
+    for (const [i, item] of settings.items.entries()) starts.push(await map.itemInput(entry.input, i, item, env));
+    starters = new Set([(state.ItemProcessor ?? state.Iterator)!.StartAt]);
+  } else {
+    const input = await compileStateFlow(state, language).effectiveInput(entry.input, env);
+    starts = (state.Branches ?? []).map(() => input);
+    starters = new Set((state.Branches ?? []).map((b) => b.StartAt));
+  }
+  const after = c.trace.slice(at + 1);
+  const recorded = after.filter((t) => starters.has(t.state) && states.get(t.state)?.scope.join('/') === inner).slice(0, starts.length).map((t) => t.input);
+  if (entry.output === undefined && at === c.trace.length - 1) {
+    return { passed: false, reason: `AWS failed this state (${c.expected.error}: ${c.expected.cause}), but its settings were read without error` };
+  }
+  // A Distributed Map's child executions are not in the trace; then only the settings are checked.
+  if (recorded.length === 0) return { passed: true };
+  const unmatched = [...starts];
+  for (const r of recorded) {
+    const at = unmatched.findIndex((s) => matchesRecorded(r, s));
+    if (at < 0) return { passed: false, reason: `an iteration or branch started with ${show(r)}, which none of ${show(starts)} matches` };
+    unmatched.splice(at, 1);
+  }
+  // One that failed stops starting iterations: then fewer may be recorded.
+  const complete = recorded.length === starts.length || entry.output === undefined;
+  return complete ? { passed: true } : { passed: false, reason: `${starts.length} iterations or branches, ${recorded.length} recorded` };
 }
 
 function sameScope(states: Map<string, Located>, a: string, b: string): boolean {
