@@ -78,7 +78,8 @@ const HASH_ALGORITHMS: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', '
 type Registered = { implementation: (...args: any[]) => unknown; signature?: string };
 
 function fail(message: string): never {
-  throw Object.assign(new Error(message), { code: 'D3139' });
+  // A code of our own: JSONata replaces the message of the codes it knows with its own text.
+  throw Object.assign(new Error(message), { code: 'SFN01' });
 }
 
 function awsFunctions(random: RandomSource): Record<string, Registered> {
