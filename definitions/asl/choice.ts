@@ -8,7 +8,7 @@ import type { Json } from '../model.js';
 import { STATES_ERRORS, StatesError, jsonText, queryEvaluationError } from './errors.js';
 import { compileChoiceRule } from './choice-rules.js';
 import { compileStateFlow } from './dataflow.js';
-import type { StateFlow, StateOutcome } from './dataflow.js';
+import type { StateOutcome } from './dataflow.js';
 import { jsonTypeName } from './json.js';
 import { compileJsonataTemplate } from './jsonata-template.js';
 import { jsonataBindings, pathScope } from './state-environment.js';
@@ -28,14 +28,13 @@ export function compileChoice(state: State, machineLanguage: QueryLanguage | und
     test: compileTest(rule, base.queryLanguage),
     flow: compileStateFlow(state, machineLanguage, { Assign: rule.Assign, Output: rule.Output }),
   }));
-  const fallback: StateFlow = base;
   return async (rawInput, env) => {
     const effective = base.queryLanguage === 'JSONPath' ? await base.effectiveInput(rawInput, env) : rawInput;
     for (const rule of rules) {
       if (await rule.test(rawInput, effective, env)) return { next: rule.next, ...(await rule.flow.output(rawInput, undefined, env)) };
     }
     if (state.Default === undefined) throw new StatesError(STATES_ERRORS.noChoiceMatched, 'No Choice Rules matched the input and the Choice state has no Default.');
-    return { next: state.Default, ...(await fallback.output(rawInput, undefined, env)) };
+    return { next: state.Default, ...(await base.output(rawInput, undefined, env)) };
   };
 }
 

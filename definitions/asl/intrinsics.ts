@@ -4,8 +4,8 @@
  * States.<Name>` (AWS's wording); a path argument that finds nothing fails the way any path in
  * the field does. Randomness comes from the caller (see random.ts).
  */
-import { createHash } from 'node:crypto';
 import type { Json } from '../model.js';
+import { hashHex, partition, range } from './common-functions.js';
 import { runtimeError } from './errors.js';
 import { isObject, jsonEquals } from './json.js';
 import { valueForField } from './jsonpath-evaluate.js';
@@ -50,7 +50,6 @@ type IntrinsicFunction = (args: Json[], invalid: Invalid, random: RandomSource) 
 const MAX_TEXT_LENGTH = 10_000;
 /** States.ArrayRange makes at most this many items. */
 const MAX_RANGE_ITEMS = 1_000;
-const HASH_ALGORITHMS: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 const INT_MIN = -2_147_483_648;
 const INT_MAX = 2_147_483_647;
 
@@ -69,18 +68,15 @@ const FUNCTIONS: Record<Exclude<IntrinsicName, 'Format'>, IntrinsicFunction> = {
     // AWS drops the fraction of the chunk size (2.6 makes chunks of 2) and refuses what is left below 1.
     const chunk = typeof size === 'number' ? Math.trunc(size) : 0;
     if (!Array.isArray(items) || chunk < 1) return invalid();
-    const chunks: Json[] = [];
-    for (let i = 0; i < items.length; i += chunk) chunks.push(items.slice(i, i + chunk));
-    return chunks;
+    return partition(items, chunk);
   },
   ArrayContains: ([items, value], invalid) => (Array.isArray(items) ? items.some((item) => jsonEquals(item, value)) : invalid()),
   ArrayRange: ([start, end, step], invalid) => {
     if (typeof start !== 'number' || typeof end !== 'number' || typeof step !== 'number') return invalid();
     const [from, to, by] = [Math.trunc(start), Math.trunc(end), Math.trunc(step)];
     if (by === 0) return invalid();
-    const count = Math.floor((to - from) / by) + 1;
-    if (count > MAX_RANGE_ITEMS) return invalid();
-    return Array.from({ length: Math.max(0, count) }, (_, i) => from + i * by);
+    if (Math.floor((to - from) / by) + 1 > MAX_RANGE_ITEMS) return invalid();
+    return range(from, to, by);
   },
   ArrayGetItem: ([items, index], invalid) => {
     if (!Array.isArray(items) || typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= items.length) return invalid();
@@ -102,11 +98,10 @@ const FUNCTIONS: Record<Exclude<IntrinsicName, 'Format'>, IntrinsicFunction> = {
     return Buffer.from(text, 'base64').toString('utf8');
   },
   Hash: ([data, algorithm], invalid) => {
-    const name = typeof algorithm === 'string' ? HASH_ALGORITHMS[algorithm] : undefined;
-    if (data === null || name === undefined) return invalid();
+    if (data === null || typeof algorithm !== 'string') return invalid();
     const text = typeof data === 'string' ? data : JSON.stringify(data);
     if ([...text].length > MAX_TEXT_LENGTH) return invalid();
-    return createHash(name).update(text, 'utf8').digest('hex');
+    return hashHex(text, algorithm) ?? invalid();
   },
   JsonMerge: ([left, right, deep], invalid) => {
     // AWS merges only shallowly: the third argument must be false.

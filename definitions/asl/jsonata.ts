@@ -6,9 +6,9 @@
  * expression module (definitions/expressions.ts) gains its evaluation budgets, `compileJsonata`
  * and `evaluate` below are the seam to switch over; nothing else needs to change.
  */
-import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
 import type { Json } from '../model.js';
+import { HASH_ALGORITHMS, hashHex, partition, range } from './common-functions.js';
 import { JavaRandom, uuidFrom } from './random.js';
 import type { RandomSource } from './random.js';
 
@@ -72,8 +72,6 @@ export function compileJsonata(source: string): JsonataExpression {
 /** Names of the functions Step Functions adds to JSONata. */
 export const AWS_JSONATA_FUNCTIONS = ['partition', 'range', 'hash', 'random', 'uuid', 'parse'] as const;
 
-const HASH_ALGORITHMS: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
-
 // JSONata checks the arguments against the signature before it calls the function.
 type Registered = { implementation: (...args: any[]) => unknown; signature?: string };
 
@@ -88,9 +86,7 @@ function awsFunctions(random: RandomSource): Record<string, Registered> {
       implementation: (items: Json[], size: number) => {
         const chunk = Math.trunc(size);
         if (chunk < 1) fail('$partition: the chunk size must be a positive number');
-        const chunks: Json[] = [];
-        for (let i = 0; i < items.length; i += chunk) chunks.push(items.slice(i, i + chunk));
-        return chunks;
+        return partition(items, chunk);
       },
       signature: '<an:a>',
     },
@@ -99,16 +95,13 @@ function awsFunctions(random: RandomSource): Record<string, Registered> {
       implementation: (start: number, end: number, step: number) => {
         const [from, to, by] = [Math.trunc(start), Math.trunc(end), Math.trunc(step)];
         if (by === 0) fail('$range: the step cannot be 0');
-        const count = Math.max(0, Math.floor((to - from) / by) + 1);
-        return Array.from({ length: count }, (_, i) => from + i * by);
+        return range(from, to, by);
       },
       signature: '<nnn:a<n>>',
     },
     hash: {
       implementation: (value: string, algorithm: string) => {
-        const name = HASH_ALGORITHMS[algorithm];
-        if (name === undefined) fail(`$hash: the algorithm must be one of ${Object.keys(HASH_ALGORITHMS).join(', ')}`);
-        return createHash(name).update(value, 'utf8').digest('hex');
+        return hashHex(value, algorithm) ?? fail(`$hash: the algorithm must be one of ${Object.keys(HASH_ALGORITHMS).join(', ')}`);
       },
       signature: '<ss:s>',
     },

@@ -38,6 +38,9 @@ function report(checks: (StateCheck & { features: string[] })[]): string {
   lines.push('per feature of the case');
   for (const feature of [...new Set(checks.flatMap((c) => c.features))].sort()) tally(feature, checks.filter((c) => c.features.includes(feature)));
   tally('all', checks);
+  const cases = new Set(checks.map((c) => c.caseId));
+  const clean = [...cases].filter((id) => checks.every((c) => c.caseId !== id || c.passed));
+  lines.push(`  cases with a checked state: ${cases.size}, every checked state as recorded: ${clean.length}`);
   const failures = checks.filter((c) => !c.passed);
   if (failures.length > 0) lines.push('failures:');
   for (const f of failures) lines.push(`  ${f.caseId} / ${f.state} (${f.type}): ${f.reason}`);
