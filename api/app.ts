@@ -2,13 +2,15 @@
  * The REST API as an express app: routes from the route table, each request checked before its
  * handler runs, every error answered as a problem document (never HTML, never a stack trace).
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Engine } from '../engine/engine.js';
 import { createHandlers, type Handler, type Reply } from './handlers.js';
 import { ApiMetrics } from './metrics.js';
 import { uiRouter } from './ui.js';
 import { allows, KeyRing, routeAccess, type ApiKey } from './access.js';
 import { formatBytes } from '../engine/bytes.js';
+import { SegueError } from '../engine/errors.js';
+import { ATTEMPT_FAILED } from '../engine/task-queue.js';
 import { buildOpenApi } from './openapi.js';
 import { ApiError, toProblem } from './problems.js';
 import { readCall } from './request.js';
@@ -22,8 +24,11 @@ export interface ServerOptions {
   /** Largest definition body, bytes. Default 1 MiB. */
   definitionLimitBytes?: number;
   /**
-   * Largest body of POST /v1/tasks/results, bytes: a batch carries many tasks' outputs, so it may
-   * exceed the payload limit (each output is still held to the engine's payload limit). Default 8 MiB.
+   * Largest body of a task result, bytes: of POST /v1/tasks/results (a batch carries many tasks'
+   * outputs, so it may exceed the payload limit) and of POST /v1/tasks/{token}/complete|fail (so
+   * that an output over the engine's payload limit reaches the engine, which fails its attempt;
+   * one larger still fails its attempt unread). Each output is held to the engine's payload
+   * limit. Default 8 MiB.
    */
   resultsLimitBytes?: number;
   /** Longest `?wait` of GET /v1/instances/{id}, ms; longer waits are cut to it. Default 60 s. */
@@ -84,10 +89,11 @@ export function createServer(engine: Engine, options: ServerOptions = {}): expre
   app.set('etag', false);
   app.use(uiRouter());
   for (const route of ROUTES) {
-    const chain: RequestHandler[] = [timed(route, metrics)];
+    const chain: (RequestHandler | ErrorRequestHandler)[] = [timed(route, metrics)];
     if (route.authenticated && !keys.empty) chain.push(requireRole(keys, route));
     if (options.onAudit && isManagement(route)) chain.push(audited(route, options.onAudit));
     if (route.body) chain.push(express.raw({ type: () => true, limit: bodyLimit(route.body, s) }));
+    if (route.body?.kind === 'json' && route.body.taskResult) chain.push(failUnreadableResult(engine));
     app[route.method](expressPath(route.path), ...chain, serve(route, handlers[route.operationId], shutdown));
   }
   for (const [path, methods] of methodsByPath()) app.all(expressPath(path), methodNotAllowed(methods));
@@ -100,7 +106,23 @@ export function createServer(engine: Engine, options: ServerOptions = {}): expre
 
 function bodyLimit(body: BodySpec, s: Settings): number {
   if (body.kind === 'definition') return s.definitionLimitBytes;
-  return body.kind === 'json' && body.batch ? s.resultsLimitBytes : s.payloadLimitBytes;
+  return body.kind === 'json' && (body.batch || body.taskResult) ? s.resultsLimitBytes : s.payloadLimitBytes;
+}
+
+/**
+ * A task result too large to read still names its attempt (the token in the path): that attempt
+ * fails with LimitExceeded now, instead of holding its step until the lease runs out. A token no
+ * longer current is answered 409, as for any result.
+ */
+function failUnreadableResult(engine: Engine) {
+  return (err: unknown, req: Request, _res: Response, next: NextFunction): void => {
+    const e = err as { type?: string; limit?: number } | undefined;
+    if (e?.type !== 'entity.too.large') return next(err);
+    const message = `the result is larger than the ${formatBytes(e.limit ?? 0)} a request body may carry; keep large data elsewhere and pass a reference`;
+    engine.tasks
+      .fail(String(req.params.token), { error: 'LimitExceeded', message, retryable: false })
+      .then(() => next(new SegueError('LIMIT_EXCEEDED', `${message}; ${ATTEMPT_FAILED}`)), next);
+  };
 }
 
 function expressPath(path: string): string {

@@ -49,11 +49,12 @@ export interface ParamSpec {
 /**
  * How a request body is read. `json`: a JSON object checked against a schema (an absent body is
  * `{}` unless required); `batch` bodies (many tasks' results) are capped by the server's results
- * limit instead of the payload limit. `definition`: YAML or JSON text of a workflow. `payload`:
- * any JSON (absent = null).
+ * limit instead of the payload limit, and so are `taskResult` bodies (the result of the attempt
+ * whose token is in the path), where one too large to read fails that attempt. `definition`: YAML
+ * or JSON text of a workflow. `payload`: any JSON (absent = null).
  */
 export type BodySpec =
-  | { kind: 'json'; schema: SchemaName; required: boolean; batch?: boolean }
+  | { kind: 'json'; schema: SchemaName; required: boolean; batch?: boolean; taskResult?: boolean }
   | { kind: 'definition' }
   | { kind: 'payload'; description: string };
 
@@ -118,9 +119,10 @@ function taskResult(action: 'complete' | 'fail', schema: SchemaName, summary: st
     tag: 'tasks',
     summary,
     params: { token: taskToken },
-    body: { kind: 'json', schema, required: action === 'fail' },
+    body: { kind: 'json', schema, required: action === 'fail', taskResult: true },
     responses: [{ status: 204, description: 'Accepted: the instance moved on.' }],
-    problems: [400, 409],
+    // 413: the result is over a limit, and the attempt failed with LimitExceeded (see app.ts).
+    problems: [400, 409, 413],
     authenticated: true,
   };
 }

@@ -50,6 +50,9 @@ export interface NextTasksRequest {
   max: number;
 }
 
+/** How a refusal of a result too large to keep ends: the worker learns that the attempt failed. */
+export const ATTEMPT_FAILED = 'the attempt failed with LimitExceeded';
+
 /** How often a waiting poll looks at the store for tasks other processes enqueued. */
 const STORE_RECHECK_MS = 1_000;
 
@@ -175,7 +178,7 @@ export class TaskQueue {
     const task = await this.leased(token);
     const input = this.completion(task, output);
     await this.settle(task, input, next);
-    if (input.type === 'taskFailed' && input.error.error === 'LimitExceeded') throw new SegueError('LIMIT_EXCEEDED', input.error.message);
+    if (input.type === 'taskFailed' && input.error.error === 'LimitExceeded') throw new SegueError('LIMIT_EXCEEDED', `${input.error.message}; ${ATTEMPT_FAILED}`);
   }
 
   async fail(token: string, report: FailureReport, next?: NextTasks): Promise<void> {

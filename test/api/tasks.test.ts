@@ -105,6 +105,54 @@ describe('the worker protocol', () => {
   });
 });
 
+describe('a task result over the limits', () => {
+  const MIB = 1024 * 1024;
+
+  /** Starts one-task and claims its task. */
+  async function claimed(): Promise<{ id: string; token: string }> {
+    const view = await server().client.startInstance('one-task');
+    const [task] = await server().client.poll({ types: ['unit.work'], worker: 'w1', wait: '5s' });
+    expect(task?.instanceId).toBe(view.id);
+    return { id: view.id, token: task!.token };
+  }
+
+  it('fails the step with LimitExceeded at once for an output over the payload limit, and answers a 413 saying so', async () => {
+    const { id, token } = await claimed();
+    const res = await post(`/v1/tasks/${token}/complete`, { output: { blob: 'x'.repeat(1_200_000) } });
+    expect(res.status).toBe(413);
+    expect(res.json).toMatchObject({
+      type: 'https://segue.dev/problems/limit-exceeded',
+      detail: expect.stringMatching(/^the output of task "unit.work" is 1.1 MiB, more than the 1 MiB limit; .*; the attempt failed with LimitExceeded$/),
+    });
+    expect((await finished(id)).error).toMatchObject({ error: 'LimitExceeded', step: 'work', message: expect.stringMatching(/^the output of task "unit.work" is 1.1 MiB/) });
+  });
+
+  it.each([
+    ['complete', (size: number) => JSON.stringify({ output: 'y'.repeat(size) })],
+    ['fail', (size: number) => JSON.stringify({ error: 'Boom', message: 'y'.repeat(size) })],
+  ])('%s: fails the step at once when the body is too large to be read at all (over 8 MiB)', async (action, body) => {
+    const { id, token } = await claimed();
+    const res = await http(server().url, 'POST', `/v1/tasks/${token}/${action}`, body(8 * MIB + 1));
+    expect(res.status).toBe(413);
+    expect(res.json).toMatchObject({
+      type: 'https://segue.dev/problems/limit-exceeded',
+      detail: 'the result is larger than the 8 MiB a request body may carry; keep large data elsewhere and pass a reference; the attempt failed with LimitExceeded',
+    });
+    expect((await finished(id)).error).toMatchObject({ error: 'LimitExceeded', step: 'work', message: expect.stringMatching(/^the result is larger than the 8 MiB/) });
+  });
+
+  it('answers 409 for a token no longer current, whatever the size of its result', async () => {
+    const res = await http(server().url, 'POST', '/v1/tasks/no-such-token/complete', JSON.stringify({ output: 'z'.repeat(8 * MIB + 1) }));
+    expect(res.status).toBe(409);
+    expect(res.json.type).toBe('https://segue.dev/problems/stale-token');
+  });
+
+  it('declares the 413 of both routes in /openapi.json', async () => {
+    const doc = (await http(server().url, 'GET', '/openapi.json')).json;
+    for (const action of ['complete', 'fail']) expect(Object.keys(doc.paths[`/v1/tasks/{token}/${action}`].post.responses)).toContain('413');
+  });
+});
+
 describe('the worker client', () => {
   it('runs handlers with their context, reports names and non-retryable errors, and stops cleanly', async () => {
     const contexts: Omit<WorkerContext, 'heartbeat'>[] = [];
