@@ -22,7 +22,8 @@ export interface ApiCall {
 }
 
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml']);
-// curl sends form-urlencoded unless told otherwise; its body is still the text the user gave.
+// A definition is text whatever it is labelled: curl sends form-urlencoded unless told otherwise,
+// and its body is still the file the user gave.
 const TEXT_TYPES = new Set(['', 'text/plain', 'application/x-www-form-urlencoded']);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -57,8 +58,11 @@ function bodyText(raw: unknown): string | undefined {
 
 function readBody(spec: BodySpec, type: string, text: string | undefined): Pick<ApiCall, 'body' | 'file'> {
   if (spec.kind === 'definition') return { body: definitionText(type, text), file: isJsonType(type) ? 'workflow.json' : 'workflow.yaml' };
-  if (!isJsonType(type) && !TEXT_TYPES.has(type)) {
-    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `this endpoint takes JSON (Content-Type: application/json), not ${type}`);
+  // JSON routes take what is declared JSON: text/plain (fetch's default for a string) is refused,
+  // not guessed at. A request without a body may leave the type out.
+  if (text !== undefined && !isJsonType(type)) {
+    const given = type === '' ? '; the request has a body but no Content-Type' : `, not ${type}`;
+    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `this endpoint takes JSON (Content-Type: application/json)${given}`);
   }
   if (spec.kind === 'payload') return { body: text === undefined ? null : parseJson(text) };
   if (text === undefined && spec.required) throw new ApiError('MALFORMED_BODY', 'this endpoint needs a JSON object as the body');

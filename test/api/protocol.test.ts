@@ -95,6 +95,32 @@ describe('malformed requests', () => {
     expectProblem(yaml, 415, 'unsupported-media-type');
   });
 
+  it.each(jsonRoutes.map((r) => [r.operationId, r] as const))('%s: a body that is not declared JSON is a 415, whatever it holds', async (_, route) => {
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded']) {
+      const res = await http(server().url, route.method.toUpperCase(), concretePath(route), '{"reason": }', { 'content-type': type });
+      expectProblem(res, 415, 'unsupported-media-type');
+      expect(res.json.detail).toBe(`this endpoint takes JSON (Content-Type: application/json), not ${type.split(';')[0]}`);
+    }
+    const untyped = await fetch(server().url + concretePath(route), { method: route.method.toUpperCase(), body: new Uint8Array([0x7b, 0x7d]) });
+    expect(untyped.status).toBe(415);
+    expect((await untyped.json()).detail).toBe('this endpoint takes JSON (Content-Type: application/json); the request has a body but no Content-Type');
+  });
+
+  it('declares the 415 of every route with a body, and of no other', async () => {
+    const doc = (await http(server().url, 'GET', '/openapi.json')).json;
+    for (const route of ROUTES) expect(Object.keys(doc.paths[route.path][route.method].responses).includes('415'), route.operationId).toBe(route.body !== undefined);
+  });
+
+  it('takes a definition as YAML, JSON or plain text', async () => {
+    const yaml = 'name: typed\nsteps:\n  - { name: done, type: succeed }\n';
+    for (const type of ['application/yaml', 'text/yaml', 'application/x-yaml', 'text/plain']) {
+      const res = await http(server().url, 'POST', '/v1/validate', yaml, { 'content-type': type });
+      expect(res.json, type).toMatchObject({ valid: true, errors: [] });
+    }
+    const json = await http(server().url, 'POST', '/v1/validate', JSON.stringify({ name: 'typed', steps: [{ name: 'done', type: 'succeed' }] }));
+    expect(json.json).toMatchObject({ valid: true, errors: [] });
+  });
+
   it('refuses a path that is not valid percent-encoding', async () => {
     const res = await http(server().url, 'GET', '/v1/instances/%E0%A4%A');
     expectProblem(res, 400, 'request-invalid');
