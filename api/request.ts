@@ -8,7 +8,8 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { ApiError } from './problems.js';
 import { parseJsonText } from './json-text.js';
 import type { BodySpec, ParamSpec, RouteSpec } from './routes.js';
-import { BODY_WORDING, bodyValidator, describeErrors, parametersValidator, type ErrorWording } from './schemas.js';
+import { describeErrors, type ErrorWording } from '../engine/schema-errors.js';
+import { bodyValidator, parametersValidator } from './schemas.js';
 
 export interface ApiCall {
   params: Record<string, unknown>;
@@ -88,6 +89,7 @@ function parseJson(text: string): unknown {
 
 const parameterValidators = new WeakMap<RouteSpec, Partial<Record<'params' | 'query', ValidateFunction>>>();
 
+const BODY_WORDING: ErrorWording = { subject: 'the body', member: (p) => `"${p}"`, noun: 'field' };
 const QUERY_WORDING: ErrorWording = { subject: 'the query string', member: (p) => `query parameter "${p}"`, noun: 'parameter' };
 const PATH_WORDING: ErrorWording = { subject: 'the path', member: (p) => `path parameter "${p}"`, noun: 'parameter' };
 

@@ -3,7 +3,7 @@
  * request bodies with them and the OpenAPI document is built from them, so the two cannot drift.
  * Each is compiled once, when first used.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import claimedTasks from '../schemas/api/claimed-tasks.json' with { type: 'json' };
 import completeTaskRequest from '../schemas/api/complete-task-request.json' with { type: 'json' };
@@ -98,51 +98,4 @@ export function bodyValidator(name: SchemaName): ValidateFunction {
 /** A validator of an object of parameters, each with its schema; compiled once per parameter set. */
 export function parametersValidator(properties: Record<string, JsonSchema>, required: string[]): ValidateFunction {
   return parameters.compile({ type: 'object', properties, required, additionalProperties: false });
-}
-
-/** How describeErrors names what it talks about: the body's fields, or query or path parameters. */
-export interface ErrorWording {
-  /** The whole: `the body`, `the query string`. */
-  subject: string;
-  /** One member: `"input.orderId"`, `query parameter "limit"`. */
-  member: (path: string) => string;
-  /** `field` or `parameter`. */
-  noun: string;
-}
-
-export const BODY_WORDING: ErrorWording = { subject: 'the body', member: (p) => `"${p}"`, noun: 'field' };
-
-/** Plain sentences for ajv errors: `"max" must be <= 100`, `the body has an unknown field "foo" (…)`. */
-export function describeErrors(errors: ErrorObject[] | null | undefined, wording: ErrorWording): string {
-  const list = errors ?? [];
-  // A oneOf failure also reports each branch's complaint; the oneOf's own description says it better.
-  const alternatives = new Set(list.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
-  const seen = new Set<string>();
-  for (const e of list) {
-    if (e.keyword !== 'oneOf' && alternatives.has(e.instancePath) && e.schemaPath.includes('/oneOf/')) continue;
-    seen.add(describeError(e, wording));
-  }
-  return [...seen].join('; ');
-}
-
-function describeError(e: ErrorObject, wording: ErrorWording): string {
-  const where = e.instancePath ? wording.member(e.instancePath.slice(1).replaceAll('/', '.')) : wording.subject;
-  const params = e.params as Record<string, unknown>;
-  const description = (e.parentSchema as { description?: string } | undefined)?.description;
-  switch (e.keyword) {
-    case 'additionalProperties': {
-      const accepted = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const list = accepted.length > 0 ? `accepted: ${accepted.join(', ')}` : `it takes no ${wording.noun}s`;
-      return `${where} has an unknown ${wording.noun} "${String(params.additionalProperty)}" (${list})`;
-    }
-    case 'required':
-      return `${where} needs the ${wording.noun} "${String(params.missingProperty)}"`;
-    case 'enum':
-      return `${where} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'oneOf':
-    case 'pattern':
-      return `${where} is not accepted${description ? `: ${description}` : ''}`;
-    default:
-      return `${where} ${e.message ?? 'is not valid'}`;
-  }
 }

@@ -10,6 +10,7 @@ import { loadPlan } from '../definitions/load.js';
 import type { Json, Plan } from '../definitions/model.js';
 import type { Clock } from './clock.js';
 import { SegueError } from './errors.js';
+import { describeErrors, type ErrorWording } from './schema-errors.js';
 import type { Store, StoredDefinition } from './store/port.js';
 
 export interface Registered {
@@ -21,7 +22,10 @@ export interface Registered {
   schedules: ScheduleDefinition[];
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
+// verbose: the errors carry their schema, so an unknown field's message can list the known ones.
+const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
+
+const INPUT_WORDING: ErrorWording = { subject: 'input', member: (path) => `input.${path}`, noun: 'field' };
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 
 export class PlanRegistry {
@@ -95,11 +99,7 @@ export class PlanRegistry {
       this.inputValidators.set(plan, validate);
     }
     if (!validate || validate(input)) return;
-    const reasons = (validate.errors ?? []).map((e) => {
-      const where = e.instancePath ? `input${e.instancePath.replaceAll('/', '.')}` : 'input';
-      return `${where} ${e.message ?? 'is not valid'}`;
-    });
-    throw new SegueError('INPUT_INVALID', `the input does not match the input schema of "${plan.name}": ${reasons.join('; ')}`);
+    throw new SegueError('INPUT_INVALID', `the input does not match the input schema of "${plan.name}": ${describeErrors(validate.errors, INPUT_WORDING)}`);
   }
 }
 

@@ -7,6 +7,7 @@ const DEFINITIONS = [
 input:
   type: object
   required: [n]
+  additionalProperties: false
   properties:
     n: { type: integer }
 steps:
@@ -125,6 +126,9 @@ describe('starting and reading instances', () => {
     expect(bad.status).toBe(400);
     expect(bad.json.type).toBe('https://segue.dev/problems/input-invalid');
     expect(bad.json.detail).toContain('input.n must be integer');
+    const extra = await post('/v1/workflows/quick/instances', { input: { n: 1, colour: 'red' } });
+    expect(extra.status).toBe(400);
+    expect(extra.json.detail).toBe('the input does not match the input schema of "quick": input has an unknown field "colour" (accepted: n)');
     const unknown = await post('/v1/workflows/nope/instances', {});
     expect(unknown.status).toBe(404);
     expect(unknown.json.detail).toBe('workflow "nope" is not registered');
