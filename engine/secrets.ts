@@ -11,6 +11,12 @@ import { SegueError } from './errors.js';
 export interface Secrets {
   /** Every secret by name (names as written in `$secret('…')`). */
   readonly values: ReadonlyMap<string, string>;
+  /**
+   * Each value with the name its placeholder shows when the value comes back, longest value first
+   * (so that a secret containing another is concealed whole): the configured name, or for an
+   * environment variable the secret's name in lower case — never the variable's name.
+   */
+  readonly placeholders: ReadonlyMap<string, string>;
 }
 
 const ENV_PREFIX = 'SEGUE_SECRET_';
@@ -21,14 +27,21 @@ const ENV_PREFIX = 'SEGUE_SECRET_';
  */
 export function loadSecrets(config: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): Secrets {
   const values = new Map<string, string>();
+  const names = new Map<string, string>();
   for (const [key, value] of Object.entries(env)) {
     if (!key.startsWith(ENV_PREFIX) || !value) continue;
     const name = key.slice(ENV_PREFIX.length);
     values.set(name, value);
     values.set(name.toLowerCase(), value);
+    names.set(value, name.toLowerCase());
   }
-  for (const [name, value] of Object.entries(config)) if (value) values.set(name, value);
-  return { values };
+  for (const [name, value] of Object.entries(config)) {
+    if (!value) continue;
+    values.set(name, value);
+    names.set(value, name);
+  }
+  const placeholders = new Map([...names].sort(([a], [b]) => b.length - a.length));
+  return { values, placeholders };
 }
 
 const PLACEHOLDER = new RegExp(`${SECRET_OPEN}([^${SECRET_CLOSE}]*)${SECRET_CLOSE}`, 'g');
@@ -52,13 +65,13 @@ export function revealSecrets(value: Json, secrets: Secrets): Json {
 
 /** Replaces every known secret value in `value` by its placeholder. */
 export function concealSecrets<T extends Json>(value: T, secrets: Secrets): T {
-  if (secrets.values.size === 0) return value;
+  if (secrets.placeholders.size === 0) return value;
   return mapStrings(value, (text) => concealText(text, secrets)) as T;
 }
 
 export function concealText(text: string, secrets: Secrets): string {
   let out = text;
-  for (const [name, secret] of secrets.values) if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(secretPlaceholder(name));
+  for (const [secret, name] of secrets.placeholders) if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(secretPlaceholder(name));
   return out;
 }
 
