@@ -43,6 +43,9 @@ function optionProblem(err: Error & { code?: string }): string {
   return first.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
 }
 
+/** A parsed option's value: text, a flag, or the texts of a repeatable option. */
+export type OptionValue = string | boolean | string[] | undefined;
+
 export type SourceFile = { ok: true; text: string } | { ok: false; message: string };
 
 const READ_FAILURES: Record<string, string> = {
@@ -62,7 +65,7 @@ export async function readSource(file: string): Promise<SourceFile> {
 }
 
 /** `--input '{"a":1}'` or `--input @file.json`: the JSON of an option, absent when not given. */
-export async function jsonArgument(value: string | boolean | undefined, option: string): Promise<Json | undefined> {
+export async function jsonArgument(value: OptionValue, option: string): Promise<Json | undefined> {
   if (typeof value !== 'string') return undefined;
   let text = value;
   if (value.startsWith('@')) {
@@ -76,7 +79,7 @@ export async function jsonArgument(value: string | boolean | undefined, option: 
 }
 
 /** A whole number ≥ 1 from an option, absent when not given. */
-export function positiveInteger(value: string | boolean | undefined, option: string): number | undefined {
+export function positiveInteger(value: OptionValue, option: string): number | undefined {
   if (typeof value !== 'string') return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${option} must be a positive whole number, got "${value}"`);
   return Number(value);

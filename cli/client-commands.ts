@@ -5,16 +5,18 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { NetworkError, SegueClient, type LifecycleAction } from '../client/http-client.js';
-import { UsageError, jsonArgument, parseOptions, positiveInteger } from './args.js';
+import { UsageError, jsonArgument, parseOptions, positiveInteger, type OptionValue } from './args.js';
 import type { Command, CommandTable } from './args.js';
 import { formatHistory, formatInstance, formatInstanceList } from './client-format.js';
+import { didYouMean, listWords } from '../definitions/messages.js';
+import { INSTANCE_STATUSES, type InstanceStatus } from '../engine/store/port.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8080';
-const COMMON = { server: { type: 'string' }, json: { type: 'boolean' } } as const;
-const SUFFIX = '[--server <url>] [--json]';
+export const COMMON = { server: { type: 'string' }, json: { type: 'boolean' } } as const;
+export const SUFFIX = '[--server <url>] [--json]';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
-export type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, OptionValue>;
 
 /** A client command's parsed call: a client for the server, the positional arguments, the options. */
 export interface Invocation {
@@ -24,30 +26,50 @@ export interface Invocation {
 }
 
 /**
- * A client command: the positionals named in `spec.args`, its own options, and a body returning
- * what to print — the server's JSON, and the human form of it.
+ * What a client command prints: the server's JSON (with --json) or the human form of it on
+ * stdout, and `problems` on stderr, in which case it exits 1.
  */
-function clientCommand(
-  summary: string,
-  usage: string,
-  spec: { args: string[]; options?: Options },
-  body: (call: Invocation) => Promise<{ json: unknown; text: string }>,
-): Command {
+export interface Outcome {
+  json: unknown;
+  text: string;
+  problems?: string;
+}
+
+/** The positional arguments a command takes: these names, the last one repeatable when `many`. */
+export interface Positionals {
+  args: string[];
+  many?: boolean;
+  options?: Options;
+}
+
+/**
+ * A client command: the positionals named in `spec.args`, its own options, and a body returning
+ * what to print.
+ */
+export function clientCommand(summary: string, usage: string, spec: Positionals, body: (call: Invocation) => Promise<Outcome>): Command {
   return {
     summary,
     usage: `segue ${usage} ${SUFFIX}`,
     run: async (argv) => {
       const { values, positionals } = parseOptions(argv, { ...COMMON, ...spec.options });
-      if (positionals.length !== spec.args.length) {
-        throw new UsageError(`expected ${spec.args.map((a) => `<${a}>`).join(' ')}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
+      const fits = spec.many ? positionals.length >= spec.args.length : positionals.length === spec.args.length;
+      if (!fits) {
+        const expected = spec.args.map((a, i) => (spec.many && i === spec.args.length - 1 ? `<${a}>…` : `<${a}>`)).join(' ');
+        throw new UsageError(`expected ${expected}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
       }
-      const server = (values.server as string | undefined) ?? process.env.SEGUE_URL ?? DEFAULT_SERVER;
-      const client = new SegueClient({ url: server, ...(process.env.SEGUE_API_KEY ? { apiKey: process.env.SEGUE_API_KEY } : {}) });
+      const { server, client } = connect(values as Values);
       const out = await reach(server, () => body({ client, args: positionals, values: values as Values }));
       process.stdout.write(values.json ? `${JSON.stringify(out.json, null, 2)}\n` : out.text);
-      return 0;
+      if (out.problems) process.stderr.write(out.problems);
+      return out.problems ? 1 : 0;
     },
   };
+}
+
+/** The server of `--server`, SEGUE_URL or the default, and a client for it with SEGUE_API_KEY. */
+export function connect(values: Values): { server: string; client: SegueClient } {
+  const server = (values.server as string | undefined) ?? process.env.SEGUE_URL ?? DEFAULT_SERVER;
+  return { server, client: new SegueClient({ url: server, ...(process.env.SEGUE_API_KEY ? { apiKey: process.env.SEGUE_API_KEY } : {}) }) };
 }
 
 /** Network failures in plain words; the server's own refusals pass through with their detail. */
@@ -74,16 +96,18 @@ function lifecycleCommand(action: LifecycleAction, summary: string): Command {
 export const clientCommands: CommandTable = {
   start: clientCommand(
     'start an instance on a server',
-    'start <workflow> [--input <json|@file>] [--id <id>] [--version <n>]',
-    { args: ['workflow'], options: { input: { type: 'string' }, id: { type: 'string' }, version: { type: 'string' } } },
+    'start <workflow> [--input <json|@file>] [--id <id>] [--version <n>] [--wait <duration>]',
+    { args: ['workflow'], options: { input: { type: 'string' }, id: { type: 'string' }, version: { type: 'string' }, wait: { type: 'string' } } },
     async ({ client, args, values }) => {
       const input = await jsonArgument(values.input, 'input');
       const version = positiveInteger(values.version, 'version');
-      const view = await client.startInstance(args[0]!, {
+      const start = {
         ...(input !== undefined ? { input } : {}),
         ...(typeof values.id === 'string' ? { id: values.id } : {}),
         ...(version !== undefined ? { version } : {}),
-      });
+      };
+      // With --wait, the server answers once the instance has finished (or the wait ran out).
+      const view = await client.startInstance(args[0]!, start, values.wait as string | undefined);
       return { json: view, text: formatInstance(view) };
     },
   ),
@@ -98,13 +122,14 @@ export const clientCommands: CommandTable = {
   ),
   list: clientCommand(
     'list instances, newest first',
-    'list [--workflow <name>] [--status <status,…>] [--limit <n>] [--cursor <cursor>]',
-    { args: [], options: { workflow: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } } },
+    'list [--workflow <name>] [--status <status,…>]… [--limit <n>] [--cursor <cursor>]',
+    { args: [], options: { workflow: { type: 'string' }, status: { type: 'string', multiple: true }, limit: { type: 'string' }, cursor: { type: 'string' } } },
     async ({ client, values }) => {
       const limit = positiveInteger(values.limit, 'limit');
+      const status = statuses(values.status as string[] | undefined);
       const page = await client.listInstances({
         ...(typeof values.workflow === 'string' ? { workflow: values.workflow } : {}),
-        ...(typeof values.status === 'string' ? { status: values.status.toUpperCase() } : {}),
+        ...(status.length > 0 ? { status } : {}),
         ...(typeof values.cursor === 'string' ? { cursor: values.cursor } : {}),
         ...(limit !== undefined ? { limit } : {}),
       });
@@ -130,9 +155,24 @@ export const clientCommands: CommandTable = {
       return { json: { id, event, accepted: true }, text: `event "${event}" raised for instance ${id}\n` };
     },
   ),
+  purge: clientCommand('remove a finished instance and its history', 'purge <instance>', { args: ['instance'] }, async ({ client, args }) => {
+    await client.purge(args[0]!);
+    return { json: { id: args[0], purged: true }, text: `instance ${args[0]} purged\n` };
+  }),
   cancel: lifecycleCommand('cancel', 'cancel an instance (compensations run)'),
   terminate: lifecycleCommand('terminate', 'stop an instance at once (nothing more runs)'),
   suspend: lifecycleCommand('suspend', 'pause an instance'),
   resume: lifecycleCommand('resume', 'resume a suspended instance'),
   retry: lifecycleCommand('retry', 're-run a failed instance from the failed step'),
 };
+
+/** `--status running,failed --status completed` → the statuses, as the API names them. */
+function statuses(given: string[] = []): InstanceStatus[] {
+  const words = given.flatMap((value) => value.split(',')).map((word) => word.trim()).filter((word) => word !== '');
+  for (const word of words) {
+    if (!(INSTANCE_STATUSES as readonly string[]).includes(word.toUpperCase())) {
+      throw new UsageError(`"${word}" is not a status${didYouMean(word.toUpperCase(), INSTANCE_STATUSES)}; use ${listWords(INSTANCE_STATUSES)}`);
+    }
+  }
+  return words.map((word) => word.toUpperCase() as InstanceStatus);
+}

@@ -6,6 +6,7 @@ import { didYouMean } from '../definitions/messages.js';
 import { UsageError } from './args.js';
 import type { Command, CommandTable } from './args.js';
 import { graphCommand } from './graph.js';
+import { registerCommand } from './register-command.js';
 import { runCommand as runInstanceCommand } from './run.js';
 import { scheduleCommand } from './schedule-command.js';
 import { clientCommands } from './client-commands.js';
@@ -20,6 +21,7 @@ export const commands: CommandTable = {
   validate: validateCommand,
   run: runInstanceCommand,
   graph: graphCommand,
+  register: registerCommand,
   ...clientCommands,
   schedule: scheduleCommand,
 };
@@ -37,7 +39,7 @@ export function helpText(table: CommandTable = commands): string {
     'commands:',
     ...rows,
     '',
-    'Client commands (start … retry, schedule) talk to a server given by --server or SEGUE_URL.',
+    'Client commands (register … retry, schedule) talk to a server given by --server or SEGUE_URL.',
     'Run "segue <command> --help" for the arguments of one command.',
     '',
   ].join('\n');

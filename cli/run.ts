@@ -10,9 +10,8 @@ import type { Json } from '../definitions/model.js';
 import { formatProblem } from '../definitions/model.js';
 import { parseDuration } from '../definitions/duration.js';
 import { jsonArgument, parseOptions, readSource, UsageError, type Command } from './args.js';
+import { DEFINITION_FILE } from './definition-files.js';
 import { loadWorkerModule } from './worker-module.js';
-
-const DEFINITION_FILE = /\.(ya?ml|json)$/i;
 
 export const runCommand: Command = {
   summary: 'run one instance in-process to its end and print its output',

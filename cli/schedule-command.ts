@@ -3,16 +3,12 @@
  * server (`--server`, or SEGUE_URL; default http://127.0.0.1:8080). Tables for people by default,
  * the server's JSON with `--json`. A refusal prints the problem's detail and exits 1.
  */
-import { reach, type Invocation, type Options, type Values } from './client-commands.js';
-import { SegueClient, type ScheduleAction, type ScheduleSpec } from '../client/http-client.js';
+import { COMMON, SUFFIX, connect, reach, type Invocation, type Options, type Values } from './client-commands.js';
+import type { ScheduleAction, ScheduleSpec } from '../client/http-client.js';
 import { didYouMean } from '../definitions/messages.js';
 import { UsageError, jsonArgument, parseOptions, positiveInteger } from './args.js';
 import type { Command } from './args.js';
 import { formatSchedule, formatScheduleList } from './client-format.js';
-
-const DEFAULT_SERVER = 'http://127.0.0.1:8080';
-const COMMON = { server: { type: 'string' }, json: { type: 'boolean' } } as const;
-
 
 interface Subcommand {
   /** Arguments and options after `segue schedule <name>`. */
@@ -87,7 +83,6 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   trigger: action('trigger'),
 };
 
-const SUFFIX = '[--server <url>] [--json]';
 const USAGE = [
   `segue schedule <${Object.keys(SUBCOMMANDS).join('|')}> … ${SUFFIX}`,
   ...Object.values(SUBCOMMANDS).map((sub) => `  segue schedule ${sub.usage}`),
@@ -106,8 +101,7 @@ export const scheduleCommand: Command = {
       const expected = sub.args.length === 0 ? 'no arguments' : sub.args.map((a) => `<${a}>`).join(' ');
       throw new UsageError(`schedule ${name} takes ${expected}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
     }
-    const server = (values.server as string | undefined) ?? process.env.SEGUE_URL ?? DEFAULT_SERVER;
-    const client = new SegueClient({ url: server, ...(process.env.SEGUE_API_KEY ? { apiKey: process.env.SEGUE_API_KEY } : {}) });
+    const { server, client } = connect(values as Values);
     const out = await reach(server, () => sub.run({ client, args: positionals, values: values as Values }));
     process.stdout.write(values.json ? `${JSON.stringify(out.json, null, 2)}\n` : out.text);
     return 0;

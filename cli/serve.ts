@@ -14,9 +14,9 @@ import { createEngine, type Engine } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
 import { UsageError, parseOptions, readSource } from './args.js';
 import type { Command } from './args.js';
+import { DEFINITION_FILE } from './definition-files.js';
 import { loadWorkerModule } from './worker-module.js';
 
-const DEFINITION_FILE = /\.(ya?ml|json)$/i;
 /** How long requests in flight may take to finish after a stop signal. */
 const GRACE_MS = 10_000;
 

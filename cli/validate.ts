@@ -1,12 +1,9 @@
 /** `segue validate <file|folder…>`: checks definitions, one `file:line:column: message` line per problem. */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { loadPlan } from '../definitions/load.js';
 import { formatProblem } from '../definitions/model.js';
 import { UsageError, parseOptions, readSource } from './args.js';
 import type { Command } from './args.js';
-
-const DEFINITION_FILE = /\.(ya?ml|json)$/i;
+import { definitionFiles } from './definition-files.js';
 
 export const validateCommand: Command = {
   summary: 'check workflow definitions (files, or folders of .yaml/.yml/.json); one line per problem',
@@ -31,13 +28,4 @@ async function validateFile(file: string): Promise<string[]> {
   const source = await readSource(file);
   if (!source.ok) return [source.message];
   return loadPlan(source.text, file).problems.map(formatProblem);
-}
-
-/** A folder stands for the definition files directly in it; anything else is taken as a file. */
-async function definitionFiles(path: string): Promise<string[]> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isDirectory()) return [path];
-  const names = (await readdir(path)).filter((name) => DEFINITION_FILE.test(name)).sort();
-  if (names.length === 0) throw new UsageError(`${path}: this folder holds no .yaml, .yml or .json file`);
-  return names.map((name) => join(path, name));
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,20 @@ describe('client commands', () => {
     expect(next.stdout).toMatch(/^cli-1 +cli-gate +1 +COMPLETED /m);
   });
 
+  it('filters the list by several statuses, comma-separated or repeated, and names a status that is not one', async () => {
+    const ids = async (...args: string[]) => {
+      const listed = await segue('list', '--workflow', 'cli-gate', '--json', ...args);
+      expect(listed.stderr).toBe('');
+      return (JSON.parse(listed.stdout) as { items: { id: string }[] }).items.map((i) => i.id).sort();
+    };
+    expect(await ids('--status', 'completed')).toEqual(['cli-1']);
+    expect(await ids('--status', 'running, completed')).toEqual(['cli-1', 'cli-2']);
+    expect(await ids('--status', 'RUNNING', '--status', 'completed')).toEqual(['cli-1', 'cli-2']);
+    const wrong = await segue('list', '--status', 'runing');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^segue list: "runing" is not a status \(did you mean "RUNNING"\?\); use PENDING, RUNNING, SUSPENDED, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT or CONTINUED_AS_NEW\n/);
+  });
+
   it('prints the history and operates the lifecycle', async () => {
     const [history] = await Promise.all([segue('history', 'cli-1'), segue('start', 'cli-gate', '--input', '{"n":3}', '--id', 'cli-3')]);
     expect(history.stdout.split('\n')[0]).toMatch(/^SEQ +AT +TYPE +STEP +DETAILS$/);
@@ -73,6 +87,48 @@ describe('client commands', () => {
     expect(cancelled.stdout).toMatch(/^status +CANCELLED$/m);
     expect(cancelled.stdout).toMatch(/^error +Cancelled: not needed$/m);
     expect((await segue('terminate', 'cli-3', '--json')).stdout).toMatch(/"status": "TERMINATED"/);
+  });
+
+  it('registers a definition file, then a folder, saying what is new and what was there already', async () => {
+    const folder = join(server().dir, 'flows');
+    mkdirSync(folder);
+    const one = join(folder, 'cli-one.yaml');
+    writeFileSync(one, 'name: cli-one\nsteps:\n  - { name: done, type: succeed, output: { one: 1 } }\n');
+    writeFileSync(join(folder, 'cli-two.json'), JSON.stringify({ name: 'cli-two', steps: [{ name: 'done', type: 'succeed' }] }));
+    writeFileSync(join(folder, 'notes.txt'), 'not a definition');
+
+    const first = await segue('register', one);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toBe(`registered cli-one version 1 (${one})\n`);
+    const all = await segue('register', folder);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toBe(`unchanged cli-one version 1 (${one})\nregistered cli-two version 1 (${join(folder, 'cli-two.json')})\n`);
+    expect((await segue('start', 'cli-one', '--wait', '5s', '--json')).stdout).toMatch(/"output": \{\s+"one": 1/);
+  });
+
+  it('registers the valid files and reports each problem of the others at its line, exiting 1', async () => {
+    const bad = join(server().dir, 'cli-bad.yaml');
+    const good = join(server().dir, 'cli-good.yaml');
+    writeFileSync(bad, 'name: cli-bad\nsteps:\n  - name: first\n    type: task\n    task: x\n    next: nowhere\n  - name: done\n    type: succeed\n');
+    writeFileSync(good, 'name: cli-good\nsteps:\n  - { name: done, type: succeed }\n');
+    const res = await segue('register', bad, good, join(server().dir, 'missing.yaml'));
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe(`registered cli-good version 1 (${good})\n`);
+    expect(res.stderr).toContain(`${bad}:6:11: step "first": next points to "nowhere", which is not a step\n`);
+    expect(res.stderr).toContain(`${join(server().dir, 'missing.yaml')}: cannot read the file: no such file`);
+    expect((await segue('register')).code).toBe(2);
+  });
+
+  it('purges a finished instance, and refuses one still running', async () => {
+    await segue('start', 'cli-gate', '--input', '{"n":5}', '--id', 'cli-purge');
+    const running = await segue('purge', 'cli-purge');
+    expect(running.code).toBe(1);
+    expect(running.stderr).toMatch(/^segue purge: .*cli-purge/);
+    await segue('terminate', 'cli-purge');
+    const purged = await segue('purge', 'cli-purge');
+    expect(purged.stderr).toBe('');
+    expect(purged.stdout).toBe('instance cli-purge purged\n');
+    expect((await segue('get', 'cli-purge')).stderr).toBe('segue get: instance "cli-purge" does not exist\n');
   });
 
   it("prints the server's detail and exits 1 when it refuses", async () => {
