@@ -1,9 +1,8 @@
 /**
  * A worker for every task type the examples use, with simple, deterministic stand-ins for the
  * real services: `segue run examples/<file>.yaml --worker examples/workers/example-worker.ts`.
- *
- * Each handler is `async (input, ctx) => output`; `ctx.attempt` counts from 1. A thrown
- * error's `name` is the error name the workflow sees (what `catch` and `nonRetryable` match).
+ * The module format `--worker` loads (a default export of handlers by task type) is described in
+ * the README's "Workers" section.
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
