@@ -63,19 +63,23 @@ function componentSchemas(): Doc {
     const { $schema: _dialect, $id: _id, ...rest } = schema as Doc;
     schemas[componentName(name)] = rewriteRefs(rest);
   }
-  // Kept whole, with its $id: its internal "#/$defs/…" references resolve against it.
-  const { $schema: _dialect, ...definition } = WORKFLOW_DEFINITION_SCHEMA as Doc;
-  schemas.WorkflowDefinition = definition;
+  // Its internal "#/$defs/…" references become references into the document: tools resolve "#"
+  // against the document, not against the schema's $id (which is left out so that they agree).
+  const { $schema: _dialect, $id: _definitionId, ...definition } = WORKFLOW_DEFINITION_SCHEMA as Doc;
+  schemas.WorkflowDefinition = rewriteRefs(definition, '#/components/schemas/WorkflowDefinition');
   return schemas;
 }
 
-function rewriteRefs(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(rewriteRefs);
+/** File references (`problem.json`) become component references; with `base`, so do internal ones (`#/$defs/x`). */
+function rewriteRefs(value: unknown, base?: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => rewriteRefs(v, base));
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, v]) =>
-      key === '$ref' && typeof v === 'string' && v.endsWith('.json') ? [key, `#/components/schemas/${componentName(v.slice(0, -5))}`] : [key, rewriteRefs(v)],
-    ),
+    Object.entries(value).map(([key, v]) => {
+      if (key !== '$ref' || typeof v !== 'string') return [key, rewriteRefs(v, base)];
+      if (v.endsWith('.json')) return [key, `#/components/schemas/${componentName(v.slice(0, -5))}`];
+      return [key, base !== undefined && v.startsWith('#/') ? base + v.slice(1) : v];
+    }),
   );
 }
 
@@ -95,10 +99,12 @@ function operation(route: RouteSpec, options: OpenApiOptions): Doc {
 function requestBody(route: RouteSpec): Doc {
   const body = route.body!;
   if (body.kind === 'definition') {
+    // Validation takes any text and answers its problems; registration refuses what is not a definition.
+    const schema = body.checkOnly ? {} : ref('WorkflowDefinition');
     return {
       required: true,
-      description: 'The definition as YAML (application/yaml, text/yaml, application/x-yaml) or JSON.',
-      content: { 'application/yaml': { schema: { type: 'string' } }, 'application/json': { schema: ref('WorkflowDefinition') } },
+      description: `The definition as YAML (application/yaml, text/yaml, application/x-yaml) or JSON${body.checkOnly ? ', valid or not' : ''}.`,
+      content: { 'application/yaml': { schema }, 'application/json': { schema } },
     };
   }
   if (body.kind === 'payload') return { required: false, description: body.description, content: { 'application/json': { schema: {} } } };

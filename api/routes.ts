@@ -2,7 +2,8 @@
  * The API's routes as data: method, path, parameters, body and responses. The server registers
  * handlers from this table, answers 405 from it, and the OpenAPI document is generated from it.
  */
-import type { JsonSchema, SchemaName } from './schemas.js';
+import { API_SCHEMAS, type JsonSchema, type SchemaName } from './schemas.js';
+import { INSTANCE_STATUSES } from '../engine/store/port.js';
 
 export type OperationId =
   | 'registerWorkflow'
@@ -51,11 +52,12 @@ export interface ParamSpec {
  * `{}` unless required); `batch` bodies (many tasks' results) are capped by the server's results
  * limit instead of the payload limit, and so are `taskResult` bodies (the result of the attempt
  * whose token is in the path), where one too large to read fails that attempt. `definition`: YAML
- * or JSON text of a workflow. `payload`: any JSON (absent = null).
+ * or JSON text of a workflow (`checkOnly`: any text, whose problems the answer lists). `payload`:
+ * any JSON (absent = null).
  */
 export type BodySpec =
   | { kind: 'json'; schema: SchemaName; required: boolean; batch?: boolean; taskResult?: boolean }
-  | { kind: 'definition' }
+  | { kind: 'definition'; checkOnly?: boolean }
   | { kind: 'payload'; description: string };
 
 export interface ResponseSpec {
@@ -87,12 +89,21 @@ export interface RouteSpec {
 const NAME = '^[A-Za-z0-9._-]+$';
 
 const workflowName: ParamSpec = { description: 'Workflow name.', schema: { type: 'string', pattern: NAME } };
-const workflowVersion: ParamSpec = { description: 'Version number.', schema: { type: 'integer', minimum: 1 } };
+/** Whole numbers in paths and queries are read from at most 15 digits (see request.ts). */
+const MAX_WHOLE = 999_999_999_999_999;
+const workflowVersion: ParamSpec = { description: 'Version number.', schema: { type: 'integer', minimum: 1, maximum: MAX_WHOLE } };
 // Lenient on ids in paths: children and instances started by embedding code may use other characters.
 const instanceId: ParamSpec = { description: 'Instance id.', schema: { type: 'string', minLength: 1 } };
 const scheduleId: ParamSpec = { description: 'Schedule id.', schema: { type: 'string', minLength: 1 } };
 const taskToken: ParamSpec = { description: 'The token of the claimed attempt.', schema: { type: 'string', minLength: 1 } };
-const STATUS_LIST = '^(PENDING|RUNNING|SUSPENDED|COMPLETED|FAILED|CANCELLED|TERMINATED|TIMED_OUT|CONTINUED_AS_NEW)(,(PENDING|RUNNING|SUSPENDED|COMPLETED|FAILED|CANCELLED|TERMINATED|TIMED_OUT|CONTINUED_AS_NEW))*$';
+const STATUS = `(${INSTANCE_STATUSES.join('|')})`;
+const STATUS_LIST = `^${STATUS}(,${STATUS})*$`;
+/** A long poll's wait: the duration form a task poll's `wait` takes, one pattern for both. */
+const WAIT_PATTERN = API_SCHEMAS['poll-request'].properties.wait.oneOf[0].pattern;
+const wait = (what: string): ParamSpec => ({
+  description: `A duration like 500ms, 30s or 1m30s: ${what}, capped by the server.`,
+  schema: { type: 'string', pattern: WAIT_PATTERN },
+});
 
 const instance = (description: string): ResponseSpec => ({ status: 200, description, schema: 'instance' });
 
@@ -225,7 +236,7 @@ export const ROUTES: readonly RouteSpec[] = [
     path: '/v1/validate',
     tag: 'definitions',
     summary: 'Validate a definition without storing it',
-    body: { kind: 'definition' },
+    body: { kind: 'definition', checkOnly: true },
     responses: [{ status: 200, description: 'Whether it is valid, and every problem.', schema: 'validation-result' }],
     problems: [400, 413],
     authenticated: true,
@@ -282,7 +293,7 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'Start an instance; with ?wait, answer once it is finished or the wait ran out',
     params: { name: workflowName },
     query: {
-      wait: { description: 'Once started, long-poll up to this duration (e.g. 30s) for the instance to finish; capped by the server.', schema: { type: 'string', minLength: 1 } },
+      wait: wait('once started, long-poll up to this long for the instance to finish'),
     },
     body: { kind: 'json', schema: 'start-instance-request', required: false },
     responses: [
@@ -304,7 +315,7 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'List instances, newest first, a page at a time',
     query: {
       workflow: { description: 'Only instances of this workflow.', schema: { type: 'string', pattern: NAME } },
-      status: { description: 'Only these statuses, comma-separated, e.g. RUNNING,SUSPENDED (PENDING, RUNNING, SUSPENDED, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW).', schema: { type: 'string', pattern: STATUS_LIST } },
+      status: { description: `Only these statuses, comma-separated, e.g. RUNNING,SUSPENDED (${INSTANCE_STATUSES.join(', ')}).`, schema: { type: 'string', pattern: STATUS_LIST } },
       from: { description: 'Created at or after this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
       to: { description: 'Created at or before this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
       limit: { description: 'Page size, 1 to 1000. Default 50.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
@@ -322,7 +333,7 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'An instance; with ?wait, once it is finished or the wait ran out',
     params: { id: instanceId },
     query: {
-      wait: { description: 'Long-poll up to this duration (e.g. 30s) for the instance to finish; capped by the server.', schema: { type: 'string', minLength: 1 } },
+      wait: wait('long-poll up to this long for the instance to finish'),
     },
     responses: [instance('The instance.')],
     problems: [400, 404],
@@ -346,7 +357,7 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: 'instances',
     summary: "An instance's history, in order",
     params: { id: instanceId },
-    query: { run: { description: 'Run number. Default: the current run.', schema: { type: 'integer', minimum: 1 } } },
+    query: { run: { description: 'Run number. Default: the current run.', schema: { type: 'integer', minimum: 1, maximum: MAX_WHOLE } } },
     responses: [{ status: 200, description: 'The events.', schema: 'history' }],
     problems: [400, 404],
     authenticated: true,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { parseApiKeys } from '../api/access.js';
 import { createServer } from '../api/app.js';
+import { parseDuration } from '../definitions/duration.js';
 import { formatProblem } from '../definitions/model.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
@@ -26,11 +27,13 @@ interface ServeOptions {
   store: string;
   workflows?: string;
   worker?: string;
+  /** Longest long poll held (`?wait` of instances, `wait` of task polls), ms. */
+  maxWaitMs?: number;
 }
 
 export const serveCommand: Command = {
   summary: 'run the engine and the REST API',
-  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>]',
+  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>] [--max-wait 60s]',
   run: async (argv) => {
     const options = serveOptions(argv);
     const engine = await createEngine({ store: options.store });
@@ -53,6 +56,7 @@ function serveOptions(argv: string[]): ServeOptions {
     store: { type: 'string' },
     workflows: { type: 'string' },
     worker: { type: 'string' },
+    'max-wait': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments besides options, got "${positionals[0]}"`);
   const portText = values.port ?? process.env.PORT ?? '8080';
@@ -61,6 +65,11 @@ function serveOptions(argv: string[]): ServeOptions {
   const options: ServeOptions = { port, host: values.host ?? '127.0.0.1', store: values.store ?? process.env.SEGUE_STORE ?? 'sqlite:./segue.db' };
   if (values.workflows !== undefined) options.workflows = values.workflows;
   if (values.worker !== undefined) options.worker = values.worker;
+  if (values['max-wait'] !== undefined) {
+    const ms = parseDuration(values['max-wait']);
+    if (ms === null || ms < 1) throw new UsageError(`--max-wait must be a duration like 30s or 500ms, got "${values['max-wait']}"`);
+    options.maxWaitMs = ms;
+  }
   return options;
 }
 
@@ -106,6 +115,7 @@ async function serve(engine: Engine, options: ServeOptions): Promise<number> {
   const app = createServer(engine, {
     signal: stopping.signal,
     apiKeys,
+    ...(options.maxWaitMs !== undefined ? { maxInstanceWaitMs: options.maxWaitMs, maxPollWaitMs: options.maxWaitMs } : {}),
     onError: (err, request) => logger.error({ err, ...request }, 'request failed'),
     // Management calls, with the caller's key id (never the key), for the audit trail.
     onAudit: (entry) => logger.info({ audit: entry }, 'audit'),

@@ -24,7 +24,15 @@ steps:
     task: metered.parked
 `;
 
-const server = serverForFile([FLOW, PARKED]);
+/** Waits for an event that never comes: an instance that stays RUNNING, with no task. */
+const HELD = `name: held
+steps:
+  - name: hold
+    type: wait
+    event: never
+`;
+
+const server = serverForFile([FLOW, PARKED, HELD]);
 
 function concretePath(route: RouteSpec): string {
   return route.path.replace('{name}', 'metered').replace('{version}', '1').replace('{id}', 'some-id').replace('{event}', 'go').replace('{token}', 'some-token');
@@ -165,6 +173,39 @@ describe('system routes', () => {
     for (const ref of new Set(refs)) expect(Object.keys(doc.components.schemas)).toContain(ref.slice(22, -1));
     expect(doc.paths['/v1/workflows/{name}/instances'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/StartInstanceRequest' });
     expect(doc.components.schemas.PollRequest.required).toEqual(['types', 'worker']);
+  });
+
+  it('has references that other tools resolve too: every "#/…" pointer into the document itself', async () => {
+    const doc = (await http(server().url, 'GET', '/openapi.json')).json;
+    const pointers = new Set(JSON.stringify(doc).match(/"\$ref":"#[^"]*"/g)!.map((m) => m.slice(8, -1)));
+    expect([...pointers].some((p) => p.startsWith('#/components/schemas/WorkflowDefinition/$defs/'))).toBe(true);
+    for (const pointer of pointers) {
+      const found = pointer.slice(2).split('/').reduce((node: any, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+      expect(found, pointer).toBeTypeOf('object');
+    }
+    expect(doc.components.schemas.WorkflowDefinition.$id).toBeUndefined();
+    // A YAML body is described by the document it holds: a definition to register, anything to validate.
+    const definition = { $ref: '#/components/schemas/WorkflowDefinition' };
+    expect(doc.paths['/v1/workflows'].post.requestBody.content).toEqual({ 'application/yaml': { schema: definition }, 'application/json': { schema: definition } });
+    expect(doc.paths['/v1/validate'].post.requestBody.content).toEqual({ 'application/yaml': { schema: {} }, 'application/json': { schema: {} } });
+  });
+
+  it("documents a long poll's wait and a version number exactly as the server reads them", async () => {
+    const doc = (await http(server().url, 'GET', '/openapi.json')).json;
+    const waitSchema = doc.paths['/v1/instances/{id}'].get.parameters.find((p: { name: string }) => p.name === 'wait').schema;
+    const pollWait = doc.components.schemas.PollRequest.properties.wait.oneOf[0];
+    expect(pollWait).toEqual(waitSchema);
+    const started = await server().client.startInstance('held');
+    // Short waits only: the instance stays RUNNING, so each valid one is waited out.
+    for (const wait of ['0ms', '1ms', '0.5ms', '0m1ms', '00', '30', 'PT0S', '1 ms', ' 1ms', 'soon', '1e3ms']) {
+      const res = await http(server().url, 'GET', `/v1/instances/${started.id}?wait=${encodeURIComponent(wait)}`);
+      expect(res.status === 200, `?wait=${wait}: ${res.text}`).toBe(new RegExp(waitSchema.pattern).test(wait));
+    }
+    const version = doc.paths['/v1/workflows/{name}/versions/{version}'].get.parameters.find((p: { name: string }) => p.name === 'version').schema;
+    for (const n of [version.maximum, version.maximum + 1]) {
+      const res = await http(server().url, 'GET', `/v1/workflows/metered/versions/${BigInt(n)}`);
+      expect(res.status, `version ${n}: ${res.text}`).toBe(n <= version.maximum ? 404 : 400);
+    }
   });
 
   it('answers with the shapes its schemas document', async () => {

@@ -49,6 +49,22 @@ describe('segue serve', () => {
     expect(result.stderr).toContain(`${join(dir, 'broken.yaml')}:4:11: step "a": "type" is "sett", which is not a step type (did you mean "set"?)`);
   });
 
+  it('holds no long poll longer than --max-wait, and refuses a --max-wait that is not a duration', async () => {
+    const server = await startServer(join(tmp.dir, 'max-wait.db'), { args: ['--max-wait', '300ms'] });
+    try {
+      const began = Date.now();
+      expect(await server.client.poll({ types: ['never.comes'], worker: 'w', wait: '30s' })).toEqual([]);
+      const waited = Date.now() - began;
+      expect(waited).toBeGreaterThanOrEqual(250);
+      expect(waited).toBeLessThan(10_000);
+    } finally {
+      await server.stop();
+    }
+    const bad = await runCli(['serve', '--port', '0', '--store', 'memory', '--max-wait', 'forever']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--max-wait must be a duration like 30s or 500ms, got "forever"/);
+  });
+
   it('refuses a port that is not a number', async () => {
     const result = await runCli(['serve', '--port', 'eighty', '--store', 'memory']);
     expect(result.code).toBe(2);
