@@ -17,7 +17,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'The API key is missing or wrong.',
   404: 'No such workflow, instance, schedule or route.',
   409: 'Conflicts with the current state (an existing id, a stale task token, a finished instance).',
-  413: 'The body is larger than the limit.',
+  413: 'The body, or a value in it (a task output), is larger than its limit; the problem says which.',
   415: 'The body has a content type this endpoint does not take.',
   500: 'An unexpected error; the server log has the details.',
   503: 'The store is unavailable or busy; try again.',
