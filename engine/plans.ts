@@ -24,9 +24,9 @@ export interface Registered {
 
 // verbose: the errors carry their schema, so an unknown field's message can list the known ones.
 const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
+(addFormats as unknown as (a: Ajv2020) => void)(ajv);
 
 const INPUT_WORDING: ErrorWording = { subject: 'input', member: (path) => `input.${path}`, noun: 'field' };
-(addFormats as unknown as (a: Ajv2020) => void)(ajv);
 
 export class PlanRegistry {
   private readonly plans = new Map<string, Promise<Plan>>();
