@@ -1,0 +1,319 @@
+"""
+Every call of the REST API, once: what request it sends and how its answer is read. The sync and
+the async client both send these (see client.py), so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Generic, Literal, Mapping, Protocol, Sequence, TypeVar, cast
+from urllib.parse import quote
+
+from .errors import ProblemError
+from .types import (
+    ClaimedTask,
+    Delivered,
+    DefinitionProblem,
+    Health,
+    HistoryEvent,
+    Instance,
+    InstancePage,
+    InstanceStatus,
+    Json,
+    Lease,
+    NextTasksRequest,
+    Registered,
+    ResultsAnswer,
+    Schedule,
+    ScheduleSpec,
+    TaskResult,
+    TaskResultOutcome,
+    ValidationResult,
+    WorkflowSummary,
+    WorkflowVersion,
+)
+
+T = TypeVar("T")
+
+LifecycleAction = Literal["cancel", "terminate", "suspend", "resume", "retry"]
+ScheduleAction = Literal["pause", "resume", "trigger"]
+
+
+@dataclass(frozen=True)
+class Request(Generic[T]):
+    method: str
+    path: str
+    read: Callable[[int, Any], T]
+    """The result, from the answer's status and its parsed JSON body (None when empty)."""
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: str | None = None
+    content_type: str | None = None
+    waits: float = 0.0
+    """Seconds the server may hold the request before answering (long polls): added to the timeout."""
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _query(**params: object) -> dict[str, str]:
+    return {name: str(value) for name, value in params.items() if value is not None}
+
+
+def _duration(seconds: float | None) -> str | None:
+    """Seconds as the API's duration (whole milliseconds)."""
+    if seconds is None:
+        return None
+    if seconds < 0:
+        raise ValueError(f"a wait must be 0 seconds or more, got {seconds}")
+    return f"{round(seconds * 1000)}ms"
+
+
+def _json(value: object) -> str:
+    # allow_nan=False: NaN and Infinity are not JSON, and the server would refuse the whole request.
+    return json.dumps(value, allow_nan=False, separators=(",", ":"))
+
+
+def _post(path: str, read: Callable[[int, Any], T], body: object = None, *, query: Mapping[str, str] | None = None, waits: float = 0.0) -> Request[T]:
+    return Request("POST", path, read, query or {}, _json(body), "application/json", waits)
+
+
+def _body(status: int, body: Any) -> Any:
+    return body
+
+
+def _nothing(status: int, body: Any) -> None:
+    return None
+
+
+def _field(name: str) -> Callable[[int, Any], Any]:
+    return lambda status, body: body[name]
+
+
+def read_answer(request: Request[T], status: int, reason: str, text: str) -> T:
+    """The result of a 2xx answer; a ProblemError for any other."""
+    if status < 200 or status > 299:
+        raise problem_error(status, reason, text)
+    return request.read(status, json.loads(text) if text else None)
+
+
+def problem_error(status: int, reason: str, text: str) -> ProblemError:
+    try:
+        problem = json.loads(text)
+    except ValueError:
+        problem = None
+    if not isinstance(problem, dict):
+        # Not a problem document (a proxy's error page): the status line says what there is to say.
+        problem = {}
+    return ProblemError(
+        status,
+        str(problem.get("title", reason)),
+        str(problem.get("detail", f"the server answered {status} {reason}")),
+        str(problem.get("type", "about:blank")),
+        cast("str | None", problem.get("instance")),
+        cast("list[DefinitionProblem]", problem.get("errors", [])),
+    )
+
+
+# Definitions
+
+
+def register_workflow(source: str, content_type: str = "application/yaml") -> Request[Registered]:
+    """Registers a definition (YAML, or JSON with content_type "application/json"); the same text again answers its version."""
+
+    def read(status: int, body: Any) -> Registered:
+        return {"name": body["name"], "version": body["version"], "created": status == 201}
+
+    return Request("POST", "/v1/workflows", read, body=source, content_type=content_type)
+
+
+def validate(source: str, content_type: str = "application/yaml") -> Request[ValidationResult]:
+    """Checks a definition without registering it."""
+    return Request("POST", "/v1/validate", _body, body=source, content_type=content_type)
+
+
+def list_workflows() -> Request[list[WorkflowSummary]]:
+    """The latest version of every registered workflow."""
+    return Request("GET", "/v1/workflows", _field("items"))
+
+
+def get_workflow(name: str, version: int | None = None) -> Request[WorkflowVersion]:
+    """A workflow's latest version, or the version given."""
+    path = f"/v1/workflows/{_seg(name)}" if version is None else f"/v1/workflows/{_seg(name)}/versions/{version}"
+    return Request("GET", path, _body)
+
+
+# Instances
+
+
+def start_instance(
+    workflow: str,
+    input: Json = None,
+    *,
+    id: str | None = None,
+    version: int | None = None,
+    start_at: datetime | str | int | None = None,
+    wait: float | None = None,
+) -> Request[Instance]:
+    """
+    Starts an instance (input None: the server's default, {}). With `wait` (seconds), answers once
+    it has finished, or as it is when the wait ran out (the server caps the wait).
+    Starting twice with the same id and input answers the first instance.
+    """
+    body: dict[str, Json] = {}
+    if input is not None:
+        body["input"] = input
+    if id is not None:
+        body["id"] = id
+    if version is not None:
+        body["version"] = version
+    if start_at is not None:
+        body["startAt"] = start_at.isoformat() if isinstance(start_at, datetime) else start_at
+    return _post(f"/v1/workflows/{_seg(workflow)}/instances", _body, body, query=_query(wait=_duration(wait)), waits=wait or 0.0)
+
+
+def get_instance(id: str, *, wait: float | None = None) -> Request[Instance]:
+    """An instance; with `wait` (seconds), once it has finished or the wait ran out."""
+    return Request("GET", f"/v1/instances/{_seg(id)}", _body, _query(wait=_duration(wait)), waits=wait or 0.0)
+
+
+def list_instances(
+    *,
+    workflow: str | None = None,
+    status: InstanceStatus | Sequence[InstanceStatus] | None = None,
+    from_: datetime | str | None = None,
+    to: datetime | str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Request[InstancePage]:
+    """One page of instances, newest first; pass its `nextCursor` as `cursor` for the next."""
+    statuses = status if isinstance(status, str) or status is None else ",".join(status)
+    query = _query(workflow=workflow, status=statuses, **{"from": _time(from_)}, to=_time(to), limit=limit, cursor=cursor)
+    return Request("GET", "/v1/instances", _body, query)
+
+
+def _time(value: datetime | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def history(id: str, *, run: int | None = None) -> Request[list[HistoryEvent]]:
+    """The events of the instance's current run (or of run `run`), in order."""
+    return Request("GET", f"/v1/instances/{_seg(id)}/history", _field("events"), _query(run=run))
+
+
+def raise_event(id: str, event: str, payload: Json = None) -> Request[None]:
+    """Raises an event on one instance; it is buffered until a `wait` step takes it."""
+    return _post(f"/v1/instances/{_seg(id)}/events/{_seg(event)}", _nothing, payload)
+
+
+def deliver_event(event: str, key: str, data: Json = None) -> Request[Delivered]:
+    """Delivers an event to every instance waiting for it with this correlation key."""
+    return _post(f"/v1/events/{_seg(event)}", _body, {"key": key, "data": data})
+
+
+class LifecycleCall(Protocol):
+    def __call__(self, id: str, reason: str | None = None) -> Request[Instance]: ...
+
+
+def lifecycle(action: LifecycleAction) -> LifecycleCall:
+    def act(id: str, reason: str | None = None) -> Request[Instance]:
+        return _post(f"/v1/instances/{_seg(id)}/{action}", _body, {} if reason is None else {"reason": reason})
+
+    act.__name__ = action
+    act.__doc__ = f"The instance after `{action}` (see docs/operations.md for what each action does)."
+    return act
+
+
+def purge(id: str) -> Request[None]:
+    """Deletes a finished instance and its history."""
+    return Request("DELETE", f"/v1/instances/{_seg(id)}", _nothing)
+
+
+# The worker protocol
+
+
+def poll(types: Sequence[str], worker: str, *, max: int = 1, wait: float | None = None) -> Request[list[ClaimedTask]]:
+    """Claims up to `max` tasks of `types`, waiting up to `wait` seconds for one (the server caps the wait)."""
+    body: dict[str, Json] = {"types": list(types), "worker": worker, "max": max}
+    if wait is not None:
+        body["wait"] = _duration(wait)
+    return _post("/v1/tasks/poll", _body, body, waits=wait or 0.0)
+
+
+def complete(token: str, output: Json = None) -> Request[None]:
+    """Completes the attempt named by `token`; a ProblemError 409 when it is no longer current."""
+    return _post(f"/v1/tasks/{_seg(token)}/complete", _nothing, {"output": output})
+
+
+def fail(token: str, error: str, message: str | None = None, *, retryable: bool | None = None) -> Request[None]:
+    """Fails the attempt: `error` is the name retry and catch rules match; retryable=False skips retries."""
+    report: dict[str, Json] = {"error": error}
+    if message is not None:
+        report["message"] = message
+    if retryable is not None:
+        report["retryable"] = retryable
+    return _post(f"/v1/tasks/{_seg(token)}/fail", _nothing, report)
+
+
+def report_results(results: Sequence[TaskResult]) -> Request[list[TaskResultOutcome]]:
+    """
+    Reports up to 1000 results in one request; one outcome per result, in order. After a 5xx,
+    send the batch again whole: results already applied then come back `stale`.
+    """
+    return _post("/v1/tasks/results", _field("results"), {"results": list(results)})
+
+
+def report_results_taking_next(results: Sequence[TaskResult], next: NextTasksRequest) -> Request[ResultsAnswer]:
+    """
+    As report_results, also taking the tasks these results lead to: those they schedule on
+    `next["types"]` are leased to `next["worker"]` (up to `next["max"]`) in the same commits.
+    """
+
+    def read(status: int, body: Any) -> ResultsAnswer:
+        return {"results": body["results"], "tasks": body.get("tasks", [])}
+
+    return _post("/v1/tasks/results", read, {"results": list(results), "next": next})
+
+
+def heartbeat(token: str) -> Request[Lease]:
+    """Extends the attempt's lease by the step's heartbeat interval (never past its timeout)."""
+    return _post(f"/v1/tasks/{_seg(token)}/heartbeat", _body, {})
+
+
+# Schedules
+
+
+def list_schedules() -> Request[list[Schedule]]:
+    return Request("GET", "/v1/schedules", _field("items"))
+
+
+def create_schedule(spec: ScheduleSpec) -> Request[Schedule]:
+    return _post("/v1/schedules", _body, spec)
+
+
+def get_schedule(id: str) -> Request[Schedule]:
+    return Request("GET", f"/v1/schedules/{_seg(id)}", _body)
+
+
+def replace_schedule(id: str, spec: ScheduleSpec) -> Request[Schedule]:
+    """Replaces every setting (what is left out goes back to its default); the fire history stays."""
+    return Request("PUT", f"/v1/schedules/{_seg(id)}", _body, body=_json(spec), content_type="application/json")
+
+
+def delete_schedule(id: str) -> Request[None]:
+    return Request("DELETE", f"/v1/schedules/{_seg(id)}", _nothing)
+
+
+def schedule_action(action: ScheduleAction) -> Callable[[str], Request[Schedule]]:
+    def act(id: str) -> Request[Schedule]:
+        return Request("POST", f"/v1/schedules/{_seg(id)}/{action}", _body)
+
+    act.__name__ = f"{action}_schedule"
+    act.__doc__ = "Starts an instance now, whatever the cron expression says." if action == "trigger" else f"The schedule after `{action}`."
+    return act
+
+
+def health() -> Request[Health]:
+    return Request("GET", "/healthz", _body)

@@ -1,0 +1,188 @@
+"""
+Clients of the REST API, sync (`SegueClient`) and async (`AsyncSegueClient`), with the same calls:
+each is an operation of _operations.py, sent by the client it is read from. A non-2xx answer
+raises a ProblemError with the problem document's fields; no answer at all, a NetworkError.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, AsyncIterator, Awaitable, Callable, Generic, Iterator, ParamSpec, Sequence, TypeVar, overload
+
+import httpx
+
+from . import _operations as op
+from ._operations import Request
+from .errors import NetworkError
+from .types import Instance, InstanceStatus
+
+try:
+    from importlib.metadata import version as _version
+
+    _USER_AGENT = f"segue-client-python/{_version('segue-client')}"
+except Exception:  # run from a source tree, not installed
+    _USER_AGENT = "segue-client-python"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds a request may take (plus what a long poll or a `wait` asks the server to hold it)."""
+
+
+class _Call(Generic[P, T]):
+    """An operation as a method: the sync client returns its result, the async client an awaitable of it."""
+
+    def __init__(self, build: Callable[P, Request[T]]) -> None:
+        self.build = build
+
+    @overload
+    def __get__(self, client: SegueClient, owner: type[Any]) -> Callable[P, T]: ...
+
+    @overload
+    def __get__(self, client: AsyncSegueClient, owner: type[Any]) -> Callable[P, Awaitable[T]]: ...
+
+    def __get__(self, client: Any, owner: type[Any]) -> Any:
+        build = self.build
+
+        @functools.wraps(build)
+        def call(*args: P.args, **kwargs: P.kwargs) -> Any:
+            return client._send(build(*args, **kwargs))
+
+        return call
+
+
+class _Client:
+    def __init__(self, url: str, api_key: str | None, timeout: float) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self._headers = {"accept": "application/json", "user-agent": _USER_AGENT}
+        if api_key:
+            self._headers["authorization"] = f"Bearer {api_key}"
+
+    def _options(self, request: Request[Any]) -> dict[str, Any]:
+        headers = dict(self._headers)
+        if request.content_type is not None:
+            headers["content-type"] = request.content_type
+        return {
+            "method": request.method,
+            "url": self.url + request.path,
+            "params": request.query,
+            "content": request.body,
+            "headers": headers,
+            "timeout": self.timeout + request.waits,
+        }
+
+    register_workflow = _Call(op.register_workflow)
+    validate = _Call(op.validate)
+    list_workflows = _Call(op.list_workflows)
+    get_workflow = _Call(op.get_workflow)
+    start_instance = _Call(op.start_instance)
+    get_instance = _Call(op.get_instance)
+    list_instances = _Call(op.list_instances)
+    history = _Call(op.history)
+    raise_event = _Call(op.raise_event)
+    deliver_event = _Call(op.deliver_event)
+    cancel = _Call(op.lifecycle("cancel"))
+    terminate = _Call(op.lifecycle("terminate"))
+    suspend = _Call(op.lifecycle("suspend"))
+    resume = _Call(op.lifecycle("resume"))
+    retry = _Call(op.lifecycle("retry"))
+    purge = _Call(op.purge)
+    poll = _Call(op.poll)
+    complete = _Call(op.complete)
+    fail = _Call(op.fail)
+    report_results = _Call(op.report_results)
+    report_results_taking_next = _Call(op.report_results_taking_next)
+    heartbeat = _Call(op.heartbeat)
+    list_schedules = _Call(op.list_schedules)
+    create_schedule = _Call(op.create_schedule)
+    get_schedule = _Call(op.get_schedule)
+    replace_schedule = _Call(op.replace_schedule)
+    delete_schedule = _Call(op.delete_schedule)
+    pause_schedule = _Call(op.schedule_action("pause"))
+    resume_schedule = _Call(op.schedule_action("resume"))
+    trigger_schedule = _Call(op.schedule_action("trigger"))
+    health = _Call(op.health)
+
+
+class SegueClient(_Client):
+    """
+    The REST API, call by call: `SegueClient("http://127.0.0.1:8080").start_instance("order-processing", {...})`.
+    `api_key` is sent as `Authorization: Bearer <key>`. Close it (or use it in a `with`) to free its connections.
+    """
+
+    def __init__(self, url: str, *, api_key: str | None = None, timeout: float = DEFAULT_TIMEOUT, http: httpx.Client | None = None) -> None:
+        super().__init__(url, api_key, timeout)
+        self._http = http or httpx.Client()
+
+    def _send(self, request: Request[T]) -> T:
+        options = self._options(request)
+        try:
+            response = self._http.request(**options)
+        except httpx.TransportError as err:
+            raise NetworkError(options["url"], err) from err
+        return op.read_answer(request, response.status_code, response.reason_phrase, response.text)
+
+    def iter_instances(
+        self, *, workflow: str | None = None, status: InstanceStatus | Sequence[InstanceStatus] | None = None, page_size: int | None = None, **window: Any
+    ) -> Iterator[Instance]:
+        """Every instance that list_instances would list, newest first, fetched a page at a time (`from_`, `to` as there)."""
+        cursor: str | None = None
+        while True:
+            page = self.list_instances(workflow=workflow, status=status, limit=page_size, cursor=cursor, **window)
+            yield from page["items"]
+            cursor = page.get("nextCursor")
+            if cursor is None:
+                return
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SegueClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncSegueClient(_Client):
+    """As SegueClient, each call awaited: `await client.start_instance(...)`. Close it with `await client.aclose()` (or `async with`)."""
+
+    def __init__(
+        self, url: str, *, api_key: str | None = None, timeout: float = DEFAULT_TIMEOUT, http: httpx.AsyncClient | None = None
+    ) -> None:
+        super().__init__(url, api_key, timeout)
+        self._http = http or httpx.AsyncClient()
+
+    async def _send(self, request: Request[T]) -> T:
+        options = self._options(request)
+        try:
+            response = await self._http.request(**options)
+        except httpx.TransportError as err:
+            raise NetworkError(options["url"], err) from err
+        return op.read_answer(request, response.status_code, response.reason_phrase, response.text)
+
+    async def iter_instances(
+        self, *, workflow: str | None = None, status: InstanceStatus | Sequence[InstanceStatus] | None = None, page_size: int | None = None, **window: Any
+    ) -> AsyncIterator[Instance]:
+        """As SegueClient.iter_instances."""
+        cursor: str | None = None
+        while True:
+            page = await self.list_instances(workflow=workflow, status=status, limit=page_size, cursor=cursor, **window)
+            for item in page["items"]:
+                yield item
+            cursor = page.get("nextCursor")
+            if cursor is None:
+                return
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncSegueClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+

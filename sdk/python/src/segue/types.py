@@ -1,0 +1,233 @@
+"""The API's documents as typed dictionaries: the JSON as the server sends it, field names and all."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Literal, TypedDict, Union
+
+Json = Union[None, bool, int, float, str, List["Json"], Dict[str, "Json"]]
+"""Any JSON value."""
+
+InstanceStatus = Literal[
+    "PENDING", "RUNNING", "SUSPENDED", "COMPLETED", "FAILED", "CANCELLED", "TERMINATED", "TIMED_OUT", "CONTINUED_AS_NEW"
+]
+
+
+class _DefinitionProblemFields(TypedDict):
+    file: str
+    line: int
+    column: int
+    message: str
+
+
+class DefinitionProblem(_DefinitionProblemFields, total=False):
+    """One problem of an invalid definition, positioned in its source text."""
+
+    step: str
+
+
+class _ErrorInfoFields(TypedDict):
+    error: str
+    message: str
+
+
+class ErrorInfo(_ErrorInfoFields, total=False):
+    """Why an instance (or a step) failed."""
+
+    step: str
+    retryable: bool
+
+
+class _CurrentStepFields(TypedDict):
+    step: str
+    waiting: str
+    attempt: int
+
+
+class CurrentStep(_CurrentStepFields, total=False):
+    """A step under way; several inside parallel and map steps."""
+
+    branch: str
+    index: int
+    event: str
+    childId: str
+
+
+class _InstanceFields(TypedDict):
+    id: str
+    workflow: str
+    version: int
+    run: int
+    status: InstanceStatus
+    input: Json
+    output: Json
+    error: ErrorInfo | None
+    data: Json
+    current: list[CurrentStep]
+    parentId: str | None
+    createdAt: str
+    updatedAt: str
+
+
+class Instance(_InstanceFields, total=False):
+    """An instance as it is now (`GET /v1/instances/{id}`)."""
+
+    compensating: dict[str, Json]
+    schedule: dict[str, Json]
+    previousRun: dict[str, Json]
+
+
+class _InstancePageFields(TypedDict):
+    items: list[Instance]
+
+
+class InstancePage(_InstancePageFields, total=False):
+    """One page of instances, newest first; `nextCursor` is absent on the last page."""
+
+    nextCursor: str
+
+
+class _HistoryEventFields(TypedDict):
+    seq: int
+    type: str
+    at: str
+
+
+class HistoryEvent(_HistoryEventFields, total=False):
+    step: str
+    details: Json
+
+
+class Registered(TypedDict):
+    name: str
+    version: int
+    created: bool
+    """False when the same text was registered before (its version is answered)."""
+
+
+class ValidationResult(TypedDict):
+    valid: bool
+    errors: list[DefinitionProblem]
+
+
+class _WorkflowSummaryFields(TypedDict):
+    name: str
+    version: int
+    createdAt: str
+
+
+class WorkflowSummary(_WorkflowSummaryFields, total=False):
+    description: str
+
+
+class WorkflowVersion(WorkflowSummary):
+    hash: str
+    source: str
+    definition: Json
+    versions: list[int]
+
+
+class Delivered(TypedDict):
+    delivered: int
+    instances: list[str]
+
+
+class ClaimedTask(TypedDict):
+    """A task leased to this worker: report its result by `token` before `deadline`."""
+
+    token: str
+    type: str
+    input: Json
+    attempt: int
+    deadline: str
+    instanceId: str
+    step: str
+
+
+class _FailureFields(TypedDict):
+    token: str
+    error: str
+
+
+class Failure(_FailureFields, total=False):
+    message: str
+    retryable: bool
+
+
+class Completion(TypedDict):
+    token: str
+    output: Json
+
+
+TaskResult = Union[Completion, Failure]
+"""A result for `report_results`: a failure when it names an `error`, else a completion."""
+
+
+class _TaskResultOutcomeFields(TypedDict):
+    token: str
+    status: Literal["accepted", "stale", "refused"]
+
+
+class TaskResultOutcome(_TaskResultOutcomeFields, total=False):
+    """What became of one reported result; `detail` says why it was stale or refused."""
+
+    detail: str
+
+
+class NextTasksRequest(TypedDict):
+    """Room for the tasks that reported results lead to: up to `max` of `types`, leased to `worker`."""
+
+    types: list[str]
+    worker: str
+    max: int
+
+
+class ResultsAnswer(TypedDict):
+    results: list[TaskResultOutcome]
+    tasks: list[ClaimedTask]
+
+
+class Lease(TypedDict):
+    deadline: str
+
+
+class Health(TypedDict):
+    status: str
+
+
+class _ScheduleSpecFields(TypedDict):
+    workflow: str
+    cron: str
+
+
+class ScheduleSpec(_ScheduleSpecFields, total=False):
+    """What `create_schedule` and `replace_schedule` take (what is left out takes its default)."""
+
+    id: str
+    version: int | None
+    timezone: str
+    input: Json
+    overlap: Literal["skip", "buffer", "allow", "cancel", "terminate"]
+    catchupWindow: str
+    paused: bool
+    note: str | None
+
+
+class Schedule(TypedDict):
+    """A schedule's settings, its next fire times and its recent fires."""
+
+    id: str
+    workflow: str
+    version: int | None
+    cron: str
+    timezone: str
+    input: Json
+    overlap: Literal["skip", "buffer", "allow", "cancel", "terminate"]
+    catchupWindow: str
+    paused: bool
+    note: str | None
+    origin: Literal["api", "definition"]
+    nextFires: list[str]
+    recent: list[dict[str, Json]]
+    buffered: str | None
+    createdAt: str
+    updatedAt: str
