@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const PYTHON_WORKER = fileURLToPath(new URL('./worker.py', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -20,8 +21,12 @@ export interface Child {
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 /** Runs a TypeScript entry point under tsx and waits for `ready` on its standard output. */
-async function spawnReady(args: string[], env: Record<string, string>, ready: RegExp): Promise<Child> {
-  const child = spawn(process.execPath, [...NODE_ARGS, '--import', 'tsx', ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnReady(args: string[], env: Record<string, string>, ready: RegExp): Promise<Child> {
+  return spawnCommandReady(process.execPath, [...NODE_ARGS, '--import', 'tsx', ...args], env, ready);
+}
+
+async function spawnCommandReady(command: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<Child> {
+  const child = spawn(command, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   // Keep only the tail: a server under load logs, and the tail is what explains a failure.
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
@@ -46,7 +51,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp, stderr: () => string)
     const fail = (why: string): void => {
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new Error(`${child.spawnargs.slice(2).join(' ')} did not start: ${why}\nstderr: ${stderr()}`));
+      reject(new Error(`${child.spawnargs.join(' ')} did not start: ${why}\nstderr: ${stderr()}`));
     };
     const timer = setTimeout(() => fail(`no ready line within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
     const onExit = (code: number | null): void => fail(`it exited with code ${code}`);
@@ -72,7 +77,12 @@ export async function startServe(store: string, workflows: string): Promise<Chil
   return { ...child, url: child.ready[1]! };
 }
 
-/** A benchmark worker process polling `url`. */
+/**
+ * A benchmark worker process polling `url`: bench/worker.ts, or with BENCH_WORKER=python
+ * bench/worker.py run by BENCH_PYTHON (default python3), which needs the sdk/python package.
+ */
 export function startWorker(url: string, concurrency: number): Promise<Child> {
-  return spawnReady([WORKER], { SEGUE_URL: url, BENCH_WORKER_CONCURRENCY: String(concurrency) }, /bench worker ready/);
+  const env = { SEGUE_URL: url, BENCH_WORKER_CONCURRENCY: String(concurrency) };
+  if (process.env.BENCH_WORKER === 'python') return spawnCommandReady(process.env.BENCH_PYTHON ?? 'python3', [PYTHON_WORKER], env, /bench worker ready/);
+  return spawnReady([WORKER], env, /bench worker ready/);
 }

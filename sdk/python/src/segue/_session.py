@@ -9,13 +9,13 @@ import asyncio
 import inspect
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Coroutine, Mapping
 
 from ._outbox import BACKOFF_MAX, BACKOFF_MIN, Lease, ResultOutbox, failure, measured
+from ._threads import HandlerThreads
 from .client import AsyncSegueClient
 from .context import TaskContext
 from .errors import NetworkError, ProblemError
@@ -50,7 +50,7 @@ class Session:
         """Tasks taken and not yet reported: each holds a handler slot until its result was sent."""
         self.calls: set[asyncio.Future[Any]] = set()
         """The handler calls under way, cancelled when their tasks are handed back."""
-        self.threads = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="segue-handler")
+        self.threads = HandlerThreads(settings.concurrency)
         self.outbox = ResultOutbox(client, settings.report, self.room, self.track)
 
     async def run(self) -> None:
@@ -64,7 +64,7 @@ class Session:
                 await poller
             await self.finish_running()
             # Plain handlers handed back may still run on their threads: they are not waited for.
-            self.threads.shutdown(wait=False)
+            self.threads.close()
 
     async def poll_loop(self) -> None:
         s = self.settings
@@ -140,7 +140,7 @@ class Session:
             output = await handler(input, ctx)
         else:
             # A plain function may block: it runs on a thread, so polls and heartbeats go on meanwhile.
-            output = await self.loop.run_in_executor(self.threads, handler, input, ctx)
+            output = await self.threads.run(handler, input, ctx)
         return await output if inspect.isawaitable(output) else output
 
     async def keep_alive(self, lease: Lease, beat: Callable[[], Coroutine[Any, Any, None]]) -> None:

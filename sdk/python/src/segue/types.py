@@ -104,9 +104,14 @@ class Registered(TypedDict):
     """False when the same text was registered before (its version is answered)."""
 
 
-class ValidationResult(TypedDict):
+class _ValidationResultFields(TypedDict):
     valid: bool
     errors: list[DefinitionProblem]
+
+
+class ValidationResult(_ValidationResultFields, total=False):
+    graph: dict[str, Json]
+    """The state machine, when the definition is valid."""
 
 
 class _WorkflowSummaryFields(TypedDict):
@@ -212,19 +217,9 @@ class ScheduleSpec(_ScheduleSpecFields, total=False):
     note: str | None
 
 
-class Schedule(TypedDict):
-    """A schedule's settings, its next fire times and its recent fires."""
+class Schedule(ScheduleSpec):
+    """A schedule's settings (every field of ScheduleSpec is answered), its next fire times and its recent fires."""
 
-    id: str
-    workflow: str
-    version: int | None
-    cron: str
-    timezone: str
-    input: Json
-    overlap: Literal["skip", "buffer", "allow", "cancel", "terminate"]
-    catchupWindow: str
-    paused: bool
-    note: str | None
     origin: Literal["api", "definition"]
     nextFires: list[str]
     recent: list[dict[str, Json]]
