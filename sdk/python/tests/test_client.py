@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -240,7 +240,7 @@ KEYS = {"ops": "operator-key-0123456789", "dash": "viewer-key-0123456789", "w1":
 
 
 @pytest.fixture(scope="module")
-def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> object:
+def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     keys = ",".join([f"ops:operator:{KEYS['ops']}", f"dash:viewer:{KEYS['dash']}", f"w1:worker:{KEYS['w1']}", "ci:admin:admin-key-0123456789"])
     running = start_server(tmp_path_factory.mktemp("keyed"), env={"SEGUE_API_KEYS": keys})
     with running.client(api_key="admin-key-0123456789") as admin:

@@ -8,21 +8,17 @@ from __future__ import annotations
 import asyncio
 import inspect
 import random
-import time
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Coroutine, Mapping
+from typing import Any, Callable, Mapping
 
+from ._heartbeats import KeepAlive
 from ._outbox import BACKOFF_MAX, BACKOFF_MIN, Lease, ResultOutbox, failure, measured
 from ._threads import HandlerThreads
 from .client import AsyncSegueClient
 from .context import TaskContext
-from .errors import NetworkError, ProblemError
 from .types import ClaimedTask, Json, NextTasksRequest, TaskResult
-
-HEARTBEAT_MIN_INTERVAL = 0.1
-"""Seconds: automatic heartbeats never come closer together, whatever the clocks say."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +117,7 @@ class Session:
 
         call = asyncio.ensure_future(self.call(handler, task["input"], TaskContext(task, lease, beat, self.loop)))
         self.calls.add(call)
-        keep_alive = asyncio.create_task(self.keep_alive(lease, beat)) if self.settings.auto_heartbeat else None
+        keep_alive = KeepAlive(self.loop, lease, beat, self.settings.report) if self.settings.auto_heartbeat else None
         try:
             return {"token": token, "output": await call}
         except asyncio.CancelledError:
@@ -142,25 +138,6 @@ class Session:
             # A plain function may block: it runs on a thread, so polls and heartbeats go on meanwhile.
             output = await self.threads.run(handler, input, ctx)
         return await output if inspect.isawaitable(output) else output
-
-    async def keep_alive(self, lease: Lease, beat: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        """Heartbeats at half of what is left of the lease, until one does not extend it (none declared, or the timeout reached)."""
-        while True:
-            left = lease.deadline - time.time()
-            if left <= 0:
-                return
-            await asyncio.sleep(max(HEARTBEAT_MIN_INTERVAL, left / 2))
-            before = lease.deadline
-            try:
-                await beat()
-            except ProblemError as err:
-                self.settings.report(err)
-                return
-            except NetworkError as err:
-                self.settings.report(err)
-                continue
-            if lease.deadline <= before:
-                return
 
     async def finish_running(self) -> None:
         """Waits for the tasks running and their results; hands them back when told to, or once stop_timeout ran out."""

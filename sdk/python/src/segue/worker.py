@@ -128,7 +128,8 @@ class Worker:
         Stops polling; serve() then returns once the handlers running have finished and their results
         were sent (or given up). hand_back=True (or the stop_timeout running out) does not wait for
         the handlers: their tasks are failed as WorkerStopped, retryable, so the engine retries them
-        now by the step's retry policy instead of once their leases run out. Safe from any thread.
+        now by the step's retry policy instead of once their leases run out. Safe from any thread;
+        called before serve() has started, it makes serve() return at once.
         """
         with self._lock:
             session = self._session
@@ -152,14 +153,20 @@ class Worker:
 
     async def _serve_until_signalled(self) -> None:
         loop = asyncio.get_running_loop()
+        # Signals reach the main thread only; run() elsewhere serves until stop().
         signals = (signal.SIGTERM, signal.SIGINT) if threading.current_thread() is threading.main_thread() else ()
+        previous = {sig: signal.getsignal(sig) for sig in signals}
         for sig in signals:
-            loop.add_signal_handler(sig, self._on_signal)
+            try:
+                loop.add_signal_handler(sig, self._on_signal)
+            except NotImplementedError:  # Windows: no signal handlers on the event loop
+                signal.signal(sig, lambda *_: loop.call_soon_threadsafe(self._on_signal))
         try:
             await self.serve()
         finally:
             for sig in signals:
-                loop.remove_signal_handler(sig)
+                if not loop.remove_signal_handler(sig):
+                    signal.signal(sig, previous[sig] or signal.SIG_DFL)
 
     def _on_signal(self) -> None:
         again = self._session is not None and self._session.stopping.is_set()
