@@ -174,4 +174,10 @@ def test_scenario(path: Path, kind_and_server: tuple[str, Server]) -> None:
                 assert all(e.get("details", {}).get("worker") == want["workerInHistory"] for e in started)  # type: ignore[union-attr]
         if "requests" in want:
             after = request_counts(server.url)
-            assert {key: after[key] - before[key] for key in want["requests"]} == want["requests"]
+            counted = {key: after[key] - before[key] for key in want["requests"]}
+            if kind == "sync" and "results" in want["requests"]:
+                # Plain handlers run on threads: results that finish about together may go in
+                # reports of their own, never in more reports than there are results.
+                assert want["requests"]["results"] <= counted.pop("results") <= sum(recorder.calls.values())
+                want["requests"] = {k: v for k, v in want["requests"].items() if k != "results"}
+            assert counted == want["requests"]

@@ -76,6 +76,9 @@ class ResultOutbox:
                 again = await self._deliver(self._next_batch(), delay)
                 if not again:
                     delay = BACKOFF_MIN
+                    # One turn of the loop: the next tasks just taken run their handlers first,
+                    # and the results of those that finish at once go in the next report.
+                    await asyncio.sleep(0)
                     continue
                 self._queue[:0] = again
                 await asyncio.sleep(delay)

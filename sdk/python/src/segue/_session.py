@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import random
+import sys
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,8 +45,8 @@ class Session:
         self.handing_back = asyncio.Event()
         self.running: set[asyncio.Task[None]] = set()
         """Tasks taken and not yet reported: each holds a handler slot until its result was sent."""
-        self.calls: set[asyncio.Future[Any]] = set()
-        """The handler calls under way, cancelled when their tasks are handed back."""
+        self.in_handlers: set[asyncio.Task[Any]] = set()
+        """The tasks of `running` inside their handler: cancelled when their tasks are handed back."""
         self.threads = HandlerThreads(settings.concurrency)
         self.outbox = ResultOutbox(client, settings.report, self.room, self.track)
 
@@ -115,19 +116,24 @@ class Session:
             # A late answer to an earlier heartbeat never moves the deadline back.
             lease.deadline = max(lease.deadline, answered)
 
-        call = asyncio.ensure_future(self.call(handler, task["input"], TaskContext(task, lease, beat, self.loop)))
-        self.calls.add(call)
+        # The handler runs in this task, not one of its own: an `async def` that returns at once has
+        # its result queued in this turn of the loop, in time for the report the outbox sends next.
+        me = asyncio.current_task()
+        assert me is not None
+        self.in_handlers.add(me)
         keep_alive = KeepAlive(self.loop, lease, beat, self.settings.report) if self.settings.auto_heartbeat else None
         try:
-            return {"token": token, "output": await call}
+            return {"token": token, "output": await self.call(handler, task["input"], TaskContext(task, lease, beat, self.loop))}
         except asyncio.CancelledError:
-            if not call.cancelled() or not self.handing_back.is_set():
+            if not self.handing_back.is_set():
                 raise
+            if sys.version_info >= (3, 11):
+                me.uncancel()  # handled: the task goes on to report the hand-back
             return handed_back(token)
         except Exception as err:
             return failure(token, err)
         finally:
-            self.calls.discard(call)
+            self.in_handlers.discard(me)
             if keep_alive is not None:
                 keep_alive.cancel()
 
@@ -152,8 +158,8 @@ class Session:
                     self.handing_back.set()
         finally:
             told.cancel()
-        for call in list(self.calls):
-            call.cancel()
+        for task in list(self.in_handlers):
+            task.cancel()
         # Results sent meanwhile may bring next tasks, taken before stopping was seen: they run (or go back) too.
         while self.running:
             await asyncio.gather(*self.running, return_exceptions=True)
