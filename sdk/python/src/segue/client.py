@@ -35,6 +35,13 @@ class _Call(Generic[P, T]):
 
     def __init__(self, build: Callable[P, Request[T]]) -> None:
         self.build = build
+        self.name = build.__name__
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> _Call[P, T]: ...
 
     @overload
     def __get__(self, client: SegueClient, owner: type[Any]) -> Callable[P, T]: ...
@@ -43,12 +50,16 @@ class _Call(Generic[P, T]):
     def __get__(self, client: AsyncSegueClient, owner: type[Any]) -> Callable[P, Awaitable[T]]: ...
 
     def __get__(self, client: Any, owner: type[Any]) -> Any:
+        if client is None:
+            return self
         build = self.build
 
         @functools.wraps(build)
         def call(*args: P.args, **kwargs: P.kwargs) -> Any:
             return client._send(build(*args, **kwargs))
 
+        # Kept on the client: the next lookup finds it there, without this descriptor.
+        client.__dict__[self.name] = call
         return call
 
 
