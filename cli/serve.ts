@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import pino from 'pino';
-import { parseApiKeys } from '../api/access.js';
+import { parseApiKeys, type ApiKey } from '../api/access.js';
 import { createServer } from '../api/app.js';
 import { parseDuration } from '../definitions/duration.js';
 import { formatProblem } from '../definitions/model.js';
@@ -29,21 +29,30 @@ interface ServeOptions {
   worker?: string;
   /** Longest long poll held (`?wait` of instances, `wait` of task polls), ms. */
   maxWaitMs?: number;
+  /** From SEGUE_API_KEYS. */
+  apiKeys: ApiKey[];
 }
 
 export const serveCommand: Command = {
   summary: 'run the engine and the REST API',
   usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>] [--max-wait 60s]',
   run: async (argv) => {
+    // Options and keys are checked before the engine exists. A started engine keeps the process
+    // alive: whatever fails after it must stop it, or the process prints its error and hangs.
     const options = serveOptions(argv);
     const engine = await createEngine({ store: options.store });
+    let running: Running;
     try {
       await prepare(engine, options);
+      running = await listen(engine, options);
     } catch (err) {
       await engine.stop();
       throw err;
     }
-    return serve(engine, options);
+    await stopSignal();
+    await running.stop();
+    await engine.stop();
+    return 0;
   },
 };
 
@@ -62,7 +71,12 @@ function serveOptions(argv: string[]): ServeOptions {
   const portText = values.port ?? process.env.PORT ?? '8080';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65_535) throw new UsageError(`the port must be a number from 0 to 65535 (0 picks a free one), got "${portText}"`);
-  const options: ServeOptions = { port, host: values.host ?? '127.0.0.1', store: values.store ?? process.env.SEGUE_STORE ?? 'sqlite:./segue.db' };
+  const options: ServeOptions = {
+    port,
+    host: values.host ?? '127.0.0.1',
+    store: values.store ?? process.env.SEGUE_STORE ?? 'sqlite:./segue.db',
+    apiKeys: parseApiKeys(process.env.SEGUE_API_KEYS ?? ''),
+  };
   if (values.workflows !== undefined) options.workflows = values.workflows;
   if (values.worker !== undefined) options.worker = values.worker;
   if (values['max-wait'] !== undefined) {
@@ -104,10 +118,15 @@ async function registerFolder(engine: Engine, dir: string): Promise<void> {
   }
 }
 
-async function serve(engine: Engine, options: ServeOptions): Promise<number> {
+interface Running {
+  /** Stops taking requests, answers open long polls, and waits for the requests in flight. */
+  stop(): Promise<void>;
+}
+
+async function listen(engine: Engine, options: ServeOptions): Promise<Running> {
   const logger = pino({ name: 'segue' }, pino.destination(2));
   const stopping = new AbortController();
-  const apiKeys = parseApiKeys(process.env.SEGUE_API_KEYS ?? '');
+  const { apiKeys } = options;
   if (apiKeys.length === 0 && !LOOPBACK.has(options.host)) {
     process.stdout.write(`no API keys are configured (SEGUE_API_KEYS), so the API stays on 127.0.0.1 instead of ${options.host}\n`);
     options.host = '127.0.0.1';
@@ -120,24 +139,19 @@ async function serve(engine: Engine, options: ServeOptions): Promise<number> {
     // Management calls, with the caller's key id (never the key), for the audit trail.
     onAudit: (entry) => logger.info({ audit: entry }, 'audit'),
   });
-  let server: Server;
-  try {
-    server = await listen(app, options.port, options.host);
-  } catch (err) {
-    await engine.stop();
-    throw err;
-  }
+  const server = await bind(app, options.port, options.host);
   const { port } = server.address() as { port: number };
   process.stdout.write(`segue listening on http://${options.host}:${port} (store: ${describeStore(options.store)})\n`);
   if (apiKeys.length === 0) process.stdout.write('no API keys are configured: anyone on this machine can use the API; set SEGUE_API_KEYS (id:role:key,…) to require keys\n');
-  await stopSignal();
-  stopping.abort();
-  await close(server);
-  await engine.stop();
-  return 0;
+  return {
+    stop: async () => {
+      stopping.abort();
+      await close(server);
+    },
+  };
 }
 
-function listen(app: ReturnType<typeof createServer>, port: number, host: string): Promise<Server> {
+function bind(app: ReturnType<typeof createServer>, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('listening', () => resolve(server));

@@ -35,7 +35,11 @@ function sqlitePath(url: string): string {
   const path = url.slice('sqlite:'.length);
   if (path === '') throw new StoreError('STORE_INVALID', `store URL "${url}" has no file path; accepted forms: ${ACCEPTED}`);
   const absolute = resolve(process.cwd(), path);
-  mkdirSync(dirname(absolute), { recursive: true });
+  try {
+    mkdirSync(dirname(absolute), { recursive: true });
+  } catch (err) {
+    throw new StoreError('STORE_INVALID', `could not open the SQLite database "${absolute}": its folder cannot be created (${(err as Error).message})`, { cause: err });
+  }
   return absolute;
 }
 

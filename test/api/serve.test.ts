@@ -1,7 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServer, tempDir } from '../helpers/server.js';
+
+/** Long enough for a start-up on a loaded machine; a server that hangs instead of exiting is killed at it. */
+const EXIT_WITHIN_MS = 10_000;
 
 let tmp: ReturnType<typeof tempDir>;
 
@@ -44,8 +49,8 @@ describe('segue serve', () => {
     const dir = join(tmp.dir, 'bad-workflows');
     mkdirSync(dir);
     writeFileSync(join(dir, 'broken.yaml'), 'name: broken\nsteps:\n  - name: a\n    type: sett\n');
-    const result = await runCli(['serve', '--port', '0', '--store', 'memory', '--workflows', dir]);
-    expect(result.code).toBe(1);
+    const result = await runCli(['serve', '--port', '0', '--store', 'memory', '--workflows', dir], {}, { timeoutMs: EXIT_WITHIN_MS });
+    expect(result).toMatchObject({ hung: false, code: 1 });
     expect(result.stderr).toContain(`${join(dir, 'broken.yaml')}:4:11: step "a": "type" is "sett", which is not a step type (did you mean "set"?)`);
   });
 
@@ -71,3 +76,67 @@ describe('segue serve', () => {
     expect(result.stderr).toMatch(/the port must be a number from 0 to 65535/);
   });
 });
+
+describe('segue serve refuses to start, exiting non-zero with a message instead of hanging', () => {
+  const key = 'k-0123456789abcdef';
+  it.each([
+    ['a short key', 'ops:operator:short', /SEGUE_API_KEYS entry 1 \(id "ops"\): a key needs at least 16 characters/],
+    ['an unknown role', `ops:boss:${key}`, /SEGUE_API_KEYS entry 1 \(id "ops"\) has role "boss"; use one of admin, operator, worker, viewer/],
+    ['a duplicate id', `ops:operator:${key},ops:admin:${key}x`, /SEGUE_API_KEYS names the id "ops" twice/],
+    ['a missing key', `ops:operator:${key},ci:admin`, /SEGUE_API_KEYS entry 2 must read id:role:key/],
+    ['a missing id', `:admin:${key}`, /SEGUE_API_KEYS entry 1 must read id:role:key/],
+  ])('with %s in SEGUE_API_KEYS', async (_, keys, message) => {
+    const result = await runCli(['serve', '--port', '0', '--store', 'memory'], { SEGUE_API_KEYS: keys }, { timeoutMs: EXIT_WITHIN_MS });
+    expect(result).toMatchObject({ hung: false, code: 1 });
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).not.toContain('listening');
+    expect(result.stderr).not.toContain(key);
+  });
+
+  it.each<[string, () => string[], RegExp]>([
+    ['a store URL of no known kind', () => ['--store', 'sqlite3:x.db'], /unknown store URL "sqlite3:x.db"; accepted forms: "sqlite:<path>"/],
+    ['a SQLite file that cannot be opened', () => ['--store', `sqlite:${notAFolder()}/segue.db`], /could not open the SQLite database ".*a-file\/segue\.db": its folder cannot be created \(EEXIST/],
+    ['a MongoDB server that does not answer', () => ['--store', 'mongodb://127.0.0.1:1/segue?serverSelectionTimeoutMS=300'], /could not connect to MongoDB at 127\.0\.0\.1:1/],
+    ['a file that is not a SQLite database', () => ['--store', `sqlite:${notADatabase()}`], /could not open the SQLite database ".*garbage\.db": the file is not a SQLite database/],
+    ['a workflows folder that does not exist', () => ['--workflows', join(tmp.dir, 'no-such-folder')], /cannot read the workflows folder .*no-such-folder: ENOENT/],
+    ['a worker module that does not exist', () => ['--worker', join(tmp.dir, 'no-such-worker.mjs')], /could not load the worker module .*no-such-worker\.mjs: Cannot find module/],
+    ['a worker module that throws as it loads', () => ['--worker', throwingWorker()], /could not load the worker module .*throws\.mjs: the module broke/],
+  ])('with %s', async (_, args, message) => {
+    const result = await runCli(['serve', '--port', '0', '--store', 'memory', ...args()], {}, { timeoutMs: EXIT_WITHIN_MS });
+    expect(result).toMatchObject({ hung: false, code: 1 });
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).not.toContain('listening');
+  });
+
+  it('on a port in use', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const result = await runCli(['serve', '--port', String(port), '--store', 'memory'], {}, { timeoutMs: EXIT_WITHIN_MS });
+      expect(result).toMatchObject({ hung: false, code: 1 });
+      expect(result.stderr).toContain(`segue serve: port ${port} is already in use; pick another with --port`);
+    } finally {
+      taken.close();
+    }
+  });
+});
+
+/** A regular file, where a store path expects a folder. */
+function notAFolder(): string {
+  const file = join(tmp.dir, 'a-file');
+  writeFileSync(file, 'not a folder');
+  return file;
+}
+
+function notADatabase(): string {
+  const file = join(tmp.dir, 'garbage.db');
+  writeFileSync(file, 'x'.repeat(4096));
+  return file;
+}
+
+function throwingWorker(): string {
+  const file = join(tmp.dir, 'throws.mjs');
+  writeFileSync(file, 'throw new Error("the module broke");\n');
+  return file;
+}

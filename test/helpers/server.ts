@@ -131,16 +131,32 @@ function listeningUrl(child: ChildProcess, stderr: () => string): Promise<string
   });
 }
 
-/** Runs the `segue` command line to its end. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** It was still running at `timeoutMs` and was killed. */
+  hung: boolean;
+}
+
+/** Runs the `segue` command line to its end, or for at most `timeoutMs` (then kills it). */
+export function runCli(args: string[], env: Record<string, string> = {}, options: { timeoutMs?: number } = {}): Promise<CliResult> {
   requireBuild();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let hung = false;
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, hung });
+    });
   });
 }
 
