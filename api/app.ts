@@ -40,7 +40,10 @@ export interface ServerOptions {
    * `Authorization: Bearer <key>` of a role allowed to use it. Default: none.
    */
   apiKeys?: ApiKey[];
-  /** Called once per management call (anything that changes state), after it was answered. */
+  /**
+   * Called once per management call (anything that changes state) and once per refused call
+   * (401, 403) on any route, after it was answered.
+   */
   onAudit?: (entry: AuditEntry) => void;
   /** Aborting it answers open long polls at once and detaches the metrics (graceful shutdown). */
   signal?: AbortSignal;
@@ -50,14 +53,17 @@ export interface ServerOptions {
 
 type Settings = Required<Omit<ServerOptions, 'apiKeys' | 'onAudit' | 'signal' | 'onError'>>;
 
-/** One management call, named by the caller's key id (never the key). */
+/** One management or refused call, named by the caller's key id (never the key). */
 export interface AuditEntry {
   at: string;
+  /** Null without a key, or with one that matches no configured key. */
   keyId: string | null;
   action: string;
   method: string;
   path: string;
   status: number;
+  /** Why the call was refused (401, 403); absent for calls let through. */
+  reason?: string;
 }
 
 function settings(options: ServerOptions): Settings {
@@ -90,7 +96,7 @@ export function createServer(engine: Engine, options: ServerOptions = {}): expre
   app.use(uiRouter());
   for (const route of ROUTES) {
     const chain: (RequestHandler | ErrorRequestHandler)[] = [timed(route, metrics)];
-    if (route.authenticated && !keys.empty) chain.push(requireRole(keys, route));
+    if (route.authenticated && !keys.empty) chain.push(requireRole(keys, route, options.onAudit));
     if (options.onAudit && isManagement(route)) chain.push(audited(route, options.onAudit));
     if (route.body) chain.push(express.raw({ type: () => true, limit: bodyLimit(route.body, s) }));
     if (route.body?.kind === 'json' && route.body.taskResult) chain.push(failUnreadableResult(engine));
@@ -173,22 +179,35 @@ function timed(route: RouteSpec, metrics: ApiMetrics) {
   };
 }
 
-function requireRole(keys: KeyRing, route: RouteSpec) {
+function requireRole(keys: KeyRing, route: RouteSpec, onAudit: ServerOptions['onAudit']) {
   const access = routeAccess(route);
+  const refuse = (req: Request, res: Response, next: NextFunction, error: ApiError, refusal: Refusal): void => {
+    if (onAudit) auditOnFinish(route, req, res, onAudit, refusal);
+    next(error);
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
-    const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    const caller = keys.identify(token);
+    const header = req.headers.authorization;
+    const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
+    const caller = token === undefined ? null : keys.identify(token);
     if (!caller) {
-      next(new ApiError('UNAUTHORIZED', 'send an API key as "Authorization: Bearer <key>"', { 'WWW-Authenticate': 'Bearer' }));
+      // The reason says what was wrong with the header, never what it held.
+      const reason = header === undefined ? 'no API key was sent' : token === undefined ? 'the Authorization header does not read "Bearer <key>"' : 'the key sent is none of the configured keys';
+      refuse(req, res, next, new ApiError('UNAUTHORIZED', 'send an API key as "Authorization: Bearer <key>"', { 'WWW-Authenticate': 'Bearer' }), { keyId: null, reason });
       return;
     }
     if (!allows(caller.role, access)) {
-      next(new ApiError('FORBIDDEN', `the key "${caller.id}" has the role ${caller.role}, which may not ${ACCESS_WORDS[access]}`));
+      const reason = `the key "${caller.id}" has the role ${caller.role}, which may not ${ACCESS_WORDS[access]}`;
+      refuse(req, res, next, new ApiError('FORBIDDEN', reason), { keyId: caller.id, reason });
       return;
     }
     res.locals.keyId = caller.id;
     next();
   };
+}
+
+interface Refusal {
+  keyId: string | null;
+  reason: string;
 }
 
 const ACCESS_WORDS: Record<ReturnType<typeof routeAccess>, string> = {
@@ -205,18 +224,16 @@ function isManagement(route: RouteSpec): boolean {
 
 function audited(route: RouteSpec, onAudit: (entry: AuditEntry) => void) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    res.on('finish', () =>
-      onAudit({
-        at: new Date().toISOString(),
-        keyId: (res.locals.keyId as string | undefined) ?? null,
-        action: route.operationId,
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-      }),
-    );
+    auditOnFinish(route, req, res, onAudit, { keyId: (res.locals.keyId as string | undefined) ?? null });
     next();
   };
+}
+
+/** Reports the call once it was answered. */
+function auditOnFinish(route: RouteSpec, req: Request, res: Response, onAudit: (entry: AuditEntry) => void, caller: Pick<AuditEntry, 'keyId' | 'reason'>): void {
+  res.on('finish', () =>
+    onAudit({ at: new Date().toISOString(), ...caller, action: route.operationId, method: req.method, path: req.path, status: res.statusCode }),
+  );
 }
 
 /** Errors of express and its body reader (http-errors with a 4xx status), in the API's words. */

@@ -136,8 +136,9 @@ async function listen(engine: Engine, options: ServeOptions): Promise<Running> {
     apiKeys,
     ...(options.maxWaitMs !== undefined ? { maxInstanceWaitMs: options.maxWaitMs, maxPollWaitMs: options.maxWaitMs } : {}),
     onError: (err, request) => logger.error({ err, ...request }, 'request failed'),
-    // Management calls, with the caller's key id (never the key), for the audit trail.
-    onAudit: (entry) => logger.info({ audit: entry }, 'audit'),
+    // Management calls and refused ones, with the caller's key id (never the key), for the audit
+    // trail; a refusal is a warning, so that alerts can watch for them.
+    onAudit: (entry) => (entry.reason === undefined ? logger.info({ audit: entry }, 'audit') : logger.warn({ audit: entry }, 'audit')),
   });
   const server = await bind(app, options.port, options.host);
   const { port } = server.address() as { port: number };

@@ -316,6 +316,47 @@ describe('API keys and roles', () => {
     for (const key of Object.values(KEYS)) expect(keyed.stderr()).not.toContain(key);
   });
 
+  it('audits every refused call with its route, method, status and reason: a known key by its id, an unknown one not at all', async () => {
+    const keyed = await startServer(join(server().dir, 'refused.db'), { env });
+    const unknownKey = 'guess-0123456789abcdef';
+    try {
+      expectProblem(await http(keyed.url, 'GET', '/v1/workflows'), 401, 'unauthorized');
+      expectProblem(await http(keyed.url, 'GET', '/v1/workflows', undefined, { authorization: `Basic ${unknownKey}` }), 401, 'unauthorized');
+      expectProblem(await http(keyed.url, 'DELETE', '/v1/instances/some-id', undefined, { authorization: `Bearer ${unknownKey}` }), 401, 'unauthorized');
+      expectProblem(await http(keyed.url, 'POST', '/v1/workflows', 'name: x\n', { 'content-type': 'application/yaml', ...as('viewer') }), 403, 'forbidden');
+      expectProblem(await http(keyed.url, 'GET', '/v1/instances/some-id', undefined, as('worker')), 403, 'forbidden');
+      expectProblem(await http(keyed.url, 'POST', '/v1/tasks/poll', '{"types":["x"],"worker":"w"}', as('operator')), 403, 'forbidden');
+    } finally {
+      await keyed.stop();
+    }
+    const audit = keyed.stderr().split('\n').filter((l) => l.includes('"audit"')).map((l) => JSON.parse(l));
+    expect(audit.map((line) => line.level)).toEqual(Array(6).fill(40));
+    expect(audit.map(({ audit: { at, ...entry } }) => (expect(Date.parse(at)).not.toBeNaN(), entry))).toEqual([
+      { keyId: null, action: 'listWorkflows', method: 'GET', path: '/v1/workflows', status: 401, reason: 'no API key was sent' },
+      { keyId: null, action: 'listWorkflows', method: 'GET', path: '/v1/workflows', status: 401, reason: 'the Authorization header does not read "Bearer <key>"' },
+      { keyId: null, action: 'purgeInstance', method: 'DELETE', path: '/v1/instances/some-id', status: 401, reason: 'the key sent is none of the configured keys' },
+      {
+        keyId: 'see',
+        action: 'registerWorkflow',
+        method: 'POST',
+        path: '/v1/workflows',
+        status: 403,
+        reason: 'the key "see" has the role viewer, which may not register definitions (admin)',
+      },
+      { keyId: 'wrk', action: 'getInstance', method: 'GET', path: '/v1/instances/some-id', status: 403, reason: 'the key "wrk" has the role worker, which may not read' },
+      {
+        keyId: 'ops',
+        action: 'pollTasks',
+        method: 'POST',
+        path: '/v1/tasks/poll',
+        status: 403,
+        reason: 'the key "ops" has the role operator, which may not use the task endpoints (worker or admin)',
+      },
+    ]);
+    // Nothing of a key reaches the log, not even a part of one.
+    for (const key of [unknownKey, ...Object.values(KEYS)]) expect(keyed.stderr()).not.toContain(key.slice(0, 8));
+  });
+
   it('keeps a server without keys on 127.0.0.1, and says so', async () => {
     const open = await startServer(join(server().dir, 'open.db'), { args: ['--host', '0.0.0.0'] });
     try {
