@@ -1,7 +1,9 @@
 /**
  * JSON request bodies: JSON.parse for the value, and on failure a small scanner that finds where
  * the text stops being JSON. V8's own messages sometimes lack the position and sometimes quote
- * the whole body; ours name the line, column and offending character, and nothing more.
+ * the whole body; ours name the line, column and offending character, and nothing more. A number
+ * too large for a double parses as Infinity, which JSON cannot hold (it would be stored as null):
+ * such a text is refused, naming the JSON path of the number.
  */
 
 import { bracketDepth } from '../definitions/nesting.js';
@@ -15,11 +17,56 @@ export const MAX_JSON_NESTING = 512;
 export function parseJsonText(text: string, subject = 'the body'): JsonParse {
   const depth = bracketDepth(text);
   if (depth > MAX_JSON_NESTING) return { ok: false, message: `${subject} nests ${depth} levels deep, more than the ${MAX_JSON_NESTING} allowed` };
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    value = JSON.parse(text) as unknown;
   } catch {
     return { ok: false, message: describeSyntaxError(text, subject) };
   }
+  const where = MAY_OVERFLOW.test(text) ? nonFinitePath(value) : undefined;
+  if (where !== undefined) {
+    return {
+      ok: false,
+      message: `${subject} holds a number out of range at ${formatJsonPath(where)}: numbers must lie between -${Number.MAX_VALUE} and ${Number.MAX_VALUE}; send a larger one as a string`,
+    };
+  }
+  return { ok: true, value };
+}
+
+/**
+ * A number past Number.MAX_VALUE (about 1.8e308) has an exponent of three digits or more, or, with
+ * a smaller one, 210 digits or more before its point: a text with neither is not walked.
+ */
+const MAY_OVERFLOW = /[eE]\+?\d{3}|\d{209}/;
+
+/**
+ * Where the first number that is not finite is. `path` is the walk's own, extended and cut back
+ * as it goes; its depth is bounded by MAX_JSON_NESTING.
+ */
+function nonFinitePath(value: unknown, path: (string | number)[] = []): (string | number)[] | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : [...path];
+  if (typeof value !== 'object' || value === null) return undefined;
+  const entries: Iterable<[string | number, unknown]> = Array.isArray(value) ? value.entries() : Object.entries(value);
+  for (const [key, member] of entries) {
+    if (typeof member !== 'number' && (typeof member !== 'object' || member === null)) continue;
+    path.push(key);
+    const found = nonFinitePath(member, path);
+    path.pop();
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const SHOWN_KEY_LENGTH = 40;
+
+/** `$.input.items[2]["unit price"]`; a long key is cut, so a message never carries much of the body. */
+function formatJsonPath(path: readonly (string | number)[]): string {
+  const segment = (key: string | number): string => {
+    if (typeof key === 'number') return `[${key}]`;
+    if (/^[A-Za-z_$][\w$]*$/.test(key) && key.length <= SHOWN_KEY_LENGTH) return `.${key}`;
+    return `[${JSON.stringify(key.length > SHOWN_KEY_LENGTH ? `${key.slice(0, SHOWN_KEY_LENGTH)}…` : key)}]`;
+  };
+  return `$${path.map(segment).join('')}`;
 }
 
 class Stop {

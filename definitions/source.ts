@@ -17,7 +17,10 @@ export interface Position {
 }
 
 export interface ParsedSource {
-  /** The parsed value; absent when the text is not valid YAML. */
+  /**
+   * The parsed value; absent when the text is not valid YAML, or holds a number JSON cannot
+   * (out of range, `.inf`, `.nan`: each would be stored as null).
+   */
   value?: unknown;
   /** Syntax errors and duplicate keys. */
   problems: Problem[];
@@ -76,17 +79,16 @@ export function parseSource(text: string, file: string): ParsedSource {
     const message = 'this YAML repeats its aliases (*name) too many times; write the values out instead';
     return { problems: [{ file, line: 1, column: 1, message }], locate, locateInString };
   }
-  const problems = duplicateKeys(doc.contents, [], value).map(({ path, first }) => {
-    const { line, column } = locate(path, 'key');
+  const problem = (path: Path, at: Position, message: string): Problem => {
     const owner = ownerOf(value, path);
-    return {
-      file,
-      line,
-      column,
-      message: about(owner, `is written twice (first on line ${position(first).line}); keep only one`),
-      ...(owner.step === undefined ? {} : { step: owner.step }),
-    };
-  });
+    return { file, ...at, message: about(owner, message), ...(owner.step === undefined ? {} : { step: owner.step }) };
+  };
+  const problems = duplicateKeys(doc.contents).map(({ path, first }) =>
+    problem(path, locate(path, 'key'), `is written twice (first on line ${position(first).line}); keep only one`),
+  );
+  const numbers = unrepresentableNumbers(doc.contents).map(({ path, node }) => problem(path, position(node.range?.[0] ?? 0), numberAdvice(node)));
+  // Not handed on: the checks after this one would see Infinity or NaN where the author wrote a number.
+  if (numbers.length > 0) return { problems: [...problems, ...numbers], locate, locateInString };
   return { value, problems, locate, locateInString };
 }
 
@@ -249,22 +251,47 @@ interface Duplicate {
   first: number;
 }
 
-function duplicateKeys(node: unknown, path: Path, value: unknown): Duplicate[] {
-  const found: Duplicate[] = [];
-  if (isSeq(node)) {
-    node.items.forEach((item, i) => found.push(...duplicateKeys(item, [...path, i], value)));
-  }
-  if (!isMap(node)) return found;
-  const seen = new Map<string, number>();
-  for (const pair of node.items) {
-    if (!isScalar(pair.key)) continue;
-    const key = String(pair.key.value);
-    const first = seen.get(key);
-    if (first === undefined) seen.set(key, pair.key.range?.[0] ?? 0);
-    else found.push({ path: [...path, key], first });
-    found.push(...duplicateKeys(pair.value, [...path, key], value));
-  }
+/** In the order of the text. */
+function duplicateKeys(root: unknown): Duplicate[] {
+  const found: (Duplicate & { at: number })[] = [];
+  eachNode(root, [], (node, path) => {
+    if (!isMap(node)) return;
+    const seen = new Map<string, number>();
+    for (const pair of node.items) {
+      if (!isScalar(pair.key)) continue;
+      const key = String(pair.key.value);
+      const at = pair.key.range?.[0] ?? 0;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, at);
+      else found.push({ path: [...path, key], first, at });
+    }
+  });
+  return found.sort((a, b) => a.at - b.at);
+}
+
+/** Numbers YAML reads as Infinity or NaN (`1e400`, `.inf`, `.nan`), which JSON has no way to hold. */
+function unrepresentableNumbers(root: unknown): { path: Path; node: Scalar }[] {
+  const found: { path: Path; node: Scalar }[] = [];
+  eachNode(root, [], (node, path) => {
+    if (isScalar(node) && typeof node.value === 'number' && !Number.isFinite(node.value)) found.push({ path, node });
+  });
   return found;
+}
+
+const SHOWN_NUMBER_LENGTH = 40;
+
+function numberAdvice(node: Scalar): string {
+  const source = node.source ?? String(node.value);
+  const written = source.length > SHOWN_NUMBER_LENGTH ? `${source.slice(0, SHOWN_NUMBER_LENGTH)}…` : source;
+  const why = Number.isNaN(node.value) ? 'which is not a number JSON can hold' : 'a number out of range';
+  return `is ${written}, ${why}: write a number between -${Number.MAX_VALUE} and ${Number.MAX_VALUE}, or quote it to keep it as text`;
+}
+
+/** `visit` for `node` and every node inside it, with its path; aliases are not followed. */
+function eachNode(node: unknown, path: Path, visitNode: (node: unknown, path: Path) => void): void {
+  visitNode(node, path);
+  if (isSeq(node)) node.items.forEach((item, i) => eachNode(item, [...path, i], visitNode));
+  else if (isMap(node)) for (const pair of node.items) if (isScalar(pair.key)) eachNode(pair.value, [...path, String(pair.key.value)], visitNode);
 }
 
 /**

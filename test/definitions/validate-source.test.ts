@@ -175,3 +175,40 @@ describe('parseSource: aliases measured written out', () => {
     ]);
   });
 });
+
+describe('parseSource: numbers JSON cannot hold', () => {
+  const range = `write a number between -${Number.MAX_VALUE} and ${Number.MAX_VALUE}, or quote it to keep it as text`;
+
+  it('refuses each number YAML reads as Infinity or NaN, at its line and column, without a value', () => {
+    const text = [
+      'name: big', // 1
+      'steps:', // 2
+      '  - name: charge', // 3
+      '    type: task', // 4
+      '    task: t', // 5
+      '    retry: { backoffCoefficient: 1e400 }', // 6
+      `    input: { low: -1E+999, inf: .inf, nan: .NaN, list: [1, 0x${'f'.repeat(300)}], text: "1e400", small: 1e-400 }`, // 7
+      '',
+    ].join('\n');
+    const source = parseSource(text, 'big.yaml');
+    expect(source.value).toBeUndefined();
+    expect(source.problems.map((p) => `${p.line}:${p.column}: ${p.message}`)).toEqual([
+      `6:34: step "charge": "retry.backoffCoefficient" is 1e400, a number out of range: ${range}`,
+      `7:19: step "charge": "input.low" is -1E+999, a number out of range: ${range}`,
+      `7:33: step "charge": "input.inf" is .inf, a number out of range: ${range}`,
+      `7:44: step "charge": "input.nan" is .NaN, which is not a number JSON can hold: ${range}`,
+      `7:60: step "charge": entry 2 of "input.list" is 0x${'f'.repeat(38)}…, a number out of range: ${range}`,
+    ]);
+    expect(source.problems.every((p) => p.step === 'charge')).toBe(true);
+  });
+
+  it('refuses them in JSON text too, and takes the largest number there is', () => {
+    expect(parseSource('{"name": "j", "x": [1e400]}', 'j.json').problems).toEqual([
+      { file: 'j.json', line: 1, column: 21, message: `entry 1 of "x" is 1e400, a number out of range: ${range}` },
+    ]);
+    expect(parseSource(`{"name": "j", "x": ${Number.MAX_VALUE}, "y": -${Number.MAX_VALUE}}`, 'j.json')).toMatchObject({
+      value: { x: Number.MAX_VALUE, y: -Number.MAX_VALUE },
+      problems: [],
+    });
+  });
+});
