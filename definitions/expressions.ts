@@ -4,43 +4,43 @@
  * A template is a literal JSON value in which strings may hold `${ expr }`: a string that is
  * exactly one `${ }` takes the expression's value and type; `${ }` inside text is interpolated;
  * objects and arrays are templated recursively (keys stay literal). `$${` writes a literal `${`.
+ *
+ * Evaluation runs under the budget of its scope (expression-budget.ts): the guard
+ * (expression-guard.ts) is called before and after every node, the built-ins that could build
+ * without bound are replaced (bounded-functions.ts), and an evaluation that outgrows its slice of
+ * the engine's thread is run again, whole, in the isolate the scope gives.
  */
 import jsonata from 'jsonata';
-import safeRegex from 'safe-regex2';
+import { EvaluationGuard, GUARD, LimitBreach, Outgrown, signalIn, type GuardMode } from './expression-guard.js';
+import type { EvaluationFailure, ExpressionLimits, ExpressionScope } from './expression-budget.js';
+import { NOW_MS, literalOf, regexLiterals, registerBoundedFunctions } from './bounded-functions.js';
+import { regexCost } from './regex-analysis.js';
+import { ExpressionSyntaxError, splitTemplate } from './template-scanner.js';
+import { dataView } from './data-view.js';
 import type { Json } from './model.js';
 
-/** Names bound as `$name` during evaluation (without the `$`). */
-export type Bindings = Record<string, Json | undefined>;
+export { ExpressionSyntaxError, NEVER_CLOSED, conditionSource, splitTemplate, type TemplatePart } from './template-scanner.js';
+export type { Bindings, ExpressionScope } from './expression-budget.js';
 
 export interface CompiledExpression {
   readonly source: string;
   /** Evaluates against `data` as the root; undefined when the expression selects nothing. */
-  evaluate(data: Json, bindings: Bindings): Promise<Json | undefined>;
+  evaluate(data: Json, scope: ExpressionScope): Promise<Json | undefined>;
 }
 
 export interface CompiledTemplate {
   /** Expressions in the template, in source order (empty for a constant). */
   readonly expressions: readonly CompiledExpression[];
-  evaluate(data: Json, bindings: Bindings): Promise<Json>;
+  evaluate(data: Json, scope: ExpressionScope): Promise<Json>;
 }
 
-/** JSONata refused the source text; `offset` is the character index of the fault in `source`. */
-export class ExpressionSyntaxError extends Error {
-  constructor(
-    readonly source: string,
-    readonly offset: number,
-    readonly detail: string,
-  ) {
-    super(`${detail} in expression "${source}"`);
-    this.name = 'ExpressionSyntaxError';
-  }
-}
-
-/** Evaluation failed at run time (a type error, a missing function, a failing $assert…). */
+/** Evaluation failed at run time (a type error, a missing function, a failing $assert, a limit…). */
 export class ExpressionEvaluationError extends Error {
   constructor(
     readonly source: string,
     readonly detail: string,
+    /** JSONata's error code (T1006, D3137…), or a limit's (D1011, D1012, ValueTooLarge, OutOfMemory, SlowRegex). */
+    readonly code?: string,
   ) {
     super(`expression "${source}" failed: ${detail}`);
     this.name = 'ExpressionEvaluationError';
@@ -48,61 +48,130 @@ export class ExpressionEvaluationError extends Error {
 }
 
 /**
- * Bounds of one evaluation (SPEC §4): past `timeoutMs` or `maxDepth` nested evaluations (a function
- * calling itself, say) it fails with ExpressionError instead of holding the engine. Read at every
- * evaluation, so `setExpressionLimits` applies to plans compiled before it was called.
+ * Bindings whose names are also JSONata functions (`$now`, `$error`): where an expression reads
+ * the name as a value, it gets the binding; where it calls it, the function. The value is bound
+ * under a name no expression can write, and the reads are pointed at it when compiling.
  */
-const limits = { timeout: 1_000, stack: 500 };
-
-export function setExpressionLimits(options: { timeoutMs?: number; maxDepth?: number }): void {
-  if (options.timeoutMs !== undefined) limits.timeout = options.timeoutMs;
-  if (options.maxDepth !== undefined) limits.stack = options.maxDepth;
-}
+const VALUE_NAMES: Record<string, string> = { now: ' now', error: ' error' };
 
 export function compileExpression(source: string): CompiledExpression {
-  let compiled: ReturnType<typeof jsonata>;
+  let compiled: jsonata.Expression;
   try {
-    compiled = jsonata(source, limits);
+    compiled = jsonata(source);
   } catch (err) {
-    const e = err as { message?: string; position?: number; token?: string };
-    throw new ExpressionSyntaxError(source, syntaxOffset(source, e.position), e.message ?? String(err));
+    const e = err as { message?: string; position?: number; code?: string };
+    throw new ExpressionSyntaxError(source, syntaxOffset(source, e.position), e.message ?? String(err), e.code);
   }
+  const calls = pointValueReads(compiled.ast());
+  const regexInputLimit = Math.min(Infinity, ...regexLiterals(compiled.ast()).map(({ regex }) => regexCost(regex.source, regex.flags.replace('g', '')).inlineInputLimit));
   compiled.registerFunction('secret', secretPlaceholder, '<s:s>');
+  registerBoundedFunctions(compiled);
+  installGuardHooks(compiled, calls);
+  const run = (data: Json, scope: Pick<ExpressionScope, 'bindings' | 'now'>, limits: ExpressionLimits, mode: GuardMode): Promise<unknown> => {
+    const views = new WeakMap<object, object>();
+    return compiled.evaluate(dataView(data, views), bindingsFor(scope, new EvaluationGuard(limits, mode, regexInputLimit), views));
+  };
   return {
     source,
-    async evaluate(data, bindings) {
+    async evaluate(data, scope) {
+      const { budget } = scope;
+      await budget.take();
+      const isolate = budget.isolate;
       try {
-        return toJson(await compiled.evaluate(data, bindings));
+        return toJson(await run(data, scope, budget.limits, isolate ? 'slice' : 'whole'));
       } catch (err) {
-        throw new ExpressionEvaluationError(source, evaluationProblem(err));
+        if (!(signalIn(err) instanceof Outgrown) || !isolate) throw evaluationError(source, err);
+      }
+      try {
+        return await isolate.evaluate({ source, data, bindings: scope.bindings, now: scope.now, limits: budget.limits });
+      } catch (err) {
+        const failure = err as EvaluationFailure;
+        throw new ExpressionEvaluationError(source, failure.message ?? String(err), failure.code);
       }
     },
   };
 }
 
+/** The bindings JSONata gets: the scope's (as views the library cannot change), the guard, the time. */
+function bindingsFor(scope: Pick<ExpressionScope, 'bindings' | 'now'>, guard: EvaluationGuard, views: WeakMap<object, object>): Record<string, unknown> {
+  const bound: Record<string, unknown> = { [GUARD]: guard, [NOW_MS]: scope.now };
+  for (const [name, value] of Object.entries(scope.bindings)) bound[VALUE_NAMES[name] ?? name] = dataView(value, views);
+  return bound;
+}
+
+function installGuardHooks(compiled: jsonata.Expression, procedures: WeakSet<object>): void {
+  type Node = object;
+  type Env = { lookup(name: string): unknown; base: { depth: number } };
+  const guardIn = (env: Env): EvaluationGuard => env.lookup(GUARD) as EvaluationGuard;
+  compiled.assign(Symbol.for('jsonata.__evaluate_entry') as unknown as string, (_node: Node, _input: unknown, env: Env) => {
+    guardIn(env).enter(env.base.depth);
+  });
+  compiled.assign(Symbol.for('jsonata.__evaluate_exit') as unknown as string, (node: Node, _input: unknown, env: Env, result: unknown) => {
+    guardIn(env).exit(result);
+    // The library writes `token` and `position` onto whatever it is asked to call: data (an object,
+    // a list) is refused here, as the library would refuse it, before anything is written.
+    const value = sequenceValue(result);
+    if (procedures.has(node) && value !== null && typeof value === 'object' && !isCallable(value)) {
+      const n = node as { position?: number; value?: unknown; steps?: { value?: unknown }[] };
+      throw { code: 'T1006', position: n.position, token: n.steps?.[0]?.value ?? n.value };
+    }
+  });
+}
+
+/** What the library makes of a node's result once evaluated: an empty sequence is nothing, a sequence of one its item. */
+function sequenceValue(result: unknown): unknown {
+  if (!Array.isArray(result) || (result as { sequence?: unknown }).sequence !== true) return result;
+  if (result.length === 0) return undefined;
+  return result.length === 1 && (result as { keepSingleton?: unknown }).keepSingleton !== true ? result[0] : result;
+}
+
+/** A function JSONata made (a lambda with its environment, a built-in); never something from data. */
+function isCallable(value: object): boolean {
+  const v = value as { _jsonata_lambda?: unknown; _jsonata_function?: unknown; environment?: { lookup?: unknown }; implementation?: unknown };
+  if (v._jsonata_lambda === true) return typeof v.environment?.lookup === 'function';
+  return v._jsonata_function === true && typeof v.implementation === 'function';
+}
+
 /**
- * A regular expression in `source` that can take exponential time on some inputs, like /(a+)+$/,
- * with where it starts; null when there is none. Validation refuses them: a match cannot be
- * stopped once it runs (the expression time limit is checked between steps, not inside a match).
- * `source` must be valid JSONata.
+ * Points reads of VALUE_NAMES at their bound values, unless the expression binds the name itself
+ * (`$now := …`, `function($error)…`). Returns the nodes evaluated to get a function to call.
  */
-export function slowRegex(source: string): { offset: number; literal: string } | null {
+function pointValueReads(ast: unknown): WeakSet<object> {
+  const procedures = new WeakSet<object>();
+  const reads: { value: string }[] = [];
+  const ownNames = new Set<string>();
   const seen = new Set<unknown>();
-  const visit = (node: unknown): { offset: number; literal: string } | null => {
-    if (node === null || typeof node !== 'object' || seen.has(node)) return null;
+  const visit = (node: unknown, called: boolean): void => {
+    if (node === null || typeof node !== 'object' || seen.has(node) || node instanceof RegExp) return;
     seen.add(node);
-    const n = node as { type?: unknown; value?: unknown; position?: unknown };
-    if (n.type === 'regex' && n.value instanceof RegExp && !safeRegex(n.value)) {
-      const literal = `/${n.value.source}/${n.value.flags.replace('g', '')}`;
-      return { offset: typeof n.position === 'number' ? Math.max(0, n.position - literal.length) : 0, literal };
+    const n = node as Record<string, unknown> & { type?: unknown; value?: unknown };
+    if (called) procedures.add(n);
+    if (n.type === 'variable' && typeof n.value === 'string' && n.value in VALUE_NAMES && !called) reads.push(n as { value: string });
+    if (n.type === 'bind' && (n.lhs as { value?: unknown } | undefined)?.value !== undefined) ownNames.add(String((n.lhs as { value: unknown }).value));
+    if (n.type === 'lambda' && Array.isArray(n.arguments)) for (const a of n.arguments as { value?: unknown }[]) ownNames.add(String(a.value));
+    for (const [key, child] of Object.entries(n)) {
+      const isCall = (key === 'procedure' && (n.type === 'function' || n.type === 'partial')) || (key === 'rhs' && n.type === 'apply');
+      if (Array.isArray(child)) for (const c of child) visit(c, false);
+      else visit(child, isCall);
     }
-    for (const child of Object.values(node)) {
-      const found = visit(child);
-      if (found) return found;
-    }
-    return null;
   };
-  return visit(jsonata(source).ast());
+  visit(ast, false);
+  for (const read of reads) if (!ownNames.has(read.value)) read.value = VALUE_NAMES[read.value]!;
+  return procedures;
+}
+
+/**
+ * The regular expressions in `source` that can take exponential time on some inputs, like
+ * /(a+)+$/ or /(a|a)*$/, with where each starts. Validation refuses them: a match cannot be
+ * stopped once it runs on the engine's thread. `source` must be valid JSONata.
+ */
+export function slowRegexes(source: string): { offset: number; literal: string; character?: string }[] {
+  return regexLiterals(jsonata(source).ast()).flatMap(({ regex, position }) => {
+    const cost = regexCost(regex.source, regex.flags.replace('g', ''));
+    if (!cost.exponential) return [];
+    const literal = literalOf(regex);
+    return [{ offset: Math.max(0, position - literal.length), literal, ...(cost.character !== undefined ? { character: cost.character } : {}) }];
+  });
 }
 
 /**
@@ -116,11 +185,11 @@ export function secretPlaceholder(name: string): string {
 export const SECRET_OPEN = '«secret:';
 export const SECRET_CLOSE = '»';
 
-function evaluationProblem(err: unknown): string {
+function evaluationError(source: string, err: unknown): ExpressionEvaluationError {
+  const signal = signalIn(err);
+  if (signal instanceof LimitBreach) return new ExpressionEvaluationError(source, signal.detail, signal.code);
   const e = err as { code?: string; message?: string };
-  if (e.code === 'D1012') return `it ran longer than the ${limits.timeout}ms an expression may take`;
-  if (e.code === 'D1011') return `it nested deeper than ${limits.stack} levels (a function that keeps calling itself?)`;
-  return e.message ?? String(err);
+  return new ExpressionEvaluationError(source, e.message ?? String(err), e.code);
 }
 
 /** JSONata reports the position just after the offending token; point at the token instead. */
@@ -129,125 +198,48 @@ function syntaxOffset(source: string, position: number | undefined): number {
   return Math.max(0, Math.min(source.length, position) - 1);
 }
 
-/** Condition fields (`when`, `items`, `until`, `correlate`) may wrap their expression in `${ }`. */
-export function conditionSource(text: string): string {
-  const trimmed = text.trim();
-  const parts = splitTemplate(trimmed);
-  if (parts.length === 1 && parts[0]!.kind === 'expr' && parts[0]!.start === 2 && parts[0]!.end === trimmed.length - 1) {
-    return parts[0]!.source;
-  }
-  return trimmed;
-}
-
-export type TemplatePart =
-  | { kind: 'text'; text: string }
-  /** `start`/`end` index the expression source within the string (between `${` and `}`). */
-  | { kind: 'expr'; source: string; start: number; end: number };
-
-/**
- * Splits a string into literal text and `${ }` expressions. Braces nest, and braces inside
- * JSONata string literals, backquoted names and comments do not count.
- * Throws ExpressionSyntaxError for a `${` that is never closed.
- */
-export function splitTemplate(text: string): TemplatePart[] {
-  const parts: TemplatePart[] = [];
-  let literal = '';
-  let i = 0;
-  while (i < text.length) {
-    if (text.startsWith('$${', i)) {
-      literal += '${';
-      i += 3;
-      continue;
-    }
-    if (!text.startsWith('${', i)) {
-      literal += text[i];
-      i += 1;
-      continue;
-    }
-    const start = i + 2;
-    const end = findClosingBrace(text, start);
-    if (end < 0) throw new ExpressionSyntaxError(text, i, 'a "${" is never closed with "}"');
-    if (literal) parts.push({ kind: 'text', text: literal });
-    literal = '';
-    parts.push({ kind: 'expr', source: text.slice(start, end).trim(), start, end });
-    i = end + 1;
-  }
-  if (literal || parts.length === 0) parts.push({ kind: 'text', text: literal });
-  return parts;
-}
-
-function findClosingBrace(text: string, from: number): number {
-  let depth = 0;
-  let i = from;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '"' || c === "'" || c === '`') {
-      i = skipQuoted(text, i, c);
-      continue;
-    }
-    if (c === '/' && text[i + 1] === '*') {
-      const close = text.indexOf('*/', i + 2);
-      i = close < 0 ? text.length : close + 2;
-      continue;
-    }
-    if (c === '{') depth += 1;
-    if (c === '}') {
-      if (depth === 0) return i;
-      depth -= 1;
-    }
-    i += 1;
-  }
-  return -1;
-}
-
-function skipQuoted(text: string, open: number, quote: string): number {
-  let i = open + 1;
-  while (i < text.length && text[i] !== quote) i += text[i] === '\\' ? 2 : 1;
-  return i + 1;
-}
-
 export function compileTemplate(value: Json): CompiledTemplate {
   const expressions: CompiledExpression[] = [];
   const node = compileNode(value, expressions);
-  return { expressions, evaluate: (data, bindings) => node(data, bindings) };
+  return { expressions, evaluate: (data, scope) => node(data, scope) };
 }
 
-type Node = (data: Json, bindings: Bindings) => Promise<Json>;
+type TemplateNode = (data: Json, scope: ExpressionScope) => Promise<Json>;
 
-function compileNode(value: Json, out: CompiledExpression[]): Node {
+function compileNode(value: Json, out: CompiledExpression[]): TemplateNode {
   if (typeof value === 'string') return compileString(value, out);
   if (Array.isArray(value)) {
     const items = value.map((v) => compileNode(v, out));
-    return async (data, bindings) => {
+    return async (data, scope) => {
       const result: Json[] = [];
-      for (const item of items) result.push(await item(data, bindings));
+      for (const item of items) result.push(await item(data, scope));
       return result;
     };
   }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value).map(([k, v]) => [k, compileNode(v, out)] as const);
-    return async (data, bindings) => {
+    return async (data, scope) => {
       const result: Record<string, Json> = {};
       // defineProperty: a key named `__proto__` is a field like any other, not the prototype.
-      for (const [k, node] of entries) Object.defineProperty(result, k, { value: await node(data, bindings), writable: true, enumerable: true, configurable: true });
+      for (const [k, node] of entries) Object.defineProperty(result, k, { value: await node(data, scope), writable: true, enumerable: true, configurable: true });
       return result;
     };
   }
   return async () => value;
 }
 
-function compileString(text: string, out: CompiledExpression[]): Node {
+function compileString(text: string, out: CompiledExpression[]): TemplateNode {
   const parts = splitTemplate(text);
   const compiled = parts.map((p) => (p.kind === 'text' ? p.text : compileExpression(p.source)));
   for (const c of compiled) if (typeof c !== 'string') out.push(c);
   if (compiled.length === 1) {
     const only = compiled[0]!;
     if (typeof only === 'string') return async () => only;
-    return async (data, bindings) => (await only.evaluate(data, bindings)) ?? null;
+    return async (data, scope) => (await only.evaluate(data, scope)) ?? null;
   }
-  return async (data, bindings) => {
+  return async (data, scope) => {
     let s = '';
-    for (const c of compiled) s += typeof c === 'string' ? c : interpolated(await c.evaluate(data, bindings));
+    for (const c of compiled) s += typeof c === 'string' ? c : interpolated(await c.evaluate(data, scope));
     return s;
   };
 }

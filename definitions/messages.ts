@@ -188,6 +188,14 @@ export function hint(description: string | undefined): string {
 
 export const DURATION_ADVICE = 'write it like 30s, 5m, 2h, 3d or PT5M';
 
-/** Said of a regular expression (a JSONata regex, an input schema's pattern) that safe-regex2 refuses. */
-export const SLOW_REGEX_ADVICE =
-  'can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition';
+/**
+ * Said of a regular expression (a JSONata regex, an input schema's pattern) that can take
+ * exponential time (definitions/regex-analysis.ts), with the character whose repetition shows it.
+ */
+export function slowRegexMessage(character: string | undefined): string {
+  const text = character === undefined || character === '' ? 'some texts' : `a long run of ${JSON.stringify(character)} followed by a character it does not expect`;
+  return (
+    `can take exponential time on ${text}: inside a repetition, the same text can be matched in more than one way ` +
+    '(as in (a+)+ or (a|ab|b)*); make each repeated part match a given text one way only, e.g. (a+)+ as a+, (a|ab|b)* as [ab]*'
+  );
+}

@@ -2,9 +2,9 @@
  * JSONata syntax in every expression field (`when`, `items`, `until`, `correlate`) and in every
  * `${ }` of every template field, reported at the faulty character where the text allows it.
  */
-import { ExpressionSyntaxError, compileExpression, conditionSource, slowRegex, splitTemplate } from './expressions.js';
+import { ExpressionSyntaxError, NEVER_CLOSED, compileExpression, conditionSource, slowRegexes, splitTemplate } from './expressions.js';
 import type { Json } from './model.js';
-import { quote, SLOW_REGEX_ADVICE } from './messages.js';
+import { quote, slowRegexMessage } from './messages.js';
 import type { Finding, Path } from './messages.js';
 import type { StepSite } from './validate-scopes.js';
 
@@ -47,7 +47,7 @@ function templateFindings(site: StepSite): Finding[] {
   const check = (rel: Path, value: Json | undefined): void => {
     walkStrings(value, rel, (path, text) => {
       const fault = templateFault(text);
-      if (fault) findings.push(report(site, path, labelOf(rel), fault));
+      if (fault) findings.push(report(site, path, labelOf(path), fault));
     });
   };
   for (const field of TEMPLATE_FIELDS) check([field], (step as unknown as Record<string, Json | undefined>)[field]);
@@ -57,9 +57,10 @@ function templateFindings(site: StepSite): Finding[] {
   return findings;
 }
 
+/** The field as an author finds it: `values.label`, `input.items[0].sku`, `"when" of choice 2`. */
 function labelOf(rel: Path): string {
   if (rel[0] === 'choices') return `"when" of choice ${Number(rel[1]) + 1}`;
-  return quote(rel.join('.'));
+  return quote(rel.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join(''));
 }
 
 function report(site: StepSite, rel: Path, label: string, fault: Fault): Finding {
@@ -97,7 +98,8 @@ function templateFault(text: string): Fault | undefined {
     parts = splitTemplate(text);
   } catch (err) {
     if (!(err instanceof ExpressionSyntaxError)) throw err;
-    return { index: err.offset, problem: 'has a "${" that is never closed with "}"' };
+    if (err.code === NEVER_CLOSED) return { index: err.offset, problem: 'has a "${" that is never closed with "}"' };
+    return { index: err.offset, problem: `is not valid: ${plainSyntax(err.detail)}` };
   }
   for (const part of parts) {
     if (part.kind !== 'expr') continue;
@@ -121,9 +123,9 @@ function expressionFault(source: string, start: number): Fault | undefined {
     if (!(err instanceof ExpressionSyntaxError)) throw err;
     return { index: start + err.offset, problem: `is not valid: ${plainSyntax(err.detail)}`, ...quoted };
   }
-  const slow = slowRegex(source);
+  const slow = slowRegexes(source)[0];
   if (!slow) return undefined;
-  const problem = `is not valid: the regular expression ${slow.literal} ${SLOW_REGEX_ADVICE}`;
+  const problem = `is not valid: the regular expression ${slow.literal} ${slowRegexMessage(slow.character)}`;
   return { index: start + slow.offset, problem, ...quoted };
 }
 

@@ -5,8 +5,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import safeRegex from 'safe-regex2';
-import { didYouMean, isRecord, listWords, quote, showValue, SLOW_REGEX_ADVICE } from './messages.js';
+import { didYouMean, isRecord, listWords, quote, showValue, slowRegexMessage } from './messages.js';
+import { regexCost } from './regex-analysis.js';
 import type { Finding, Path } from './messages.js';
 
 // Unknown keywords are refused (strictSchema): a misspelt "requried" would silently check nothing.
@@ -49,9 +49,9 @@ export function inputSchemaFindings(schema: unknown): Finding[] {
 const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples']);
 
 /**
- * Patterns that can take exponential time on some inputs (a repetition inside a repetition, like
- * `^(a+)+$`): start inputs are checked against them, and a regular expression cannot be stopped
- * once it runs, so one such input would hold the engine for seconds or more.
+ * Patterns that can take exponential time on some inputs (`^(a+)+$`, `^(a|a)*$`): start inputs are
+ * checked against them, and a regular expression cannot be stopped once it runs, so one such input
+ * would hold the engine for seconds or more. (Invalid patterns are left to ajv's own message.)
  */
 function slowPatterns(node: unknown, path: Path): Finding[] {
   if (Array.isArray(node)) return node.flatMap((item, i) => slowPatterns(item, [...path, i]));
@@ -59,20 +59,29 @@ function slowPatterns(node: unknown, path: Path): Finding[] {
   const found: Finding[] = [];
   for (const [key, value] of Object.entries(node)) {
     if (DATA_KEYWORDS.has(key)) continue;
-    if (key === 'pattern' && typeof value === 'string' && !safeRegex(value)) found.push(slowPattern([...path, key], value));
+    if (key === 'pattern' && typeof value === 'string') {
+      const slow = slowPattern([...path, key], value);
+      if (slow) found.push(slow);
+    }
     if (key === 'patternProperties' && isRecord(value)) {
-      for (const source of Object.keys(value)) if (!safeRegex(source)) found.push({ ...slowPattern([...path, key, source], source), at: 'key' });
+      for (const source of Object.keys(value)) {
+        const slow = slowPattern([...path, key, source], source);
+        if (slow) found.push({ ...slow, at: 'key' });
+      }
     }
     found.push(...slowPatterns(value, [...path, key]));
   }
   return found;
 }
 
-function slowPattern(path: Path, source: string): Finding {
-  return {
-    path,
-    message: `${PREFIX}the pattern ${quote(source)} ${SLOW_REGEX_ADVICE}`,
-  };
+function slowPattern(path: Path, source: string): Finding | undefined {
+  let cost;
+  try {
+    cost = regexCost(source, 'u'); // ajv compiles patterns with the u flag
+  } catch {
+    return undefined;
+  }
+  return cost.exponential ? { path, message: `${PREFIX}the pattern ${quote(source)} ${slowRegexMessage(cost.character)}` } : undefined;
 }
 
 function knownDraft(uri: unknown): boolean {

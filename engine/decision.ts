@@ -3,7 +3,7 @@
  * and history gathered on the way. Nothing here does I/O; time and randomness come from outside.
  */
 import type { Json, Plan, PlanStep } from '../definitions/model.js';
-import type { Bindings } from '../definitions/expressions.js';
+import { DEFAULT_EXPRESSION_LIMITS, EvaluationBudget, type Bindings, type ExpressionIsolate, type ExpressionLimits, type ExpressionScope } from '../definitions/expression-budget.js';
 import type { HistoryEvent, InstanceRecord, InstanceStatus } from './store/port.js';
 import type { Command, ErrorInfo, Frame, InstanceState } from './state.js';
 
@@ -18,12 +18,17 @@ export interface DecideOptions {
   maxStepsPerInput: number;
   /** Items one map step may run over. */
   maxMapItems: number;
+  /** Bounds of every expression evaluation; see DEFAULT_EXPRESSION_LIMITS. */
+  expressions: ExpressionLimits;
+  /** Where evaluations that outgrow their slice of the engine's thread run (the engine gives one). */
+  expressionIsolate?: ExpressionIsolate;
 }
 
 export const DEFAULT_DECIDE_OPTIONS: Omit<DecideOptions, 'now' | 'random'> = {
   defaultTaskTimeoutMs: 5 * 60_000,
   maxStepsPerInput: 1_000,
   maxMapItems: 10_000,
+  expressions: DEFAULT_EXPRESSION_LIMITS,
 };
 
 /** Outcome of an input: applied, or refused because nothing was waiting for it (a stale result). */
@@ -41,6 +46,8 @@ export class Decision {
   continueWith?: Json;
   /** In-process steps taken per frame during this input. */
   private readonly stepsTaken = new Map<string, number>();
+  /** Shared by every evaluation of this decision (they pause together once they held the thread a slice). */
+  private readonly evaluation: EvaluationBudget;
 
   constructor(
     readonly plan: Plan,
@@ -50,6 +57,7 @@ export class Decision {
   ) {
     this.status = record.status;
     this.run = record.run;
+    this.evaluation = new EvaluationBudget(options.expressions, options.expressionIsolate);
   }
 
   get now(): number {
@@ -80,7 +88,8 @@ export class Decision {
     return first.name;
   }
 
-  bindings(frame: Frame | undefined, extra?: Bindings): Bindings {
+  /** What the expressions of `frame` evaluate in: its bindings, the transition's time, the budget. */
+  bindings(frame: Frame | undefined, extra?: Bindings): ExpressionScope {
     const b: Bindings = {
       input: this.state.input,
       instance: this.instanceInfo(),
@@ -91,7 +100,7 @@ export class Decision {
       b.index = frame.index;
       b.item = frame.item ?? null;
     }
-    return extra ? Object.assign(b, extra) : b;
+    return { bindings: extra ? Object.assign(b, extra) : b, now: this.now, budget: this.evaluation };
   }
 
   private instanceInfo(): Json {

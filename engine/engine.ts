@@ -8,6 +8,8 @@ import type { Json } from '../definitions/model.js';
 import { isTime } from '../definitions/duration.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './decision.js';
+import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
+import { WorkerIsolate } from './expression-isolate.js';
 import { SegueError } from './errors.js';
 import { httpTaskHandler } from './http-executor.js';
 import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
@@ -35,7 +37,9 @@ export interface EngineOptions {
   /** Default Math.random; used only for retry jitter. */
   random?: () => number;
   /** Interpreter limits; see DEFAULT_DECIDE_OPTIONS. */
-  decide?: Partial<Omit<DecideOptions, 'now' | 'random'>>;
+  decide?: Partial<Omit<DecideOptions, 'now' | 'random' | 'expressions' | 'expressionIsolate'>>;
+  /** Bounds of expression evaluation; see DEFAULT_EXPRESSION_LIMITS (`maxValueSize` defaults to `limits.maxInstanceDataBytes`). */
+  expressions?: Partial<ExpressionLimits>;
   timers?: TimerLoopOptions;
   /** In-process handlers' concurrency and worker name. */
   workers?: LocalWorkersOptions;
@@ -71,6 +75,8 @@ export class Engine {
   readonly scheduler: Scheduler;
   readonly schedules: ScheduleService;
   readonly limits: Limits;
+  /** Where evaluations that outgrow their slice of this process's thread run. */
+  private readonly isolate = new WorkerIsolate();
 
   constructor(
     readonly store: Store,
@@ -85,7 +91,13 @@ export class Engine {
       plans: this.plans,
       clock,
       random: options.random ?? Math.random,
-      decide: { ...DEFAULT_DECIDE_OPTIONS, maxMapItems: this.limits.maxMapItems, ...options.decide },
+      decide: {
+        ...DEFAULT_DECIDE_OPTIONS,
+        maxMapItems: this.limits.maxMapItems,
+        ...options.decide,
+        expressions: { ...DEFAULT_EXPRESSION_LIMITS, maxValueSize: this.limits.maxInstanceDataBytes, ...options.expressions },
+        expressionIsolate: this.isolate,
+      },
       limits: this.limits,
     });
     const secrets = loadSecrets(options.secrets);
@@ -123,6 +135,7 @@ export class Engine {
   async stop(): Promise<void> {
     await this.workers.stop();
     await this.timers.stop();
+    await this.isolate.close();
     if (this.ownsStore) await this.store.close();
   }
 

@@ -4,6 +4,7 @@ import { UnvalidatedDefinitionError, compilePlan } from '../../definitions/compi
 import type { WorkflowDefinition } from '../../definitions/definition.js';
 import { END } from '../../definitions/model.js';
 import type { Plan, PlanStep } from '../../definitions/model.js';
+import { plainScope } from '../../definitions/expression-budget.js';
 
 function compile(yaml: string, version = 1): Plan {
   return compilePlan(parse(yaml) as WorkflowDefinition, { version });
@@ -149,7 +150,7 @@ describe('defaults, retry and durations', () => {
     const http = step(plan, 'b', 'http').compensate;
     expect(http).toMatchObject({ kind: 'http', method: 'DELETE', timeoutMs: 60_000 });
     expect(step(plan, 'b', 'http').method).toBe('GET');
-    expect(http!.kind === 'http' && (await http!.url.evaluate({ b: { body: { id: 'p1' } } }, {}))).toBe('https://pay/p1');
+    expect(http!.kind === 'http' && (await http!.url.evaluate({ b: { body: { id: 'p1' } } }, plainScope()))).toBe('https://pay/p1');
   });
 });
 
@@ -206,15 +207,15 @@ describe('step fields', () => {
     const data = { total: 150, orderId: 'A-1', lines: [1, 2], deadline: '2030-01-01T00:00:00Z' };
     const pick = step(plan, 'pick', 'choice');
     expect(pick.choices.map((c) => c.when.source)).toEqual(['total > 100', 'total > 10']);
-    expect(await pick.choices[0]!.when.evaluate(data, {})).toBe(true);
-    expect(await step(plan, 'each', 'map').items.evaluate(data, {})).toEqual([1, 2]);
-    expect(await step(plan, 'later', 'delay').until!.evaluate(data, {})).toBe('2030-01-01T00:00:00Z');
+    expect(await pick.choices[0]!.when.evaluate(data, plainScope())).toBe(true);
+    expect(await step(plan, 'each', 'map').items.evaluate(data, plainScope())).toEqual([1, 2]);
+    expect(await step(plan, 'later', 'delay').until!.evaluate(data, plainScope())).toBe('2030-01-01T00:00:00Z');
     const mid = step(plan, 'mid', 'task');
-    expect(await mid.input!.evaluate(data, {})).toEqual({ id: 'A-1', note: 'order A-1' });
-    expect(await mid.result!.evaluate(data, { result: { value: 7 } })).toBe(7);
-    expect(await step(plan, 'big', 'succeed').value!.evaluate(data, {})).toEqual({ total: 300 });
+    expect(await mid.input!.evaluate(data, plainScope())).toEqual({ id: 'A-1', note: 'order A-1' });
+    expect(await mid.result!.evaluate(data, plainScope({ result: { value: 7 } }))).toBe(7);
+    expect(await step(plan, 'big', 'succeed').value!.evaluate(data, plainScope())).toEqual({ total: 300 });
     expect(step(plan, 'big', 'succeed').output).toEqual({ kind: 'none' });
-    expect(await step(plan, 'bad', 'fail').message!.evaluate(data, {})).toBe('total was 150');
+    expect(await step(plan, 'bad', 'fail').message!.evaluate(data, plainScope())).toBe('total was 150');
   });
 });
 
@@ -322,6 +323,6 @@ describe('definitions stored before a validation rule existed', () => {
     `);
     expect(plan.inputSchema).toMatchObject({ properties: { code: { pattern: '^(a+)+$' } } });
     const route = step(plan, 'route', 'choice');
-    expect(await route.choices[0]!.when.evaluate({ code: 'aaa' }, {})).toBe(true);
+    expect(await route.choices[0]!.when.evaluate({ code: 'aaa' }, plainScope())).toBe(true);
   });
 });

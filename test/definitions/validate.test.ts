@@ -98,15 +98,15 @@ const EXPECTED: Record<string, string[]> = {
     '20:43: step "declined": the expression "error.message ~>" in "message" is not valid: it ends too early; something is missing at the end',
   ],
   'expression-template.yaml': [
-    '9:37: step "charge": the expression "$sum(items.price) *" in "input" is not valid: it ends too early; something is missing at the end',
-    '10:19: step "charge": "input" has a "${" that is never closed with "}"',
+    '9:37: step "charge": the expression "$sum(items.price) *" in "input.amount" is not valid: it ends too early; something is missing at the end',
+    '10:19: step "charge": "input.note" has a "${" that is never closed with "}"',
   ],
   'expression-unclosed.yaml': [
-    '8:23: step "notify": "input" has a "${" that is never closed with "}"',
-    '9:20: step "notify": "input" has an empty "${ }"; write an expression inside it, or remove it',
+    '8:23: step "notify": "input.subject" has a "${" that is never closed with "}"',
+    '9:20: step "notify": "input.body" has an empty "${ }"; write an expression inside it, or remove it',
   ],
   'expression-slow-regex.yaml': [
-    '7:31: step "route": the expression "$contains(code, /^(a+)+$/)" in "when" of choice 1 is not valid: the regular expression /^(a+)+$/ can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition',
+    '7:31: step "route": the expression "$contains(code, /^(a+)+$/)" in "when" of choice 1 is not valid: the regular expression /^(a+)+$/ can take exponential time on a long run of "a" followed by a character it does not expect: inside a repetition, the same text can be matched in more than one way (as in (a+)+ or (a|ab|b)*); make each repeated part match a given text one way only, e.g. (a+)+ as a+, (a|ab|b)* as [ab]*',
   ],
   'expression-when.yaml': [
     '7:21: step "route": the expression "total >" in "when" of choice 1 is not valid: it ends too early; something is missing at the end',
@@ -133,8 +133,8 @@ const EXPECTED: Record<string, string[]> = {
     '4:12: "input" is not a valid JSON Schema: "$schema" names a JSON Schema version Segue does not read; remove it, or write "https://json-schema.org/draft/2020-12/schema"',
   ],
   'input-schema-slow-pattern.yaml': [
-    '6:36: "input" is not a valid JSON Schema: the pattern "^(a+)+$" can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition',
-    '9:5: "input" is not a valid JSON Schema: the pattern "^(x*)*y$" can take exponential time on some inputs (it repeats a group that itself repeats); write it without a repetition inside a repetition',
+    '6:36: "input" is not a valid JSON Schema: the pattern "^(a+)+$" can take exponential time on a long run of "a" followed by a character it does not expect: inside a repetition, the same text can be matched in more than one way (as in (a+)+ or (a|ab|b)*); make each repeated part match a given text one way only, e.g. (a+)+ as a+, (a|ab|b)* as [ab]*',
+    '9:5: "input" is not a valid JSON Schema: the pattern "^(x*)*y$" can take exponential time on a long run of "x" followed by a character it does not expect: inside a repetition, the same text can be matched in more than one way (as in (a+)+ or (a|ab|b)*); make each repeated part match a given text one way only, e.g. (a+)+ as a+, (a|ab|b)* as [ab]*',
   ],
   'input-schema-unknown-keyword.yaml': [
     '5:3: "input" is not a valid JSON Schema: unknown keyword "requried" (did you mean "required"?)',
@@ -146,7 +146,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'json-with-duplicates.json': [
     '3:3: "name" is written twice (first on line 2); keep only one',
-    '5:99: step "charge": the expression "total *" in "input" is not valid: it ends too early; something is missing at the end',
+    '5:99: step "charge": the expression "total *" in "input.amount" is not valid: it ends too early; something is missing at the end',
   ],
   'map-bad-settings.yaml': [
     '4:5: step "each line" is missing "items": a JSONata expression giving the list to go through, like order.lines',
@@ -205,7 +205,7 @@ const EXPECTED: Record<string, string[]> = {
   'several-problems.yaml': [
     '7:14: step "charge": "timeout" is "0s"; it must be longer than zero',
     '8:11: step "charge": next points to "shipp", which is not a step (did you mean "ship"?)',
-    '12:35: step "ship": the expression "orderId +" in "input" is not valid: it ends too early; something is missing at the end',
+    '12:35: step "ship": the expression "orderId +" in "input.orderId" is not valid: it ends too early; something is missing at the end',
     '13:11: step "ship": another step of the same list, on line 9, has this name; give each step its own name',
   ],
   'shape-and-flow-problems.yaml': [

@@ -5,7 +5,7 @@ import { compilePlan } from '../../definitions/compile.js';
 import type { WorkflowDefinition } from '../../definitions/definition.js';
 import type { Json, Plan } from '../../definitions/model.js';
 import { decide, initialState } from '../../engine/decide.js';
-import type { DecideOptions } from '../../engine/decision.js';
+import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../../engine/decision.js';
 import type { InstanceState } from '../../engine/state.js';
 import type { InstanceRecord } from '../../engine/store/port.js';
 
@@ -31,7 +31,7 @@ function fresh(p: Plan, input: Json): InstanceRecord {
   };
 }
 
-const options = (now: number): DecideOptions => ({ now, random: () => 0, defaultTaskTimeoutMs: 60_000, maxStepsPerInput: 100, maxMapItems: 10_000 });
+const options = (now: number): DecideOptions => ({ ...DEFAULT_DECIDE_OPTIONS, now, random: () => 0, defaultTaskTimeoutMs: 60_000, maxStepsPerInput: 100 });
 
 const twoTasks = plan(`
 name: pair
