@@ -4,6 +4,7 @@ import { regexCost } from '../../definitions/regex-analysis.js';
 import { compileExpression, compileTemplate, splitTemplate, ExpressionSyntaxError } from '../../definitions/expressions.js';
 import { plainScope } from '../../definitions/expression-budget.js';
 import type { Json } from '../../definitions/model.js';
+import { checkDefinition } from '../../definitions/validate.js';
 
 describe('regexCost', () => {
   it.each(['^(a|a)*$', '^([a-z]|a)*$', '^(a+)+$', '(a*)*b', '^(\\w+\\s?)*$', '^(a|b|ab)*c$', '(\\w|\\d)+$', '(?=(a+)+$)b', '^(a|a){20}$'])(
@@ -123,5 +124,22 @@ describe('budgets', () => {
     await expect(compileExpression('($f := function($n){ $f($n + 1) + 1 }; $f(0))').evaluate({}, deep)).rejects.toMatchObject({ code: 'D1011' });
     const short = plainScope({}, 0, { timeoutMs: 20 });
     await expect(compileExpression('($f := function($n){ $n > 0 ? $f($n - 1) : 0 }; [1..100000].$f(3))').evaluate({}, short)).rejects.toMatchObject({ code: 'D1012' });
+  });
+});
+
+describe('validation of an expression inside a map of values', () => {
+  it('names the key it is under, as the author wrote it', () => {
+    const { problems } = checkDefinition(`name: w
+steps:
+  - name: s
+    type: set
+    values:
+      label: "\${ orderId + }"
+      lines: ["ok", { text: "\${ total * }" }]
+`, 'w.yaml');
+    expect(problems.map((p) => `${p.line}:${p.column}: ${p.message}`)).toEqual([
+      '6:26: step "s": the expression "orderId +" in "values.label" is not valid: it ends too early; something is missing at the end',
+      '7:39: step "s": the expression "total *" in "values.lines[1].text" is not valid: it ends too early; something is missing at the end',
+    ]);
   });
 });
