@@ -40,6 +40,8 @@ export class EvaluationGuard {
   private readonly started = performance.now();
   /** Longest text a regular expression is matched against here (see regex-analysis.ts). */
   regexInputLimit: number;
+  /** The start of the range (`..`) being evaluated. */
+  rangeFrom = 0;
 
   constructor(
     readonly limits: ExpressionLimits,

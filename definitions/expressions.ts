@@ -63,10 +63,11 @@ export function compileExpression(source: string): CompiledExpression {
     throw new ExpressionSyntaxError(source, syntaxOffset(source, e.position), e.message ?? String(err), e.code);
   }
   const calls = pointValueReads(compiled.ast());
+  const ranges = rangeOperands(compiled.ast());
   const regexInputLimit = Math.min(Infinity, ...regexLiterals(compiled.ast()).map(({ regex }) => regexCost(regex.source, regex.flags.replace('g', '')).inlineInputLimit));
   compiled.registerFunction('secret', secretPlaceholder, '<s:s>');
   registerBoundedFunctions(compiled);
-  installGuardHooks(compiled, calls);
+  installGuardHooks(compiled, calls, ranges);
   const run = (data: Json, scope: Pick<ExpressionScope, 'bindings' | 'now'>, limits: ExpressionLimits, mode: GuardMode): Promise<unknown> => {
     const views = new WeakMap<object, object>();
     return compiled.evaluate(dataView(data, views), bindingsFor(scope, new EvaluationGuard(limits, mode, regexInputLimit), views));
@@ -99,7 +100,7 @@ function bindingsFor(scope: Pick<ExpressionScope, 'bindings' | 'now'>, guard: Ev
   return bound;
 }
 
-function installGuardHooks(compiled: jsonata.Expression, procedures: WeakSet<object>): void {
+function installGuardHooks(compiled: jsonata.Expression, procedures: WeakSet<object>, ranges: RangeOperands): void {
   type Node = object;
   type Env = { lookup(name: string): unknown; base: { depth: number } };
   const guardIn = (env: Env): EvaluationGuard => env.lookup(GUARD) as EvaluationGuard;
@@ -107,7 +108,11 @@ function installGuardHooks(compiled: jsonata.Expression, procedures: WeakSet<obj
     guardIn(env).enter(env.base.depth);
   });
   compiled.assign(Symbol.for('jsonata.__evaluate_exit') as unknown as string, (node: Node, _input: unknown, env: Env, result: unknown) => {
-    guardIn(env).exit(result);
+    const guard = guardIn(env);
+    guard.exit(result);
+    // The range operator builds its list in one go: one too long for a slice is built in the isolate.
+    if (ranges.from.has(node)) guard.rangeFrom = typeof result === 'number' ? result : 0;
+    if (ranges.to.has(node) && typeof result === 'number') guard.work('the range operator', 8 * (result - guard.rangeFrom));
     // The library writes `token` and `position` onto whatever it is asked to call: data (an object,
     // a list) is refused here, as the library would refuse it, before anything is written.
     const value = sequenceValue(result);
@@ -130,6 +135,29 @@ function isCallable(value: object): boolean {
   const v = value as { _jsonata_lambda?: unknown; _jsonata_function?: unknown; environment?: { lookup?: unknown }; implementation?: unknown };
   if (v._jsonata_lambda === true) return typeof v.environment?.lookup === 'function';
   return v._jsonata_function === true && typeof v.implementation === 'function';
+}
+
+interface RangeOperands {
+  from: WeakSet<object>;
+  to: WeakSet<object>;
+}
+
+/** The operands of every `..` in the expression. */
+function rangeOperands(ast: unknown): RangeOperands {
+  const found: RangeOperands = { from: new WeakSet(), to: new WeakSet() };
+  const seen = new Set<unknown>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object' || seen.has(node) || node instanceof RegExp) return;
+    seen.add(node);
+    const n = node as { type?: unknown; value?: unknown; lhs?: object; rhs?: object };
+    if (n.type === 'binary' && n.value === '..' && n.lhs && n.rhs) {
+      found.from.add(n.lhs);
+      found.to.add(n.rhs);
+    }
+    for (const child of Object.values(node)) visit(child);
+  };
+  visit(ast);
+  return found;
 }
 
 /**
