@@ -5,9 +5,10 @@
  * - the size of what they would build (`$pad`, `$join`, `$string`, `$replace`, `$split`, `$match`,
  *   a picture's width in `$fromMillis`, `$now`, `$formatInteger`), refused past `maxValueSize`;
  * - `$length`, which counts characters without making a list of them (the library makes one);
- * - on the engine's thread, calls that would take too long to be left uninterrupted (`$sort`,
- *   `$distinct` over long lists, a regular expression over a long text): the evaluation moves to
- *   the isolate, where it can be stopped;
+ * - the work of calls the guard cannot interrupt (`$sort` and `$distinct` of lists, a regular
+ *   expression over a text, `$string`, `$merge`, `$clone`, `$spread`, `$each` and `$sift` of
+ *   data), counted before it is done: on the engine's thread, past the slice, the evaluation
+ *   moves to the isolate (those that only read run on the data itself, not through its view);
  * - `$eval`, whose regular expressions get the same check as those written in a definition;
  * - `$now()` and `$millis()`, which give the transition's time, so evaluation stays deterministic.
  */
@@ -15,6 +16,7 @@ import jsonata from 'jsonata';
 import { EvaluationGuard, GUARD, LimitBreach } from './expression-guard.js';
 import { regexCost } from './regex-analysis.js';
 import { slowRegexMessage } from './messages.js';
+import { shownBy } from './data-view.js';
 
 interface Focus {
   environment: { lookup(name: string): unknown };
@@ -27,7 +29,7 @@ interface LibraryFunction {
 /** The name the transition's time (epoch ms) is bound under; unwritable in an expression. */
 export const NOW_MS = ' now-ms';
 
-const NAMES = ['pad', 'join', 'string', 'replace', 'split', 'match', 'contains', 'sort', 'distinct', 'eval', 'fromMillis', 'formatInteger'] as const;
+const NAMES = ['pad', 'join', 'string', 'replace', 'split', 'match', 'contains', 'sort', 'distinct', 'merge', 'clone', 'keys', 'spread', 'each', 'sift', 'eval', 'fromMillis', 'formatInteger'] as const;
 type Name = (typeof NAMES)[number];
 let library: Promise<Record<Name, LibraryFunction>> | undefined;
 
@@ -69,9 +71,10 @@ const BOUNDED: Record<string, [Implementation, string]> = {
     function (this: Focus, arg: unknown, prettify = false) {
       if (arg !== undefined && typeof arg !== 'string') {
         const guard = guardOf(this);
-        guard.build('$string', encodedSizeUpTo(arg, guard.limits.maxValueSize + 1, prettify), 'text');
+        guard.build('$string', guard.measure('$string', arg, prettify), 'text');
       }
-      return call(this, 'string', [arg, prettify]);
+      // Written out from the data itself: only reads, and far faster than through the view.
+      return call(this, 'string', [shownBy(arg), prettify]);
     },
     '<x-b?:s>',
   ],
@@ -151,6 +154,52 @@ const BOUNDED: Record<string, [Implementation, string]> = {
     },
     '<x:x>',
   ],
+  merge: [
+    function (this: Focus, objects: unknown[] | undefined) {
+      if (objects === undefined) return undefined;
+      const guard = guardOf(this);
+      guard.measure('$merge', objects);
+      // Merged from the data itself (far faster than through views), and seen through a view again.
+      return call(this, 'merge', [objects.map(shownBy)]).then((merged) => guard.view(merged));
+    },
+    '<a<o>:o>',
+  ],
+  clone: [
+    function (this: Focus, value: unknown) {
+      // The library copies through the JSON text of the value.
+      if (value !== undefined) guardOf(this).build('$clone', guardOf(this).measure('$clone', value), 'text');
+      return call(this, 'clone', [shownBy(value)]);
+    },
+    '<(oa)-:o>',
+  ],
+  keys: [
+    function (this: Focus, value: unknown) {
+      // Only names come out: read from the data itself, far faster than through views.
+      return call(this, 'keys', [shownBy(value)]);
+    },
+    '<x-:a<s>>',
+  ],
+  spread: [
+    function (this: Focus, value: unknown) {
+      guardOf(this).keysOf('$spread', value);
+      return call(this, 'spread', [value]);
+    },
+    '<x-:a<o>>',
+  ],
+  each: [
+    function (this: Focus, value: unknown, fn: unknown) {
+      guardOf(this).keysOf('$each', value);
+      return call(this, 'each', [value, fn]);
+    },
+    '<o-f:a>',
+  ],
+  sift: [
+    function (this: Focus, value: unknown, fn?: unknown) {
+      guardOf(this).keysOf('$sift', value);
+      return call(this, 'sift', [value, fn]);
+    },
+    '<o-f?:o>',
+  ],
   eval: [
     function (this: Focus, expr: string | undefined, focus?: unknown) {
       if (expr !== undefined) checkEvalRegexes(guardOf(this), expr);
@@ -209,39 +258,6 @@ function codePoints(s: string): number {
   return count;
 }
 
-/** About the length of `JSON.stringify(value)` (indented when `pretty`), counting no further than `stop`. */
-function encodedSizeUpTo(value: unknown, stop: number, pretty: boolean): number {
-  let size = 0;
-  const visit = (v: unknown, depth: number): void => {
-    if (size >= stop) return;
-    const indent = pretty ? 2 * depth + 1 : 0;
-    if (typeof v === 'function' || isFunctionObject(v)) size += 2; // written as ""
-    else if (typeof v === 'string') size += v.length + 2;
-    else if (v === null || typeof v !== 'object') size += 24;
-    else if (Array.isArray(v)) {
-      size += 2 + indent;
-      for (const item of v) {
-        size += 1 + indent;
-        visit(item, depth + 1);
-        if (size >= stop) return;
-      }
-    } else {
-      size += 2 + indent;
-      for (const key of Object.keys(v)) {
-        size += key.length + 4 + indent;
-        visit((v as Record<string, unknown>)[key], depth + 1);
-        if (size >= stop) return;
-      }
-    }
-  };
-  visit(value, 0);
-  return size;
-}
-
-function isFunctionObject(v: unknown): boolean {
-  return v !== null && typeof v === 'object' && ((v as { _jsonata_function?: unknown })._jsonata_function === true || (v as { _jsonata_lambda?: unknown })._jsonata_lambda === true);
-}
-
 /** The widest text a date or number picture asks for: its length, or a `,min-max` width in `[…]`. */
 function pictureWidth(picture: string): number {
   let widest = picture.length;
@@ -262,7 +278,7 @@ function checkEvalRegexes(guard: EvaluationGuard, source: string): void {
   for (const { regex } of regexLiterals(ast)) {
     const cost = regexCost(regex.source, regex.flags.replace('g', ''));
     if (cost.exponential) throw new LimitBreach('SlowRegex', `$eval was given the regular expression ${literalOf(regex)}, which ${slowRegexMessage(cost.character)}`);
-    guard.regexInputLimit = Math.min(guard.regexInputLimit, cost.inlineInputLimit);
+    guard.regexDegree = Math.max(guard.regexDegree, cost.degree);
   }
 }
 

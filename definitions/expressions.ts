@@ -11,12 +11,11 @@
  * the engine's thread is run again, whole, in the isolate the scope gives.
  */
 import jsonata from 'jsonata';
-import { EvaluationGuard, GUARD, LimitBreach, Outgrown, signalIn, type GuardMode } from './expression-guard.js';
-import type { EvaluationFailure, ExpressionLimits, ExpressionScope } from './expression-budget.js';
+import { EvaluationGuard, GUARD, LimitBreach, Outgrown, signalIn } from './expression-guard.js';
+import type { EvaluationFailure, ExpressionScope } from './expression-budget.js';
 import { NOW_MS, literalOf, regexLiterals, registerBoundedFunctions } from './bounded-functions.js';
 import { regexCost } from './regex-analysis.js';
 import { ExpressionSyntaxError, splitTemplate } from './template-scanner.js';
-import { dataView } from './data-view.js';
 import type { Json } from './model.js';
 
 export { ExpressionSyntaxError, NEVER_CLOSED, conditionSource, splitTemplate, type TemplatePart } from './template-scanner.js';
@@ -63,14 +62,13 @@ export function compileExpression(source: string): CompiledExpression {
     throw new ExpressionSyntaxError(source, syntaxOffset(source, e.position), e.message ?? String(err), e.code);
   }
   const calls = pointValueReads(compiled.ast());
-  const ranges = rangeOperands(compiled.ast());
-  const regexInputLimit = Math.min(Infinity, ...regexLiterals(compiled.ast()).map(({ regex }) => regexCost(regex.source, regex.flags.replace('g', '')).inlineInputLimit));
+  const operands = operandsOf(compiled.ast());
+  const regexDegree = Math.max(0, ...regexLiterals(compiled.ast()).map(({ regex }) => regexCost(regex.source, regex.flags.replace('g', '')).degree));
   compiled.registerFunction('secret', secretPlaceholder, '<s:s>');
   registerBoundedFunctions(compiled);
-  installGuardHooks(compiled, calls, ranges);
-  const run = (data: Json, scope: Pick<ExpressionScope, 'bindings' | 'now'>, limits: ExpressionLimits, mode: GuardMode): Promise<unknown> => {
-    const views = new WeakMap<object, object>();
-    return compiled.evaluate(dataView(data, views), bindingsFor(scope, new EvaluationGuard(limits, mode, regexInputLimit), views));
+  installGuardHooks(compiled, calls, operands);
+  const run = async (data: Json, scope: Pick<ExpressionScope, 'bindings' | 'now'>, guard: EvaluationGuard): Promise<Json | undefined> => {
+    return toJson(await compiled.evaluate(guard.view(data), bindingsFor(scope, guard)), guard);
   };
   return {
     source,
@@ -78,10 +76,13 @@ export function compileExpression(source: string): CompiledExpression {
       const { budget } = scope;
       await budget.take();
       const isolate = budget.isolate;
+      const guard = new EvaluationGuard(budget.limits, isolate ? 'slice' : 'whole', regexDegree);
       try {
-        return toJson(await run(data, scope, budget.limits, isolate ? 'slice' : 'whole'));
+        return await run(data, scope, guard);
       } catch (err) {
         if (!(signalIn(err) instanceof Outgrown) || !isolate) throw evaluationError(source, err);
+      } finally {
+        budget.spent(guard.done);
       }
       try {
         return await isolate.evaluate({ source, data, bindings: scope.bindings, now: scope.now, limits: budget.limits });
@@ -94,13 +95,13 @@ export function compileExpression(source: string): CompiledExpression {
 }
 
 /** The bindings JSONata gets: the scope's (as views the library cannot change), the guard, the time. */
-function bindingsFor(scope: Pick<ExpressionScope, 'bindings' | 'now'>, guard: EvaluationGuard, views: WeakMap<object, object>): Record<string, unknown> {
+function bindingsFor(scope: Pick<ExpressionScope, 'bindings' | 'now'>, guard: EvaluationGuard): Record<string, unknown> {
   const bound: Record<string, unknown> = { [GUARD]: guard, [NOW_MS]: scope.now };
-  for (const [name, value] of Object.entries(scope.bindings)) bound[VALUE_NAMES[name] ?? name] = dataView(value, views);
+  for (const [name, value] of Object.entries(scope.bindings)) bound[VALUE_NAMES[name] ?? name] = guard.view(value);
   return bound;
 }
 
-function installGuardHooks(compiled: jsonata.Expression, procedures: WeakSet<object>, ranges: RangeOperands): void {
+function installGuardHooks(compiled: jsonata.Expression, procedures: WeakSet<object>, operands: Operands): void {
   type Node = object;
   type Env = { lookup(name: string): unknown; base: { depth: number } };
   const guardIn = (env: Env): EvaluationGuard => env.lookup(GUARD) as EvaluationGuard;
@@ -110,9 +111,11 @@ function installGuardHooks(compiled: jsonata.Expression, procedures: WeakSet<obj
   compiled.assign(Symbol.for('jsonata.__evaluate_exit') as unknown as string, (node: Node, _input: unknown, env: Env, result: unknown) => {
     const guard = guardIn(env);
     guard.exit(result);
-    // The range operator builds its list in one go: one too long for a slice is built in the isolate.
-    if (ranges.from.has(node)) guard.rangeFrom = typeof result === 'number' ? result : 0;
-    if (ranges.to.has(node) && typeof result === 'number') guard.work('the range operator', 8 * (result - guard.rangeFrom));
+    // The range operator builds its list in one go, and comparing walks both sides whole: their
+    // work is counted before it is done.
+    if (operands.rangeFrom.has(node)) guard.rangeFrom = typeof result === 'number' ? result : 0;
+    if (operands.rangeTo.has(node) && typeof result === 'number') guard.work('the range operator', 8 * (result - guard.rangeFrom));
+    if (operands.compared.has(node) && result !== null && typeof result === 'object') guard.measure('a comparison', result);
     // The library writes `token` and `position` onto whatever it is asked to call: data (an object,
     // a list) is refused here, as the library would refuse it, before anything is written.
     const value = sequenceValue(result);
@@ -137,22 +140,29 @@ function isCallable(value: object): boolean {
   return v._jsonata_function === true && typeof v.implementation === 'function';
 }
 
-interface RangeOperands {
-  from: WeakSet<object>;
-  to: WeakSet<object>;
+interface Operands {
+  rangeFrom: WeakSet<object>;
+  rangeTo: WeakSet<object>;
+  /** Of `=`, `!=` and `in`, which compare values whole. */
+  compared: WeakSet<object>;
 }
 
-/** The operands of every `..` in the expression. */
-function rangeOperands(ast: unknown): RangeOperands {
-  const found: RangeOperands = { from: new WeakSet(), to: new WeakSet() };
+/** The operands of every `..`, `=`, `!=` and `in` in the expression. */
+function operandsOf(ast: unknown): Operands {
+  const found: Operands = { rangeFrom: new WeakSet(), rangeTo: new WeakSet(), compared: new WeakSet() };
   const seen = new Set<unknown>();
   const visit = (node: unknown): void => {
     if (node === null || typeof node !== 'object' || seen.has(node) || node instanceof RegExp) return;
     seen.add(node);
     const n = node as { type?: unknown; value?: unknown; lhs?: object; rhs?: object };
-    if (n.type === 'binary' && n.value === '..' && n.lhs && n.rhs) {
-      found.from.add(n.lhs);
-      found.to.add(n.rhs);
+    if (n.type === 'binary' && n.lhs && n.rhs) {
+      if (n.value === '..') {
+        found.rangeFrom.add(n.lhs);
+        found.rangeTo.add(n.rhs);
+      } else if (n.value === '=' || n.value === '!=' || n.value === 'in') {
+        found.compared.add(n.lhs);
+        found.compared.add(n.rhs);
+      }
     }
     for (const child of Object.values(node)) visit(child);
   };
@@ -277,10 +287,16 @@ function interpolated(value: Json | undefined): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** JSONata may return sequences (arrays with extra flags) and functions; keep only plain JSON. */
-function toJson(value: unknown): Json | undefined {
+/**
+ * JSONata may return sequences (arrays with extra flags) and functions; keep only plain JSON. The
+ * copy is work like any other: a large value is copied where the evaluation may do it.
+ */
+function toJson(value: unknown, guard: EvaluationGuard): Json | undefined {
   if (value === undefined || value === null || typeof value !== 'object') {
     return typeof value === 'function' ? undefined : (value as Json | undefined);
   }
+  // What is kept must fit where it goes: bounded like any text the evaluation builds.
+  const max = guard.limits.maxValueSize;
+  if (guard.measure('its result', value) > max) throw new LimitBreach('ValueTooLarge', `its result, written as JSON, is longer than the ${max} characters an expression may build`);
   return JSON.parse(JSON.stringify(value)) as Json;
 }

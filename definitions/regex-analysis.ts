@@ -12,7 +12,7 @@
  *
  * Polynomial time (`\d+\d+x`, or `\d+F` tried at every start) is not refused: it is what most
  * useful patterns can do. Its degree is at most one more than the number of unbounded repetitions,
- * which gives the longest input matched on the engine's own thread (see `inlineInputLimit`).
+ * which gives what a match costs the evaluation's guard (see `degree`).
  */
 import { RegExpParser, type AST } from '@eslint-community/regexpp';
 
@@ -22,14 +22,12 @@ export interface RegexCost {
   /** A character that, repeated, leads into that exponential search (for messages). */
   character?: string;
   /**
-   * Longest input (in UTF-16 units) the match is cheap enough to run where it cannot be stopped:
-   * with a polynomial degree d, about `WORK_BOUND ** (1 / d)`; Infinity when it is linear.
+   * The matcher takes up to about n ** degree steps on a text of n characters (0 when the pattern
+   * has no unbounded repetition, Infinity when it is exponential).
    */
-  inlineInputLimit: number;
+  degree: number;
 }
 
-/** Backtracking steps a match may take where it cannot be interrupted (a few ms of matching). */
-const WORK_BOUND = 1e6;
 /** A bounded repetition above this count is analysed as unbounded (`(a|a){50}` is 2^50 ways). */
 const UNROLL_LIMIT = 10;
 /** Positions beyond which a pattern is not analysed further (and counted as exponential). */
@@ -71,7 +69,7 @@ function analyse(pattern: AST.Pattern, ignoreCase: boolean, multiline: boolean):
   return {
     exponential: exponential != null,
     ...(exponential ? { character: exponential } : {}),
-    inlineInputLimit: exponential != null ? 0 : degree === 0 ? Infinity : Math.floor(WORK_BOUND ** (1 / degree)),
+    degree: exponential != null ? Infinity : degree,
   };
 }
 

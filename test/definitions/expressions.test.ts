@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { regexCost } from '../../definitions/regex-analysis.js';
 import { compileExpression, compileTemplate, splitTemplate, ExpressionSyntaxError } from '../../definitions/expressions.js';
-import { plainScope } from '../../definitions/expression-budget.js';
+import { DEFAULT_EXPRESSION_LIMITS, EvaluationBudget, plainScope, type ExpressionIsolate, type IsolatedEvaluation } from '../../definitions/expression-budget.js';
 import type { Json } from '../../definitions/model.js';
 import { checkDefinition } from '../../definitions/validate.js';
 
@@ -27,11 +27,11 @@ describe('regexCost', () => {
     expect(regexCost('^(A|a)*$', 'i').exponential).toBe(true);
   });
 
-  it('matches linear patterns inline at any length, polynomial ones only on short texts', () => {
-    expect(regexCost('^\\d{3}-\\d{4}$', '').inlineInputLimit).toBe(Infinity);
-    expect(regexCost('^\\d+$', '').inlineInputLimit).toBe(1e6);
-    expect(regexCost('\\d+F', '').inlineInputLimit).toBe(1000);
-    expect(regexCost('^(a+)+$', '').inlineInputLimit).toBe(0);
+  it('gives the degree of the matching time: none for a bounded pattern, one more for a pattern tried at every start', () => {
+    expect(regexCost('^\\d{3}-\\d{4}$', '').degree).toBe(0);
+    expect(regexCost('^\\d+$', '').degree).toBe(1);
+    expect(regexCost('\\d+F', '').degree).toBe(2);
+    expect(regexCost('^(a+)+$', '').degree).toBe(Infinity);
   });
 });
 
@@ -124,6 +124,52 @@ describe('budgets', () => {
     await expect(compileExpression('($f := function($n){ $f($n + 1) + 1 }; $f(0))').evaluate({}, deep)).rejects.toMatchObject({ code: 'D1011' });
     const short = plainScope({}, 0, { timeoutMs: 20 });
     await expect(compileExpression('($f := function($n){ $n > 0 ? $f($n - 1) : 0 }; [1..100000].$f(3))').evaluate({}, short)).rejects.toMatchObject({ code: 'D1012' });
+  });
+});
+
+describe('where an evaluation runs', () => {
+  /** An isolate that only records what was sent to it. */
+  const recording = () => {
+    const sent: IsolatedEvaluation[] = [];
+    const isolate: ExpressionIsolate = { evaluate: async (request) => (sent.push(request), 'from the isolate'), pause: async () => undefined };
+    return { sent, scope: { bindings: {}, now: 0, budget: new EvaluationBudget(DEFAULT_EXPRESSION_LIMITS, isolate) } };
+  };
+
+  it("stays on the engine's thread however long other work holds it in between", async () => {
+    const { sent, scope } = recording();
+    const evaluation = compileExpression('$sum([1..50].($ * 2))').evaluate({}, scope);
+    // Other instances' work runs between the nodes (JSONata awaits at each): 100 ms of it.
+    const until = performance.now() + 100;
+    while (performance.now() < until) {
+      await Promise.resolve();
+      const busy = performance.now() + 2;
+      while (performance.now() < busy);
+    }
+    expect(await evaluation).toBe(2550);
+    expect(sent).toEqual([]);
+  });
+
+  it.each([
+    ['a long range', '$count([1..200000])'],
+    ['many nodes', '$sum([1..20000].($ + 1))'],
+    ['a sort of a long list', '$count($sort([1..2000].(-$)))'],
+    ['a polynomial regex over a long text', '$contains($pad("", 5000, "1"), /\\d+F/)'],
+    ['comparing large data', '$count([1..10].($$.a = $$.b))'],
+    ['writing out large data', '$count([1..5].$string($$.a))'],
+  ])('moves to the isolate, whole, for %s', async (_what, source) => {
+    const { sent, scope } = recording();
+    const big = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i]));
+    expect(await compileExpression(source).evaluate({ a: big, b: { ...big } }, scope)).toBe('from the isolate');
+    expect(sent.map((r) => r.source)).toEqual([source]);
+  });
+
+  it('counts the work of one decision together, and lets other work run once it did a slice', async () => {
+    let pauses = 0;
+    const isolate: ExpressionIsolate = { evaluate: async () => null, pause: async () => void (pauses += 1) };
+    const scope = { bindings: {}, now: 0, budget: new EvaluationBudget({ ...DEFAULT_EXPRESSION_LIMITS, sliceWork: 10_000 }, isolate) };
+    for (let i = 0; i < 20; i += 1) await compileExpression('$sum([1..10].($ * 2))').evaluate({}, scope);
+    expect(pauses).toBeGreaterThan(0);
+    expect(pauses).toBeLessThan(20);
   });
 });
 
