@@ -9,7 +9,7 @@ import { isTime } from '../definitions/duration.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './decision.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
-import { WorkerIsolate } from './expression-isolate.js';
+import { ProcessIsolate } from './expression-isolate.js';
 import { SegueError } from './errors.js';
 import { httpTaskHandler } from './http-executor.js';
 import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
@@ -76,7 +76,7 @@ export class Engine {
   readonly schedules: ScheduleService;
   readonly limits: Limits;
   /** Where evaluations that outgrow their slice of this process's thread run. */
-  private readonly isolate = new WorkerIsolate();
+  private readonly isolate: ProcessIsolate;
 
   constructor(
     readonly store: Store,
@@ -85,6 +85,8 @@ export class Engine {
     private readonly ownsStore: boolean,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const expressions = { ...DEFAULT_EXPRESSION_LIMITS, maxValueSize: this.limits.maxInstanceDataBytes, ...options.expressions };
+    this.isolate = new ProcessIsolate({ memoryMb: expressions.memoryMb });
     this.plans = new PlanRegistry(store, clock, (text, plan) => checkDefinitionLimits(text, plan, this.limits));
     this.runtime = new Runtime({
       store,
@@ -95,7 +97,7 @@ export class Engine {
         ...DEFAULT_DECIDE_OPTIONS,
         maxMapItems: this.limits.maxMapItems,
         ...options.decide,
-        expressions: { ...DEFAULT_EXPRESSION_LIMITS, maxValueSize: this.limits.maxInstanceDataBytes, ...options.expressions },
+        expressions,
         expressionIsolate: this.isolate,
       },
       limits: this.limits,

@@ -4,14 +4,17 @@
  * step has (`$input`, `$instance`, `$now`, `$error`) under the case's own. The only departure
  * allowed is Segue's documented rule that a template selecting nothing gives null; the suite's
  * runner code U1001 (its time or depth box) is Segue's D1011/D1012. The data must come out as it
- * went in. Missing corpus: a skip with its reason, and an error in CI.
+ * went in. Every case is also evaluated in the isolate (a real child process), where evaluations
+ * that outgrow the engine's thread go: it must give exactly what the engine's thread gives.
+ * Missing corpus: a skip with its reason, and an error in CI.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { compileTemplate } from '../../definitions/expressions.js';
-import { plainScope } from '../../definitions/expression-budget.js';
+import { compileTemplate, type ExpressionScope } from '../../definitions/expressions.js';
+import { EvaluationBudget, plainScope } from '../../definitions/expression-budget.js';
+import { ProcessIsolate } from '../../engine/expression-isolate.js';
 import { REPO } from '../helpers/server.js';
 
 const SUITE = join(REPO, '..', 'shared', 'conformance', 'jsonata', 'test-suite');
@@ -52,22 +55,38 @@ function loadCases(): Case[] {
   return cases;
 }
 
+/** The transition's time for every case ($toMillis of a bare time reads the wall clock's date, so it is now). */
+const NOW = Date.now();
+
+/** The case's scope: on the engine's thread, or (with an isolate and no slice) all in the isolate. */
+function scopeOf(c: Case, isolate?: ProcessIsolate): ExpressionScope {
+  const scope = plainScope(
+    { input: c.data as never, instance: { id: 'suite' }, now: new Date(NOW).toISOString(), error: { error: 'E', message: 'm' }, ...(c.bindings as object) },
+    NOW,
+    // No case sets a time limit below 1 s; those that set none get room for a slow machine.
+    { timeoutMs: c.timelimit ?? 10_000, ...(c.depth !== undefined ? { maxDepth: c.depth } : {}), ...(isolate ? { sliceWork: 0 } : {}) },
+  );
+  return isolate ? { ...scope, budget: new EvaluationBudget(scope.budget.limits, isolate) } : scope;
+}
+
+interface Outcome {
+  value?: unknown;
+  error?: { code?: string; message?: string };
+}
+
+async function outcomeOf(c: Case, scope: ExpressionScope): Promise<Outcome> {
+  try {
+    return { value: await compileTemplate(`\${ ${c.expr} }`).evaluate(c.data as never, scope) };
+  } catch (err) {
+    const { code, message } = err as { code?: string; message?: string };
+    return { error: { code, message } };
+  }
+}
+
 /** What the case gives through Segue's path, or why it departs from what the suite expects. */
 async function departure(c: Case): Promise<string | undefined> {
   const before = JSON.stringify(c.data);
-  const scope = plainScope(
-    { input: c.data as never, instance: { id: 'suite' }, now: new Date().toISOString(), error: { error: 'E', message: 'm' }, ...(c.bindings as object) },
-    Date.now(),
-    // No case sets a time limit below 1 s; those that set none get room for a slow machine.
-    { timeoutMs: c.timelimit ?? 10_000, ...(c.depth !== undefined ? { maxDepth: c.depth } : {}) },
-  );
-  let value: unknown;
-  let error: { code?: string; message?: string } | undefined;
-  try {
-    value = await compileTemplate(`\${ ${c.expr} }`).evaluate(c.data as never, scope);
-  } catch (err) {
-    error = err as { code?: string };
-  }
+  const { value, error } = await outcomeOf(c, scopeOf(c));
   if (JSON.stringify(c.data) !== before) return 'the data changed';
   if (c.code !== undefined) {
     const code = error?.code === 'D1011' || error?.code === 'D1012' ? 'U1001' : error?.code;
@@ -101,5 +120,22 @@ describe('the JSONata 2.2.2 test suite through Segue templates', () => {
     }
     expect(departures).toEqual([]);
     expect(cases.filter((c) => c.undefinedResult).length).toBe(109);
+  });
+
+  it("gives in the isolate exactly what it gives on the engine's thread", { timeout: 300_000 }, async () => {
+    const isolate = new ProcessIsolate();
+    const differences: string[] = [];
+    try {
+      for (const c of loadCases()) {
+        // Cases that only a time limit ends are left out: where that limit strikes first is the one thing load changes.
+        if (c.code === 'U1001' && c.depth === undefined) continue;
+        const here = await outcomeOf(c, scopeOf(c));
+        const there = await outcomeOf(c, scopeOf(c, isolate));
+        if (!isDeepStrictEqual(here, there)) differences.push(`${c.id}: ${JSON.stringify(here).slice(0, 200)} here, ${JSON.stringify(there).slice(0, 200)} in the isolate`);
+      }
+    } finally {
+      await isolate.close();
+    }
+    expect(differences).toEqual([]);
   });
 });
