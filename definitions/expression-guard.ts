@@ -45,6 +45,17 @@ export function signalIn(err: unknown): LimitBreach | Outgrown | undefined {
   return undefined;
 }
 
+/** A binary node of JSONata's tree. */
+interface Operator {
+  type?: unknown;
+  value?: unknown;
+  lhs?: object;
+  rhs?: object;
+}
+
+/** Operators whose work the guard counts from their operands: ranges and whole comparisons. */
+const WEIGHED_OPERATORS = new Set<unknown>(['..', '=', '!=', 'in']);
+
 export type GuardMode =
   /** On the engine's thread with an isolate to move to: at most a slice of work. */
   | 'slice'
@@ -57,8 +68,8 @@ export class EvaluationGuard {
   done = 0;
   /** Degree of the costliest regular expression the evaluation may match (see regex-analysis.ts). */
   regexDegree: number;
-  /** The start of the range (`..`) being evaluated. */
-  rangeFrom = 0;
+  /** The operators whose operands are being evaluated, innermost last, with a range's start (see `operands`). */
+  private readonly operators: { operator: Operator; from: number }[] = [];
   /** The evaluation's views of the data (see data-view.ts), and how many were counted. */
   private readonly views: Views = new Map();
   private viewsCounted = 0;
@@ -72,7 +83,9 @@ export class EvaluationGuard {
   }
 
   /** `depth` is the library's own count of nested evaluations (what its `stack` option bounds). */
-  enter(depth: number): void {
+  enter(depth: number, node: object): void {
+    const n = node as Operator;
+    if (n.type === 'binary' && WEIGHED_OPERATORS.has(n.value)) this.operators.push({ operator: n, from: 0 });
     if (depth > this.limits.maxDepth) {
       throw new LimitBreach('D1011', `it nested deeper than ${this.limits.maxDepth} levels (a function that keeps calling itself?)`);
     }
@@ -87,7 +100,9 @@ export class EvaluationGuard {
     return dataView(value, this.views);
   }
 
-  exit(result: unknown): void {
+  exit(result: unknown, node: object): void {
+    const open = this.operators.at(-1);
+    if (open && (node === open.operator.lhs || node === open.operator.rhs)) this.operands(open, node === open.operator.rhs, result);
     // Text is what grows fastest (`$s & $s` doubles it): checked at every node. Lists grow by
     // evaluation steps, which the work count, the clock and, in the isolate, the memory limit bound.
     if (typeof result === 'string') {
@@ -95,6 +110,21 @@ export class EvaluationGuard {
       this.spend(result.length * WORK.character, 'it worked over long texts');
     } else if (Array.isArray(result)) this.spend(result.length * WORK.item, 'it worked over long lists');
     this.checkTime();
+  }
+
+  /**
+   * The range operator builds its list in one go, and comparing walks both sides whole: their work
+   * is counted once the operands are known, before it is done. (Found as they are evaluated, not
+   * in the expression's tree, so the text given to `$eval` is counted too.)
+   */
+  private operands(open: { operator: Operator; from: number }, last: boolean, value: unknown): void {
+    if (last) this.operators.pop();
+    if (open.operator.value === '..') {
+      if (!last) open.from = typeof value === 'number' ? value : 0;
+      else if (typeof value === 'number') this.work('the range operator', 8 * (value - open.from));
+    } else if (value !== null && typeof value === 'object') {
+      this.measure('a comparison', value);
+    }
   }
 
   private checkTime(): void {

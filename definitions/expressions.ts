@@ -62,11 +62,10 @@ export function compileExpression(source: string): CompiledExpression {
     throw new ExpressionSyntaxError(source, syntaxOffset(source, e.position), e.message ?? String(err), e.code);
   }
   const calls = pointValueReads(compiled.ast());
-  const operands = operandsOf(compiled.ast());
   const regexDegree = Math.max(0, ...regexLiterals(compiled.ast()).map(({ regex }) => regexCost(regex.source, regex.flags.replace('g', '')).degree));
   compiled.registerFunction('secret', secretPlaceholder, '<s:s>');
   registerBoundedFunctions(compiled);
-  installGuardHooks(compiled, calls, operands);
+  installGuardHooks(compiled, calls);
   const run = async (data: Json, scope: Pick<ExpressionScope, 'bindings' | 'now'>, guard: EvaluationGuard): Promise<Json | undefined> => {
     return toJson(await compiled.evaluate(guard.view(data), bindingsFor(scope, guard)), guard);
   };
@@ -101,21 +100,15 @@ function bindingsFor(scope: Pick<ExpressionScope, 'bindings' | 'now'>, guard: Ev
   return bound;
 }
 
-function installGuardHooks(compiled: jsonata.Expression, procedures: WeakSet<object>, operands: Operands): void {
+function installGuardHooks(compiled: jsonata.Expression, procedures: WeakSet<object>): void {
   type Node = object;
   type Env = { lookup(name: string): unknown; base: { depth: number } };
   const guardIn = (env: Env): EvaluationGuard => env.lookup(GUARD) as EvaluationGuard;
-  compiled.assign(Symbol.for('jsonata.__evaluate_entry') as unknown as string, (_node: Node, _input: unknown, env: Env) => {
-    guardIn(env).enter(env.base.depth);
+  compiled.assign(Symbol.for('jsonata.__evaluate_entry') as unknown as string, (node: Node, _input: unknown, env: Env) => {
+    guardIn(env).enter(env.base.depth, node);
   });
   compiled.assign(Symbol.for('jsonata.__evaluate_exit') as unknown as string, (node: Node, _input: unknown, env: Env, result: unknown) => {
-    const guard = guardIn(env);
-    guard.exit(result);
-    // The range operator builds its list in one go, and comparing walks both sides whole: their
-    // work is counted before it is done.
-    if (operands.rangeFrom.has(node)) guard.rangeFrom = typeof result === 'number' ? result : 0;
-    if (operands.rangeTo.has(node) && typeof result === 'number') guard.work('the range operator', 8 * (result - guard.rangeFrom));
-    if (operands.compared.has(node) && result !== null && typeof result === 'object') guard.measure('a comparison', result);
+    guardIn(env).exit(result, node);
     // The library writes `token` and `position` onto whatever it is asked to call: data (an object,
     // a list) is refused here, as the library would refuse it, before anything is written.
     const value = sequenceValue(result);
@@ -138,36 +131,6 @@ function isCallable(value: object): boolean {
   const v = value as { _jsonata_lambda?: unknown; _jsonata_function?: unknown; environment?: { lookup?: unknown }; implementation?: unknown };
   if (v._jsonata_lambda === true) return typeof v.environment?.lookup === 'function';
   return v._jsonata_function === true && typeof v.implementation === 'function';
-}
-
-interface Operands {
-  rangeFrom: WeakSet<object>;
-  rangeTo: WeakSet<object>;
-  /** Of `=`, `!=` and `in`, which compare values whole. */
-  compared: WeakSet<object>;
-}
-
-/** The operands of every `..`, `=`, `!=` and `in` in the expression. */
-function operandsOf(ast: unknown): Operands {
-  const found: Operands = { rangeFrom: new WeakSet(), rangeTo: new WeakSet(), compared: new WeakSet() };
-  const seen = new Set<unknown>();
-  const visit = (node: unknown): void => {
-    if (node === null || typeof node !== 'object' || seen.has(node) || node instanceof RegExp) return;
-    seen.add(node);
-    const n = node as { type?: unknown; value?: unknown; lhs?: object; rhs?: object };
-    if (n.type === 'binary' && n.lhs && n.rhs) {
-      if (n.value === '..') {
-        found.rangeFrom.add(n.lhs);
-        found.rangeTo.add(n.rhs);
-      } else if (n.value === '=' || n.value === '!=' || n.value === 'in') {
-        found.compared.add(n.lhs);
-        found.compared.add(n.rhs);
-      }
-    }
-    for (const child of Object.values(node)) visit(child);
-  };
-  visit(ast);
-  return found;
 }
 
 /**

@@ -151,6 +151,7 @@ describe('where an evaluation runs', () => {
 
   it.each([
     ['a long range', '$count([1..200000])'],
+    ['a long range in the text given to $eval', '$eval("$count([1..9000000])")'],
     ['many nodes', '$sum([1..20000].($ + 1))'],
     ['a sort of a long list', '$count($sort([1..2000].(-$)))'],
     ['a polynomial regex over a long text', '$contains($pad("", 5000, "1"), /\\d+F/)'],
