@@ -12,6 +12,7 @@
  * of them; one more fails at once instead of waiting without bound.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { EvaluationFailure, ExpressionIsolate, IsolatedEvaluation } from '../definitions/expression-budget.js';
 import type { Json } from '../definitions/model.js';
@@ -31,6 +32,8 @@ export const DEFAULT_ISOLATE_OPTIONS: IsolateOptions = { memoryMb: 256, processe
 
 /** Time a process gets past the evaluation's own limit before it is killed (its own check comes first). */
 const GRACE_MS = 250;
+/** How much lower (in nice steps) the processes run than the engine's own. */
+const CHILD_NICENESS = 10;
 /** The tail of a process's stderr kept to tell why it died. */
 const STDERR_KEPT = 4_096;
 
@@ -131,6 +134,7 @@ class EvaluatorProcess {
   ) {
     const [module, loader] = childModule();
     this.child = fork(module, [], { execArgv: [...loader, `--max-old-space-size=${memoryMb}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+    lowerPriority(this.child.pid);
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-STDERR_KEPT);
     });
@@ -165,9 +169,7 @@ class EvaluatorProcess {
   run(job: Job): Promise<void> {
     return new Promise((settled) => {
       this.current = { job, settled };
-      // While it evaluates, the process keeps the engine's process alive (as a pending timer would).
-      this.child.ref();
-      (this.child.channel as { ref?(): void } | null | undefined)?.ref?.();
+      this.holdRefs();
       void this.ready.then((ready) => {
         if (!ready || this.current?.job !== job) return;
         // Counted from the send until the process says it started, then again from there: the
@@ -181,6 +183,7 @@ class EvaluatorProcess {
   kill(): Promise<void> {
     this.killing = true;
     this.usable = false;
+    this.holdRefs();
     this.child.kill('SIGKILL');
     return this.exited;
   }
@@ -207,10 +210,17 @@ class EvaluatorProcess {
     if (!current) return;
     this.current = undefined;
     clearTimeout(current.timer);
-    this.idleRefs();
+    // One being killed keeps them until it has exited: what waits for the next process waits on it.
+    if (this.usable) this.idleRefs();
     if (outcome.ok) current.job.resolve(outcome.value);
     else current.job.reject(outcome.failure);
     current.settled();
+  }
+
+  /** While it evaluates or is being ended, the process keeps the engine's process alive, as a pending timer would. */
+  private holdRefs(): void {
+    this.child.ref();
+    (this.child.channel as { ref?(): void } | null | undefined)?.ref?.();
   }
 
   /** An idle process must not keep the engine's process alive. */
@@ -229,6 +239,19 @@ class EvaluatorProcess {
     const how = signal ? `was ended by ${signal}` : `exited with code ${code}`;
     const why = lastLine(this.stderr);
     return { message: `the isolate's process evaluating it ${how}${why ? ` (${why})` : ''}` };
+  }
+}
+
+/**
+ * The engine's thread comes first: on a busy machine, a heavy evaluation takes the CPU the
+ * engine's instances leave, not the other way round. (Best effort: a system may refuse.)
+ */
+function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    setPriority(pid, Math.min(19, getPriority() + CHILD_NICENESS));
+  } catch {
+    // Left at the engine's own priority.
   }
 }
 

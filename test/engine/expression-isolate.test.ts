@@ -13,6 +13,8 @@ import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits, type IsolatedEvaluati
 import { echo, testEngine, type TestEngine } from '../helpers/engine.js';
 import { REPO } from '../helpers/server.js';
 
+const HOLDER = join(REPO, 'test/fixtures/expression-isolate-holder.ts');
+
 /** A match that takes 2^40 steps and cannot be interrupted: only killing its process ends it. */
 const ENDLESS = '$contains($pad("", 40, "a") & "b", /^(a|a)*$/)';
 
@@ -107,8 +109,16 @@ describe('the isolate', () => {
     expect(await failureOf(iso.evaluate(request('1')))).toEqual({ message: 'the engine stopped before it was evaluated' });
   });
 
+  it('keeps its process alive while an evaluation waits for a replacement, though nothing else does', { timeout: 60_000 }, async () => {
+    const holder = spawn(process.execPath, ['--import', 'tsx', HOLDER, 'alone'], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    holder.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const code = await new Promise((resolve) => holder.once('exit', resolve));
+    expect({ code, out: out.trim() }).toEqual({ code: 0, out: '["D1012","next"]' });
+  });
+
   it('does not outlive its engine killed with SIGKILL, even in a match that cannot be interrupted', { timeout: 60_000 }, async () => {
-    const holder = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/fixtures/expression-isolate-holder.ts')], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, ['--import', 'tsx', HOLDER, 'hold'], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = await new Promise<number>((resolve, reject) => {
       holder.stdout!.setEncoding('utf8').once('data', (line: string) => resolve(Number(line.trim())));
       holder.once('exit', (code) => reject(new Error(`the holder exited with ${code}`)));
