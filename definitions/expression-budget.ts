@@ -80,12 +80,13 @@ export class EvaluationBudget {
 
   /**
    * Called before each evaluation: once the decision's evaluations have done a slice of work,
-   * other work runs first. (Expressions are pure, so when they run changes nothing.)
+   * other work runs first (the promise to await; none, and no wait, otherwise). Expressions are
+   * pure, so when they run changes nothing.
    */
-  async take(): Promise<void> {
-    if (!this.isolate || this.done < this.limits.sliceWork) return;
-    await this.isolate.pause();
+  take(): Promise<void> | undefined {
+    if (!this.isolate || this.done < this.limits.sliceWork) return undefined;
     this.done = 0;
+    return this.isolate.pause();
   }
 
   /** Counts the work of an evaluation that ran on the engine's thread. */

@@ -45,6 +45,9 @@ export function signalIn(err: unknown): LimitBreach | Outgrown | undefined {
   return undefined;
 }
 
+/** Work between two readings of the clock: some 100 nodes, well under a millisecond. */
+const CLOCK_EVERY = 10_000;
+
 /** A binary node of JSONata's tree. */
 interface Operator {
   type?: unknown;
@@ -64,6 +67,8 @@ export type GuardMode =
 
 export class EvaluationGuard {
   private readonly started = performance.now();
+  /** The work done at which the clock is next read (every CLOCK_EVERY units, not at every node). */
+  private clockAt = CLOCK_EVERY;
   /** Work done so far (see WORK). */
   done = 0;
   /** Degree of the costliest regular expression the evaluation may match (see regex-analysis.ts). */
@@ -78,6 +83,8 @@ export class EvaluationGuard {
     readonly limits: ExpressionLimits,
     readonly mode: GuardMode,
     regexDegree: number,
+    /** False for an expression the library cannot write through (see expressions.ts): no views. */
+    private readonly viewed = true,
   ) {
     this.regexDegree = regexDegree;
   }
@@ -97,7 +104,7 @@ export class EvaluationGuard {
 
   /** `value` as this evaluation sees it: a view the library cannot change. */
   view<T>(value: T): T {
-    return dataView(value, this.views);
+    return this.viewed ? dataView(value, this.views) : value;
   }
 
   exit(result: unknown, node: object): void {
@@ -128,6 +135,8 @@ export class EvaluationGuard {
   }
 
   private checkTime(): void {
+    if (this.done < this.clockAt) return;
+    this.clockAt = this.done + CLOCK_EVERY;
     const ran = performance.now() - this.started;
     if (this.mode === 'slice') {
       // A backstop for work the count misses. The clock also counts other instances' work and a

@@ -62,6 +62,7 @@ export function compileExpression(source: string): CompiledExpression {
     throw new ExpressionSyntaxError(source, syntaxOffset(source, e.position), e.message ?? String(err), e.code);
   }
   const calls = pointValueReads(compiled.ast());
+  const viewed = !onlyReads(compiled.ast());
   const regexDegree = Math.max(0, ...regexLiterals(compiled.ast()).map(({ regex }) => regexCost(regex.source, regex.flags.replace('g', '')).degree));
   compiled.registerFunction('secret', secretPlaceholder, '<s:s>');
   registerBoundedFunctions(compiled);
@@ -73,9 +74,10 @@ export function compileExpression(source: string): CompiledExpression {
     source,
     async evaluate(data, scope) {
       const { budget } = scope;
-      await budget.take();
+      const pause = budget.take();
+      if (pause) await pause;
       const isolate = budget.isolate;
-      const guard = new EvaluationGuard(budget.limits, isolate ? 'slice' : 'whole', regexDegree);
+      const guard = new EvaluationGuard(budget.limits, isolate ? 'slice' : 'whole', regexDegree, viewed);
       try {
         return await run(data, scope, guard);
       } catch (err) {
@@ -96,7 +98,7 @@ export function compileExpression(source: string): CompiledExpression {
 /** The bindings JSONata gets: the scope's (as views the library cannot change), the guard, the time. */
 function bindingsFor(scope: Pick<ExpressionScope, 'bindings' | 'now'>, guard: EvaluationGuard): Record<string, unknown> {
   const bound: Record<string, unknown> = { [GUARD]: guard, [NOW_MS]: scope.now };
-  for (const [name, value] of Object.entries(scope.bindings)) bound[VALUE_NAMES[name] ?? name] = guard.view(value);
+  for (const name in scope.bindings) bound[VALUE_NAMES[name] ?? name] = guard.view(scope.bindings[name]);
   return bound;
 }
 
@@ -111,8 +113,8 @@ function installGuardHooks(compiled: jsonata.Expression, procedures: WeakSet<obj
     guardIn(env).exit(result, node);
     // The library writes `token` and `position` onto whatever it is asked to call: data (an object,
     // a list) is refused here, as the library would refuse it, before anything is written.
-    const value = sequenceValue(result);
-    if (procedures.has(node) && value !== null && typeof value === 'object' && !isCallable(value)) {
+    const value = procedures.has(node) ? sequenceValue(result) : undefined;
+    if (value !== null && typeof value === 'object' && !isCallable(value)) {
       const n = node as { position?: number; value?: unknown; steps?: { value?: unknown }[] };
       throw { code: 'T1006', position: n.position, token: n.steps?.[0]?.value ?? n.value };
     }
@@ -131,6 +133,29 @@ function isCallable(value: object): boolean {
   const v = value as { _jsonata_lambda?: unknown; _jsonata_function?: unknown; environment?: { lookup?: unknown }; implementation?: unknown };
   if (v._jsonata_lambda === true) return typeof v.environment?.lookup === 'function';
   return v._jsonata_function === true && typeof v.implementation === 'function';
+}
+
+/** Node types in which the library writes into nothing it was given (see data-view.ts for where it does). */
+const READING_NODES = new Set(['path', 'name', 'string', 'number', 'value', 'variable', 'binary', 'condition', 'block', 'regex']);
+/** Marks of a node that make the library write: `[]`, grouping, focus and index binding, stages. */
+const WRITING_MARKS = ['keepSingletonArray', 'keepArray', 'group', 'stages', 'tuple', 'focus', 'index', 'predicate'];
+
+/**
+ * Whether the expression only reads (no function calls, no constructors, no marks above): its
+ * data needs no view, which keeps the commonest expressions, `\${ orderId }`, as cheap as without one.
+ */
+function onlyReads(ast: unknown): boolean {
+  const seen = new Set<unknown>();
+  const reads = (node: unknown): boolean => {
+    if (node === null || typeof node !== 'object' || seen.has(node) || node instanceof RegExp) return true;
+    seen.add(node);
+    if (Array.isArray(node)) return node.every(reads);
+    const n = node as Record<string, unknown>;
+    if (typeof n.type === 'string' && !READING_NODES.has(n.type) && !(n.type === 'unary' && n.value === '-')) return false;
+    if (WRITING_MARKS.some((mark) => n[mark] !== undefined && n[mark] !== false)) return false;
+    return Object.values(n).every(reads);
+  };
+  return reads(ast);
 }
 
 /**
