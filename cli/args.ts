@@ -10,6 +10,8 @@ export interface Command {
   summary: string;
   /** Synopsis for `segue <command> --help` and usage errors, e.g. `segue graph <file>`. */
   usage: string;
+  /** More for `segue <command> --help`: what the arguments and options mean. */
+  details?: string;
   /** Runs the command with the arguments after its name; resolves to the exit code. */
   run: (argv: string[]) => Promise<number>;
 }

@@ -11,6 +11,7 @@ import { runCommand as runInstanceCommand } from './run.js';
 import { scheduleCommand } from './schedule-command.js';
 import { clientCommands } from './client-commands.js';
 import { serveCommand } from './serve.js';
+import { testCommand } from './test-command.js';
 import { validateCommand } from './validate.js';
 
 export type { Command, CommandTable } from './args.js';
@@ -20,6 +21,7 @@ export const commands: CommandTable = {
   serve: serveCommand,
   validate: validateCommand,
   run: runInstanceCommand,
+  test: testCommand,
   graph: graphCommand,
   register: registerCommand,
   ...clientCommands,
@@ -46,7 +48,7 @@ export function helpText(table: CommandTable = commands): string {
 }
 
 function commandHelp(command: Command): string {
-  return `usage: ${command.usage}\n\n${command.summary}\n`;
+  return `usage: ${command.usage}\n\n${command.summary}\n${command.details ? `\n${command.details}` : ''}`;
 }
 
 /** `--help` anywhere before a `--` asks for the command's help. */

@@ -10,7 +10,7 @@ import type { Json } from '../definitions/model.js';
 import { formatProblem } from '../definitions/model.js';
 import { parseDuration } from '../definitions/duration.js';
 import { jsonArgument, parseOptions, readSource, UsageError, type Command } from './args.js';
-import { DEFINITION_FILE } from './definition-files.js';
+import { isDefinitionFile } from './definition-files.js';
 import { loadWorkerModule } from './worker-module.js';
 
 export const runCommand: Command = {
@@ -92,7 +92,7 @@ async function registerFile(engine: Engine, file: string): Promise<string | null
 async function registerFolder(engine: Engine, dir: string): Promise<boolean> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => DEFINITION_FILE.test(n)).sort();
+    names = (await readdir(dir)).filter(isDefinitionFile).sort();
   } catch (err) {
     process.stderr.write(`--workflows ${dir}: cannot read the folder: ${(err as Error).message}\n`);
     return false;

@@ -15,7 +15,7 @@ import { createEngine, type Engine } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
 import { UsageError, parseOptions, readSource } from './args.js';
 import type { Command } from './args.js';
-import { DEFINITION_FILE } from './definition-files.js';
+import { isDefinitionFile } from './definition-files.js';
 import { loadWorkerModule } from './worker-module.js';
 
 /** How long requests in flight may take to finish after a stop signal. */
@@ -99,7 +99,7 @@ async function prepare(engine: Engine, options: ServeOptions): Promise<void> {
 async function registerFolder(engine: Engine, dir: string): Promise<void> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((name) => DEFINITION_FILE.test(name)).sort();
+    names = (await readdir(dir)).filter(isDefinitionFile).sort();
   } catch (err) {
     throw new Error(`cannot read the workflows folder ${dir}: ${(err as Error).message}`);
   }

@@ -12,7 +12,7 @@ import type { StepSite } from './validate-scopes.js';
 const TEMPLATE_FIELDS = ['input', 'values', 'url', 'headers', 'body', 'message', 'result'] as const;
 const COMPENSATION_TEMPLATES = ['input', 'url', 'headers', 'body'] as const;
 
-interface Fault {
+export interface Fault {
   /** Index of the faulty character in the string. */
   index: number;
   /** The expression as written, for the message; absent when it is not worth quoting. */
@@ -73,7 +73,7 @@ function report(site: StepSite, rel: Path, label: string, fault: Fault): Finding
   };
 }
 
-function walkStrings(value: Json | undefined, path: Path, visit: (path: Path, text: string) => void): void {
+export function walkStrings(value: Json | undefined, path: Path, visit: (path: Path, text: string) => void): void {
   if (typeof value === 'string') visit(path, value);
   else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], visit));
   else if (value !== null && typeof value === 'object') {
@@ -81,7 +81,8 @@ function walkStrings(value: Json | undefined, path: Path, visit: (path: Path, te
   }
 }
 
-function conditionFault(text: string): Fault | undefined {
+/** What is wrong with a condition field's text (`when`, `items`…), if anything. */
+export function conditionFault(text: string): Fault | undefined {
   const source = conditionSource(text);
   const lead = text.length - text.trimStart().length;
   const trimmed = text.trim();
@@ -92,7 +93,8 @@ function conditionFault(text: string): Fault | undefined {
   return expressionFault(source, start);
 }
 
-function templateFault(text: string): Fault | undefined {
+/** What is wrong with the first faulty `${ }` of a template string, if anything. */
+export function templateFault(text: string): Fault | undefined {
   let parts;
   try {
     parts = splitTemplate(text);

@@ -65,7 +65,7 @@ function translate(errors: readonly ErrorObject[], value: unknown): Finding[] {
 }
 
 /** One finding per place: several keywords refusing the same value would say the same thing. */
-function dedupe(errors: readonly ErrorObject[]): ErrorObject[] {
+export function dedupe(errors: readonly ErrorObject[]): ErrorObject[] {
   const byKey = new Map<string, ErrorObject>();
   for (const error of errors) {
     const key = errorKey(error);
@@ -82,7 +82,8 @@ function errorKey(error: ErrorObject): string {
   return `${error.instancePath}#value`;
 }
 
-function toPath(pointer: string, value: unknown): Path {
+/** An ajv instance path (a JSON pointer) as a Path into `value`: list indexes as numbers. */
+export function toPath(pointer: string, value: unknown): Path {
   if (pointer === '') return [];
   const path: (string | number)[] = [];
   for (const raw of pointer.slice(1).split('/')) {

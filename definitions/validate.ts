@@ -57,7 +57,8 @@ function meaningFindings(definition: WorkflowDefinition, source: ParsedSource, d
   return findings.filter((f) => !doubtful.some((d) => isWithin(f.path, d)));
 }
 
-function toProblems(findings: readonly Finding[], file: string, source: ParsedSource): Problem[] {
+/** Findings positioned in the text they are about. */
+export function toProblems(findings: readonly Finding[], file: string, source: ParsedSource): Problem[] {
   return findings.map((f) => toProblem(f, file, source));
 }
 
