@@ -6,8 +6,9 @@ import type { Plan } from '../definitions/model.js';
 import worker from '../examples/workers/example-worker.js';
 
 const folder = new URL('../examples/', import.meta.url);
+// Definitions only: their tests (*.test.yaml) are run by segue test (test/workflow-tests/).
 const files = readdirSync(folder)
-  .filter((name) => name.endsWith('.yaml'))
+  .filter((name) => name.endsWith('.yaml') && !name.endsWith('.test.yaml'))
   .sort();
 
 function load(name: string): Plan {
