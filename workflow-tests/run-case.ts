@@ -17,7 +17,7 @@ import { compareGolden, writeGolden, type GoldenEvent } from './golden.js';
 import { CaseMocks, type Call } from './mocks.js';
 import { DEFAULT_INSTANCE_ID, DEFAULT_START, type EventDefinition } from './model.js';
 import type { TestFile } from './test-file.js';
-import { MAX_MOVES, VirtualTimeDriver, type DriveResult, type PlannedEvent } from './virtual-time.js';
+import { VirtualTimeDriver, type DriveResult, type PlannedEvent } from './virtual-time.js';
 
 export interface CaseResult {
   name: string;
@@ -38,6 +38,8 @@ export interface CaseResult {
 export interface CaseOptions {
   /** Write the golden history files instead of comparing with them. */
   update?: boolean;
+  /** Moves of the driver a case may take before it is reported as a loop; default MAX_MOVES. */
+  maxMoves?: number;
 }
 
 export async function runCase(test: TestFile, index: number, options: CaseOptions = {}): Promise<CaseResult> {
@@ -81,6 +83,7 @@ export async function runCase(test: TestFile, index: number, options: CaseOption
       mocks,
       events,
       ...(c.stopAfter === undefined ? {} : { stopAtMs: start + (parseDuration(c.stopAfter) ?? 0) }),
+      ...(options.maxMoves === undefined ? {} : { maxMoves: options.maxMoves }),
     });
     const drive = await driver.run();
     result.virtualMs = clock.now() - start;
@@ -124,7 +127,7 @@ function stopFailure(drive: DriveResult, path: Path, virtualMs: number, main: st
     case 'busy':
       return {
         path: [...path, 'name'],
-        message: `the instance was still busy after ${MAX_MOVES} moves of the test, ${formatElapsed(virtualMs)} of virtual time in: a loop that never ends? Give the case stopAfter: to end it at a time of your choosing`,
+        message: `the instance was still busy after ${ending.moves} moves of the test, ${formatElapsed(virtualMs)} of virtual time in: a loop that never ends? Give the case stopAfter: to end it at a time of your choosing`,
       };
     default:
       return undefined;

@@ -68,7 +68,7 @@ export async function loadTestFile(file: string, library: WorkflowLibrary): Prom
  */
 function refuted(meaning: Finding, shape: Finding): boolean {
   if (isWithin(meaning.path, shape.path)) return true;
-  return meaning.at !== 'key' && shape.at === 'key' && isDeepStrictEqual(shape.path.slice(0, -1), meaning.path);
+  return meaning.at !== 'key' && isDeepStrictEqual(shape.path.slice(0, -1), meaning.path);
 }
 
 /**

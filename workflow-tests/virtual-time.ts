@@ -9,6 +9,7 @@ import type { ManualClock } from '../engine/clock.js';
 import type { Engine } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
 import type { TaskRecord } from '../engine/store/port.js';
+import type { Claim } from '../engine/task-queue.js';
 import { TERMINAL_STATUSES } from '../engine/store/port.js';
 import type { InstanceView } from '../engine/views.js';
 import type { Json } from '../definitions/model.js';
@@ -38,7 +39,7 @@ export type Ending =
   | { kind: 'stopped' }
   | { kind: 'unmocked'; call: Call }
   | { kind: 'mockFailed'; error: MockError }
-  | { kind: 'busy' };
+  | { kind: 'busy'; moves: number };
 
 export interface DriveResult {
   ending: Ending;
@@ -67,6 +68,8 @@ export interface DriveOptions {
   events: PlannedEvent[];
   /** Epoch ms at which the case stops even if the instance has not finished. */
   stopAtMs?: number;
+  /** Default MAX_MOVES. */
+  maxMoves?: number;
 }
 
 export class VirtualTimeDriver {
@@ -75,12 +78,15 @@ export class VirtualTimeDriver {
   private readonly lost: number[] = [];
   private readonly workflowOf = new Map<string, string>();
   private moves = 0;
+  private readonly maxMoves: number;
 
-  constructor(private readonly o: DriveOptions) {}
+  constructor(private readonly o: DriveOptions) {
+    this.maxMoves = o.maxMoves ?? MAX_MOVES;
+  }
 
   async run(): Promise<DriveResult> {
     const end = (ending: Ending): DriveResult => ({ ending, raised: this.raised, lost: this.lost });
-    while (this.moves < MAX_MOVES) {
+    while (this.moves < this.maxMoves) {
       const stop = await this.settle();
       if (stop) return end(stop);
       if (TERMINAL_STATUSES.has((await this.view()).status)) return end({ kind: 'finished' });
@@ -94,7 +100,7 @@ export class VirtualTimeDriver {
       // Something due now that did not happen would spin the loop: time always moves on.
       this.o.clock.set(Math.max(next, this.o.clock.now() + 1));
     }
-    return end({ kind: 'busy' });
+    return end({ kind: 'busy', moves: this.maxMoves });
   }
 
   view(): Promise<InstanceView> {
@@ -108,7 +114,7 @@ export class VirtualTimeDriver {
    */
   private async settle(): Promise<Ending | undefined> {
     for (;;) {
-      if ((this.moves += 1) > MAX_MOVES) return { kind: 'busy' };
+      if ((this.moves += 1) > this.maxMoves) return { kind: 'busy', moves: this.maxMoves };
       let moved = await this.heartbeat();
       moved += await this.o.engine.timers.tick();
       moved += await this.answerDue();
@@ -124,7 +130,7 @@ export class VirtualTimeDriver {
     let beats = 0;
     const now = this.o.clock.now();
     for (const o of this.outstanding) {
-      if (o.reply === undefined || o.task.heartbeatMs === null || o.leaseEndsAt > now || o.dueAt! <= now) continue;
+      if (o.reply === undefined || o.task.heartbeatMs === null || o.leaseEndsAt > now) continue;
       const lease = await this.o.engine.tasks.heartbeat(o.token).catch(ignoreStale);
       if (lease) {
         const extended = Date.parse(lease.deadline);
@@ -163,7 +169,7 @@ export class VirtualTimeDriver {
     const queued = await this.o.engine.store.countQueued();
     const queues = Object.keys(queued).filter((q) => (queued[q] ?? 0) > 0);
     if (queues.length === 0) return 0;
-    const claims = await this.o.engine.tasks.claim({ queues, worker: TEST_WORKER, max: 1_000, waitMs: 0 });
+    const claims = await this.inCreationOrder(await this.o.engine.tasks.claim({ queues, worker: TEST_WORKER, max: 1_000, waitMs: 0 }));
     for (const { task, claimed } of claims) {
       const call: Call = {
         workflow: await this.workflow(task.instanceId),
@@ -189,6 +195,30 @@ export class VirtualTimeDriver {
       else await this.send(claimed.token, reply);
     }
     return claims.length;
+  }
+
+  /**
+   * The order the tasks were scheduled in, as the history tells (the items of a map in turn):
+   * mocks give their answers in the order of calls, so that order must be one a reader can tell.
+   */
+  private async inCreationOrder(claims: Claim[]): Promise<Claim[]> {
+    const scheduled = new Map<string, number>();
+    const read = new Set<string>();
+    for (const { task } of claims) {
+      const run = `${task.instanceId}:${task.run}`;
+      if (read.has(run)) continue;
+      read.add(run);
+      for (const e of await this.o.engine.store.readHistory(task.instanceId, task.run)) {
+        const taskId = (e.details as { taskId?: string } | undefined)?.taskId;
+        if (taskId !== undefined && (e.type === 'TaskScheduled' || e.type === 'CompensationStarted')) scheduled.set(taskId, e.seq);
+      }
+    }
+    const order = (c: Claim): [string, number] => [c.task.instanceId, scheduled.get(c.task.id) ?? 0];
+    return claims.sort((a, b) => {
+      const [ai, as] = order(a);
+      const [bi, bs] = order(b);
+      return a.task.createdAt - b.task.createdAt || (ai === bi ? as - bs : ai < bi ? -1 : 1);
+    });
   }
 
   private async workflow(instanceId: string): Promise<string> {
