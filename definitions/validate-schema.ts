@@ -129,11 +129,12 @@ function explain(error: ErrorObject, value: unknown): Finding {
   }
 }
 
-function descriptionOf(node: unknown): string | undefined {
+/** The description of a schema node, or of the definition its `$ref` names (in `within`). */
+export function descriptionOf(node: unknown, within: Record<string, SchemaNode> = defs): string | undefined {
   if (!isRecord(node)) return undefined;
   if (typeof node.description === 'string') return node.description;
   const ref = typeof node.$ref === 'string' ? /^#\/\$defs\/(.+)$/.exec(node.$ref)?.[1] : undefined;
-  return ref === undefined ? undefined : descriptionOf(defs[ref]);
+  return ref === undefined ? undefined : descriptionOf(within[ref], within);
 }
 
 function unknownField(owner: Owner, field: string, parent: SchemaNode): string {

@@ -51,7 +51,8 @@ interface CompiledAnswer {
   afterMs: number;
 }
 
-class Mock {
+/** One mock: its answers, and how many calls it has answered. */
+export class Mock {
   private calls = 0;
   private readonly conditional: CompiledAnswer[];
   private readonly sequence: CompiledAnswer[];
@@ -106,8 +107,6 @@ export class CaseMocks {
     return call.type.startsWith('$') ? undefined : this.tables.tasks.get(call.type);
   }
 }
-
-export type { Mock };
 
 function compileMock(mock: MockDefinition, path: Path): Mock {
   const answers = Array.isArray(mock) ? mock.map((a, i) => compileAnswer(a, [...path, i])) : [compileAnswer(mock, path)];

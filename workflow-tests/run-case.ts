@@ -17,7 +17,7 @@ import { compareGolden, writeGolden, type GoldenEvent } from './golden.js';
 import { CaseMocks, type Call } from './mocks.js';
 import { DEFAULT_INSTANCE_ID, DEFAULT_START, type EventDefinition } from './model.js';
 import type { TestFile } from './test-file.js';
-import { VirtualTimeDriver, type DriveResult, type PlannedEvent } from './virtual-time.js';
+import { VirtualTimeDriver, type DriveOptions, type DriveResult, type PlannedEvent } from './virtual-time.js';
 
 export interface CaseResult {
   name: string;
@@ -46,14 +46,14 @@ export async function runCase(test: TestFile, index: number, options: CaseOption
   const began = performance.now();
   const c = test.definition.cases[index]!;
   const path: Path = ['cases', index];
-  const start = c.now === undefined ? DEFAULT_START : Date.parse(c.now);
-  const clock = new ManualClock(start);
-  // No jitter: a retry waits its full interval. No host is allowed: mocks answer every HTTP call.
-  const engine = await createEngine({ store: 'memory', clock, random: () => 0, http: { allowHosts: [] } });
   const result: CaseResult = { name: c.name, path, failures: [], virtualMs: 0, realMs: 0, written: [] };
   const failed = (...mismatches: Mismatch[]): void => {
     for (const m of mismatches) result.failures.push({ file: test.file, ...test.locate(m.path), message: m.message });
   };
+  const start = c.now === undefined ? DEFAULT_START : Date.parse(c.now);
+  const clock = new ManualClock(start);
+  // No jitter: a retry waits its full interval. No host is allowed: mocks answer every HTTP call.
+  const engine = await createEngine({ store: 'memory', clock, random: () => 0, http: { allowHosts: [] } });
   try {
     for (const w of test.workflows.byName.values()) await engine.register(w.text, w.file);
     const id = c.id ?? DEFAULT_INSTANCE_ID;
@@ -64,27 +64,7 @@ export async function runCase(test: TestFile, index: number, options: CaseOption
       failed({ path: 'input' in c ? [...path, 'input'] : [...path, 'name'], message: `the instance cannot start: ${err.message}` });
       return result;
     }
-    const events: PlannedEvent[] = (c.events ?? []).map((e, i) => ({
-      index: i,
-      event: e.event,
-      payload: e.payload ?? null,
-      ...(e.key === undefined ? {} : { key: e.key }),
-      ...(e.at === undefined ? {} : { atMs: start + (parseDuration(e.at) ?? 0) }),
-    }));
-    const mocks = new CaseMocks(test.workflows.main.name, [
-      { definition: test.definition.mocks, path: ['mocks'] },
-      { definition: c.mocks, path: [...path, 'mocks'] },
-    ]);
-    const driver = new VirtualTimeDriver({
-      engine,
-      clock,
-      instanceId: id,
-      workflows: test.workflows,
-      mocks,
-      events,
-      ...(c.stopAfter === undefined ? {} : { stopAtMs: start + (parseDuration(c.stopAfter) ?? 0) }),
-      ...(options.maxMoves === undefined ? {} : { maxMoves: options.maxMoves }),
-    });
+    const driver = new VirtualTimeDriver({ ...driving(test, index, start, options), engine, clock, instanceId: id });
     const drive = await driver.run();
     result.virtualMs = clock.now() - start;
     const stop = stopFailure(drive, path, result.virtualMs, test.workflows.main.name);
@@ -99,21 +79,49 @@ export async function runCase(test: TestFile, index: number, options: CaseOption
     failed(...checkExpectations(c.expect, outcome, [...path, 'expect']));
     result.ended = endedLine(outcome, drive, c.events ?? []);
     if (c.expect.history !== undefined) {
-      const file = resolve(dirname(test.file), c.expect.history);
-      const shown = relative(process.cwd(), file) || file;
-      if (options.update) {
-        await writeGolden(file, history);
-        result.written.push(shown);
-      } else {
-        const problem = await compareGolden(file, shown, history);
-        if (problem) failed({ path: [...path, 'expect', 'history'], message: `history: ${problem}` });
-      }
+      const golden = await checkGolden(resolve(dirname(test.file), c.expect.history), history, options.update === true);
+      if ('written' in golden) result.written.push(golden.written);
+      else if (golden.problem) failed({ path: [...path, 'expect', 'history'], message: `history: ${golden.problem}` });
     }
     return result;
   } finally {
     await engine.stop();
     result.realMs = performance.now() - began;
   }
+}
+
+/** What the driver of case `index` answers and raises, and when it stops. */
+function driving(test: TestFile, index: number, start: number, options: CaseOptions): Omit<DriveOptions, 'engine' | 'clock' | 'instanceId'> {
+  const c = test.definition.cases[index]!;
+  const events: PlannedEvent[] = (c.events ?? []).map((e, i) => ({
+    index: i,
+    event: e.event,
+    payload: e.payload ?? null,
+    ...(e.key === undefined ? {} : { key: e.key }),
+    ...(e.at === undefined ? {} : { atMs: start + (parseDuration(e.at) ?? 0) }),
+  }));
+  const mocks = new CaseMocks(test.workflows.main.name, [
+    { definition: test.definition.mocks, path: ['mocks'] },
+    { definition: c.mocks, path: ['cases', index, 'mocks'] },
+  ]);
+  return {
+    workflows: test.workflows,
+    mocks,
+    events,
+    ...(c.stopAfter === undefined ? {} : { stopAtMs: start + (parseDuration(c.stopAfter) ?? 0) }),
+    ...(options.maxMoves === undefined ? {} : { maxMoves: options.maxMoves }),
+  };
+}
+
+/** Writes the golden file (`update`), or compares the history with it. */
+async function checkGolden(file: string, history: readonly GoldenEvent[], update: boolean): Promise<{ written: string } | { problem?: string }> {
+  const shown = relative(process.cwd(), file) || file;
+  if (update) {
+    await writeGolden(file, history);
+    return { written: shown };
+  }
+  const problem = await compareGolden(file, shown, history);
+  return problem === undefined ? {} : { problem };
 }
 
 /** A run that ended before its expectations can mean anything, as a failure of the case. */

@@ -8,7 +8,7 @@ import addFormats from 'ajv-formats';
 import schema from '../schemas/workflow-test.schema.json' with { type: 'json' };
 import { DURATION_ADVICE, about, didYouMean, fieldLabel, hint, isRecord, listWords, quote, showValue, valueAt } from '../definitions/messages.js';
 import type { Finding, Owner, Path } from '../definitions/messages.js';
-import { dedupe, toPath } from '../definitions/validate-schema.js';
+import { dedupe, descriptionOf, toPath } from '../definitions/validate-schema.js';
 
 const defs = (schema as unknown as AnySchemaObject).$defs as Record<string, AnySchemaObject>;
 
@@ -44,7 +44,7 @@ function explain(error: ErrorObject, value: unknown): Finding {
     }
     case 'required': {
       const field = String(error.params.missingProperty);
-      const help = hint(describe(parent.properties?.[field]));
+      const help = hint(descriptionOf(parent.properties?.[field], defs));
       return at(about(owner, `is missing ${quote(field)}${help ? `: ${help}` : ''}`));
     }
     case 'type':
@@ -69,13 +69,6 @@ function explain(error: ErrorObject, value: unknown): Finding {
     default:
       return at(about(owner, `is not valid here${hint(parent.description as string | undefined) ? `; it must be ${hint(parent.description as string)}` : ''}`));
   }
-}
-
-function describe(node: unknown): string | undefined {
-  if (!isRecord(node)) return undefined;
-  if (typeof node.description === 'string') return node.description;
-  const ref = typeof node.$ref === 'string' ? /^#\/\$defs\/(.+)$/.exec(node.$ref)?.[1] : undefined;
-  return ref === undefined ? undefined : describe(defs[ref]);
 }
 
 function unknownField(owner: Owner, field: string, parent: AnySchemaObject): string {

@@ -6,6 +6,16 @@ import { afterAll } from 'vitest';
 import { formatProblem } from '../../definitions/model.js';
 import { runTestFiles, type FileResult, type RunOptions } from '../../workflow-tests/runner.js';
 
+/** Steps for a workflow's list: a task with a compensation, then a task without. */
+export const RESERVE_THEN_CHARGE = `  - name: reserve
+    type: task
+    task: inventory.reserve
+    compensate: { task: inventory.release }
+  - name: charge
+    type: task
+    task: payments.charge
+`;
+
 const folders: string[] = [];
 afterAll(async () => {
   await Promise.all(folders.map((f) => rm(f, { recursive: true, force: true })));

@@ -11,18 +11,11 @@ import { describe, expect, it } from 'vitest';
 import schema from '../../schemas/workflow-test.schema.json' with { type: 'json' };
 import { loadTestFile } from '../../workflow-tests/test-file.js';
 import { WorkflowLibrary } from '../../workflow-tests/workflows.js';
-import { runIn } from './helpers.js';
+import { RESERVE_THEN_CHARGE, runIn } from './helpers.js';
 
 const ORDER = `name: order
 steps:
-  - name: reserve
-    type: task
-    task: inventory.reserve
-    compensate: { task: inventory.release }
-  - name: charge
-    type: task
-    task: payments.charge
-  - name: pick
+${RESERVE_THEN_CHARGE}  - name: pick
     type: set
     values: { picked: true }
   - name: profile

@@ -4,7 +4,7 @@
  * happens in a stated order; events are raised at a time or when awaited.
  */
 import { describe, expect, it } from 'vitest';
-import { runIn, verdicts } from './helpers.js';
+import { RESERVE_THEN_CHARGE, runIn, verdicts } from './helpers.js';
 
 const APPROVAL = `name: wf
 steps:
@@ -121,6 +121,9 @@ steps:
   - name: an answer after 11h is too late
     mocks: { tasks: { work: { after: 11h, output: { ok: true } } } }
     expect: { status: FAILED, error: Late, duration: 10h }
+  - name: an answer exactly at the timeout is too late
+    mocks: { tasks: { work: { after: 10h, output: { ok: true } } } }
+    expect: { status: FAILED, error: Late, duration: 10h }
   - name: a worker that never answers misses its first heartbeat
     mocks: { tasks: { work: { noAnswer: true } } }
     expect: { status: FAILED, error: Late, duration: 1m }
@@ -129,8 +132,30 @@ steps:
     expect(verdicts(ran)).toEqual({
       'an answer after 2h, within the 10h timeout, heartbeat or not': 'pass',
       'an answer after 11h is too late': 'pass',
+      'an answer exactly at the timeout is too late': 'pass',
       'a worker that never answers misses its first heartbeat': 'pass',
     });
+  });
+
+  it('starts a case at the time it gives, with the instance id it gives', async () => {
+    const ran = await runIn({
+      'wf.yaml': `name: wf
+steps:
+  - name: opening
+    type: delay
+    until: "\${ $substringBefore($now, 'T') & 'T09:00:00Z' }"
+  - name: done
+    type: succeed
+    output: { at: "\${ $now }", id: "\${ $instance.id }" }
+`,
+      'wf.test.yaml': `cases:
+  - name: at seven, it waits until nine
+    now: 2026-03-02T07:00:00Z
+    id: order-7
+    expect: { output: { at: "2026-03-02T09:00:00.000Z", id: order-7 }, duration: 2h }
+`,
+    });
+    expect(verdicts(ran)).toEqual({ 'at seven, it waits until nine': 'pass' });
   });
 });
 
@@ -218,14 +243,7 @@ describe('a case that cannot finish', () => {
     const ran = await runIn({
       'wf.yaml': `name: wf
 steps:
-  - name: reserve
-    type: task
-    task: inventory.reserve
-    compensate: { task: inventory.release }
-  - name: charge
-    type: task
-    task: payments.charge
-  - name: profile
+${RESERVE_THEN_CHARGE}  - name: profile
     type: http
     url: https://api.example.com/users/1
 `,
