@@ -17,7 +17,8 @@ export function textReporter(write: (text: string) => void): RunListener & { sum
     },
     fileFinished(file) {
       if (file.problems.length === 0) return;
-      write(`FAIL  ${file.file}: the test file has ${file.problems.length === 1 ? 'a problem' : `${file.problems.length} problems`}, so none of its cases ran\n`);
+      // The problems may be the workflow's: each line names its own file.
+      write(`FAIL  ${file.file}: ${file.problems.length === 1 ? 'a problem' : `${file.problems.length} problems`} to fix before its cases can run\n`);
       for (const problem of file.problems) write(`      ${formatProblem(problem)}\n`);
     },
     summary(results) {

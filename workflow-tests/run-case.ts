@@ -161,7 +161,7 @@ function outcomeOf(view: InstanceView, history: readonly GoldenEvent[], elapsedM
     if (e.type === 'StepStarted' && e.step !== undefined && (details.attempt ?? 1) === 1) path.push(e.step);
     if ((e.type === 'CompensationCompleted' || e.type === 'CompensationFailed') && e.step !== undefined) compensations.push(e.step);
   }
-  const waitingAt = view.status === 'RUNNING' || view.status === 'SUSPENDED' ? view.current.filter((c) => c.waiting !== 'join').map((c) => c.step) : [];
+  const waitingAt = view.status === 'RUNNING' ? view.current.filter((c) => c.waiting !== 'join').map((c) => c.step) : [];
   return { view, path, compensations, waitingAt, elapsedMs };
 }
 

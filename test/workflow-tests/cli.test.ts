@@ -74,7 +74,7 @@ describe('segue test', () => {
     const run = await segue(['test', 'test/fixtures/workflow-tests/invalid/order.test.yaml', '--junit', junit]);
     expect(run.code).toBe(1);
     expect(lines(run.stdout).slice(0, 2)).toEqual([
-      'FAIL  test/fixtures/workflow-tests/invalid/order.test.yaml: the test file has a problem, so none of its cases ran',
+      'FAIL  test/fixtures/workflow-tests/invalid/order.test.yaml: a problem to fix before its cases can run',
       '      test/fixtures/workflow-tests/invalid/order.test.yaml:6:5: order has no step "chrage" (did you mean "charge"?)',
     ]);
     expect(await readFile(junit, 'utf8')).toMatch(/<testsuite [^>]*tests="1" failures="0" errors="1"[^>]*>\n {4}<testcase name="the test file"/);

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import schema from '../../schemas/workflow-test.schema.json' with { type: 'json' };
 import { loadTestFile } from '../../workflow-tests/test-file.js';
 import { WorkflowLibrary } from '../../workflow-tests/workflows.js';
-import { RESERVE_THEN_CHARGE, runIn } from './helpers.js';
+import { runTestFiles } from '../../workflow-tests/runner.js';
+import { folderWith, RESERVE_THEN_CHARGE, runIn } from './helpers.js';
 
 const ORDER = `name: order
 steps:
@@ -98,7 +99,7 @@ cases:
       'order.test.yaml:11:5: "shipmnt" is not a workflow order calls (did you mean "shipment"?)',
       'order.test.yaml:13:5: step "charge" has no compensate, so there is no compensation to mock',
       'order.test.yaml:16:23: case "paid": no wait step waits for the event "aproval" (did you mean "approval"?)',
-      'order.test.yaml:18:15: case "paid": "expect.status" is "DONE", which is not a status; use one of RUNNING, SUSPENDED, COMPLETED, FAILED, CANCELLED, TERMINATED or TIMED_OUT',
+      'order.test.yaml:18:15: case "paid": "expect.status" is "DONE", which is not a status; use one of RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED or TIMED_OUT',
       'order.test.yaml:19:23: case "paid": order has no step "chrage" (did you mean "charge"?)',
       'order.test.yaml:20:23: case "paid": step "charge" has no compensate, so no compensation of it can run',
       'order.test.yaml:21:17: case "paid": "expect.duration" is "2 days", which is not a duration; write it like 30s, 5m, 2h, 3d or PT5M',
@@ -146,6 +147,21 @@ cases:
     const ran = await runIn({ 'order.yaml': ORDER, 'tests.yaml': 'cases: []' }, 'tests.yaml');
     expect(ran.lines).toEqual([
       'tests.yaml:1:1: tests.yaml is not a test file: the name of a test file ends in .test.yaml (or .test.yml, .test.json), like order.test.yaml beside order.yaml',
+    ]);
+  });
+
+  it('find child workflows in the folders given with --workflows too, and read JSON test files', async () => {
+    const children = await folderWith({ 'shipment.yaml': SHIPMENT });
+    const dir = await folderWith({
+      'order.yaml': ORDER,
+      'order.test.json': JSON.stringify({ cases: [{ name: 'not mocked', expect: {} }] }),
+    });
+    const [alone] = await runTestFiles([join(dir, 'order.test.json')]);
+    expect(alone!.problems.map((p) => p.message)).toEqual([expect.stringContaining('calls the workflow "shipment", which no definition file in')]);
+    const [found] = await runTestFiles([join(dir, 'order.test.json')], { workflows: [children] });
+    expect(found!.problems).toEqual([]);
+    expect(found!.cases[0]!.failures.map((p) => p.message)).toEqual([
+      'step "reserve" runs a task of type inventory.reserve, which no mock answers; add one under mocks: tasks: inventory.reserve: (or steps: reserve:)',
     ]);
   });
 
