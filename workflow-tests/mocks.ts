@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { compileExpression, compileTemplate, conditionSource, type CompiledExpression, type CompiledTemplate } from '../definitions/expressions.js';
+import { plainScope } from '../definitions/expression-budget.js';
 import { parseDuration } from '../definitions/duration.js';
 import type { Json } from '../definitions/model.js';
 import { isRecord, type Path } from '../definitions/messages.js';
@@ -66,9 +67,9 @@ export class Mock {
   }
 
   async reply(call: Call): Promise<Reply | undefined> {
-    const bindings = { attempt: call.attempt };
+    const scope = plainScope({ attempt: call.attempt });
     for (const answer of this.conditional) {
-      const holds = await evaluate(answer, 'when', () => answer.when!.evaluate(call.input, bindings));
+      const holds = await evaluate(answer, 'when', () => answer.when!.evaluate(call.input, scope));
       if (holds === true) return resolve(answer, call);
     }
     if (this.sequence.length === 0) return undefined;
@@ -134,21 +135,21 @@ function compileAnswer(answer: AnswerDefinition, path: Path): CompiledAnswer {
 
 async function resolve(answer: CompiledAnswer, call: Call): Promise<Reply> {
   if (answer.noAnswer) return { kind: 'noAnswer' };
-  const bindings = { attempt: call.attempt };
+  const scope = plainScope({ attempt: call.attempt });
   const { afterMs } = answer;
   if (answer.error) {
     const template = answer.error.message;
-    const message = template ? await evaluate(answer, 'message', () => template.evaluate(call.input, bindings)) : `${answer.error.name} (a mocked error)`;
+    const message = template ? await evaluate(answer, 'message', () => template.evaluate(call.input, scope)) : `${answer.error.name} (a mocked error)`;
     const reply: Reply = { kind: 'error', error: answer.error.name, message: typeof message === 'string' ? message : JSON.stringify(message), afterMs };
     if (answer.error.retryable !== undefined) reply.retryable = answer.error.retryable;
     return reply;
   }
   if (answer.response) {
     const { status, headers, body } = answer.response;
-    const value = body ? await evaluate(answer, 'response', () => body.evaluate(call.input, bindings)) : null;
+    const value = body ? await evaluate(answer, 'response', () => body.evaluate(call.input, scope)) : null;
     return httpReply(call.input, status, headers, value ?? null, afterMs);
   }
-  const output = answer.output ? await evaluate(answer, 'output', () => answer.output!.evaluate(call.input, bindings)) : null;
+  const output = answer.output ? await evaluate(answer, 'output', () => answer.output!.evaluate(call.input, scope)) : null;
   return { kind: 'output', output: output ?? null, afterMs };
 }
 
