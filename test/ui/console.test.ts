@@ -1,19 +1,13 @@
 /**
- * The web console end to end: headless Chromium against a real `segue serve`. Needs the build
- * (`npm run build` writes dist/ui) and Debian's Chromium (`apt-get install -y chromium`).
- * Screenshots land in a temporary folder, or in docs/images with SEGUE_SCREENSHOTS=docs/images
- * (how the README's pictures are made): a test run leaves the repository as it was.
+ * The web console end to end: headless Chromium against a real `segue serve` (see browser.ts),
+ * from the playground through an instance to its end, actions refused, lists, narrow windows and
+ * API keys. The screenshots of docs/console.md come from these tests (SEGUE_SCREENSHOTS=docs/images).
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runCli, startServer, tempDir, type TestServer } from '../helpers/server.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = process.env.SEGUE_SCREENSHOTS ? join(REPO, process.env.SEGUE_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'segue-shots-'));
-const DESKTOP = { width: 1280, height: 800 };
+import { describe, expect, it } from 'vitest';
+import { runCli, startServer } from '../helpers/server.js';
+import { consoleFixture, node, overflow, SHOTS } from './browser.js';
 
 const WORKFLOW = `name: console-approval
 description: Ask for approval, wait for the answer, then place the order.
@@ -62,53 +56,18 @@ const APPROVAL_INPUT = { requestId: 'PR-2', requester: 'dan@example.com', approv
 // Nine seats where six are left: the flight fails and the bookings made are compensated.
 const TRIP_INPUT = { tripId: 'T-1', traveler: 'ada@example.com', city: 'Lisbon', from: '2025-06-10', to: '2025-06-14', seats: 9 };
 
-let tmp: ReturnType<typeof tempDir>;
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`the console tests drive Chromium at ${CHROMIUM}, which is missing: install it with "apt-get install -y chromium"`);
-  if (!existsSync(join(REPO, 'dist', 'ui', 'index.html'))) throw new Error('dist/ui is missing: run "npm run build" first (npm test does)');
-  tmp = tempDir();
-  [server, browser] = await Promise.all([
-    startServer(join(tmp.dir, 'console.db'), { args: ['--workflows', 'examples', '--worker', 'examples/workers/example-worker.ts'] }),
-    chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] }),
-  ]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  tmp?.cleanup();
-});
-
-/** A fresh tab on `path` of the console; `errors` collects what the page logged as errors (CSP violations too). */
-async function open(path: string, options: { url?: string; viewport?: { width: number; height: number } } = {}): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: options.viewport ?? DESKTOP });
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${options.url ?? server.url}/ui/${path}`);
-  return { page, errors };
-}
-
-/** The graph node labelled `label` carrying the mark class `mark`. */
-function node(page: Page, label: string, mark: string) {
-  return page.locator(`.graph g.node.${mark}`).filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) });
-}
+const fixture = consoleFixture();
 
 describe('the web console', () => {
   it('takes a workflow from the playground through a wait step to the end', async () => {
-    const { page, errors } = await open('#/playground');
+    const { page, errors } = await fixture().open('#/playground');
     const editor = page.locator('.editor-input');
     await editor.fill(WORKFLOW);
     await page.locator('.check-state', { hasText: 'valid' }).waitFor();
     await page.locator('.graph svg g.node', { hasText: 'answer' }).waitFor();
 
     // Problems appear at their line, in the words of `segue validate`.
-    const file = join(tmp.dir, 'broken.yaml');
+    const file = join(fixture().dir, 'broken.yaml');
     writeFileSync(file, BROKEN);
     const cli = await runCli(['validate', file]);
     const [, line, column, message] = /:(\d+):(\d+): (.*)$/.exec(`${cli.stdout}${cli.stderr}`.trim())!;
@@ -159,6 +118,7 @@ describe('the web console', () => {
   });
 
   it("shows the API's refusal plainly when an action is no longer possible", async () => {
+    const { server, open } = fixture();
     await server.client.startInstance('human-approval', { id: 'HA-1', input: APPROVAL_INPUT });
     const { page, errors } = await open('#/instances/HA-1');
     await node(page, 'decision', 'm_current').waitFor();
@@ -178,6 +138,7 @@ describe('the web console', () => {
   });
 
   it('lists instances by workflow and status, a page at a time', async () => {
+    const { server, open } = fixture();
     for (const id of ['EA-1', 'EA-2', 'EA-3']) await server.client.startInstance('eternal-aggregator', { id, input: { meterId: id } });
     await server.client.lifecycle('EA-2', 'terminate');
     const { page } = await open('#/instances?workflow=eternal-aggregator&limit=1');
@@ -201,15 +162,16 @@ describe('the web console', () => {
   });
 
   it('fits a narrow window', async () => {
+    const { server, open } = fixture();
     await server.client.startInstance('trip-booking-saga', { id: 'TB-1', input: TRIP_INPUT });
     const { page, errors } = await open('#/instances/TB-1', { viewport: { width: 390, height: 844 } });
     await node(page, 'hotel', 'm_compensated').waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(SHOTS, 'console-narrow.png') });
     for (const [path, selector] of [['#/workflows', 'tbody tr'], ['#/workflows/trip-booking-saga', '.graph svg']] as const) {
       await page.goto(`${server.url}/ui/${path}`);
       await page.locator(selector).first().waitFor();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
     }
     expect(errors).toEqual([]);
     await page.close();
@@ -217,7 +179,8 @@ describe('the web console', () => {
 
   it('asks for the API key when the server wants one, and sends it', async () => {
     const KEY = 'console-viewer-key-0123';
-    const guarded = await startServer(join(tmp.dir, 'guarded.db'), { args: ['--workflows', 'examples'], env: { SEGUE_API_KEYS: `console:viewer:${KEY}` } });
+    const { dir, open } = fixture();
+    const guarded = await startServer(join(dir, 'guarded.db'), { args: ['--workflows', 'examples'], env: { SEGUE_API_KEYS: `console:viewer:${KEY}` } });
     try {
       const { page } = await open('#/workflows', { url: guarded.url });
       await page.locator('dialog.key-dialog', { hasText: 'This server needs an API key' }).waitFor();

@@ -23,10 +23,13 @@ export interface ActionSpec {
   fields?: DialogField[];
   /** Runs the action; a rejection is shown in the dialog. */
   run(values: Record<string, unknown>): Promise<void>;
+  /** Looks at the fields as they are typed: a warning to show before confirming, and the confirm button's words then. */
+  check?(text: Record<string, string>): { warning: string; confirm: string } | undefined;
 }
 
 export function openDialog(spec: ActionSpec): HTMLDialogElement {
   const error = h('p', { class: 'dialog-error', role: 'alert', hidden: true });
+  const warning = h('p', { class: 'dialog-warning', role: 'status', hidden: true });
   const inputs = (spec.fields ?? []).map((field) => ({ field, input: fieldInput(field) }));
   const confirm = h('button', { type: 'submit', class: spec.danger ? 'button danger' : 'button primary' }, spec.confirm);
   const form = h(
@@ -35,6 +38,7 @@ export function openDialog(spec: ActionSpec): HTMLDialogElement {
     h('h2', null, spec.title),
     h('div', { class: 'dialog-message' }, spec.message),
     inputs.map(({ field, input }) => h('label', { class: 'field' }, h('span', null, field.label), input)),
+    warning,
     error,
     h('div', { class: 'dialog-buttons' }, h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, 'Close'), confirm),
   );
@@ -65,6 +69,14 @@ export function openDialog(spec: ActionSpec): HTMLDialogElement {
     error.textContent = text;
     error.hidden = false;
   };
+  const check = (): void => {
+    const found = spec.check?.(Object.fromEntries(inputs.map(({ field, input }) => [field.name, input.value.trim()])));
+    warning.hidden = found === undefined;
+    warning.textContent = found?.warning ?? '';
+    confirm.textContent = found?.confirm ?? spec.confirm;
+  };
+  form.addEventListener('input', check);
+  check();
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();

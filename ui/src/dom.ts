@@ -67,3 +67,8 @@ export function card(title: Child, ...children: Child[]): HTMLElement {
 export function codeBlock(text: string, className = ''): HTMLElement {
   return h('pre', { class: `code ${className}`.trim() }, text);
 }
+
+/** A term and its value, for a `<dl class="facts">`. */
+export function fact(term: string, value: Child): HTMLElement[] {
+  return [h('dt', null, term), h('dd', null, value)];
+}

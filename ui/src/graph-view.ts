@@ -2,7 +2,7 @@
  * Draws a workflow graph with Mermaid (loaded on first use, so lists show before it arrives).
  * Mermaid does the layout; the console only styles what it draws.
  */
-import type { Graph } from '../../definitions/graph.js';
+import type { Graph, GraphNode } from '../../definitions/graph.js';
 import { h } from './dom.js';
 import type { NodeMark } from './marks.js';
 import { MARK_CLASSES, markedMermaid } from './mermaid-text.js';
@@ -65,12 +65,45 @@ export async function drawGraph(container: HTMLElement, graph: Graph, marks?: Re
   }
 }
 
+/** The graph node an element of the drawing belongs to (Mermaid names node i "…-flowchart-n_s<i>-…"). */
+function nodeOfElement(el: Element | null, graph: Graph): GraphNode | undefined {
+  const match = /-flowchart-n_s(\d+)-\d+$/.exec(el?.closest('g.node')?.id ?? '');
+  return match ? graph.nodes[Number(match[1])] : undefined;
+}
+
+/** Step nodes of the drawings in `container` open `select` on click, Enter or Space. */
+export function selectableNodes(container: HTMLElement, graph: () => Graph | undefined, select: (node: GraphNode) => void): void {
+  const pick = (event: Event): void => {
+    const current = graph();
+    const node = current && nodeOfElement(event.target as Element, current);
+    if (node?.kind !== 'step') return;
+    event.preventDefault();
+    select(node);
+  };
+  container.addEventListener('click', pick);
+  container.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') pick(event);
+  });
+}
+
+/** After each drawing: step nodes are focusable buttons, and the selected one is outlined. */
+export function showSelection(container: HTMLElement, graph: Graph, selected: GraphNode | undefined): void {
+  for (const el of container.querySelectorAll('g.node')) {
+    const node = nodeOfElement(el, graph);
+    if (node?.kind !== 'step') continue;
+    el.setAttribute('tabindex', '0');
+    el.setAttribute('role', 'button');
+    el.setAttribute('aria-label', `Inspect step ${node.label}`);
+    el.classList.toggle('selected', node === selected);
+  }
+}
+
 /** An empty box for `drawGraph`. */
 export function graphBox(): HTMLElement {
   return h('div', { class: 'graph', role: 'img', 'aria-label': 'Workflow graph' }, h('p', { class: 'muted' }, 'Drawing…'));
 }
 
-const MARK_LABELS: Record<NodeMark, string> = { completed: 'completed', current: 'current', failed: 'failed', compensated: 'compensated' };
+const MARK_LABELS: Record<NodeMark, string> = { completed: 'completed', current: 'current', failed: 'failed', cancelled: 'cancelled', compensated: 'compensated' };
 
 export function legend(withMarks: boolean): HTMLElement {
   const marks = withMarks

@@ -1,75 +1,47 @@
 /**
- * Where an instance stands on its workflow's graph: which steps completed, which run now, which
- * failed and which were compensated, read from the instance and its history (the API's views).
- * History names steps without their scope, so a name used in several branches marks each of them.
+ * Where an instance stands on its workflow's graph, read from its trace (the paths of execution
+ * rebuilt from the history): which steps completed, which run now, which failed, which were
+ * cancelled when the instance or their map stopped, and which were compensated. Each path counts
+ * by its last attempt at a step, so a retried step shows how it ended; across paths (map items,
+ * branches) the worst counts, so one failed item keeps its step red whatever its siblings did.
  */
-import type { Graph, GraphNode } from '../../definitions/graph.js';
-import type { HistoryView, InstanceView } from '../../client/http-client.js';
+import type { Graph } from '../../definitions/graph.js';
+import type { InstanceView } from '../../client/http-client.js';
+import type { Outcome, RunTrace } from './trace.js';
 
-export type NodeMark = 'completed' | 'current' | 'failed' | 'compensated';
+export type NodeMark = 'completed' | 'current' | 'failed' | 'cancelled' | 'compensated';
 
-export type InstanceState = Pick<InstanceView, 'status' | 'current' | 'error'>;
+export type InstanceState = Pick<InstanceView, 'status'>;
 
-/** The mark a history event leaves on its step; absent = the event changes nothing. */
-const MARK_OF_EVENT: Record<string, NodeMark | null> = {
-  StepStarted: null,
-  StepCompleted: 'completed',
-  StepFailed: 'failed',
-  StepCancelled: null,
-  CompensationCompleted: 'compensated',
-  CompensationFailed: 'failed',
-};
+/** Which mark wins when paths disagree on a step: higher wins. */
+const RANK: Record<NodeMark, number> = { completed: 0, compensated: 1, cancelled: 2, failed: 3, current: 4 };
+
+const MARK_OF_OUTCOME: Record<Outcome, NodeMark> = { running: 'current', completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW']);
 
-export function instanceMarks(graph: Graph, instance: InstanceState, history: readonly HistoryView[]): Map<string, NodeMark> {
-  const byName = nodesByName(graph);
+export function instanceMarks(graph: Graph, instance: InstanceState, trace: RunTrace): Map<string, NodeMark> {
+  const finished = TERMINAL.has(instance.status);
   const marks = new Map<string, NodeMark>();
-  for (const [step, mark] of lastMarks(history)) if (mark) for (const node of byName.get(step) ?? []) marks.set(node.id, mark);
-  if (instance.error?.step !== undefined) for (const node of byName.get(instance.error.step) ?? []) marks.set(node.id, 'failed');
-  if (!TERMINAL.has(instance.status)) {
-    for (const current of instance.current) for (const node of currentNodes(graph, byName, current)) marks.set(node.id, 'current');
+  const mark = (node: string, m: NodeMark): void => {
+    const had = marks.get(node);
+    if (had === undefined || RANK[m] > RANK[had]) marks.set(node, m);
+  };
+  for (const path of trace.paths) {
+    const last = new Map<string, (typeof path.attempts)[number]>();
+    for (const a of path.attempts) if (a.node) last.set(a.node.id, a);
+    for (const [node, a] of last) {
+      let m = MARK_OF_OUTCOME[a.outcome];
+      // An attempt a finished instance left open ended with it: it is no longer current.
+      if (m === 'current' && finished) m = 'cancelled';
+      if (a.compensated === 'failed') m = 'failed';
+      else if (a.compensated === 'completed' && m === 'completed') m = 'compensated';
+      mark(node, m);
+    }
   }
-  if (history.length > 0) marks.set(graph.start, 'completed');
+  if (trace.attempts.length > 0) marks.set(graph.start, 'completed');
   if (instance.status === 'COMPLETED') marks.set(graph.end, 'completed');
   return marks;
-}
-
-/** The mark each step name was left with by its last event. */
-function lastMarks(history: readonly HistoryView[]): Map<string, NodeMark | null> {
-  const last = new Map<string, NodeMark | null>();
-  const open = new Set<string>();
-  for (const event of history) {
-    if (event.step === undefined || !(event.type in MARK_OF_EVENT)) continue;
-    if (event.type === 'StepStarted') {
-      // Some steps (compensate) log no end of their own: once another step starts, they are done.
-      for (const step of open) if (step !== event.step) last.set(step, 'completed');
-      open.clear();
-      open.add(event.step);
-    } else open.delete(event.step);
-    last.set(event.step, MARK_OF_EVENT[event.type]!);
-  }
-  return last;
-}
-
-function nodesByName(graph: Graph): Map<string, GraphNode[]> {
-  const byName = new Map<string, GraphNode[]>();
-  for (const node of graph.nodes) if (node.kind === 'step') byName.set(node.label, [...(byName.get(node.label) ?? []), node]);
-  return byName;
-}
-
-/** The nodes of a current step; a branch name or an item index narrows a name used in several scopes. */
-function currentNodes(graph: Graph, byName: Map<string, GraphNode[]>, current: InstanceState['current'][number]): GraphNode[] {
-  const candidates = byName.get(current.step) ?? [];
-  if (candidates.length < 2) return candidates;
-  const groupOf = new Map(graph.groups.map((g) => [g.scope, g]));
-  const narrowed = candidates.filter((node) => {
-    const group = groupOf.get(node.scope);
-    if (current.branch !== undefined) return group?.kind === 'branch' && group.label === current.branch;
-    if (current.index !== undefined) return group?.kind === 'map';
-    return group === undefined;
-  });
-  return narrowed.length > 0 ? narrowed : candidates;
 }
 
 /**
@@ -80,7 +52,7 @@ export function takenEdges(graph: Graph, marks: ReadonlyMap<string, NodeMark>): 
   const taken: number[] = [];
   graph.edges.forEach((edge, i) => {
     const from = marks.get(edge.from);
-    if (from !== undefined && from !== 'current' && marks.has(edge.to)) taken.push(i);
+    if (from !== undefined && from !== 'current' && from !== 'cancelled' && marks.has(edge.to)) taken.push(i);
   });
   return taken;
 }

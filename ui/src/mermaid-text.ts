@@ -10,6 +10,7 @@ export const MARK_CLASSES: Record<NodeMark, string> = {
   completed: 'm_completed',
   current: 'm_current',
   failed: 'm_failed',
+  cancelled: 'm_cancelled',
   compensated: 'm_compensated',
 };
 
@@ -17,6 +18,7 @@ const MARK_STYLES: Record<NodeMark, string> = {
   completed: 'fill:#e6f4ea,stroke:#1e7e34,stroke-width:2px,color:#0d3d1a',
   current: 'fill:#e3eeff,stroke:#1d5fd1,stroke-width:3px,color:#0b2c66',
   failed: 'fill:#fdecea,stroke:#c62828,stroke-width:2px,color:#5f1111',
+  cancelled: 'fill:#eef1f5,stroke:#667085,stroke-width:2px,stroke-dasharray:2 3,color:#344054',
   compensated: 'fill:#fff4e0,stroke:#c66a00,stroke-width:2px,stroke-dasharray:5 3,color:#5a3000',
 };
 

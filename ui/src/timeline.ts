@@ -1,55 +1,58 @@
-/** An instance's history as a timeline: one bar per step attempt, and every event with its time. */
-import type { HistoryView, InstanceView } from '../../client/http-client.js';
-import { formatElapsed, formatTime, h } from './dom.js';
+/**
+ * An instance's step attempts as a timeline: a bar per attempt of each path (so map items running
+ * at the same time each have their own), labelled with the step and where it ran. A row opens the
+ * step inspector. Maps of thousands of items show their first rows, and the rest on demand.
+ */
+import type { HistoryView } from '../../client/http-client.js';
+import { formatElapsed, h } from './dom.js';
+import { attemptLabel, type Outcome, type RunTrace, type StepAttempt } from './trace.js';
 
-export type SpanOutcome = 'completed' | 'failed' | 'cancelled' | 'running';
+const ROWS_SHOWN = 200;
 
-export interface StepSpan {
-  step: string;
-  /** Epoch ms. */
-  start: number;
-  /** Absent while the step runs. */
-  end?: number;
-  outcome: SpanOutcome;
+export interface TimelineOptions {
+  /** Epoch ms that ends the bars of attempts still running. */
+  now: number;
+  /** A finished instance ended the attempts it left open. */
+  finished: boolean;
+  /** Show every row, not only the first ROWS_SHOWN. */
+  all: boolean;
+  onSelect(attempt: StepAttempt): void;
+  onShowAll(): void;
 }
 
-const CLOSING: Record<string, SpanOutcome> = { StepCompleted: 'completed', StepFailed: 'failed', StepCancelled: 'cancelled' };
+/** How an attempt is drawn: one a finished instance left open was cut short with it. */
+export function shownOutcome(a: StepAttempt, finished: boolean): Outcome {
+  return a.outcome === 'running' && finished ? 'cancelled' : a.outcome;
+}
 
-/** What the spans need of the instance: which steps run now, and whether it was cut short. */
-export type SpanContext = Pick<InstanceView, 'status' | 'current'>;
-
-/**
- * From StepStarted to the event that ends it, per step name, in start order. Some steps
- * (compensate) log no end of their own: when such a step is not running any more, its span
- * ends where the next step started (or at the last event).
- */
-export function stepSpans(history: readonly HistoryView[], instance: SpanContext): StepSpan[] {
-  const spans: { span: StepSpan; seq: number }[] = [];
-  const open = new Map<string, StepSpan>();
-  for (const event of history) {
-    if (event.step === undefined) continue;
-    const at = Date.parse(event.at);
-    if (event.type === 'StepStarted') {
-      const span: StepSpan = { step: event.step, start: at, outcome: 'running' };
-      spans.push({ span, seq: event.seq });
-      open.set(event.step, span);
-      continue;
-    }
-    const outcome = CLOSING[event.type];
-    const span = open.get(event.step);
-    if (outcome === undefined || span === undefined) continue;
-    span.end = at;
-    span.outcome = outcome;
-    open.delete(event.step);
-  }
-  const running = new Set(instance.current.map((c) => c.step));
-  for (const { span, seq } of spans) {
-    if (span.end !== undefined || running.has(span.step)) continue;
-    const next = history.find((e) => e.seq > seq && e.type === 'StepStarted' && e.step !== span.step) ?? history.at(-1)!;
-    span.end = Date.parse(next.at);
-    span.outcome = instance.status === 'TERMINATED' && next === history.at(-1) ? 'cancelled' : 'completed';
-  }
-  return spans.map(({ span }) => span);
+export function renderTimeline(history: readonly HistoryView[], trace: RunTrace, options: TimelineOptions): HTMLElement {
+  if (trace.attempts.length === 0) return h('p', { class: 'muted' }, 'No step has started yet.');
+  const t0 = Date.parse(history[0]!.at);
+  const endOf = (a: StepAttempt): number => a.end ?? (options.finished ? Date.parse(history.at(-1)!.at) : options.now);
+  const last = Math.max(...trace.attempts.map(endOf), Date.parse(history.at(-1)!.at));
+  const total = Math.max(last - t0, 1);
+  const shown = options.all ? trace.attempts : trace.attempts.slice(0, ROWS_SHOWN);
+  const rows = shown.map((a) => {
+    const end = endOf(a);
+    const left = ((a.start - t0) / total) * 100;
+    const width = Math.max(((end - a.start) / total) * 100, 0.6);
+    const outcome = shownOutcome(a, options.finished);
+    const label = attemptLabel(a);
+    return h(
+      'button',
+      { type: 'button', class: `span-row outcome-${outcome}`, title: `${label}: ${outcome}${a.attempt > 1 ? `, attempt ${a.attempt}` : ''}`, onclick: () => options.onSelect(a) },
+      h('span', { class: 'span-step' }, label),
+      h('span', { class: 'span-track' }, h('i', { class: 'span-bar', style: `left:${Math.min(left, 99.4)}%;width:${Math.min(width, 100 - left)}%` })),
+      h('span', { class: 'span-time' }, a.end === undefined && !options.finished ? `${formatElapsed(end - a.start)} …` : formatElapsed(end - a.start)),
+    );
+  });
+  const more = trace.attempts.length - shown.length;
+  return h(
+    'div',
+    { class: 'spans' },
+    rows,
+    more > 0 ? h('button', { type: 'button', class: 'button show-more', onclick: options.onShowAll }, `Show the other ${more} attempts`) : null,
+  );
 }
 
 /** One line of details: what a person scanning the log wants, never a wall of JSON. */
@@ -59,48 +62,4 @@ export function summarise(details: unknown, max = 140): string {
     ? Object.entries(details as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' · ')
     : JSON.stringify(details);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** `now` (epoch ms) ends the bars of steps still running. */
-export function renderTimeline(history: readonly HistoryView[], instance: SpanContext, now: number): HTMLElement {
-  if (history.length === 0) return h('p', { class: 'muted' }, 'No history yet.');
-  const t0 = Date.parse(history[0]!.at);
-  const spans = stepSpans(history, instance);
-  const last = Math.max(now, ...spans.map((s) => s.end ?? now), Date.parse(history.at(-1)!.at));
-  const total = Math.max(last - t0, 1);
-  const bars = spans.map((span) => {
-    const end = span.end ?? now;
-    const left = ((span.start - t0) / total) * 100;
-    const width = Math.max(((end - span.start) / total) * 100, 0.6);
-    return h(
-      'div',
-      { class: `span-row outcome-${span.outcome}` },
-      h('span', { class: 'span-step', title: span.step }, span.step),
-      h('span', { class: 'span-track' }, h('i', { class: 'span-bar', style: `left:${Math.min(left, 99.4)}%;width:${Math.min(width, 100 - left)}%` })),
-      h('span', { class: 'span-time' }, span.end === undefined ? `${formatElapsed(end - span.start)} …` : formatElapsed(end - span.start)),
-    );
-  });
-  const events = history.map((event) =>
-    h(
-      'li',
-      { class: `event event-${eventTone(event.type)}` },
-      h('span', { class: 'event-offset', title: formatTime(event.at) }, `+${formatElapsed(Date.parse(event.at) - t0)}`),
-      h('span', { class: 'event-type' }, event.type),
-      h('span', { class: 'event-step' }, event.step ?? ''),
-      h('span', { class: 'event-details' }, summarise(event.details)),
-    ),
-  );
-  return h(
-    'div',
-    { class: 'timeline' },
-    spans.length > 0 ? h('div', { class: 'spans' }, bars) : null,
-    h('ol', { class: 'events' }, events),
-  );
-}
-
-function eventTone(type: string): string {
-  if (/Failed|TimedOut|Terminated|Cancel/.test(type)) return 'bad';
-  if (/Completed|Received|Consumed|Resumed/.test(type)) return 'good';
-  if (/Compensation/.test(type)) return 'warn';
-  return 'plain';
 }

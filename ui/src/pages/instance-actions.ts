@@ -1,13 +1,15 @@
 /**
- * The operator's actions on an instance. Which ones are offered follows the statuses of the
- * contract (a finished instance takes only `retry`, and only when FAILED); whether one is
- * possible right now is the API's to say, and its refusal is shown in the dialog.
+ * The operator's actions on an instance, offered as its status allows: Suspend while RUNNING,
+ * Resume while SUSPENDED, events, Cancel and Terminate until it has finished, and Retry for a
+ * FAILED instance — unless a `fail` step ended it, where a retry would only fail again. Whether an
+ * action is possible right now is still the API's to say, and its refusal is shown in the dialog.
  */
 import type { InstanceView, LifecycleAction } from '../../../client/http-client.js';
 import type { Json } from '../../../definitions/model.js';
 import { api } from '../api.js';
 import { h, isTerminal } from '../dom.js';
 import { openDialog, type ActionSpec } from '../dialog.js';
+import type { RunTrace } from '../trace.js';
 
 interface LifecycleText {
   label: string;
@@ -23,13 +25,25 @@ const LIFECYCLE: Record<LifecycleAction, LifecycleText> = {
   retry: { label: 'Retry', explain: 'It runs again from the step that failed, with the data it had then.' },
 };
 
-const ACTIVE_ACTIONS: LifecycleAction[] = ['suspend', 'resume', 'cancel', 'terminate'];
+/** The `fail` step that ended a FAILED instance, when one did (its top level's last step). */
+export function endingFailStep(instance: InstanceView, trace: RunTrace): string | undefined {
+  if (instance.status !== 'FAILED') return undefined;
+  const last = trace.paths[0]?.attempts.at(-1);
+  return last?.node?.type === 'fail' ? last.step : undefined;
+}
 
 /** The buttons for `instance`; `done` runs after an action the API accepted. */
-export function actionButtons(instance: InstanceView, done: () => void): HTMLElement[] {
-  if (instance.status === 'FAILED') return [lifecycleButton(instance, 'retry', done)];
+export function actionButtons(instance: InstanceView, trace: RunTrace, done: () => void): HTMLElement[] {
+  const button = (action: LifecycleAction): HTMLElement => lifecycleButton(instance, action, done);
+  if (instance.status === 'FAILED') return endingFailStep(instance, trace) === undefined ? [button('retry')] : [];
   if (isTerminal(instance.status)) return [];
-  return [raiseButton(instance, done), ...ACTIVE_ACTIONS.map((action) => lifecycleButton(instance, action, done))];
+  return [
+    raiseButton(instance, done),
+    ...(instance.status === 'RUNNING' ? [button('suspend')] : []),
+    ...(instance.status === 'SUSPENDED' ? [button('resume')] : []),
+    button('cancel'),
+    button('terminate'),
+  ];
 }
 
 function lifecycleButton(instance: InstanceView, action: LifecycleAction, done: () => void): HTMLElement {
@@ -48,23 +62,45 @@ function lifecycleButton(instance: InstanceView, action: LifecycleAction, done: 
   return h('button', { type: 'button', class: `button${text.danger ? ' danger-outline' : ''}`, 'data-action': action, onclick: () => openDialog(spec) }, text.label);
 }
 
+function quoted(names: string[]): string {
+  return names.map((n) => `"${n}"`).join(' or ');
+}
+
+/** What happens to event `name` when raised now, when it is not simply taken by a waiting step. */
+export function eventWarning(instance: InstanceView, name: string): string | undefined {
+  if (name === '') return undefined;
+  const awaited = [...new Set(instance.current.flatMap((c) => (c.event === undefined ? [] : [c.event])))];
+  if (!awaited.includes(name)) {
+    const waits = awaited.length > 0 ? ` (it waits for ${quoted(awaited)})` : '';
+    return `${instance.id} is not waiting for "${name}"${waits}: the event will be kept until a wait step asks for it.`;
+  }
+  if (instance.status === 'SUSPENDED') return `${instance.id} is suspended: the event is kept, and taken when it resumes.`;
+  return undefined;
+}
+
 function raiseButton(instance: InstanceView, done: () => void): HTMLElement {
-  const awaited = instance.current.find((c) => c.event !== undefined)?.event;
-  const spec: ActionSpec = {
+  const awaited = (view: InstanceView): string | undefined => view.current.find((c) => c.event !== undefined)?.event;
+  const spec = (now: InstanceView): ActionSpec => ({
     title: 'Raise an event',
-    message: awaited
-      ? h('span', null, 'The instance waits for ', h('code', null, awaited), '. The payload becomes the wait step\'s result.')
+    message: awaited(now)
+      ? h('span', null, 'The instance waits for ', h('code', null, awaited(now)!), '. The payload becomes the wait step\'s result.')
       : 'The instance waits for no event now: the event is kept until a wait step asks for it.',
     confirm: 'Raise event',
     fields: [
-      { name: 'event', label: 'Event name', kind: 'text', value: awaited ?? '', required: true },
+      { name: 'event', label: 'Event name', kind: 'text', value: awaited(now) ?? '', required: true },
       { name: 'payload', label: 'Payload (JSON)', kind: 'json', value: '{}' },
     ],
+    check: ({ event }) => {
+      const warning = eventWarning(now, event ?? '');
+      return warning === undefined ? undefined : { warning, confirm: 'Raise anyway' };
+    },
     run: async ({ event, payload }) => {
       if (!event) throw new Error('name the event to raise');
-      await api((c) => c.raiseEvent(instance.id, event as string, payload as Json));
+      await api((c) => c.raiseEvent(now.id, event as string, payload as Json));
       done();
     },
-  };
-  return h('button', { type: 'button', class: `button${awaited ? ' primary' : ''}`, 'data-action': 'raise', onclick: () => openDialog(spec) }, 'Raise event');
+  });
+  // What the instance waits for is read as the dialog opens: the page may be a poll behind.
+  const open = (): void => void api((c) => c.getInstance(instance.id)).then(spec, () => spec(instance)).then(openDialog);
+  return h('button', { type: 'button', class: `button${awaited(instance) ? ' primary' : ''}`, 'data-action': 'raise', onclick: open }, 'Raise event');
 }

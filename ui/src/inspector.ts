@@ -1,0 +1,137 @@
+/**
+ * The step inspector: what the instance's history and data tell about one step of the graph —
+ * its definition, every attempt of it (in every map item and branch), each with its times, worker,
+ * time queued, error and result preview, and its events; and its result as the data holds it now.
+ *
+ * The engine does not record a step's evaluated input or its full output yet: the sections for
+ * them say so and show what there is instead (the definition's template, the result preview).
+ */
+import type { Graph, GraphNode } from '../../definitions/graph.js';
+import type { InstanceView } from '../../client/http-client.js';
+import type { Json } from '../../definitions/model.js';
+import { codeBlock, fact, formatElapsed, formatJson, formatTime, h, type Child } from './dom.js';
+import { resultInData, stepDefinition, type StepDefinition } from './step-definition.js';
+import { shownOutcome } from './timeline.js';
+import { attemptLabel, pathLabel, type RunTrace, type StepAttempt } from './trace.js';
+
+const ATTEMPTS_PER_PAGE = 20;
+
+export interface InspectorData {
+  instance: InstanceView;
+  graph: Graph;
+  trace: RunTrace;
+  /** The workflow's definition (JSON), once loaded. */
+  definition?: Json;
+}
+
+export interface Selection {
+  node: GraphNode;
+  /** The attempt to open first; by default the latest. */
+  attempt?: StepAttempt;
+}
+
+/** The inspector's content for `selection`; `page` is the page of attempts shown (from 0). */
+export function renderInspector(data: InspectorData, selection: Selection, page: number, actions: { close(): void; page(n: number): void; events(step: string): void }): HTMLElement {
+  const { node } = selection;
+  const finished = ['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'].includes(data.instance.status);
+  const attempts = data.trace.attempts.filter((a) => a.node === node).reverse();
+  const definition = data.definition === undefined ? undefined : stepDefinition(data.definition, data.graph, node);
+  const chosen = selection.attempt ?? attempts[0];
+  const pages = Math.max(1, Math.ceil(attempts.length / ATTEMPTS_PER_PAGE));
+  const current = Math.min(page, pages - 1);
+  const shown = attempts.slice(current * ATTEMPTS_PER_PAGE, (current + 1) * ATTEMPTS_PER_PAGE);
+  const group = data.graph.groups.find((g) => g.scope === node.scope);
+  return h(
+    'div',
+    { class: 'inspector', 'data-step': node.label },
+    h(
+      'div',
+      { class: 'inspector-head' },
+      h('h3', null, node.label, h('span', { class: 'version' }, node.type ?? node.kind), group ? h('span', { class: 'muted' }, ` in ${group.label}`) : null),
+      h('button', { type: 'button', class: 'button small', onclick: actions.close }, 'Close'),
+    ),
+    definitionSection(definition),
+    h('h4', null, `Attempts (${attempts.length})`),
+    attempts.length === 0 ? h('p', { class: 'muted' }, 'This step has not run in this instance.') : null,
+    h('ol', { class: 'attempts' }, shown.map((a) => attemptItem(a, a === chosen, finished, data))),
+    pages > 1
+      ? h(
+          'nav',
+          { class: 'pager', 'aria-label': 'Attempts' },
+          h('button', { type: 'button', class: 'button small', disabled: current === 0, onclick: () => actions.page(current - 1) }, '← Newer'),
+          h('span', { class: 'muted' }, `page ${current + 1} of ${pages}`),
+          h('button', { type: 'button', class: 'button small', disabled: current === pages - 1, onclick: () => actions.page(current + 1) }, 'Older →'),
+        )
+      : null,
+    h('p', null, h('button', { type: 'button', class: 'link-button', onclick: () => actions.events(node.label) }, `Show the events of ${node.label} in the history`)),
+  );
+}
+
+function definitionSection(definition: StepDefinition | undefined): Child {
+  if (!definition) return null;
+  const facts: HTMLElement[] = [];
+  for (const key of ['task', 'queue', 'event', 'workflow', 'timeout', 'heartbeat', 'items', 'concurrency', 'toleratedFailures', 'output']) {
+    if (definition[key] !== undefined) facts.push(...fact(key, typeof definition[key] === 'string' ? (definition[key] as string) : JSON.stringify(definition[key])));
+  }
+  if (definition.retry !== undefined) facts.push(...fact('retry', JSON.stringify(definition.retry)));
+  return h(
+    'div',
+    { class: 'inspector-definition' },
+    facts.length > 0 ? h('dl', { class: 'facts' }, facts) : null,
+    h('details', null, h('summary', null, 'Definition'), codeBlock(formatJson(definition), 'json')),
+  );
+}
+
+function attemptItem(a: StepAttempt, open: boolean, finished: boolean, data: InspectorData): HTMLElement {
+  const outcome = shownOutcome(a, finished);
+  const where = pathLabel(a.path);
+  const end = a.end;
+  const facts: HTMLElement[] = [
+    ...fact('Started', formatTime(new Date(a.start).toISOString())),
+    ...fact('Ended', end === undefined ? (finished ? 'when the instance ended' : 'not yet') : formatTime(new Date(end).toISOString())),
+  ];
+  if (end !== undefined) facts.push(...fact('Took', formatElapsed(end - a.start)));
+  if (a.workerStart !== undefined) facts.push(...fact('Queued', `${formatElapsed(a.workerStart - a.start)} before a worker took it`));
+  if (a.worker !== undefined) facts.push(...fact('Worker', a.worker ?? 'unknown'));
+  if (a.outcome === 'running' && !finished && a.waiting) facts.push(...fact('Waits for', waitingText(a)));
+  if (a.childId) facts.push(...fact('Child', h('a', { href: `#/instances/${encodeURIComponent(a.childId)}` }, a.childId)));
+  if (a.compensated) facts.push(...fact('Compensation', a.compensated === 'completed' ? 'ran' : 'failed'));
+  const stored = data.definition === undefined ? undefined : resultInData(a, data.instance.data, data.definition, data.graph);
+  return h(
+    'li',
+    { class: `attempt outcome-${outcome}` },
+    h(
+      'details',
+      { open },
+      h('summary', null, h('span', { class: `dot outcome-${outcome}` }), h('strong', null, where || a.step), ` · attempt ${a.attempt} · ${outcome}`),
+      h('dl', { class: 'facts' }, facts),
+      a.error ? h('p', { class: 'error-line' }, h('strong', null, a.error.error), a.error.message ? `: ${a.error.message}` : '') : null,
+      h('h5', null, 'Input'),
+      h('p', { class: 'muted' }, 'The engine does not record the input a step was given yet; the definition above shows how it is made.'),
+      h('h5', null, 'Result'),
+      a.result === undefined ? h('p', { class: 'muted' }, a.outcome === 'completed' ? 'No result (or none recorded).' : 'None: the attempt did not complete.') : h('div', null, h('p', { class: 'muted' }, 'As the history keeps it (large results are summarised):'), codeBlock(formatJson(a.result), 'json')),
+      stored ? h('div', null, h('p', { class: 'muted' }, 'In the instance\'s data now, at ', h('code', null, stored.path), ':'), codeBlock(formatJson(stored.value), 'json')) : null,
+      h('h5', null, `Events (${a.events.length})`),
+      h('ol', { class: 'attempt-events' }, a.events.map((e) => h('li', null, h('span', { class: 'muted' }, formatTime(e.at)), ' ', h('strong', null, e.type), e.details === undefined ? '' : ` ${JSON.stringify(e.details)}`))),
+    ),
+  );
+}
+
+function waitingText(a: StepAttempt): string {
+  switch (a.waiting) {
+    case 'task':
+      return a.worker === undefined ? 'a worker to take and finish the task' : 'the worker';
+    case 'event':
+      return `the event "${a.event}"`;
+    case 'delay':
+      return `its timer, due ${a.dueAt === undefined ? 'later' : formatTime(new Date(a.dueAt).toISOString())}`;
+    case 'child':
+      return `the child instance ${a.childId}`;
+    case 'join':
+      return `its ${a.node?.type === 'map' ? 'items' : 'branches'} (${a.children.filter((c) => c.outcome === 'running').length} running)`;
+    case 'compensation':
+      return 'the compensations to run';
+    default:
+      return attemptLabel(a);
+  }
+}

@@ -1,0 +1,475 @@
+/**
+ * An instance's paths of execution — the top level, each parallel branch, each map item — and the
+ * step attempts of each, rebuilt from its history. The history names a step but not the path that
+ * took it, so each event is matched to its path by what the engine logs and in which order: ids
+ * where the event has one (task, child), the graph's transitions, and the order in which one
+ * transition logs its events (a path that finished a step starts its next step before another
+ * path starting the same step does; items are forked in index order).
+ */
+import type { Graph, GraphGroup, GraphNode } from '../../definitions/graph.js';
+import type { Json } from '../../definitions/model.js';
+import type { HistoryView } from '../../client/http-client.js';
+
+export type Outcome = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface StepAttempt {
+  step: string;
+  /** The graph node, when the history and the graph agree on one. */
+  node?: GraphNode;
+  path: ExecutionPath;
+  /** From 1: the retry count of the step in its path. */
+  attempt: number;
+  /** Epoch ms. */
+  start: number;
+  end?: number;
+  outcome: Outcome;
+  /** Every event of this attempt, in order. */
+  events: HistoryView[];
+  taskId?: string;
+  /** The worker that reported the task's result, and when it says it started (epoch ms). */
+  worker?: string | null;
+  workerStart?: number;
+  error?: { error: string; message: string };
+  /** The result preview the history keeps (never the whole of a large result). */
+  result?: Json;
+  /** What the attempt waits for now. */
+  waiting?: 'task' | 'event' | 'delay' | 'child' | 'join' | 'compensation';
+  event?: string;
+  childId?: string;
+  /** When its timer is due, for delay steps and retries (epoch ms). */
+  dueAt?: number;
+  /** The end of its retry timer's id ("r20"), as far as the trace can tell it. */
+  retryTimer?: string;
+  /** The items or branches a map or parallel attempt forked, in the order they started. */
+  children: ExecutionPath[];
+  /** True when a compensation registered by this attempt ran (failed: it failed). */
+  compensated?: 'completed' | 'failed';
+}
+
+export interface ExecutionPath {
+  /** In creation order; the top level is 0. */
+  id: number;
+  scope: string;
+  /** The map or parallel attempt that forked it; absent at the top level. */
+  parent?: StepAttempt;
+  index?: number;
+  branch?: string;
+  attempts: StepAttempt[];
+  outcome: Outcome;
+  /** Epoch ms it ended at. */
+  end?: number;
+  /** Waiting for a retry of its last attempt. */
+  retrying?: boolean;
+}
+
+export interface RunTrace {
+  paths: ExecutionPath[];
+  /** Every attempt, in start order. */
+  attempts: StepAttempt[];
+  /** The attempt each event belongs to (events of the instance as a whole have none). */
+  attemptOf: Map<number, StepAttempt>;
+}
+
+/** The graph, looked up the ways the trace needs. */
+class GraphIndex {
+  private readonly byScope = new Map<string, Map<string, GraphNode>>();
+  private readonly byId: Map<string, GraphNode>;
+  private readonly nextOf = new Map<string, GraphNode>();
+  private readonly timeoutOf = new Map<string, GraphNode>();
+  /** Groups by the label of their first step. */
+  readonly groupsByEntry = new Map<string, GraphGroup[]>();
+
+  constructor(readonly graph: Graph) {
+    this.byId = new Map(graph.nodes.map((n) => [n.id, n]));
+    for (const node of graph.nodes) {
+      if (node.kind !== 'step') continue;
+      const scope = this.byScope.get(node.scope) ?? new Map<string, GraphNode>();
+      scope.set(node.label, node);
+      this.byScope.set(node.scope, scope);
+    }
+    for (const edge of graph.edges) {
+      if (edge.kind === 'next') this.nextOf.set(edge.from, this.byId.get(edge.to)!);
+      if (edge.kind === 'timeout') this.timeoutOf.set(edge.from, this.byId.get(edge.to)!);
+      if (edge.kind === 'map' || edge.kind === 'branch') {
+        const entry = this.byId.get(edge.to);
+        const group = graph.groups.find((g) => g.owner === edge.from && g.scope === entry?.scope);
+        if (entry?.kind === 'step' && group) this.groupsByEntry.set(entry.label, [...(this.groupsByEntry.get(entry.label) ?? []), group]);
+      }
+    }
+  }
+
+  node(scope: string, step: string): GraphNode | undefined {
+    return this.byScope.get(scope)?.get(step);
+  }
+
+  /** Where a path goes after `node` completes: a node, or undefined for the end of its scope. */
+  next(node: GraphNode, kind: 'next' | 'timeout' = 'next'): GraphNode | undefined {
+    const to = (kind === 'next' ? this.nextOf : this.timeoutOf).get(node.id);
+    return to?.kind === 'step' ? to : undefined;
+  }
+
+  owner(group: GraphGroup): GraphNode | undefined {
+    return this.byId.get(group.owner);
+  }
+}
+
+/** A path that will take its next step in the same transition: `step` (undefined: any). */
+interface Ready {
+  path: ExecutionPath;
+  step?: string;
+  at: number;
+}
+
+type Details = Record<string, Json>;
+
+export function traceRun(history: readonly HistoryView[], graph: Graph): RunTrace {
+  return new Tracer(new GraphIndex(graph)).run(history);
+}
+
+class Tracer {
+  private readonly paths: ExecutionPath[] = [];
+  private readonly attempts: StepAttempt[] = [];
+  private readonly attemptOf = new Map<number, StepAttempt>();
+  private ready: Ready[] = [];
+  /** Attempts not ended yet, by step name. */
+  private readonly open = new Map<string, StepAttempt[]>();
+  /** The attempt of each step name the last event about that step was about. */
+  private readonly focus = new Map<string, StepAttempt>();
+  private readonly byTask = new Map<string, StepAttempt>();
+  private readonly byChild = new Map<string, StepAttempt>();
+  /** Failed attempts whose retry timer is set, in the order they were set (equal due times fire in that order). */
+  private retries: StepAttempt[] = [];
+  /** Attempts whose compensation is registered, oldest first (they run newest first). */
+  private registered: StepAttempt[] = [];
+  private compensating?: StepAttempt;
+  /**
+   * The instance's id counter, as far as the history shows it: the engine numbers the tasks,
+   * timers, children and paths it makes from one counter ("…:t12", "…:r13"), and logs only some
+   * of those ids. Knowing the others tells which retry a timer firing is for.
+   */
+  private ids = 0;
+
+  constructor(private readonly graph: GraphIndex) {}
+
+  run(history: readonly HistoryView[]): RunTrace {
+    for (const event of history) {
+      const attempt = this.apply(event, Date.parse(event.at));
+      if (attempt) {
+        attempt.events.push(event);
+        this.attemptOf.set(event.seq, attempt);
+      }
+    }
+    return { paths: this.paths, attempts: this.attempts, attemptOf: this.attemptOf };
+  }
+
+  /** Applies one event; answers the attempt it belongs to. */
+  private apply(event: HistoryView, at: number): StepAttempt | undefined {
+    const d = (event.details ?? {}) as Details;
+    const step = event.step;
+    switch (event.type) {
+      case 'InstanceStarted':
+        this.ready.push({ path: this.newPath(''), step: this.graph.next(this.startNode())?.label, at });
+        return undefined;
+      case 'InstanceRetried': {
+        const root = this.paths[0] ?? this.newPath('');
+        root.outcome = 'running';
+        root.end = undefined;
+        this.ready.push({ path: root, ...(step !== undefined ? { step } : {}), at });
+        return undefined;
+      }
+      case 'StepStarted':
+        return step === undefined ? undefined : this.started(step, typeof d.attempt === 'number' ? d.attempt : 1, at);
+    }
+    if (step === undefined) return undefined;
+    switch (event.type) {
+      case 'TaskScheduled':
+        this.ids = idNumber(d.taskId) ?? this.ids;
+        return this.withFocus(step, (a) => {
+          a.waiting = 'task';
+          a.taskId = String(d.taskId);
+          this.byTask.set(a.taskId, a);
+        });
+      case 'TaskStarted':
+        return this.about(step, this.byTask.get(String(d.taskId)), (a) => {
+          a.worker = (d.worker as string | null) ?? null;
+          if (typeof d.startedAt === 'string') a.workerStart = Date.parse(d.startedAt);
+        });
+      case 'TaskCompleted':
+        return this.about(step, this.byTask.get(String(d.taskId)));
+      case 'TaskFailed':
+      case 'TaskTimedOut':
+        return this.about(step, this.byTask.get(String(d.taskId)), (a) => (a.error = errorOf(d, event.type === 'TaskTimedOut' ? 'Timeout' : 'Error')));
+      case 'EventAwaited':
+        return this.withFocus(step, (a) => {
+          a.waiting = 'event';
+          a.event = String(d.event);
+        });
+      case 'EventReceived':
+        return this.about(step, this.earliestOpen(step, (a) => a.waiting === 'event' && a.event === d.event));
+      case 'TimerStarted':
+        this.ids += 1;
+        return this.withFocus(step, (a) => {
+          a.waiting = 'delay';
+          a.dueAt = Date.parse(String(d.dueAt));
+        });
+      case 'TimerFired':
+        return this.timerFired(step, String(d.timerId), at);
+      case 'ChildStarted':
+        this.ids = idNumber(d.childId) ?? this.ids;
+        return this.withFocus(step, (a) => {
+          a.waiting = 'child';
+          a.childId = String(d.childId);
+          this.byChild.set(a.childId, a);
+        });
+      case 'ChildFinished':
+        return this.about(step, this.byChild.get(String(d.childId)));
+      case 'StepCompleted':
+        return this.withFocus(step, (a) => this.completed(a, d, at));
+      case 'StepFailed':
+        return this.withFocus(step, (a) => {
+          this.end(a, 'failed', at);
+          a.error = errorOf(d, 'Error');
+          this.finishPath(a.path, 'failed', at);
+        });
+      case 'RetryScheduled':
+        return this.withFocus(step, (a) => {
+          a.dueAt = at + Number(d.delayMs ?? 0);
+          a.retryTimer = `r${++this.ids}`;
+          this.reopenPath(a.path);
+          a.path.retrying = true;
+          this.retries.push(a);
+        });
+      case 'ErrorCaught':
+        return this.withFocus(step, (a) => {
+          this.reopenPath(a.path);
+          this.goOn(a.path, d.next === 'end' ? undefined : String(d.next), at);
+        });
+      case 'StepCancelled':
+        return this.cancelled(step, at);
+      case 'CompensationRegistered':
+        return this.withFocus(step, (a) => this.registered.push(a));
+      case 'CompensationStarted':
+        this.ids = idNumber(d.taskId) ?? this.ids;
+        this.compensating = this.takeRegistered(step) ?? this.compensating;
+        return this.compensating;
+      case 'CompensationCompleted':
+      case 'CompensationFailed':
+        if (this.compensating) this.compensating.compensated = event.type === 'CompensationCompleted' ? 'completed' : 'failed';
+        return this.compensating;
+      case 'CompensationRetryScheduled':
+        this.ids += 1;
+        return this.compensating;
+      case 'ContinuedAsNew':
+        return this.withFocus(step, (a) => {
+          this.end(a, 'completed', at);
+          this.finishPath(a.path, 'completed', at);
+        });
+      default:
+        return this.focus.get(step);
+    }
+  }
+
+  private startNode(): GraphNode {
+    return this.graph.graph.nodes.find((n) => n.id === this.graph.graph.start)!;
+  }
+
+  private newPath(scope: string, parent?: StepAttempt): ExecutionPath {
+    const path: ExecutionPath = { id: this.paths.length, scope, attempts: [], outcome: 'running' };
+    if (parent) {
+      this.ids += 1;
+      path.parent = parent;
+      parent.children.push(path);
+    }
+    this.paths.push(path);
+    return path;
+  }
+
+  private started(step: string, attempt: number, at: number): StepAttempt {
+    // Paths made ready by an earlier transition did not go on: they were cancelled or stopped.
+    this.ready = this.ready.filter((r) => r.at === at);
+    const path = this.takeReady(step) ?? this.fork(step) ?? this.newPath(this.scopeOf(step));
+    const node = this.graph.node(path.scope, step);
+    const a: StepAttempt = { step, path, attempt, start: at, outcome: 'running', events: [], children: [] };
+    if (node) a.node = node;
+    if (node?.type === 'map' || node?.type === 'parallel') a.waiting = 'join';
+    if (node?.type === 'compensate') a.waiting = 'compensation';
+    path.attempts.push(a);
+    path.retrying = false;
+    this.attempts.push(a);
+    this.open.set(step, [...(this.open.get(step) ?? []), a]);
+    this.focus.set(step, a);
+    return a;
+  }
+
+  private takeReady(step: string): ExecutionPath | undefined {
+    const i = this.ready.findIndex((r) => r.step === step || (r.step === undefined && this.graph.node(r.path.scope, step)));
+    if (i < 0) return undefined;
+    return this.ready.splice(i, 1)[0]!.path;
+  }
+
+  /** A new item or branch, when `step` is the first step of a map body or a branch whose step is running. */
+  private fork(step: string): ExecutionPath | undefined {
+    for (const group of this.graph.groupsByEntry.get(step) ?? []) {
+      const owner = this.graph.owner(group);
+      const parents = (this.open.get(owner?.label ?? '') ?? []).filter((a) => a.node === owner);
+      if (group.kind === 'branch') {
+        const parent = parents.find((a) => !a.children.some((c) => c.branch === group.label));
+        if (!parent) continue;
+        const path = this.newPath(group.scope, parent);
+        path.branch = group.label;
+        return path;
+      }
+      // The newest map of that name forks first; a map whose item just ended forks the next item.
+      const parent = this.focus.get(owner?.label ?? '');
+      const chosen = parent && parents.includes(parent) ? parent : parents.at(-1);
+      if (!chosen) continue;
+      const path = this.newPath(group.scope, chosen);
+      path.index = chosen.children.length - 1;
+      return path;
+    }
+    return undefined;
+  }
+
+  private scopeOf(step: string): string {
+    return this.graph.graph.nodes.find((n) => n.kind === 'step' && n.label === step)?.scope ?? '';
+  }
+
+  /** Runs `change` on the attempt the last event about `step` was about. */
+  private withFocus(step: string, change: (a: StepAttempt) => void): StepAttempt | undefined {
+    const a = this.focus.get(step);
+    if (a) change(a);
+    return a;
+  }
+
+  /** `a` (found by an id) is what events about `step` are about from now on. */
+  private about(step: string, a: StepAttempt | undefined, change?: (a: StepAttempt) => void): StepAttempt | undefined {
+    if (!a) return undefined;
+    this.focus.set(step, a);
+    change?.(a);
+    return a;
+  }
+
+  private earliestOpen(step: string, match: (a: StepAttempt) => boolean): StepAttempt | undefined {
+    return (this.open.get(step) ?? []).filter(match).sort((x, y) => x.path.id - y.path.id)[0];
+  }
+
+  private end(a: StepAttempt, outcome: Outcome, at: number): void {
+    a.outcome = outcome;
+    a.end = at;
+    a.waiting = undefined;
+    const open = this.open.get(a.step);
+    if (open) this.open.set(a.step, open.filter((o) => o !== a));
+  }
+
+  private completed(a: StepAttempt, d: Details, at: number): void {
+    const type = a.node?.type;
+    this.end(a, type === 'fail' ? 'failed' : 'completed', at);
+    if (d.result !== undefined) a.result = d.result;
+    if (type === 'fail') return this.finishPath(a.path, 'failed', at);
+    if (type === 'succeed') return this.finishPath(a.path, 'completed', at);
+    if (typeof d.next === 'string') return this.goOn(a.path, d.next === 'end' ? undefined : d.next, at);
+    const next = a.node ? this.graph.next(a.node) : undefined;
+    if (a.node && !next) return this.finishPath(a.path, 'completed', at);
+    this.ready.push({ path: a.path, ...(next ? { step: next.label } : {}), at });
+  }
+
+  /** The path goes to `step`, or finishes when there is none. */
+  private goOn(path: ExecutionPath, step: string | undefined, at: number): void {
+    if (step === undefined) return this.finishPath(path, 'completed', at);
+    this.ready.push({ path, step, at });
+  }
+
+  private finishPath(path: ExecutionPath, outcome: Outcome, at: number): void {
+    path.outcome = outcome;
+    path.end = at;
+    // The map or parallel step takes the next event about its name (its end, or the next item).
+    if (path.parent) this.focus.set(path.parent.step, path.parent);
+  }
+
+  /** A failure that a retry or a catch rule took up: the path goes on. */
+  private reopenPath(path: ExecutionPath): void {
+    path.outcome = 'running';
+    path.end = undefined;
+  }
+
+  /** Takes the retry of `step` that `first` puts first. */
+  private takeRetry(step: string, first: (x: StepAttempt, y: StepAttempt) => number): StepAttempt | undefined {
+    const due = this.retries.filter((a) => a.step === step).sort(first)[0];
+    if (!due) return undefined;
+    this.retries = this.retries.filter((a) => a !== due);
+    due.path.retrying = false;
+    return due;
+  }
+
+  private timerFired(step: string, timerId: string, at: number): StepAttempt | undefined {
+    // The retry whose timer has this id; else the first due (timers due together fire in the order of their ids).
+    const key = /:([a-z]+\d+)$/.exec(timerId)?.[1];
+    const retrying = this.takeRetry(step, (x, y) => Number(y.retryTimer === key) - Number(x.retryTimer === key) || (x.dueAt ?? 0) - (y.dueAt ?? 0) || byText(x.retryTimer, y.retryTimer));
+    if (retrying) {
+      this.ready.push({ path: retrying.path, step, at });
+      return this.about(step, retrying);
+    }
+    const delay = (this.open.get(step) ?? []).filter((a) => a.waiting === 'delay').sort((x, y) => (x.dueAt ?? 0) - (y.dueAt ?? 0))[0];
+    if (delay) return this.about(step, delay);
+    // A wait or child step timed out: it fails (StepFailed follows) or goes to its onTimeout step.
+    const timedOut = this.earliestOpen(step, (a) => a.waiting === 'event' || a.waiting === 'child');
+    if (!timedOut) return undefined;
+    this.end(timedOut, 'failed', at);
+    timedOut.error = { error: 'Timeout', message: 'timed out' };
+    const next = timedOut.node ? this.graph.next(timedOut.node, 'timeout') : undefined;
+    if (next) this.ready.push({ path: timedOut.path, step: next.label, at });
+    return this.about(step, timedOut);
+  }
+
+  /** The engine cancels a path's items and branches first, then the path, in the order they were made. */
+  private cancelled(step: string, at: number): StepAttempt | undefined {
+    const open = this.earliestOpen(step, () => true);
+    if (open) {
+      this.end(open, 'cancelled', at);
+      this.finishPath(open.path, 'cancelled', at);
+      return this.about(step, open);
+    }
+    const retrying = this.takeRetry(step, (x, y) => x.path.id - y.path.id);
+    if (!retrying) return undefined;
+    this.finishPath(retrying.path, 'cancelled', at);
+    return this.about(step, retrying);
+  }
+
+  private takeRegistered(step: string): StepAttempt | undefined {
+    for (let i = this.registered.length - 1; i >= 0; i--) {
+      if (this.registered[i]!.step !== step) continue;
+      return this.registered.splice(i, 1)[0];
+    }
+    return undefined;
+  }
+}
+
+function byText(x = '', y = ''): number {
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The counter in an id the engine made: "…:1:t12" and "….step.1-12" give 12. */
+function idNumber(id: Json | undefined): number | undefined {
+  const match = typeof id === 'string' ? /(\d+)$/.exec(id) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+function errorOf(d: Details, fallback: string): { error: string; message: string } {
+  return { error: typeof d.error === 'string' ? d.error : fallback, message: typeof d.message === 'string' ? d.message : '' };
+}
+
+/** Where a path is, for people: "item 3", "sales", "item 2 · sales" (innermost first). */
+export function pathLabel(path: ExecutionPath): string {
+  const parts: string[] = [];
+  for (let p: ExecutionPath | undefined = path; p; p = p.parent?.path) {
+    if (p.index !== undefined) parts.push(`item ${p.index}`);
+    else if (p.branch !== undefined) parts.push(p.branch);
+  }
+  return parts.join(' · ');
+}
+
+/** The attempt as a row label: its step, and where it ran. */
+export function attemptLabel(a: StepAttempt): string {
+  const where = pathLabel(a.path);
+  return where ? `${a.step} · ${where}` : a.step;
+}
