@@ -72,3 +72,16 @@ export function codeBlock(text: string, className = ''): HTMLElement {
 export function fact(term: string, value: Child): HTMLElement[] {
   return [h('dt', null, term), h('dd', null, value)];
 }
+
+/**
+ * A table whose rows become stacked "label value" lines in narrow windows (app.css): each cell is
+ * labelled with its column's header.
+ */
+export function stackedTable(headers: string[], rows: HTMLTableRowElement[], className = ''): HTMLTableElement {
+  for (const row of rows) {
+    Array.from(row.cells).forEach((cell, i) => {
+      if (headers[i]) cell.dataset.label = headers[i];
+    });
+  }
+  return h('table', { class: `table stack ${className}`.trim() }, h('thead', null, h('tr', null, headers.map((t) => h('th', null, t)))), h('tbody', null, rows));
+}

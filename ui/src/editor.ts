@@ -14,11 +14,18 @@ export class YamlEditor {
   private readonly backdrop = h('div', { class: 'editor-backdrop', 'aria-hidden': 'true' });
   private readonly gutter = h('div', { class: 'editor-gutter', 'aria-hidden': 'true' });
   private problems: Problem[] = [];
+  /** Esc was the last key: the next Tab leaves the editor instead of indenting. */
+  private leaving = false;
 
   constructor(text: string, onChange: (text: string) => void) {
-    this.input = h('textarea', { class: 'editor-input', wrap: 'off', spellcheck: 'false', autocapitalize: 'off', autocomplete: 'off', 'aria-label': 'Workflow definition (YAML)' });
+    this.input = h('textarea', { class: 'editor-input', wrap: 'off', spellcheck: 'false', autocapitalize: 'off', autocomplete: 'off', 'aria-label': 'Workflow definition (YAML)', 'aria-describedby': 'editor-hint' });
     this.input.value = text;
-    this.element = h('div', { class: 'editor' }, h('div', { class: 'editor-gutter-box' }, this.gutter), h('div', { class: 'editor-body' }, this.backdrop, this.input));
+    this.element = h(
+      'div',
+      { class: 'editor-box' },
+      h('div', { class: 'editor' }, h('div', { class: 'editor-gutter-box' }, this.gutter), h('div', { class: 'editor-body' }, this.backdrop, this.input)),
+      h('p', { class: 'editor-hint', id: 'editor-hint' }, 'Tab indents; Esc then Tab leaves the editor.'),
+    );
     this.input.addEventListener('input', () => {
       this.paint();
       onChange(this.input.value);
@@ -76,9 +83,11 @@ export class YamlEditor {
     this.gutter.style.transform = `translateY(${-this.input.scrollTop}px)`;
   }
 
-  /** Tab indents with spaces: YAML takes no tabs. */
+  /** Tab indents with spaces (YAML takes no tabs), except right after Esc: keyboard users get out that way. */
   private indent(event: KeyboardEvent): void {
-    if (event.key !== 'Tab' || event.shiftKey || event.ctrlKey || event.metaKey || event.altKey) return;
+    const leaving = this.leaving;
+    this.leaving = event.key === 'Escape';
+    if (event.key !== 'Tab' || leaving || event.shiftKey || event.ctrlKey || event.metaKey || event.altKey) return;
     event.preventDefault();
     this.input.setRangeText(INDENT, this.input.selectionStart, this.input.selectionEnd, 'end');
     this.input.dispatchEvent(new Event('input'));

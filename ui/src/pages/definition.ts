@@ -5,7 +5,7 @@ import { api, workflowGraph } from '../api.js';
 import { fill, h } from '../dom.js';
 import { openDialog } from '../dialog.js';
 import { drawGraph, graphBox, legend, preloadGraphs } from '../graph-view.js';
-import { PLAYGROUND_DRAFT } from './playground.js';
+import { replaceDraft } from './draft.js';
 import { errorBox, instanceHref, pageHeader, workflowHref, type Page } from './page.js';
 
 export const definitionPage: Page = {
@@ -47,10 +47,7 @@ function subtitle(workflow: WorkflowVersion): HTMLElement {
 }
 
 function actions(workflow: WorkflowVersion): HTMLElement[] {
-  const edit = (): void => {
-    sessionStorage.setItem(PLAYGROUND_DRAFT, workflow.source);
-    location.hash = '#/playground';
-  };
+  const edit = (): void => replaceDraft(workflow.source, true, `opening ${workflow.name} v${workflow.version}`, () => (location.hash = '#/playground'));
   return [
     h('a', { class: 'button', href: `#/instances?workflow=${encodeURIComponent(workflow.name)}` }, 'Instances'),
     h('button', { type: 'button', class: 'button', onclick: edit }, 'Open in playground'),

@@ -4,7 +4,7 @@
  */
 import type { InstanceView, ListRequest } from '../../../client/http-client.js';
 import { api } from '../api.js';
-import { fill, formatTime, h, statusBadge } from '../dom.js';
+import { fill, formatTime, h, stackedTable, statusBadge } from '../dom.js';
 import { errorBox, instanceHref, link, pageHeader, workflowHref, type Page, type Route } from './page.js';
 
 const STATUSES = ['PENDING', 'RUNNING', 'SUSPENDED', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'];
@@ -24,7 +24,8 @@ export const instancesPage: Page = {
     const form = filterForm(route, workflows.map((w) => w.name));
     let page: { items: InstanceView[]; nextCursor?: string };
     try {
-      page = await api((c) => c.listInstances(listRequest(route)));
+      const request = listRequest(route);
+      page = await api((c) => c.listInstances(request));
     } catch (err) {
       return fill(main, header, form, errorBox(err));
     }
@@ -39,10 +40,17 @@ function listRequest(route: Route): ListRequest {
   const request: ListRequest = { limit: Number(q.get('limit') ?? 20) };
   if (q.get('workflow')) request.workflow = q.get('workflow')!;
   if (q.get('status')) request.status = q.get('status')!;
-  if (q.get('from')) request.from = new Date(q.get('from')!).toISOString();
-  if (q.get('to')) request.to = new Date(q.get('to')!).toISOString();
+  if (q.get('from')) request.from = addressTime(q.get('from')!, 'Created from');
+  if (q.get('to')) request.to = addressTime(q.get('to')!, 'Created to');
   if (q.get('cursor')) request.cursor = q.get('cursor')!;
   return request;
+}
+
+/** A time from the address, as the API takes it; one that is no time is refused in words. */
+function addressTime(text: string, label: string): string {
+  const time = new Date(text);
+  if (Number.isNaN(time.getTime())) throw new Error(`"${label}" in the address is "${text}", which is not a date and time: pick one in the filter above.`);
+  return time.toISOString();
 }
 
 function hashOf(values: Record<string, string>): string {
@@ -62,7 +70,7 @@ function filterForm(route: Route, workflows: string[]): HTMLElement {
     select('workflow', 'Workflow', workflows, 'Any workflow'),
     select('status', 'Status', STATUSES, 'Any status'),
     time('from', 'Created from'),
-    time('to', 'to'),
+    time('to', 'Created to'),
     h('label', { class: 'field inline' }, h('span', null, 'Per page'), h('select', { name: 'limit' }, PAGE_SIZES.map((s) => h('option', { value: s, selected: (q.get('limit') ?? '20') === s }, s)))),
     h('div', { class: 'filter-buttons' }, h('button', { type: 'submit', class: 'button primary' }, 'Apply'), h('a', { class: 'button', href: '#/instances' }, 'Clear')),
   );
@@ -88,12 +96,7 @@ function table(items: InstanceView[]): HTMLElement {
       h('td', { class: 'nowrap' }, formatTime(i.updatedAt)),
     ),
   );
-  return h(
-    'table',
-    { class: 'table' },
-    h('thead', null, h('tr', null, ['Instance', 'Workflow', 'Status', 'Current step', 'Created', 'Updated'].map((t) => h('th', null, t)))),
-    h('tbody', null, rows),
-  );
+  return stackedTable(['Instance', 'Workflow', 'Status', 'Current step', 'Created', 'Updated'], rows);
 }
 
 function pager(route: Route, filterKey: string, stack: string[], cursor: string, next: string | undefined): HTMLElement {

@@ -8,53 +8,10 @@ import { api, describeError, ProblemError, validate } from '../api.js';
 import { fill, h } from '../dom.js';
 import { YamlEditor } from '../editor.js';
 import { drawGraph, graphBox, legend, preloadGraphs } from '../graph-view.js';
+import { draftText, keepDraft, markSaved, replaceDraft, STARTER } from './draft.js';
 import { link, pageHeader, workflowHref, type Page } from './page.js';
 
-export const PLAYGROUND_DRAFT = 'segue.playgroundDraft';
 const DEBOUNCE_MS = 300;
-
-const STARTER = `name: expense-approval
-description: Small expenses pass at once; larger ones wait for a manager's answer.
-input:
-  type: object
-  required: [employee, amount]
-  properties:
-    employee: { type: string }
-    amount: { type: number }
-steps:
-  - name: triage
-    type: choice
-    choices:
-      - when: amount <= 100
-        next: approved
-
-  - name: managerApproval
-    type: wait
-    event: approval
-    timeout: 3d
-    onTimeout: expired
-
-  - name: decide
-    type: choice
-    choices:
-      - when: managerApproval.approved = true
-        next: approved
-    otherwise: rejected
-
-  - name: approved
-    type: succeed
-    output: { employee: "\${ employee }", amount: "\${ amount }", approved: true }
-
-  - name: rejected
-    type: fail
-    error: Rejected
-    message: "The expense of \${ employee } was rejected"
-
-  - name: expired
-    type: fail
-    error: NoAnswer
-    message: Nobody answered within 3 days
-`;
 
 export const playgroundPage: Page = {
   section: 'playground',
@@ -87,7 +44,8 @@ class Playground {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly leave: AbortSignal) {
-    this.editor = new YamlEditor(sessionStorage.getItem(PLAYGROUND_DRAFT) ?? STARTER, (text) => {
+    this.editor = new YamlEditor(draftText(), (text) => {
+      keepDraft(text);
       clearTimeout(this.timer);
       fill(this.state, h('span', { class: 'muted' }, 'checking…'));
       this.timer = setTimeout(() => void this.check(text), DEBOUNCE_MS);
@@ -97,14 +55,21 @@ class Playground {
   }
 
   buttons(): HTMLElement[] {
-    const reset = h('button', { type: 'button', class: 'button', onclick: () => this.editor.replace(STARTER) }, 'Start over');
+    const reset = h('button', { type: 'button', class: 'button', onclick: () => replaceDraft(STARTER, false, 'starting over', () => this.editor.replace(STARTER)) }, 'Start over');
     return [reset, this.register];
   }
 
   /** Validates `text`; an answer overtaken by a later check is dropped. */
   async check(text: string): Promise<void> {
     const mine = ++this.checks;
-    sessionStorage.setItem(PLAYGROUND_DRAFT, text);
+    if (text.trim() === '') {
+      // Nothing to check: no problem stays up from the text that was there.
+      this.showProblems([]);
+      fill(this.state, h('span', { class: 'muted' }, 'empty'));
+      this.register.disabled = true;
+      this.graph.classList.add('stale');
+      return;
+    }
     try {
       const answer = await validate(text);
       if (mine !== this.checks || this.leave.aborted) return;
@@ -134,7 +99,9 @@ class Playground {
   private async registerDraft(): Promise<void> {
     this.result.replaceChildren();
     try {
-      const done = await api((c) => c.registerWorkflow(this.editor.value));
+      const text = this.editor.value;
+      const done = await api((c) => c.registerWorkflow(text));
+      markSaved(text);
       fill(this.result, h('span', { class: 'good' }, done.created ? 'Registered ' : 'Already registered as '), link(workflowHref(done.name, done.version), `${done.name} v${done.version}`));
     } catch (err) {
       if (err instanceof ProblemError && err.errors.length > 0) this.showProblems(err.errors);

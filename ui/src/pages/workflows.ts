@@ -1,6 +1,6 @@
 /** The registered workflows, latest version of each. */
 import { api } from '../api.js';
-import { fill, formatTime, h } from '../dom.js';
+import { fill, formatTime, h, stackedTable } from '../dom.js';
 import { errorBox, link, pageHeader, workflowHref, type Page } from './page.js';
 
 export const workflowsPage: Page = {
@@ -31,16 +31,7 @@ export const workflowsPage: Page = {
     fill(
       main,
       header,
-      h(
-        'div',
-        { class: 'card flush' },
-        h(
-          'table',
-          { class: 'table' },
-          h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', { class: 'num' }, 'Latest'), h('th', null, 'Description'), h('th', null, 'Registered'), h('th', null, ''))),
-          h('tbody', null, rows),
-        ),
-      ),
+      h('div', { class: 'card flush' }, stackedTable(['Name', 'Latest', 'Description', 'Registered', ''], rows)),
     );
   },
 };
