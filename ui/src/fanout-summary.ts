@@ -3,7 +3,7 @@
  * cancelled ("287 done · 13 failed · 0 running"), expandable to its items, a page at a time and
  * filtered by outcome; per parallel run, its branches by name. A row opens the step inspector.
  */
-import { fill, formatElapsed, h } from './dom.js';
+import { fill, formatElapsed, h, stackedTable } from './dom.js';
 import { shownOutcome } from './timeline.js';
 import { pathLabel, type ExecutionPath, type Outcome, type RunTrace, type StepAttempt } from './trace.js';
 
@@ -115,7 +115,7 @@ export class FanoutSummary {
         h('button', { type: 'button', class: 'button small', disabled: s.page === pages - 1, onclick: () => go(s.page + 1) }, 'Next →')) : null),
       matching.length === 0
         ? h('p', { class: 'muted' }, 'No item matches.')
-        : h('table', { class: 'table compact' }, h('thead', null, h('tr', null, ['Item', 'Status', 'Last step', 'Attempts', 'Took', 'Error'].map((t) => h('th', null, t)))), h('tbody', null, rows)),
+        : stackedTable(['Item', 'Status', 'Last step', 'Attempts', 'Took', 'Error'], rows, 'compact'),
     );
   }
 

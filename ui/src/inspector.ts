@@ -24,19 +24,23 @@ export interface InspectorData {
   definition?: Json;
 }
 
+/** What the inspector shows; attempts are named by their place in the trace, which stays as the history grows. */
 export interface Selection {
   node: GraphNode;
   /** The attempt to open first; by default the latest. */
-  attempt?: StepAttempt;
+  attempt?: number;
+  /** The attempts the user opened or closed since (true: open). */
+  opened: Map<number, boolean>;
 }
 
 /** The inspector's content for `selection`; `page` is the page of attempts shown (from 0). */
 export function renderInspector(data: InspectorData, selection: Selection, page: number, actions: { close(): void; page(n: number): void; events(step: string): void }): HTMLElement {
   const { node } = selection;
   const finished = ['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'].includes(data.instance.status);
+  const place = new Map(data.trace.attempts.map((a, i) => [a, i]));
   const attempts = data.trace.attempts.filter((a) => a.node === node).reverse();
   const definition = data.definition === undefined ? undefined : stepDefinition(data.definition, data.graph, node);
-  const chosen = selection.attempt ?? attempts[0];
+  const chosen = selection.attempt === undefined ? attempts[0] : data.trace.attempts[selection.attempt];
   const pages = Math.max(1, Math.ceil(attempts.length / ATTEMPTS_PER_PAGE));
   const current = Math.min(page, pages - 1);
   const shown = attempts.slice(current * ATTEMPTS_PER_PAGE, (current + 1) * ATTEMPTS_PER_PAGE);
@@ -53,7 +57,7 @@ export function renderInspector(data: InspectorData, selection: Selection, page:
     definitionSection(definition),
     h('h4', null, `Attempts (${attempts.length})`),
     attempts.length === 0 ? h('p', { class: 'muted' }, 'This step has not run in this instance.') : null,
-    h('ol', { class: 'attempts' }, shown.map((a) => attemptItem(a, a === chosen, finished, data))),
+    h('ol', { class: 'attempts' }, shown.map((a) => attemptItem(a, selection.opened.get(place.get(a)!) ?? a === chosen, finished, data, (open) => selection.opened.set(place.get(a)!, open)))),
     pages > 1
       ? h(
           'nav',
@@ -82,7 +86,7 @@ function definitionSection(definition: StepDefinition | undefined): Child {
   );
 }
 
-function attemptItem(a: StepAttempt, open: boolean, finished: boolean, data: InspectorData): HTMLElement {
+function attemptItem(a: StepAttempt, open: boolean, finished: boolean, data: InspectorData, toggled: (open: boolean) => void): HTMLElement {
   const outcome = shownOutcome(a, finished);
   const where = pathLabel(a.path);
   const end = a.end;
@@ -97,10 +101,7 @@ function attemptItem(a: StepAttempt, open: boolean, finished: boolean, data: Ins
   if (a.childId) facts.push(...fact('Child', h('a', { href: `#/instances/${encodeURIComponent(a.childId)}` }, a.childId)));
   if (a.compensated) facts.push(...fact('Compensation', a.compensated === 'completed' ? 'ran' : 'failed'));
   const stored = data.definition === undefined ? undefined : resultInData(a, data.instance.data, data.definition, data.graph);
-  return h(
-    'li',
-    { class: `attempt outcome-${outcome}` },
-    h(
+  const details = h(
       'details',
       { open },
       h('summary', null, h('span', { class: `dot outcome-${outcome}` }), h('strong', null, where || a.step), ` · attempt ${a.attempt} · ${outcome}`),
@@ -113,8 +114,9 @@ function attemptItem(a: StepAttempt, open: boolean, finished: boolean, data: Ins
       stored ? h('div', null, h('p', { class: 'muted' }, 'In the instance\'s data now, at ', h('code', null, stored.path), ':'), codeBlock(formatJson(stored.value), 'json')) : null,
       h('h5', null, `Events (${a.events.length})`),
       h('ol', { class: 'attempt-events' }, a.events.map((e) => h('li', null, h('span', { class: 'muted' }, formatTime(e.at)), ' ', h('strong', null, e.type), e.details === undefined ? '' : ` ${JSON.stringify(e.details)}`))),
-    ),
-  );
+    );
+  details.addEventListener('toggle', () => toggled(details.open));
+  return h('li', { class: `attempt outcome-${outcome}` }, details);
 }
 
 function waitingText(a: StepAttempt): string {

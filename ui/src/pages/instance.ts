@@ -130,7 +130,8 @@ class InstanceScreen {
   /** Opens the inspector on an attempt, or on a node (its latest attempt). */
   private select(attempt: StepAttempt | undefined, node = attempt?.node): void {
     if (!node) return;
-    this.selection = attempt ? { node, attempt } : { node };
+    const place = attempt ? this.trace!.attempts.indexOf(attempt) : -1;
+    this.selection = place >= 0 ? { node, attempt: place, opened: new Map() } : { node, opened: new Map() };
     this.inspectorPage = 0;
     this.chosen = 'step';
     this.showPanels();
