@@ -84,6 +84,7 @@ describe('the web console', () => {
     await editor.fill(WORKFLOW);
     await page.locator('.check-state', { hasText: 'valid' }).waitFor();
     await page.getByRole('button', { name: 'Register' }).click();
+    await page.locator('dialog', { hasText: 'No workflow has this name yet' }).locator('button[type="submit"]').click();
     await page.locator('.register-result', { hasText: 'Registered console-approval v1' }).waitFor();
     await page.locator('.register-result a').click();
 

@@ -20,6 +20,8 @@ export interface ActionSpec {
   message: Child;
   confirm: string;
   danger?: boolean;
+  /** For a message that needs room (a diff). */
+  wide?: boolean;
   fields?: DialogField[];
   /** Runs the action; a rejection is shown in the dialog. */
   run(values: Record<string, unknown>): Promise<void>;
@@ -42,7 +44,7 @@ export function openDialog(spec: ActionSpec): HTMLDialogElement {
     error,
     h('div', { class: 'dialog-buttons' }, h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, 'Close'), confirm),
   );
-  const dialog = h('dialog', { class: 'dialog' }, form);
+  const dialog = h('dialog', { class: spec.wide ? 'dialog wide' : 'dialog' }, form);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void submit();

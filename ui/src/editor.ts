@@ -5,6 +5,7 @@
  */
 import type { Problem } from '../../definitions/model.js';
 import { h } from './dom.js';
+import { EditorAssist, type EditorHelp } from './editor-assist.js';
 
 const INDENT = '  ';
 
@@ -16,6 +17,7 @@ export class YamlEditor {
   private problems: Problem[] = [];
   /** Esc was the last key: the next Tab leaves the editor instead of indenting. */
   private leaving = false;
+  private assist?: EditorAssist;
 
   constructor(text: string, onChange: (text: string) => void) {
     this.input = h('textarea', { class: 'editor-input', wrap: 'off', spellcheck: 'false', autocapitalize: 'off', autocomplete: 'off', 'aria-label': 'Workflow definition (YAML)', 'aria-describedby': 'editor-hint' });
@@ -31,8 +33,17 @@ export class YamlEditor {
       onChange(this.input.value);
     });
     this.input.addEventListener('scroll', () => this.follow());
-    this.input.addEventListener('keydown', (event) => this.indent(event));
+    this.input.addEventListener('keydown', (event) => {
+      if (this.assist?.keydown(event)) this.leaving = false;
+      else this.indent(event);
+    });
     this.paint();
+  }
+
+  /** Completion and key descriptions (loaded after the editor shows). */
+  useHelp(help: EditorHelp): void {
+    this.assist = new EditorAssist(this.input, this.element, help);
+    this.element.append(this.assist.list, this.assist.tooltip, this.assist.doc);
   }
 
   get value(): string {

@@ -4,9 +4,12 @@
  * to register it. The draft survives navigation within the tab.
  */
 import type { Problem } from '../../../definitions/model.js';
+import type { WorkflowVersion } from '../../../client/http-client.js';
 import { api, describeError, ProblemError, validate } from '../api.js';
 import { fill, h } from '../dom.js';
+import { openDialog } from '../dialog.js';
 import { YamlEditor } from '../editor.js';
+import { diffLines, hunks } from '../line-diff.js';
 import { drawGraph, graphBox, legend, preloadGraphs } from '../graph-view.js';
 import { draftText, keepDraft, markSaved, replaceDraft, STARTER } from './draft.js';
 import { link, pageHeader, workflowHref, type Page } from './page.js';
@@ -51,6 +54,8 @@ class Playground {
       this.timer = setTimeout(() => void this.check(text), DEBOUNCE_MS);
     });
     leave.addEventListener('abort', () => clearTimeout(this.timer), { once: true });
+    // The schema and its help come as a chunk of their own, after the editor shows.
+    void import('../schema-help.js').then((help) => this.editor.useHelp(help));
     this.register.addEventListener('click', () => void this.registerDraft());
   }
 
@@ -96,16 +101,56 @@ class Playground {
     );
   }
 
+  /** Registers the draft once the user has seen how it differs from the version registered now. */
   private async registerDraft(): Promise<void> {
     this.result.replaceChildren();
+    const text = this.editor.value;
+    const name = /^name:\s*["']?([A-Za-z0-9._-]+)/m.exec(text)?.[1];
+    let registered: WorkflowVersion | undefined;
     try {
-      const text = this.editor.value;
-      const done = await api((c) => c.registerWorkflow(text));
-      markSaved(text);
-      fill(this.result, h('span', { class: 'good' }, done.created ? 'Registered ' : 'Already registered as '), link(workflowHref(done.name, done.version), `${done.name} v${done.version}`));
+      // Looked up in the list first: asking for a workflow that does not exist yet is no error here.
+      const known = name !== undefined && (await api((c) => c.listWorkflows())).some((w) => w.name === name);
+      if (known) registered = await api((c) => c.getWorkflow(name));
     } catch (err) {
-      if (err instanceof ProblemError && err.errors.length > 0) this.showProblems(err.errors);
-      fill(this.result, h('span', { class: 'bad' }, describeError(err)));
+      return fill(this.result, h('span', { class: 'bad' }, describeError(err)));
     }
+    openDialog({
+      title: registered ? `Register a new version of ${name}?` : `Register the new workflow ${name ?? ''}?`,
+      message: registered ? versionDiff(registered, text) : 'No workflow has this name yet: this will be its version 1.',
+      confirm: 'Register',
+      wide: registered !== undefined,
+      run: async () => {
+        try {
+          const done = await api((c) => c.registerWorkflow(text));
+          markSaved(text);
+          fill(this.result, h('span', { class: 'good' }, done.created ? 'Registered ' : 'Already registered as '), link(workflowHref(done.name, done.version), `${done.name} v${done.version}`));
+        } catch (err) {
+          if (err instanceof ProblemError && err.errors.length > 0) this.showProblems(err.errors);
+          fill(this.result, h('span', { class: 'bad' }, describeError(err)));
+        }
+      },
+    });
   }
+}
+
+/** The draft against the latest registered version, as `diff -u` shows it. */
+function versionDiff(registered: WorkflowVersion, text: string): HTMLElement {
+  const lines = diffLines(registered.source, text);
+  const added = lines.filter((l) => l.kind === 'added').length;
+  const removed = lines.filter((l) => l.kind === 'removed').length;
+  if (added + removed === 0) return h('p', null, `The draft is v${registered.version} as registered: registering it changes nothing.`);
+  const mark = { same: ' ', added: '+', removed: '-' } as const;
+  return h(
+    'div',
+    null,
+    h('p', null, `Against v${registered.version}, the version registered now: `, h('span', { class: 'good' }, `+${added}`), ' ', h('span', { class: 'bad' }, `−${removed}`), ` line${added + removed === 1 ? '' : 's'}.`),
+    h(
+      'pre',
+      { class: 'code diff', 'aria-label': `Changes against v${registered.version}` },
+      hunks(lines).map((hunk) => [
+        h('span', { class: 'diff-hunk' }, `@@ -${hunk.oldStart} +${hunk.newStart} @@`),
+        hunk.lines.map((l) => h('span', { class: `diff-${l.kind}` }, `${mark[l.kind]} ${l.text}`)),
+      ]),
+    ),
+  );
 }
