@@ -44,7 +44,7 @@ describe('the lists', () => {
       expect(await row.locator('.next-fire').textContent()).toBe(formatTime(created.nextFires[0]));
       expect(await row.textContent()).toContain('0 3 * * * Europe/Paris');
       expect(await overflow(page)).toBeLessThanOrEqual(0);
-      await page.screenshot({ path: join(SHOTS, `console-schedules-${viewport.width}.png`) });
+      if (viewport === DESKTOP) await page.screenshot({ path: join(SHOTS, 'console-schedules.png') });
 
       await row.locator('button[data-action="pause"]').click();
       await page.locator('dialog button[type="submit"]').click();
@@ -65,7 +65,7 @@ describe('the lists', () => {
       await instanceLink.waitFor();
       expect(await page.locator('.recent-fires .fire').first().textContent()).toBe('started');
       expect(await overflow(page)).toBeLessThanOrEqual(0);
-      await page.screenshot({ path: join(SHOTS, `console-schedule-${viewport.width}.png`) });
+      await page.screenshot({ path: join(SHOTS, viewport === DESKTOP ? 'console-schedule.png' : 'console-schedule-narrow.png') });
       await instanceLink.click();
       await page.waitForURL(new RegExp(`#/instances/${encodeURIComponent(started)}$`));
       expect(errors).toEqual([]);

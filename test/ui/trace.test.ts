@@ -110,6 +110,24 @@ function openOf(trace: RunTrace): string[] {
 
 const claim = (types: string[]): Promise<ClaimedTask[]> => t.engine.tasks.poll({ queues: types, worker: 'trace-test', max: 100 });
 
+/**
+ * Runs instance `id` round by round until it is no longer RUNNING: each round, the trace must
+ * hold open what the instance says it is at, then `work` does some of the tasks claimed so far
+ * (`held`: it takes out those it finishes).
+ */
+async function follow(id: string, graph: Graph, types: string[], work: (held: ClaimedTask[]) => Promise<ClaimedTask[]>): Promise<void> {
+  let held: ClaimedTask[] = [];
+  for (let round = 0; round < 500; round += 1) {
+    const { view, trace } = await traced(id, graph);
+    expect(openOf(trace), `round ${round}`).toEqual(currentOf(view));
+    if (view.status !== 'RUNNING') return;
+    held.push(...(await claim(types)));
+    if (held.length === 0) await t.advance(5_000); // retry timers
+    else held = await work(held);
+    await t.engine.runUntilIdle();
+  }
+}
+
 describe('the trace of an instance', () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     it(`follows every map item through retries, choices and tolerated failures (order ${seed})`, async () => {
@@ -120,20 +138,10 @@ describe('the trace of an instance', () => {
       const list = Array.from({ length: 14 }, (_, i) => ({ n: i }));
       const id = await t.run('trace-map', { list });
       const attemptsOf = new Map<number, number>();
-      let held: ClaimedTask[] = [];
-      for (let round = 0; round < 200; round += 1) {
-        const { view, trace } = await traced(id, graph);
-        expect(openOf(trace), `round ${round}`).toEqual(currentOf(view));
-        if (view.status !== 'RUNNING') break;
-        held.push(...(await claim(['trace.work', 'trace.again'])));
-        if (held.length === 0) {
-          await t.advance(5_000); // retry timers
-          continue;
-        }
+      await follow(id, graph, ['trace.work', 'trace.again'], async (held) => {
         // Finish some of the claimed tasks, in a shuffled order; the others wait for a later round.
         held.sort(() => next() - 0.5);
         const finishing = held.slice(0, 1 + Math.floor(next() * held.length));
-        held = held.slice(finishing.length);
         for (const task of finishing) {
           const n = (task.input as { n: number }).n;
           if (task.type === 'trace.again') await t.engine.tasks.complete(task.token, { again: true });
@@ -145,8 +153,8 @@ describe('the trace of an instance', () => {
             else await t.engine.tasks.complete(task.token, { twice: roll > 0.8 });
           }
         }
-        await t.engine.runUntilIdle();
-      }
+        return held.slice(finishing.length);
+      });
       const { view, trace } = await traced(id, graph);
       expect(view.status).toBe('COMPLETED');
       const map = trace.attempts.find((a) => a.step === 'items')!;
@@ -167,17 +175,12 @@ describe('the trace of an instance', () => {
     t = await testEngine();
     await t.register(PARALLEL);
     const id = await t.run('trace-parallel', {});
-    let held: ClaimedTask[] = [];
-    for (let round = 0; round < 50; round += 1) {
-      const { view, trace } = await traced(id, graph);
-      expect(openOf(trace), `round ${round}`).toEqual(currentOf(view));
-      if (view.status !== 'RUNNING') break;
-      held.push(...(await claim(['trace.fetch', 'trace.check'])));
+    await follow(id, graph, ['trace.fetch', 'trace.check'], async (held) => {
       // The last claimed first: branches finish in another order than they started.
       held.reverse();
       for (const task of held.splice(0, 2)) await t.engine.tasks.complete(task.token, {});
-      await t.engine.runUntilIdle();
-    }
+      return held;
+    });
     const { view, trace } = await traced(id, graph);
     expect(view.status).toBe('COMPLETED');
     const labels = trace.attempts.map(attemptLabel);
