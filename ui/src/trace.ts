@@ -6,9 +6,10 @@
  * transition logs its events (a path that finished a step starts its next step before another
  * path starting the same step does; items are forked in index order).
  */
-import type { Graph, GraphGroup, GraphNode } from '../../definitions/graph.js';
+import type { Graph, GraphNode } from '../../definitions/graph.js';
 import type { Json } from '../../definitions/model.js';
 import type { HistoryView } from '../../client/http-client.js';
+import { GraphIndex } from './graph-index.js';
 
 export type Outcome = 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -70,49 +71,6 @@ export interface RunTrace {
   attemptOf: Map<number, StepAttempt>;
 }
 
-/** The graph, looked up the ways the trace needs. */
-class GraphIndex {
-  private readonly byScope = new Map<string, Map<string, GraphNode>>();
-  private readonly byId: Map<string, GraphNode>;
-  private readonly nextOf = new Map<string, GraphNode>();
-  private readonly timeoutOf = new Map<string, GraphNode>();
-  /** Groups by the label of their first step. */
-  readonly groupsByEntry = new Map<string, GraphGroup[]>();
-
-  constructor(readonly graph: Graph) {
-    this.byId = new Map(graph.nodes.map((n) => [n.id, n]));
-    for (const node of graph.nodes) {
-      if (node.kind !== 'step') continue;
-      const scope = this.byScope.get(node.scope) ?? new Map<string, GraphNode>();
-      scope.set(node.label, node);
-      this.byScope.set(node.scope, scope);
-    }
-    for (const edge of graph.edges) {
-      if (edge.kind === 'next') this.nextOf.set(edge.from, this.byId.get(edge.to)!);
-      if (edge.kind === 'timeout') this.timeoutOf.set(edge.from, this.byId.get(edge.to)!);
-      if (edge.kind === 'map' || edge.kind === 'branch') {
-        const entry = this.byId.get(edge.to);
-        const group = graph.groups.find((g) => g.owner === edge.from && g.scope === entry?.scope);
-        if (entry?.kind === 'step' && group) this.groupsByEntry.set(entry.label, [...(this.groupsByEntry.get(entry.label) ?? []), group]);
-      }
-    }
-  }
-
-  node(scope: string, step: string): GraphNode | undefined {
-    return this.byScope.get(scope)?.get(step);
-  }
-
-  /** Where a path goes after `node` completes: a node, or undefined for the end of its scope. */
-  next(node: GraphNode, kind: 'next' | 'timeout' = 'next'): GraphNode | undefined {
-    const to = (kind === 'next' ? this.nextOf : this.timeoutOf).get(node.id);
-    return to?.kind === 'step' ? to : undefined;
-  }
-
-  owner(group: GraphGroup): GraphNode | undefined {
-    return this.byId.get(group.owner);
-  }
-}
-
 /** A path that will take its next step in the same transition: `step` (undefined: any). */
 interface Ready {
   path: ExecutionPath;
@@ -172,101 +130,103 @@ class Tracer {
         return undefined;
       case 'InstanceRetried': {
         const root = this.paths[0] ?? this.newPath('');
-        root.outcome = 'running';
-        root.end = undefined;
+        this.reopenPath(root);
         this.ready.push({ path: root, ...(step !== undefined ? { step } : {}), at });
         return undefined;
       }
-      case 'StepStarted':
-        return step === undefined ? undefined : this.started(step, typeof d.attempt === 'number' ? d.attempt : 1, at);
     }
     if (step === undefined) return undefined;
-    switch (event.type) {
-      case 'TaskScheduled':
-        this.ids = idNumber(d.taskId) ?? this.ids;
-        return this.withFocus(step, (a) => {
-          a.waiting = 'task';
-          a.taskId = String(d.taskId);
-          this.byTask.set(a.taskId, a);
-        });
-      case 'TaskStarted':
-        return this.about(step, this.byTask.get(String(d.taskId)), (a) => {
-          a.worker = (d.worker as string | null) ?? null;
-          if (typeof d.startedAt === 'string') a.workerStart = Date.parse(d.startedAt);
-        });
-      case 'TaskCompleted':
-        return this.about(step, this.byTask.get(String(d.taskId)));
-      case 'TaskFailed':
-      case 'TaskTimedOut':
-        return this.about(step, this.byTask.get(String(d.taskId)), (a) => (a.error = errorOf(d, event.type === 'TaskTimedOut' ? 'Timeout' : 'Error')));
-      case 'EventAwaited':
-        return this.withFocus(step, (a) => {
-          a.waiting = 'event';
-          a.event = String(d.event);
-        });
-      case 'EventReceived':
-        return this.about(step, this.earliestOpen(step, (a) => a.waiting === 'event' && a.event === d.event));
-      case 'TimerStarted':
-        this.ids += 1;
-        return this.withFocus(step, (a) => {
-          a.waiting = 'delay';
-          a.dueAt = Date.parse(String(d.dueAt));
-        });
-      case 'TimerFired':
-        return this.timerFired(step, String(d.timerId), at);
-      case 'ChildStarted':
-        this.ids = idNumber(d.childId) ?? this.ids;
-        return this.withFocus(step, (a) => {
-          a.waiting = 'child';
-          a.childId = String(d.childId);
-          this.byChild.set(a.childId, a);
-        });
-      case 'ChildFinished':
-        return this.about(step, this.byChild.get(String(d.childId)));
-      case 'StepCompleted':
-        return this.withFocus(step, (a) => this.completed(a, d, at));
-      case 'StepFailed':
-        return this.withFocus(step, (a) => {
-          this.end(a, 'failed', at);
-          a.error = errorOf(d, 'Error');
-          this.finishPath(a.path, 'failed', at);
-        });
-      case 'RetryScheduled':
-        return this.withFocus(step, (a) => {
-          a.dueAt = at + Number(d.delayMs ?? 0);
-          a.retryTimer = `r${++this.ids}`;
-          this.reopenPath(a.path);
-          a.path.retrying = true;
-          this.retries.push(a);
-        });
-      case 'ErrorCaught':
-        return this.withFocus(step, (a) => {
-          this.reopenPath(a.path);
-          this.goOn(a.path, d.next === 'end' ? undefined : String(d.next), at);
-        });
-      case 'StepCancelled':
-        return this.cancelled(step, at);
-      case 'CompensationRegistered':
-        return this.withFocus(step, (a) => this.registered.push(a));
-      case 'CompensationStarted':
-        this.ids = idNumber(d.taskId) ?? this.ids;
-        this.compensating = this.takeRegistered(step) ?? this.compensating;
-        return this.compensating;
-      case 'CompensationCompleted':
-      case 'CompensationFailed':
-        if (this.compensating) this.compensating.compensated = event.type === 'CompensationCompleted' ? 'completed' : 'failed';
-        return this.compensating;
-      case 'CompensationRetryScheduled':
-        this.ids += 1;
-        return this.compensating;
-      case 'ContinuedAsNew':
-        return this.withFocus(step, (a) => {
-          this.end(a, 'completed', at);
-          this.finishPath(a.path, 'completed', at);
-        });
-      default:
-        return this.focus.get(step);
-    }
+    const handle = this.stepEvents[event.type];
+    // An event of a type this table does not know goes with the last attempt of its step.
+    return handle ? handle(step, d, at) : this.focus.get(step);
+  }
+
+  /** What each event about a step does to the trace, by event type. */
+  private readonly stepEvents: Record<string, (step: string, d: Details, at: number) => StepAttempt | undefined> = {
+    StepStarted: (step, d, at) => this.started(step, typeof d.attempt === 'number' ? d.attempt : 1, at),
+    TaskScheduled: (step, d) => {
+      this.ids = idNumber(d.taskId) ?? this.ids;
+      return this.withFocus(step, (a) => {
+        a.waiting = 'task';
+        a.taskId = String(d.taskId);
+        this.byTask.set(a.taskId, a);
+      });
+    },
+    TaskStarted: (step, d) =>
+      this.about(step, this.byTask.get(String(d.taskId)), (a) => {
+        a.worker = (d.worker as string | null) ?? null;
+        if (typeof d.startedAt === 'string') a.workerStart = Date.parse(d.startedAt);
+      }),
+    TaskCompleted: (step, d) => this.about(step, this.byTask.get(String(d.taskId))),
+    TaskFailed: (step, d) => this.about(step, this.byTask.get(String(d.taskId)), (a) => (a.error = errorOf(d, 'Error'))),
+    TaskTimedOut: (step, d) => this.about(step, this.byTask.get(String(d.taskId)), (a) => (a.error = errorOf(d, 'Timeout'))),
+    EventAwaited: (step, d) =>
+      this.withFocus(step, (a) => {
+        a.waiting = 'event';
+        a.event = String(d.event);
+      }),
+    EventReceived: (step, d) => this.about(step, this.earliestOpen(step, (a) => a.waiting === 'event' && a.event === d.event)),
+    TimerStarted: (step, d) => {
+      this.ids += 1;
+      return this.withFocus(step, (a) => {
+        a.waiting = 'delay';
+        a.dueAt = Date.parse(String(d.dueAt));
+      });
+    },
+    TimerFired: (step, d, at) => this.timerFired(step, String(d.timerId), at),
+    ChildStarted: (step, d) => {
+      this.ids = idNumber(d.childId) ?? this.ids;
+      return this.withFocus(step, (a) => {
+        a.waiting = 'child';
+        a.childId = String(d.childId);
+        this.byChild.set(a.childId, a);
+      });
+    },
+    ChildFinished: (step, d) => this.about(step, this.byChild.get(String(d.childId))),
+    StepCompleted: (step, d, at) => this.withFocus(step, (a) => this.completed(a, d, at)),
+    StepFailed: (step, d, at) =>
+      this.withFocus(step, (a) => {
+        this.end(a, 'failed', at);
+        a.error = errorOf(d, 'Error');
+        this.finishPath(a.path, 'failed', at);
+      }),
+    RetryScheduled: (step, d, at) =>
+      this.withFocus(step, (a) => {
+        a.dueAt = at + Number(d.delayMs ?? 0);
+        a.retryTimer = `r${++this.ids}`;
+        this.reopenPath(a.path);
+        a.path.retrying = true;
+        this.retries.push(a);
+      }),
+    ErrorCaught: (step, d, at) =>
+      this.withFocus(step, (a) => {
+        this.reopenPath(a.path);
+        if (typeof d.next !== 'string') this.ready.push({ path: a.path, at });
+        else this.goOn(a.path, d.next === 'end' ? undefined : d.next, at);
+      }),
+    StepCancelled: (step, _d, at) => this.cancelled(step, at),
+    ContinuedAsNew: (step, _d, at) =>
+      this.withFocus(step, (a) => {
+        this.end(a, 'completed', at);
+        this.finishPath(a.path, 'completed', at);
+      }),
+    CompensationRegistered: (step) => this.withFocus(step, (a) => this.registered.push(a)),
+    CompensationStarted: (step, d) => {
+      this.ids = idNumber(d.taskId) ?? this.ids;
+      this.compensating = this.takeRegistered(step) ?? this.compensating;
+      return this.compensating;
+    },
+    CompensationCompleted: () => this.compensationEnded('completed'),
+    CompensationFailed: () => this.compensationEnded('failed'),
+    CompensationRetryScheduled: () => {
+      this.ids += 1;
+      return this.compensating;
+    },
+  };
+
+  private compensationEnded(how: 'completed' | 'failed'): StepAttempt | undefined {
+    if (this.compensating) this.compensating.compensated = how;
+    return this.compensating;
   }
 
   private startNode(): GraphNode {
