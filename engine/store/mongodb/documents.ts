@@ -71,7 +71,8 @@ export interface TaskDoc {
   timeoutMs: number;
   heartbeatMs: number | null;
   createdAt: number;
-  token: string | null;
+  /** Left out until the task is leased (earlier versions wrote null): tasks_by_token is unique over the tasks that have one. */
+  token?: string | null;
   worker: string | null;
   leasedAt: number | null;
   leaseExpiresAt: number | null;
@@ -206,7 +207,7 @@ export function docToHistory(doc: HistoryDoc): HistoryEvent {
 }
 
 export function taskToDoc(task: TaskRecord): TaskDoc {
-  return {
+  const doc: TaskDoc = {
     _id: task.id,
     instanceId: task.instanceId,
     run: task.run,
@@ -219,11 +220,12 @@ export function taskToDoc(task: TaskRecord): TaskDoc {
     timeoutMs: task.timeoutMs,
     heartbeatMs: task.heartbeatMs,
     createdAt: task.createdAt,
-    token: task.token,
     worker: task.worker,
     leasedAt: task.leasedAt,
     leaseExpiresAt: task.leaseExpiresAt,
   };
+  if (task.token !== null) doc.token = task.token;
+  return doc;
 }
 
 export function docToTask(doc: TaskDoc): TaskRecord {
@@ -240,7 +242,7 @@ export function docToTask(doc: TaskDoc): TaskRecord {
     timeoutMs: doc.timeoutMs,
     heartbeatMs: doc.heartbeatMs,
     createdAt: doc.createdAt,
-    token: doc.token,
+    token: doc.token ?? null,
     worker: doc.worker,
     leasedAt: doc.leasedAt,
     leaseExpiresAt: doc.leaseExpiresAt,

@@ -3,7 +3,7 @@
  * database it cannot read, and every index, each next to the query it serves. Index names are
  * fixed, so creating them again is a no-op and a changed definition shows up as an error.
  */
-import type { IndexDescription } from 'mongodb';
+import { MongoServerError, type IndexDescription } from 'mongodb';
 import { StoreError } from '../errors.js';
 import type { Collections } from './collections.js';
 
@@ -11,6 +11,11 @@ export const SCHEMA_VERSION = 1;
 
 type IndexedCollection = 'definitions' | 'instances' | 'history' | 'tasks' | 'timers' | 'schedules';
 
+/**
+ * The indexes of each collection. The ones with a partial filter hold only live work (queued
+ * tasks, leased tasks, tokens, outboxes), so they stay small however much has run; a server that
+ * refuses partial indexes gets the `PLAIN_FORMS` of those instead (see applySchema).
+ */
 export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
   definitions: [
     // getDefinition by version and latest (walked backwards), listDefinitionVersions, listDefinitions;
@@ -54,8 +59,8 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
       key: { leaseExpiresAt: 1, _id: 1 },
       partialFilterExpression: { status: 'LEASED' },
     },
-    // getTaskByToken, extendLease. Partial, not sparse: a sparse index would still hold the nulls of
-    // QUEUED tasks, and uniqueness would then refuse the second queued task.
+    // getTaskByToken, extendLease. Only leased tasks have a token (the field is left out until
+    // then), and no two share one.
     {
       name: 'tasks_by_token',
       key: { token: 1 },
@@ -81,8 +86,45 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
   ],
 };
 
-/** Records the schema version (refusing a newer one) and creates the indexes. Idempotent. */
-export async function applySchema(c: Collections): Promise<void> {
+/**
+ * The same indexes, by the same names, for a server without partial indexes: the partial filter's
+ * field leads the key instead, so the same queries find the same documents in one range of it.
+ * tasks_by_token is sparse, and a task has no token field until it is leased, so the unique index
+ * never sees the queued tasks (MongoDB leaves a missing field out of a sparse index; FerretDB's
+ * SQLite index treats it as NULL, which a unique index allows any number of times).
+ */
+export const PLAIN_FORMS: Record<string, IndexDescription> = {
+  instances_with_outbox: { name: 'instances_with_outbox', key: { 'outbox.at': 1 }, sparse: true },
+  tasks_queued: { name: 'tasks_queued', key: { status: 1, queue: 1, createdAt: 1, _id: 1 } },
+  tasks_leased_by_expiry: { name: 'tasks_leased_by_expiry', key: { status: 1, leaseExpiresAt: 1, _id: 1 } },
+  tasks_by_token: { name: 'tasks_by_token', key: { token: 1 }, unique: true, sparse: true },
+  schedules_with_work: { name: 'schedules_with_work', key: { hasWork: 1 } },
+};
+
+/** Which form the server got: `partial` where it has partial indexes, else `plain`. */
+export type IndexForm = 'partial' | 'plain';
+
+function indexesFor(name: IndexedCollection, form: IndexForm): IndexDescription[] {
+  return form === 'partial' ? INDEXES[name] : INDEXES[name].map((index) => PLAIN_FORMS[index.name!] ?? index);
+}
+
+const NOT_IMPLEMENTED = 238;
+
+/**
+ * True when the server refused an index for its partial filter, as FerretDB (NotImplemented) and
+ * some managed services do. An index that exists with another definition (85, 86) is not that:
+ * its message may quote the partial filter too.
+ */
+function refusesPartialIndexes(err: unknown): boolean {
+  if (!(err instanceof MongoServerError) || err.code === 85 || err.code === 86) return false;
+  return err.code === NOT_IMPLEMENTED || /partialFilterExpression/.test(err.message);
+}
+
+/**
+ * Records the schema version (refusing a newer one) and creates the indexes. Idempotent. The
+ * first index goes alone, in the partial form: the server's answer decides the form of them all.
+ */
+export async function applySchema(c: Collections): Promise<IndexForm> {
   const meta = await c.meta.findOneAndUpdate(
     { _id: 'schema' },
     { $setOnInsert: { version: SCHEMA_VERSION } },
@@ -95,6 +137,16 @@ export async function applySchema(c: Collections): Promise<void> {
       `the database was written by a newer version of Segue (schema ${found}; this build reads up to ${SCHEMA_VERSION})`,
     );
   }
+  let form: IndexForm = 'partial';
+  try {
+    await c.tasks.createIndexes([INDEXES.tasks[0]!]);
+  } catch (err) {
+    if (!refusesPartialIndexes(err)) throw err;
+    form = 'plain';
+  }
+  // One index per command: FerretDB 1.24 drops the connection on a createIndexes naming more than
+  // one index that exists already.
   const names = Object.keys(INDEXES) as IndexedCollection[];
-  await Promise.all(names.map((name) => c[name].createIndexes(INDEXES[name])));
+  await Promise.all(names.flatMap((name) => indexesFor(name, form).map((index) => c[name].createIndexes([index]))));
+  return form;
 }

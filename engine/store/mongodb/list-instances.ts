@@ -1,8 +1,8 @@
 /**
- * The instance list: newest first by (createdAt, _id), keyset-paginated with the shared cursor, read
+ * Queries over the instances collection. The instance list: newest first by (createdAt, _id), keyset-paginated with the shared cursor, read
  * in that order from the index matching the filter (see indexes.ts), so a page costs `limit`
  * documents, not the collection. Several statuses become one `$in`, which MongoDB answers by merging
- * the per-status ranges of instances_by_status in sort order.
+ * the per-status ranges of instances_by_status in sort order. And the instances waiting for an event.
  */
 import type { Collection, Document, Filter } from 'mongodb';
 import { checkPageLimit, decodeCursor, encodeCursor } from '../cursor.js';
@@ -52,4 +52,13 @@ export async function listInstances(
   const items = docs.slice(0, limit).map(docToInstance);
   if (docs.length <= limit) return { items };
   return { items, nextCursor: encodeCursor(items[items.length - 1]!) };
+}
+
+/**
+ * Instances with a wait on `event` and a wait with `key`, through instances_by_wait: a superset of
+ * those with one wait on both, which the caller keeps. Not `$elemMatch` on the pair, which FerretDB
+ * 1.24 refuses (it takes only operators inside `$elemMatch`).
+ */
+export function waitingFilter(event: string, key: string): Filter<InstanceDoc> {
+  return { 'waits.event': event, 'waits.key': key };
 }

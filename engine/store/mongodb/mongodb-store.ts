@@ -32,12 +32,11 @@ import {
   instanceToDoc,
   docToSchedule,
   scheduleToDoc,
-  type DefinitionDoc,
   type EffectsDoc,
   type InstanceDoc,
 } from './documents.js';
 import { applySchema } from './indexes.js';
-import { listInstances } from './list-instances.js';
+import { listInstances, waitingFilter } from './list-instances.js';
 import { isDuplicateKey, normaliseMongoError } from './mongodb-errors.js';
 import { checkDatabaseName, parseMongoUrl, type MongoUrl } from './mongodb-url.js';
 import { applyEffects, clearOutbox, finishPurge, planEffects, replayOutbox, sweepOutboxes } from './outbox.js';
@@ -249,13 +248,16 @@ export class MongoStore implements Store {
 
   listDefinitions(): Promise<StoredDefinition[]> {
     return this.use('list workflows', async (c) => {
-      const latest = c.definitions.aggregate<DefinitionDoc>([
-        { $sort: { name: 1, version: -1 } },
-        { $group: { _id: '$name', doc: { $first: '$$ROOT' } } },
-        { $replaceWith: '$doc' },
-        { $sort: { name: 1 } },
-      ]);
-      return (await latest.toArray()).map(docToDefinition);
+      // Two reads every MongoDB-protocol server answers: every (name, version), newest first
+      // (definitions_by_version covers it), then the latest version's document of each name.
+      const versions = await c.definitions
+        .find({}, { projection: { _id: 0, name: 1, version: 1 } })
+        .sort({ name: 1, version: -1 })
+        .toArray();
+      const latest = versions.filter((v, i) => i === 0 || versions[i - 1]!.name !== v.name);
+      if (latest.length === 0) return [];
+      const docs = await c.definitions.find({ $or: latest.map(({ name, version }) => ({ name, version })) }).sort({ name: 1 }).toArray();
+      return docs.map(docToDefinition);
     });
   }
 
@@ -326,11 +328,9 @@ export class MongoStore implements Store {
 
   findWaiting(event: string, key: string): Promise<string[]> {
     return this.use(`find instances waiting for "${event}"`, async (c) => {
-      const docs = await c.instances
-        .find({ waits: { $elemMatch: { event, key } } }, { projection: { _id: 1 } })
-        .sort({ _id: 1 })
-        .toArray();
-      return docs.map((doc) => doc._id);
+      const docs = await c.instances.find(waitingFilter(event, key), { projection: { waits: 1 } }).sort({ _id: 1 }).toArray();
+      // The filter may match the event in one wait and the key in another: keep the real pairs.
+      return docs.filter((doc) => doc.waits.some((w) => w.event === event && w.key === key)).map((doc) => doc._id);
     });
   }
 

@@ -1,10 +1,11 @@
 /**
- * Task leases and timer claims. Each claim is one findOneAndUpdate: MongoDB picks the oldest match
- * and changes it atomically, so two engines racing for the same document never both get it (the
- * loser's query is re-evaluated and moves on to the next). A batch repeats the claim up to its size.
+ * Task leases and timer claims. A task claim reads the oldest queued tasks and leases them with one
+ * conditional update each (sent together); a timer claim is one findOneAndUpdate, which picks the
+ * oldest match and changes it atomically. Either way two engines racing for the same document
+ * never both get it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Collection, Document, Filter } from 'mongodb';
+import type { Collection, Filter } from 'mongodb';
 import type { ClaimRequest, TaskRecord, TimerRecord } from '../port.js';
 import { docToTask, docToTimer, type TaskDoc, type TimerDoc } from './documents.js';
 
@@ -29,44 +30,56 @@ export function dueFilter(now: number): Filter<TimerDoc> {
   return { dueAt: { $lte: now }, $or: [{ leasedUntil: null }, { leasedUntil: { $lte: now } }] };
 }
 
+/** A claim leases a task for its heartbeat interval when that is shorter than its timeout. */
+function leased(doc: TaskDoc, worker: string, now: number): TaskDoc {
+  const leaseMs = Math.min(doc.timeoutMs, doc.heartbeatMs ?? doc.timeoutMs);
+  return { ...doc, status: 'LEASED', token: randomUUID(), worker, leasedAt: now, leaseExpiresAt: now + leaseMs };
+}
+
 /**
- * The lease, as an update pipeline so the expiry is computed from the task's own fields: the
- * heartbeat interval when shorter than the timeout. $literal keeps a worker name such as "$x" from
- * being read as a field path.
+ * Leases those of `candidates` that are still QUEUED, in one write: each update is a
+ * compare-and-swap on the status, so of two claimers racing for a task exactly one gets it. A
+ * queued task's fields never change (a task is written once, then only leased or removed), so the
+ * lease computed from the candidate read is the task's own. When some updates found their task
+ * taken, the tasks won are read back by the tokens written.
  */
-function leaseUpdate(worker: string, now: number): Document[] {
-  const leaseMs = { $min: ['$timeoutMs', { $ifNull: ['$heartbeatMs', '$timeoutMs'] }] };
-  return [
-    {
-      $set: {
-        status: { $literal: 'LEASED' },
-        token: { $literal: randomUUID() },
-        worker: { $literal: worker },
-        leasedAt: { $literal: now },
-        leaseExpiresAt: { $add: [{ $literal: now }, leaseMs] },
-      },
-    },
-  ];
+async function leaseCandidates(tasks: Collection<TaskDoc>, candidates: TaskDoc[], worker: string, now: number): Promise<TaskRecord[]> {
+  if (candidates.length === 0) return [];
+  const wanted = candidates.map((doc) => leased(doc, worker, now));
+  const result = await tasks.bulkWrite(
+    wanted.map(({ _id, status, token, leasedAt, leaseExpiresAt }) => ({
+      updateOne: { filter: { _id, status: 'QUEUED' }, update: { $set: { status, token, worker, leasedAt, leaseExpiresAt } } },
+    })),
+    { ordered: false },
+  );
+  if (result.matchedCount === wanted.length) return wanted.map(docToTask);
+  const tokens = wanted.map((doc) => doc.token as string);
+  const won = await tasks.find({ token: { $type: 'string', $in: tokens } }).sort(CLAIM_SORT).toArray();
+  return won.map(docToTask);
 }
 
-async function leaseOne(tasks: Collection<TaskDoc>, filter: Filter<TaskDoc>, worker: string, now: number) {
-  const doc = await tasks.findOneAndUpdate(filter, leaseUpdate(worker, now), { sort: CLAIM_SORT, returnDocument: 'after' });
-  return doc ? docToTask(doc) : null;
-}
-
+/**
+ * The oldest queued tasks of the queues, up to `max`: one read of candidates and one write per
+ * round; another round only when a racing claimer took some of them.
+ */
 export async function claimTasks(tasks: Collection<TaskDoc>, req: ClaimRequest): Promise<TaskRecord[]> {
   const claimed: TaskRecord[] = [];
   const filter = queuedFilter(req.queues);
   while (claimed.length < req.max) {
-    const task = await leaseOne(tasks, filter, req.worker, req.now);
-    if (!task) break;
-    claimed.push(task);
+    const wanted = req.max - claimed.length;
+    const candidates = await tasks.find(filter).sort(CLAIM_SORT).limit(wanted).toArray();
+    const won = await leaseCandidates(tasks, candidates, req.worker, req.now);
+    claimed.push(...won);
+    // Fewer candidates than wanted: the queues are empty now.
+    if (candidates.length < wanted) break;
   }
   return claimed;
 }
 
-export function claimTask(tasks: Collection<TaskDoc>, id: string, worker: string, now: number): Promise<TaskRecord | null> {
-  return leaseOne(tasks, { _id: id, status: 'QUEUED' }, worker, now);
+export async function claimTask(tasks: Collection<TaskDoc>, id: string, worker: string, now: number): Promise<TaskRecord | null> {
+  const candidate = await tasks.findOne({ _id: id, status: 'QUEUED' });
+  const [task] = await leaseCandidates(tasks, candidate ? [candidate] : [], worker, now);
+  return task ?? null;
 }
 
 export async function getTaskByToken(tasks: Collection<TaskDoc>, token: string): Promise<TaskRecord | null> {
