@@ -1,9 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startServer, tempDir } from '../helpers/server.js';
+import { REPO, runCli, startServer, tempDir } from '../helpers/server.js';
 
 /** Long enough for a start-up on a loaded machine; a server that hangs instead of exiting is killed at it. */
 const EXIT_WITHIN_MS = 10_000;
@@ -139,4 +142,53 @@ function throwingWorker(): string {
   const file = join(tmp.dir, 'throws.mjs');
   writeFileSync(file, 'throw new Error("the module broke");\n');
   return file;
+}
+
+const mongoUri = process.env.MONGODB_URI;
+describe.skipIf(!mongoUri)('segue serve on MongoDB (needs MONGODB_URI, or Go to build FerretDB)', () => {
+  it("serves the README's quick start", async () => {
+    const database = `segue_serve_${randomUUID().slice(0, 8)}`;
+    const store = `${mongoUri!.replace(/\/?$/, '')}/${database}`;
+    const server = await startServer('', { store, args: ['--workflows', 'examples', '--worker', 'examples/workers/example-worker.ts'] });
+    try {
+      const outputs: string[] = [];
+      for (const command of quickStartCommands()) {
+        const result = await runShell(command, { SEGUE_URL: server.url });
+        expect(result, command).toMatchObject({ code: 0 });
+        outputs.push(result.stdout);
+      }
+      expect(outputs[0]).toMatch(/COMPLETED/);
+      expect(outputs[1]).toMatch(/COMPLETED/);
+      expect(outputs[2]).toMatch(/InstanceCompleted/);
+      await expect(server.client.getInstance('A-1')).rejects.toMatchObject({ status: 404 });
+    } finally {
+      expect(await server.stop()).toBe(0);
+      const admin = await new MongoClient(mongoUri!).connect();
+      await admin.db(database).dropDatabase();
+      await admin.close();
+    }
+  });
+});
+
+/** The `npx segue` commands of the README's quick start, run by the built command line; not `register`, which needs the reader's file. */
+function quickStartCommands(): string[] {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Quick start: the REST API'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  return block
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((line) => line.startsWith('npx segue ') && !line.startsWith('npx segue register '))
+    .map((line) => line.replace(/^npx segue /, `"${process.execPath}" bin/segue.js `));
+}
+
+function runShell(command: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -204,7 +204,7 @@ describe('MongoDB errors', () => {
   });
 });
 
-describe.skipIf(!uri)('mongodb store contract (set MONGODB_URI to run against a MongoDB server)', () => {
+describe.skipIf(!uri)('mongodb store contract (needs MONGODB_URI, or Go to build FerretDB)', () => {
   let admin: MongoClient;
   const databases: string[] = [];
   const stores: Store[] = [];

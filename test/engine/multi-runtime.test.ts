@@ -1,7 +1,8 @@
 /**
  * Two engines on one store (two connections, as two processes would have) run 200 instances
  * together: every instance completes, and no step is completed twice. On SQLite always, on
- * MongoDB when MONGODB_URI is set (each run in a database of its own, dropped after).
+ * MongoDB when MONGODB_URI is set, as the test servers set it (each run in a database of its own,
+ * dropped after).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,7 @@ it('two engines on one SQLite file complete 200 instances with no step completed
 });
 
 const mongoUri = process.env.MONGODB_URI;
-describe.skipIf(!mongoUri)('on MongoDB (set MONGODB_URI to run against a MongoDB server)', () => {
+describe.skipIf(!mongoUri)('on MongoDB (needs MONGODB_URI, or Go to build FerretDB)', () => {
   it('two engines on one database complete 200 instances with no step completed twice', async () => {
     const database = `segue_multi_${randomUUID().slice(0, 8)}`;
     try {

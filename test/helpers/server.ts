@@ -35,6 +35,8 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** The key the test's client sends. */
   apiKey?: string;
+  /** A store URL to serve instead of the SQLite file. */
+  store?: string;
 }
 
 /** A fresh temporary folder, removed by `cleanup`. */
@@ -47,10 +49,10 @@ function requireBuild(): void {
   if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run "npm run build" first (npm test does)`);
 }
 
-/** `segue serve` on the SQLite file `db`. */
+/** `segue serve` on the SQLite file `db` (or on `options.store`). */
 export async function startServer(db: string, options: ServerOptions = {}): Promise<TestServer> {
   requireBuild();
-  const args = [BIN, 'serve', '--port', String(options.port ?? 0), '--store', `sqlite:${db}`, ...(options.args ?? [])];
+  const args = [BIN, 'serve', '--port', String(options.port ?? 0), '--store', options.store ?? `sqlite:${db}`, ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
