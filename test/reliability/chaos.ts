@@ -1,12 +1,14 @@
 /**
- * A chaos run: real `segue serve` processes on one SQLite file and real worker processes over
- * HTTP, a mixed workload (retries, parallel, map, timers, events, a saga), and servers killed
- * with SIGKILL at seeded random moments and restarted on the same file. At the end every
- * instance is checked against what its input says it must come to.
+ * A chaos run: real `segue serve` processes on one store (a SQLite file, or a MongoDB database)
+ * and real worker processes over HTTP, a mixed workload (retries, parallel, map, timers, events, a
+ * saga), and servers killed with SIGKILL at seeded random moments and restarted on the same store.
+ * At the end every instance is checked against what its input says it must come to.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { parseMongoUrl } from '../../engine/store/mongodb/mongodb-url.js';
 import type { Execution } from './chaos-tasks.js';
 import { checkExecutions, checkInstance, emptyTally, type Tally } from './checks.js';
 import { Cluster, freePort, pause, type Slot } from './cluster.js';
@@ -26,6 +28,11 @@ export interface ChaosOptions {
   workers: string[][];
   /** Longest wait, after the period, for every instance to finish, ms. */
   drainMs: number;
+  /**
+   * A MongoDB server (`mongodb://host[:port][,host…][/ignored][?options]`) to run on, in a database
+   * of the run's own, dropped after a passing run; a SQLite file in the run's folder when absent.
+   */
+  mongodb?: string;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -79,13 +86,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const began = Date.now();
   const log = options.log ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'segue-chaos-'));
-  const cluster = new Cluster(join(dir, 'chaos.db'));
+  const store = options.mongodb ? mongoDatabase(options.mongodb, `segue_chaos_${basename(dir).slice('segue-chaos-'.length)}`) : sqliteFile(join(dir, 'chaos.db'));
+  const cluster = new Cluster(store.url);
   const specs = drawWorkload(options.seed, options.instances, 0.9 * options.periodMs);
   const driver = new Driver(cluster, specs);
   const tally = emptyTally();
   try {
     const [a, b] = await prepare(cluster, options, dir);
-    log(`${specs.length} instances, ${options.workers.length} workers, store ${join(dir, 'chaos.db')}`);
+    log(`${specs.length} instances, ${options.workers.length} workers, store ${store.shown}`);
     const period = Date.now();
     const delivering = driver.deliverAll().catch((err: Error) => void tally.failures.push(`delivering events: ${err.message}`));
     await Promise.all([driver.startAll(period), runKills(cluster, killPlan(options), period, a, b, log)]);
@@ -103,9 +111,40 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     driver.stop();
     await cluster.shutdown();
     // A failed run keeps its store and worker logs for a look (the report shares this failure list).
-    if (tally.failures.length === 0) rmSync(dir, { recursive: true, force: true });
-    else tally.failures.push(`the store and the worker logs are kept in ${dir}`);
+    if (tally.failures.length === 0) {
+      rmSync(dir, { recursive: true, force: true });
+      await store.drop();
+    } else tally.failures.push(`the worker logs are kept in ${dir}, the store in ${store.shown}`);
   }
+}
+
+interface ChaosStore {
+  url: string;
+  /** Where it is, for messages. */
+  shown: string;
+  /** Removes it, after a passing run. */
+  drop(): Promise<void>;
+}
+
+/** A SQLite file in the run's folder, which goes with the folder. */
+function sqliteFile(path: string): ChaosStore {
+  return { url: `sqlite:${path}`, shown: path, drop: async () => undefined };
+}
+
+/** The run's database on the MongoDB server of `base` (its own path replaced). */
+function mongoDatabase(base: string, database: string): ChaosStore {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)\/?[^?]*(\?.*)?$/.exec(base);
+  if (!match) throw new Error(`--store must be a MongoDB URL like mongodb://127.0.0.1:27017, got "${base}"`);
+  const url = `${match[1]}/${database}${match[2] ?? ''}`;
+  return {
+    url,
+    shown: `database ${database} on ${parseMongoUrl(url).hosts}`,
+    drop: async () => {
+      const client = await new MongoClient(url).connect();
+      await client.db(database).dropDatabase();
+      await client.close();
+    },
+  };
 }
 
 /** Server A up, server B's port chosen, the workflows registered, the workers polling. */

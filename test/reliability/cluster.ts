@@ -1,5 +1,5 @@
 /**
- * The processes of a chaos run: `segue serve` processes on one SQLite file, each in a slot with a
+ * The processes of a chaos run: `segue serve` processes on one store, each in a slot with a
  * fixed port (a killed server comes back on the same port, so workers find it again), worker
  * processes, and calls that ride out the crashes.
  */
@@ -50,7 +50,8 @@ export class Cluster {
   private readonly workers: ChildProcess[] = [];
   private next = 0;
 
-  constructor(private readonly db: string) {}
+  /** `store`: the store URL every server serves. */
+  constructor(private readonly store: string) {}
 
   slot(name: string, port = 0): Slot {
     const slot: Slot = { name, port, up: false, kills: 0, restarts: 0 };
@@ -62,7 +63,7 @@ export class Cluster {
   async start(slot: Slot): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const server = await startServer(this.db, { port: slot.port });
+        const server = await startServer('', { port: slot.port, store: this.store });
         this.servers.push(server);
         slot.server = server;
         slot.port = server.port;
