@@ -9,7 +9,7 @@ import { INSTANCE_TIMEOUT_MS, storeUrl, warmupCount, type Measurement, type RunC
 export const WORKLOAD_DIR = new URL('./workloads/', import.meta.url);
 
 /** Handler calls in flight in the embedded engine: above any workload's ready tasks per poll. */
-const HANDLER_CONCURRENCY = 64;
+export const HANDLER_CONCURRENCY = 64;
 
 /** A workflow of bench/workloads and how to start it. */
 export interface Scenario {

@@ -1,10 +1,11 @@
-/** Child processes for the remote workload: a `segue serve` and worker processes, run from source. */
+/** Child processes for the remote workloads: a `segue serve` (or a MongoDB bench engine) and worker processes, run from source. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const MONGO_ENGINE = fileURLToPath(new URL('./mongodb/engine-process.ts', import.meta.url));
 const PYTHON_WORKER = fileURLToPath(new URL('./worker.py', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -74,6 +75,12 @@ function waitForLine(child: ChildProcess, pattern: RegExp, stderr: () => string)
 /** `segue serve` on any free port with the definitions of `workflows`; resolves with its URL. */
 export async function startServe(store: string, workflows: string): Promise<Child & { url: string }> {
   const child = await spawnReady([CLI, 'serve', '--port', '0', '--store', store, '--workflows', workflows], {}, /segue listening on (http:\/\/\S+)/);
+  return { ...child, url: child.ready[1]! };
+}
+
+/** bench/mongodb/engine-process.ts on `database` of the MongoDB server at `uri`; resolves with its URL. */
+export async function startMongoEngine(uri: string, database: string): Promise<Child & { url: string }> {
+  const child = await spawnReady([MONGO_ENGINE], { BENCH_MONGODB_URI: uri, BENCH_DATABASE: database }, /bench engine listening on (http:\/\/\S+)/);
   return { ...child, url: child.ready[1]! };
 }
 

@@ -9,7 +9,7 @@ import { storeUrl, warmupCount, type Measurement, type RunContext } from './work
 
 export const WORKER_PROCESSES = 4;
 /** Handlers each worker runs at once: together, more than the instances in flight. */
-const WORKER_CONCURRENCY = 16;
+export const WORKER_CONCURRENCY = 16;
 /** The server cuts longer waits to its own maximum (60 s by default); the client asks again. */
 const WAIT = '60s';
 

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
@@ -88,10 +88,19 @@ export async function installFerretDb(): Promise<Installed> {
     await go(['build', '-buildvcs=false', '-trimpath', '-o', partial, './cmd/ferretdb'], src);
     // A rename, so a concurrent run sees either no binary or a whole one.
     renameSync(partial, binary);
+    removeOlderBuilds(binary);
   } finally {
     rmSync(src, { recursive: true, force: true });
   }
   return { binary, built: true, ms: Date.now() - started };
+}
+
+/** Builds of other versions or patches, which nothing starts any more. */
+function removeOlderBuilds(binary: string): void {
+  const dir = dirname(binary);
+  for (const name of readdirSync(dir)) {
+    if (/^ferretdb-v[\d.]+-[0-9a-f]{12}$/.test(name) && join(dir, name) !== binary) rmSync(join(dir, name), { force: true });
+  }
 }
 
 /** A port nobody listens on right now. */

@@ -4,7 +4,7 @@
  * compare-and-swap on its `rev` that also records the transition's other writes in an outbox
  * (outbox.ts), applied right after and replayed by anyone who finds it left behind.
  */
-import { MongoClient, type MongoClientOptions } from 'mongodb';
+import { MongoClient, type CommandStartedEvent, type MongoClientOptions } from 'mongodb';
 import { StoreError, storeFailure } from '../errors.js';
 import { checkCount } from '../checks.js';
 import { faultPoint } from '../faults.js';
@@ -39,7 +39,9 @@ import { applySchema } from './indexes.js';
 import { listInstances, waitingFilter } from './list-instances.js';
 import { isDuplicateKey, normaliseMongoError } from './mongodb-errors.js';
 import { checkDatabaseName, parseMongoUrl, type MongoUrl } from './mongodb-url.js';
-import { applyEffects, clearOutbox, finishPurge, planEffects, replayOutbox, sweepOutboxes } from './outbox.js';
+import { Batches } from './batches.js';
+import { effectsGroups } from './group-commit.js';
+import { finishPurge, planEffects, replayOutbox, sweepOutboxes } from './outbox.js';
 import * as work from './work.js';
 
 const afterInstanceUpdate = faultPoint('mongodb.commitTransition.afterInstanceUpdate');
@@ -64,6 +66,11 @@ export interface MongoStoreOptions {
    * Default 1000. 0 looks on every claim.
    */
   outboxSweepMs?: number;
+  /**
+   * Called for every command the driver sends (its command monitoring), to count the round trips
+   * a workload costs. Default: none, and the driver does not monitor.
+   */
+  onCommand?: (event: CommandStartedEvent) => void;
 }
 
 interface Settings {
@@ -72,6 +79,7 @@ interface Settings {
   database: string;
   serverSelectionTimeoutMs: number | undefined;
   outboxSweepMs: number;
+  onCommand: ((event: CommandStartedEvent) => void) | undefined;
 }
 
 const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 10_000;
@@ -92,6 +100,7 @@ function checkOptions(url: string, options: MongoStoreOptions): Settings {
     database: options.database === undefined ? parsed.database : checkDatabaseName(options.database),
     serverSelectionTimeoutMs: options.serverSelectionTimeoutMs,
     outboxSweepMs: options.outboxSweepMs ?? 1_000,
+    onCommand: options.onCommand,
   };
 }
 
@@ -104,6 +113,7 @@ function clientOptions(settings: Settings): MongoClientOptions {
   else if (!set.has('serverselectiontimeoutms')) options.serverSelectionTimeoutMS = DEFAULT_SERVER_SELECTION_TIMEOUT_MS;
   // Acknowledged once journaled (standalone) or on a majority (replica set): a commit survives a crash.
   if (!set.has('w')) options.writeConcern = { w: 'majority' };
+  if (settings.onCommand) options.monitorCommands = true;
   return options;
 }
 
@@ -115,6 +125,12 @@ export class MongoStore implements Store {
   private opening: Promise<void> | undefined;
   private closed = false;
   private nextSweepAt = 0;
+  private readonly effectsGroups = effectsGroups(beforeOutboxClear);
+  /** Token lookups of the moment, in one read (every result and heartbeat of a worker starts with one). */
+  private readonly tokenLookups = new Batches<{ c: Collections; token: string }, TaskRecord | null>(async (lookups) => {
+    const found = await work.getTasksByToken(lookups[0]!.c.tasks, lookups.map((l) => l.token));
+    return lookups.map((l) => found.get(l.token) ?? null);
+  });
 
   constructor(url: string, options: MongoStoreOptions = {}) {
     this.settings = checkOptions(url, options);
@@ -139,6 +155,8 @@ export class MongoStore implements Store {
     let client: MongoClient | undefined;
     try {
       client = new MongoClient(this.settings.url, clientOptions(this.settings));
+      const { onCommand } = this.settings;
+      if (onCommand) client.on('commandStarted', onCommand);
       await client.connect();
       const collections = openCollections(client.db(database));
       await applySchema(collections);
@@ -192,11 +210,9 @@ export class MongoStore implements Store {
     if (doc?.outbox) await replayOutbox(c, id, doc.outbox);
   }
 
-  /** Steps 2 and 3 of the outbox protocol, after the instance write. */
-  private async finishCommit(c: Collections, id: string, rev: number, effects: EffectsDoc): Promise<void> {
-    await applyEffects(c, effects);
-    beforeOutboxClear();
-    await clearOutbox(c, id, rev);
+  /** Steps 2 and 3 of the outbox protocol, after the instance write, with the commits of the moment. */
+  private finishCommit(c: Collections, id: string, rev: number, effects: EffectsDoc): Promise<void> {
+    return this.effectsGroups.submit({ c, id, rev, effects });
   }
 
   ping(): Promise<void> {
@@ -388,7 +404,7 @@ export class MongoStore implements Store {
   }
 
   getTaskByToken(token: string): Promise<TaskRecord | null> {
-    return this.use('read a task by its token', (c) => work.getTaskByToken(c.tasks, token));
+    return this.use('read a task by its token', (c) => this.tokenLookups.submit({ c, token }));
   }
 
   extendLease(token: string, until: number): Promise<boolean> {

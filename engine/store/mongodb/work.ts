@@ -17,9 +17,10 @@ export function queuedFilter(queues: string[]): Filter<TaskDoc> {
   return { queue: queues.length === 1 ? queues[0] : { $in: [...new Set(queues)] }, status: 'QUEUED' };
 }
 
-/** By token. `$type` repeats the tasks_by_token partial filter so the planner can use that index. */
-export function tokenFilter(token: string): Filter<TaskDoc> {
-  return { token: { $type: 'string', $eq: token }, status: 'LEASED' };
+/** By token, or any of several. `$type` repeats the tasks_by_token partial filter so the planner can use that index. */
+export function tokenFilter(token: string | string[]): Filter<TaskDoc> {
+  const match = typeof token === 'string' ? { $eq: token } : { $in: [...new Set(token)] };
+  return { token: { $type: 'string', ...match }, status: 'LEASED' };
 }
 
 export function expiredFilter(now: number): Filter<TaskDoc> {
@@ -54,7 +55,7 @@ async function leaseCandidates(tasks: Collection<TaskDoc>, candidates: TaskDoc[]
   );
   if (result.matchedCount === wanted.length) return wanted.map(docToTask);
   const tokens = wanted.map((doc) => doc.token as string);
-  const won = await tasks.find({ token: { $type: 'string', $in: tokens } }).sort(CLAIM_SORT).toArray();
+  const won = await tasks.find(tokenFilter(tokens)).sort(CLAIM_SORT).toArray();
   return won.map(docToTask);
 }
 
@@ -82,9 +83,10 @@ export async function claimTask(tasks: Collection<TaskDoc>, id: string, worker: 
   return task ?? null;
 }
 
-export async function getTaskByToken(tasks: Collection<TaskDoc>, token: string): Promise<TaskRecord | null> {
-  const doc = await tasks.findOne(tokenFilter(token));
-  return doc ? docToTask(doc) : null;
+/** The leased tasks holding these tokens, by token. */
+export async function getTasksByToken(tasks: Collection<TaskDoc>, tokens: string[]): Promise<Map<string, TaskRecord>> {
+  const docs = await tasks.find(tokenFilter(tokens.length === 1 ? tokens[0]! : tokens)).toArray();
+  return new Map(docs.map((doc) => [doc.token!, docToTask(doc)]));
 }
 
 export async function extendLease(tasks: Collection<TaskDoc>, token: string, until: number): Promise<boolean> {
