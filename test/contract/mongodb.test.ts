@@ -21,6 +21,7 @@ import {
 } from '../../engine/store/mongodb/documents.js';
 import { listQuery, waitingFilter } from '../../engine/store/mongodb/list-instances.js';
 import { INDEXES, PLAIN_FORMS } from '../../engine/store/mongodb/indexes.js';
+import { Batches } from '../../engine/store/mongodb/batches.js';
 import { isDuplicateKey, normaliseMongoError } from '../../engine/store/mongodb/mongodb-errors.js';
 import { createMongoStore, MongoStore, type MongoStoreOptions } from '../../engine/store/mongodb/mongodb-store.js';
 import { parseMongoUrl } from '../../engine/store/mongodb/mongodb-url.js';
@@ -168,6 +169,38 @@ describe('MongoDB instance list query', () => {
       $or: [{ createdAt: { $lt: T0 + 10 } }, { _id: { $lt: 'c' } }],
     });
     expect(listQuery({ to: T0 + 5 }, cursor)).toMatchObject({ createdAt: { $lte: T0 + 5 } });
+  });
+});
+
+describe('MongoDB shared round trips (Batches)', () => {
+  it('sends the first request at once and the ones that came meanwhile together, each answered with its own result', async () => {
+    const batches: number[][] = [];
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const b = new Batches<number, number>(async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await held;
+      return items.map((n) => n * 10);
+    });
+    const answers = Promise.all([1, 2, 3, 4].map((n) => b.submit(n)));
+    release();
+    expect(await answers).toEqual([10, 20, 30, 40]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('keeps items of one key in separate batches, in order, and fails only the batch that failed', async () => {
+    const batches: string[][] = [];
+    const b = new Batches<string, string>(
+      async (items) => {
+        batches.push(items);
+        if (items.includes('b:2')) throw new Error('broken');
+        return items;
+      },
+      (item) => item.split(':')[0]!,
+    );
+    const results = await Promise.allSettled(['a:1', 'a:2', 'b:1', 'a:3', 'b:2'].map((item) => b.submit(item)));
+    expect(batches).toEqual([['a:1'], ['a:2', 'b:1'], ['a:3', 'b:2']]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
   });
 });
 
@@ -327,6 +360,57 @@ describe.skipIf(!uri)('mongodb store contract (needs MONGODB_URI, or Go to build
       expect(await second.readHistory('i-1', 1)).toEqual([]);
       expect(await second.getInstance('i-1')).toBeNull();
       expect(await second.purgeInstance('i-1')).toBe(false);
+    });
+  });
+
+  describe('group commit', () => {
+    const moved = (i: number) => {
+      const a = instance(`i-${i}`);
+      return { a, t: next(a, { state: { moved: i } }, { history: [historyEvent(a.id, 1)], createTasks: [task(`t-${i}`, { instanceId: a.id })], removeTasks: [`old-${i}`] }) };
+    };
+
+    it('writes the effects of concurrent commits together: fewer writes than commits, every effect in place', async () => {
+      const commands: string[] = [];
+      const { store } = await freshStore({ onCommand: (e) => void commands.push(`${e.commandName} ${String(e.command[e.commandName])}`) });
+      const all = Array.from({ length: 20 }, (_, i) => moved(i));
+      await Promise.all(all.map(({ a }) => store.createInstance(creation(a, { createTasks: [task(`old-${a.id.slice(2)}`, { instanceId: a.id })] }))));
+      commands.length = 0;
+      expect(await Promise.all(all.map(({ t }) => store.commitTransition(t)))).toEqual(all.map(() => true));
+      const count = (name: string) => commands.filter((c) => c === name).length;
+      expect(count('update instances')).toBeGreaterThanOrEqual(20);
+      expect(count('insert history')).toBeLessThan(20);
+      expect(count('insert tasks')).toBe(count('insert history'));
+      expect(await store.countQueued()).toEqual({ payments: 20 });
+      for (const { t } of all) expect(await store.readHistory(t.record.id, 1)).toEqual([historyEvent(t.record.id, 1)]);
+    });
+
+    it('a failure before the outboxes are cleared fails that group, whose outboxes a second process replays', async () => {
+      const { store, database, raw } = await freshStore({ outboxSweepMs: 60_000 });
+      const all = Array.from({ length: 6 }, (_, i) => moved(i));
+      await Promise.all(all.map(({ a }) => store.createInstance(creation(a))));
+      faults.arm('mongodb.effects.beforeOutboxClear');
+      const results = await Promise.allSettled(all.map(({ t }) => store.commitTransition(t)));
+      const failed = results.filter((r) => r.status === 'rejected');
+      expect(failed.length).toBeGreaterThanOrEqual(1);
+      expect(await raw.collection('instances').countDocuments({ outbox: { $exists: true } })).toBe(failed.length);
+      const second = (await freshStore({}, database)).store;
+      expect(await raw.collection('instances').countDocuments({ outbox: { $exists: true } })).toBe(0);
+      for (const { t } of all) {
+        expect(await second.getInstance(t.record.id)).toEqual(t.record);
+        expect(await second.readHistory(t.record.id, 1)).toEqual([historyEvent(t.record.id, 1)]);
+      }
+      expect(await second.countQueued()).toEqual({ payments: 6 });
+    });
+
+    it('answers concurrent token lookups in one read, each with its own task', async () => {
+      const commands: string[] = [];
+      const { store } = await freshStore({ onCommand: (e) => void commands.push(e.commandName) });
+      await store.createInstance(creation(instance('i-1'), { createTasks: ['t-1', 't-2', 't-3'].map((id) => task(id)) }));
+      const leased = await store.claimTasks({ queues: ['payments'], worker: 'w', max: 3, now: T0 });
+      commands.length = 0;
+      const found = await Promise.all([...leased.map((t) => t.token!), 'no-such-token'].map((token) => store.getTaskByToken(token)));
+      expect(found).toEqual([...leased, null]);
+      expect(commands.filter((c) => c === 'find').length).toBeLessThanOrEqual(2);
     });
   });
 
