@@ -87,8 +87,8 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
 };
 
 /**
- * The same indexes, by the same names, for a server without partial indexes: the partial filter's
- * field leads the key instead, so the same queries find the same documents in one range of it.
+ * The same indexes, by the same names, for a server that refuses their partial filters: the
+ * filter's field leads the key instead, so the same queries find the same documents in one range.
  * tasks_by_token is sparse, and a task has no token field until it is leased, so the unique index
  * never sees the queued tasks (MongoDB leaves a missing field out of a sparse index; FerretDB's
  * SQLite index treats it as NULL, which a unique index allows any number of times).
@@ -100,13 +100,6 @@ export const PLAIN_FORMS: Record<string, IndexDescription> = {
   tasks_by_token: { name: 'tasks_by_token', key: { token: 1 }, unique: true, sparse: true },
   schedules_with_work: { name: 'schedules_with_work', key: { hasWork: 1 } },
 };
-
-/** Which form the server got: `partial` where it has partial indexes, else `plain`. */
-export type IndexForm = 'partial' | 'plain';
-
-function indexesFor(name: IndexedCollection, form: IndexForm): IndexDescription[] {
-  return form === 'partial' ? INDEXES[name] : INDEXES[name].map((index) => PLAIN_FORMS[index.name!] ?? index);
-}
 
 const NOT_IMPLEMENTED = 238;
 
@@ -121,10 +114,12 @@ function refusesPartialIndexes(err: unknown): boolean {
 }
 
 /**
- * Records the schema version (refusing a newer one) and creates the indexes. Idempotent. The
- * first index goes alone, in the partial form: the server's answer decides the form of them all.
+ * Records the schema version (refusing a newer one) and creates the indexes. Idempotent. Each
+ * partial index is asked for as such first; where the server refuses its filter (FerretDB has no
+ * partial indexes, DocumentDB 5.0 takes $eq and $exists but not $type), its plain form takes its
+ * place. Returns the names of the indexes that got their plain form.
  */
-export async function applySchema(c: Collections): Promise<IndexForm> {
+export async function applySchema(c: Collections): Promise<string[]> {
   const meta = await c.meta.findOneAndUpdate(
     { _id: 'schema' },
     { $setOnInsert: { version: SCHEMA_VERSION } },
@@ -137,16 +132,20 @@ export async function applySchema(c: Collections): Promise<IndexForm> {
       `the database was written by a newer version of Segue (schema ${found}; this build reads up to ${SCHEMA_VERSION})`,
     );
   }
-  let form: IndexForm = 'partial';
-  try {
-    await c.tasks.createIndexes([INDEXES.tasks[0]!]);
-  } catch (err) {
-    if (!refusesPartialIndexes(err)) throw err;
-    form = 'plain';
-  }
-  // One index per command: FerretDB 1.24 drops the connection on a createIndexes naming more than
-  // one index that exists already.
+  const plain: string[] = [];
+  const create = async (name: IndexedCollection, index: IndexDescription): Promise<void> => {
+    try {
+      // One index per command: FerretDB 1.24 drops the connection on a createIndexes naming more
+      // than one index that exists already.
+      await c[name].createIndexes([index]);
+    } catch (err) {
+      const fallback = PLAIN_FORMS[index.name!];
+      if (!fallback || !refusesPartialIndexes(err)) throw err;
+      await c[name].createIndexes([fallback]);
+      plain.push(index.name!);
+    }
+  };
   const names = Object.keys(INDEXES) as IndexedCollection[];
-  await Promise.all(names.flatMap((name) => indexesFor(name, form).map((index) => c[name].createIndexes([index]))));
-  return form;
+  await Promise.all(names.flatMap((name) => INDEXES[name].map((index) => create(name, index))));
+  return plain.sort();
 }
