@@ -11,7 +11,8 @@ import { MongoClient } from 'mongodb';
 import { parseMongoUrl } from '../../engine/store/mongodb/mongodb-url.js';
 import type { Execution } from './chaos-tasks.js';
 import { checkExecutions, checkInstance, emptyTally, type Tally } from './checks.js';
-import { Cluster, freePort, pause, type Slot } from './cluster.js';
+import { freePort } from '../../scripts/free-port.js';
+import { Cluster, pause, type Slot } from './cluster.js';
 import { Driver } from './drive.js';
 import { drawWorkload, seededRandom, WORKFLOW_FILES, type InstanceSpec } from './workload.js';
 

@@ -4,7 +4,6 @@
  * processes, and calls that ride out the crashes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { NetworkError, ProblemError, SegueClient } from '../../client/http-client.js';
 import { REPO, eventually, startServer, type TestServer } from '../helpers/server.js';
 
@@ -30,18 +29,6 @@ export function isTransient(err: unknown): boolean {
 }
 
 export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A port nobody listens on right now, for a server that starts later. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export class Cluster {
   readonly slots: Slot[] = [];
