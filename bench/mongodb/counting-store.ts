@@ -8,12 +8,13 @@ import { TERMINAL_STATUSES, type InstanceStatus, type Store } from '../../engine
 export interface Counts {
   /** By `<command> <collection>`, or the command's name alone. */
   commands: Record<string, number>;
-  /** Commits refused because another engine had moved the instance on. */
+  /** Transitions committed, and those refused because another engine had moved the instance on. */
+  commits: number;
   refusedSwaps: number;
 }
 
 export function emptyCounts(): Counts {
-  return { commands: {}, refusedSwaps: 0 };
+  return { commands: {}, commits: 0, refusedSwaps: 0 };
 }
 
 export function totalCommands(counts: Counts): number {
@@ -27,11 +28,12 @@ export function countsSince(before: Counts, after: Counts): Counts {
     const d = n - (before.commands[name] ?? 0);
     if (d > 0) commands[name] = d;
   }
-  return { commands, refusedSwaps: after.refusedSwaps - before.refusedSwaps };
+  return { commands, commits: after.commits - before.commits, refusedSwaps: after.refusedSwaps - before.refusedSwaps };
 }
 
 export function addCounts(into: Counts, more: Counts): Counts {
   for (const [name, n] of Object.entries(more.commands)) into.commands[name] = (into.commands[name] ?? 0) + n;
+  into.commits += more.commits;
   into.refusedSwaps += more.refusedSwaps;
   return into;
 }
@@ -57,8 +59,9 @@ export async function openCountingStore(
   const commit = store.commitTransition.bind(store);
   store.commitTransition = async (transition) => {
     const applied = await commit(transition);
-    if (!applied) counts.refusedSwaps += 1;
-    else if (TERMINAL_STATUSES.has(transition.record.status)) onFinished(transition.record.id, transition.record.status);
+    if (applied) counts.commits += 1;
+    else counts.refusedSwaps += 1;
+    if (applied && TERMINAL_STATUSES.has(transition.record.status)) onFinished(transition.record.id, transition.record.status);
     return applied;
   };
   await store.init();
@@ -67,5 +70,5 @@ export async function openCountingStore(
 
 /** A snapshot, so later counting does not change it. */
 export function snapshot(counts: Counts): Counts {
-  return { commands: { ...counts.commands }, refusedSwaps: counts.refusedSwaps };
+  return { commands: { ...counts.commands }, commits: counts.commits, refusedSwaps: counts.refusedSwaps };
 }

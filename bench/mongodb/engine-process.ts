@@ -47,6 +47,8 @@ const server = app.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as { port: number };
   process.stdout.write(`bench engine listening on http://127.0.0.1:${port}\n`);
 });
+// Longer than the benchmark's clients leave a connection idle, so that none is closed as it is reused.
+server.keepAliveTimeout = 120_000;
 process.once('SIGTERM', () => {
   stopping.abort();
   server.close();

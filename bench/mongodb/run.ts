@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { SegueClient } from '../../client/http-client.js';
+import { NetworkError } from '../../client/transport.js';
 import { nodeTransport } from '../../client/node-transport.js';
 import { createEngine } from '../../engine/engine.js';
 import { installFerretDb, startFerretDb } from '../../scripts/ferretdb/server.js';
@@ -89,8 +90,15 @@ async function remote(uri: string, label: string, engines: number, n: number, in
     const clients = servers.map((s) => new SegueClient({ url: s.url, transport: nodeTransport() }));
     finishes = new Finishes(servers.map((s) => s.url));
     const known = finishes;
+    const run = randomUUID().slice(0, 8);
     const one = async (i: number): Promise<void> => {
-      const { id } = await clients[i % engines]!.startInstance(SEQUENTIAL.workflow, { input: SEQUENTIAL.input(i) });
+      // An id of its own, so that a start whose answer was lost can be sent again.
+      const start = { id: `${run}-${i}`, input: SEQUENTIAL.input(i) };
+      const client = clients[i % engines]!;
+      const { id } = await client.startInstance(SEQUENTIAL.workflow, start).catch((err: unknown) => {
+        if (err instanceof NetworkError) return client.startInstance(SEQUENTIAL.workflow, start);
+        throw err;
+      });
       expectCompleted({ id, status: await known.of(id) });
     };
     const urls = servers.map((s) => s.url);
@@ -156,7 +164,7 @@ function spread(values: number[], digits: number): string {
 
 /** One line per workload: medians over its runs; the breakdown is of all its runs together. */
 function formatRows(runs: Row[][]): string {
-  const header = ['workload', 'engines', 'in flight', 'N', 'instances/s', 'commands/step', 'refused swaps', 'commands per step, by name'];
+  const header = ['workload', 'engines', 'in flight', 'N', 'instances/s', 'commands/step', 'commits/step', 'refused swaps', 'commands per step, by name'];
   const body = runs.map((rows) => {
     const r = rows[0]!;
     const all = rows.reduce((sum, row) => addCounts(sum, row.counts), emptyCounts());
@@ -172,6 +180,7 @@ function formatRows(runs: Row[][]): string {
       String(r.instances),
       spread(rows.map((row) => row.instances / row.seconds), 1),
       spread(rows.map((row) => totalCommands(row.counts) / row.steps), 2),
+      spread(rows.map((row) => row.counts.commits / row.steps), 2),
       spread(rows.map((row) => row.counts.refusedSwaps), 0),
       byName,
     ];
@@ -204,6 +213,8 @@ async function main(): Promise<void> {
     for (let i = 1; i <= runs; i += 1) {
       process.stderr.write(`${what}, run ${i} of ${runs}…\n`);
       each.push(await run());
+      const r = each.at(-1)!;
+      process.stderr.write(`  ${(r.instances / r.seconds).toFixed(1)} instances/s, ${(totalCommands(r.counts) / r.steps).toFixed(2)} commands/step, ${r.counts.refusedSwaps} refused swaps\n`);
     }
     rows.push(each);
   };
