@@ -2,7 +2,8 @@
  * The MongoDB Store adapter (official driver). Works on a standalone server: no multi-document
  * transactions. The instance document is the unit of consistency; each transition is one
  * compare-and-swap on its `rev` that also records the transition's other writes in an outbox
- * (outbox.ts), applied right after and replayed by anyone who finds it left behind.
+ * (outbox.ts), applied right after, together with those of the commits of the same moment
+ * (group-commit.ts), and replayed by anyone who finds it left behind.
  */
 import { MongoClient, type CommandStartedEvent, type MongoClientOptions } from 'mongodb';
 import { StoreError, storeFailure } from '../errors.js';
