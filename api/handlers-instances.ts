@@ -1,6 +1,7 @@
 /** Instances and events: start, read, list, history, raise and deliver events, lifecycle, purge. */
 import type { Json } from '../definitions/model.js';
 import type { LifecycleAction, StartOptions } from '../engine/engine.js';
+import { SegueError } from '../engine/errors.js';
 import { TERMINAL_STATUSES, type InstanceFilter, type InstanceStatus } from '../engine/store/port.js';
 import { waitMs, type Handler, type HandlerContext } from './handlers.js';
 
@@ -37,7 +38,11 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
       return { status: 201, body: view, headers: { Location: `/v1/instances/${encodeURIComponent(view.id)}` } };
     },
     listInstances: async (call) => {
-      const q = call.query as { limit?: number; cursor?: string };
+      const q = call.query as { limit?: number; cursor?: string; attention?: boolean };
+      if (q.attention) {
+        if (q.cursor !== undefined) throw new SegueError('BAD_REQUEST', 'query parameter "cursor" does not go with attention=true: the instances needing attention come in one page (raise "limit")');
+        return { status: 200, body: await engine.needingAttention(instanceFilter(call.query), q.limit ?? DEFAULT_PAGE) };
+      }
       return { status: 200, body: await engine.listInstances(instanceFilter(call.query), q.limit ?? DEFAULT_PAGE, q.cursor) };
     },
     getInstance: async (call) => {

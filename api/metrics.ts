@@ -83,6 +83,18 @@ export class ApiMetrics {
         for (const [queue, n] of Object.entries(counts)) this.set({ queue }, n);
       },
     });
+    new Gauge({
+      name: 'segue_task_queue_oldest_age_seconds',
+      help: 'How long the oldest task waiting for a worker has waited, by queue (read from the store on each scrape; queues with none waiting are left out).',
+      labelNames: ['queue'],
+      registers,
+      async collect() {
+        const queues = await store.summarizeQueues();
+        const now = engine.clock.now();
+        this.reset();
+        for (const q of queues) if (q.oldestQueuedAt !== null) this.set({ queue: q.queue }, Math.max(0, now - q.oldestQueuedAt) / 1000);
+      },
+    });
     this.onCommit = (record, history) => this.observeCommit(record, history);
     engine.runtime.notifier.on('instance', this.onCommit);
   }

@@ -29,6 +29,7 @@ export type OperationId =
   | 'failTask'
   | 'reportTaskResults'
   | 'heartbeatTask'
+  | 'listQueues'
   | 'listSchedules'
   | 'createSchedule'
   | 'getSchedule'
@@ -74,7 +75,7 @@ export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI form: `/v1/instances/{id}`. */
   path: string;
-  tag: 'definitions' | 'instances' | 'events' | 'tasks' | 'schedules' | 'system';
+  tag: 'definitions' | 'instances' | 'events' | 'tasks' | 'queues' | 'schedules' | 'system';
   summary: string;
   params?: Record<string, ParamSpec>;
   query?: Record<string, ParamSpec>;
@@ -320,6 +321,11 @@ export const ROUTES: readonly RouteSpec[] = [
       to: { description: 'Created at or before this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
       limit: { description: 'Page size, 1 to 1000. Default 50.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
       cursor: { description: 'The nextCursor of the previous page.', schema: { type: 'string', minLength: 1 } },
+      attention: {
+        description:
+          'With true, only instances that need attention, longest in trouble first, each with its `attention` reasons (a task waiting on a queue no worker polls, an attempt past its deadline), up to `limit` in one page (no cursor).',
+        schema: { type: 'boolean' },
+      },
     },
     responses: [{ status: 200, description: 'One page.', schema: 'instance-list' }],
     problems: [400],
@@ -434,6 +440,16 @@ export const ROUTES: readonly RouteSpec[] = [
     body: { kind: 'json', schema: 'heartbeat-request', required: false },
     responses: [{ status: 200, description: 'The new end of the lease.', schema: 'heartbeat-response' }],
     problems: [400, 409],
+    authenticated: true,
+  },
+  {
+    operationId: 'listQueues',
+    method: 'get',
+    path: '/v1/queues',
+    tag: 'queues',
+    summary: 'The task queues: depth, oldest task, attempts in flight, and the workers that polled each recently',
+    responses: [{ status: 200, description: 'Every queue holding a task or polled recently, by name.', schema: 'queue-list' }],
+    problems: [],
     authenticated: true,
   },
   ...SCHEDULE_ROUTES,

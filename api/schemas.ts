@@ -23,6 +23,7 @@ import instance from '../schemas/api/instance.json' with { type: 'json' };
 import lifecycleRequest from '../schemas/api/lifecycle-request.json' with { type: 'json' };
 import pollRequest from '../schemas/api/poll-request.json' with { type: 'json' };
 import problem from '../schemas/api/problem.json' with { type: 'json' };
+import queueList from '../schemas/api/queue-list.json' with { type: 'json' };
 import registered from '../schemas/api/registered.json' with { type: 'json' };
 import scheduleFire from '../schemas/api/schedule-fire.json' with { type: 'json' };
 import scheduleList from '../schemas/api/schedule-list.json' with { type: 'json' };
@@ -56,6 +57,7 @@ export const API_SCHEMAS = {
   'lifecycle-request': lifecycleRequest,
   'poll-request': pollRequest,
   problem,
+  'queue-list': queueList,
   registered,
   schedule,
   'schedule-fire': scheduleFire,

@@ -11,6 +11,7 @@ import { parseApiKeys, type ApiKey } from '../api/access.js';
 import { createServer } from '../api/app.js';
 import { parseDuration } from '../definitions/duration.js';
 import { formatProblem } from '../definitions/model.js';
+import type { AttentionOptions } from '../engine/attention.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
 import { UsageError, parseOptions, readSource } from './args.js';
@@ -31,6 +32,8 @@ interface ServeOptions {
   maxWaitMs?: number;
   /** From SEGUE_API_KEYS. */
   apiKeys: ApiKey[];
+  /** From SEGUE_ATTENTION_UNPOLLED and SEGUE_ATTENTION_OVERDUE. */
+  attention: Partial<AttentionOptions>;
 }
 
 export const serveCommand: Command = {
@@ -40,7 +43,7 @@ export const serveCommand: Command = {
     // Options and keys are checked before the engine exists. A started engine keeps the process
     // alive: whatever fails after it must stop it, or the process prints its error and hangs.
     const options = serveOptions(argv);
-    const engine = await createEngine({ store: options.store });
+    const engine = await createEngine({ store: options.store, attention: options.attention });
     let running: Running;
     try {
       await prepare(engine, options);
@@ -76,6 +79,7 @@ function serveOptions(argv: string[]): ServeOptions {
     host: values.host ?? '127.0.0.1',
     store: values.store ?? process.env.SEGUE_STORE ?? 'sqlite:./segue.db',
     apiKeys: parseApiKeys(process.env.SEGUE_API_KEYS ?? ''),
+    attention: attentionFromEnv(process.env),
   };
   if (values.workflows !== undefined) options.workflows = values.workflows;
   if (values.worker !== undefined) options.worker = values.worker;
@@ -85,6 +89,19 @@ function serveOptions(argv: string[]): ServeOptions {
     options.maxWaitMs = ms;
   }
   return options;
+}
+
+/** The attention settings given as durations in the environment. */
+function attentionFromEnv(env: NodeJS.ProcessEnv): Partial<AttentionOptions> {
+  const attention: Partial<AttentionOptions> = {};
+  for (const [name, key] of [['SEGUE_ATTENTION_UNPOLLED', 'unpolledMs'], ['SEGUE_ATTENTION_OVERDUE', 'overdueMs']] as const) {
+    const text = env[name];
+    if (text === undefined) continue;
+    const ms = parseDuration(text);
+    if (ms === null) throw new UsageError(`${name} must be a duration like 1m or 30s, got "${text}"`);
+    attention[key] = ms;
+  }
+  return attention;
 }
 
 async function prepare(engine: Engine, options: ServeOptions): Promise<void> {

@@ -3,7 +3,8 @@
  * problem document's status, title and detail; no answer at all, a NetworkError.
  */
 import type { Json, Problem } from '../definitions/model.js';
-import type { LifecycleAction } from '../engine/engine.js';
+import type { AttentionView, LifecycleAction } from '../engine/engine.js';
+import type { QueueView } from '../engine/queues.js';
 import type { ScheduleSpec, ScheduleView } from '../engine/schedules/schedule-service.js';
 import type { ScheduleFire } from '../engine/store/port.js';
 import type { ClaimedTask, FailureReport } from '../engine/task-queue.js';
@@ -11,7 +12,7 @@ import type { HistoryView, InstanceView } from '../engine/views.js';
 import { fetchTransport, NetworkError, type HttpAnswer, type Transport } from './transport.js';
 
 export { NetworkError, type Transport };
-export type { ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, ScheduleFire, ScheduleSpec, ScheduleView };
+export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, ScheduleFire, ScheduleSpec, ScheduleView };
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
@@ -151,6 +152,12 @@ export class SegueClient {
     return this.request('/v1/instances', { query: { ...list, status } });
   }
 
+  /** Instances needing attention, each with why (`attention`); the list filters apply, but no cursor. */
+  needingAttention(list: Omit<ListRequest, 'cursor'> = {}): Promise<{ items: AttentionView[] }> {
+    const status = Array.isArray(list.status) ? list.status.join(',') : list.status;
+    return this.request('/v1/instances', { query: { ...list, status, attention: 'true' } });
+  }
+
   async history(id: string, run?: number): Promise<HistoryView[]> {
     return (await this.request<{ events: HistoryView[] }>(`/v1/instances/${seg(id)}/history`, { query: { run } })).events;
   }
@@ -203,6 +210,11 @@ export class SegueClient {
 
   heartbeat(token: string): Promise<{ deadline: string }> {
     return this.request(`/v1/tasks/${seg(token)}/heartbeat`, { method: 'POST', body: {} });
+  }
+
+  /** Every task queue: depth, oldest task, attempts in flight, and the workers serving it. */
+  async queues(): Promise<QueueView[]> {
+    return (await this.request<{ items: QueueView[] }>('/v1/queues')).items;
   }
 
   async listSchedules(): Promise<ScheduleView[]> {

@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json } from '../definitions/model.js';
 import { isTime } from '../definitions/duration.js';
+import { DEFAULT_ATTENTION, findAttention, type AttentionOptions, type AttentionReason } from './attention.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './decision.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
@@ -15,6 +16,7 @@ import { httpTaskHandler } from './http-executor.js';
 import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
 import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './local-workers.js';
 import { PlanRegistry, type Registered } from './plans.js';
+import { describeQueues, type QueueView } from './queues.js';
 import { Runtime } from './runtime.js';
 import type { EngineInput, InstanceState } from './state.js';
 import { HTTP_TASK_TYPE } from './steps.js';
@@ -51,6 +53,8 @@ export interface EngineOptions {
   http?: Partial<HttpPolicy>;
   /** Size limits; see DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
+  /** When a queue counts as unserved and an attempt as overdue; see DEFAULT_ATTENTION. */
+  attention?: Partial<AttentionOptions>;
 }
 
 export interface StartOptions {
@@ -75,6 +79,7 @@ export class Engine {
   readonly scheduler: Scheduler;
   readonly schedules: ScheduleService;
   readonly limits: Limits;
+  readonly attentionOptions: AttentionOptions;
   /** Where evaluations that outgrow their slice of this process's thread run. */
   private readonly isolate: ProcessIsolate;
 
@@ -85,6 +90,7 @@ export class Engine {
     private readonly ownsStore: boolean,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.attentionOptions = { ...DEFAULT_ATTENTION, ...options.attention };
     const expressions = { ...DEFAULT_EXPRESSION_LIMITS, maxValueSize: this.limits.maxInstanceDataBytes, ...options.expressions };
     this.isolate = new ProcessIsolate({ memoryMb: expressions.memoryMb });
     this.plans = new PlanRegistry(store, clock, (text, plan) => checkDefinitionLimits(text, plan, this.limits));
@@ -228,6 +234,23 @@ export class Engine {
     return { items: page.items.map(instanceView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 
+  /** Every task queue: depth, oldest task, attempts in flight, and the workers serving it. */
+  queues(): Promise<QueueView[]> {
+    return describeQueues(this.store, this.tasks.sightings, this.clock.now(), this.attentionOptions.unpolledMs);
+  }
+
+  /** Up to `limit` instances matching `filter` that need attention, longest in trouble first, each with why. */
+  async needingAttention(filter: InstanceFilter, limit = 50): Promise<{ items: AttentionView[] }> {
+    const ctx = { store: this.store, sightings: this.tasks.sightings, now: this.clock.now(), options: this.attentionOptions, limit };
+    const items: AttentionView[] = [];
+    for (const [id, attention] of await findAttention(ctx)) {
+      const record = await this.store.getInstance(id);
+      if (record && matches(record, filter)) items.push({ ...instanceView(record), attention });
+    }
+    const since = (view: AttentionView): string => view.attention.map((r) => r.since).sort()[0]!;
+    return { items: items.sort((a, b) => (since(a) < since(b) ? -1 : since(a) > since(b) ? 1 : 0)).slice(0, limit) };
+  }
+
   async history(id: string, run?: number): Promise<HistoryView[]> {
     const record = await this.record(id);
     return (await this.store.readHistory(id, run ?? record.run)).map(historyView);
@@ -285,6 +308,19 @@ export class Engine {
     if (result.outcome.kind === 'stale') throw new SegueError('INVALID_STATE', `instance "${id}" ${refusal}: ${result.outcome.reason}`);
     return result.record;
   }
+}
+
+export type AttentionView = InstanceView & { attention: AttentionReason[] };
+
+/** The instance filter of a listing, applied to one record. */
+function matches(record: InstanceRecord, filter: InstanceFilter): boolean {
+  return (
+    (filter.workflow === undefined || record.workflow === filter.workflow) &&
+    (filter.status === undefined || filter.status.includes(record.status)) &&
+    (filter.parentId === undefined || record.parentId === filter.parentId) &&
+    (filter.from === undefined || record.createdAt >= filter.from) &&
+    (filter.to === undefined || record.createdAt <= filter.to)
+  );
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {

@@ -10,6 +10,7 @@ import type { EngineInput, ErrorInfo } from './state.js';
 import type { TaskRecord } from './store/port.js';
 import { concealSecrets, concealText, loadSecrets, revealSecrets, type Secrets } from './secrets.js';
 import { checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
+import { WorkerSightings } from './worker-sightings.js';
 
 export interface ClaimedTask {
   token: string;
@@ -67,6 +68,8 @@ interface ArrivalListener {
 export class TaskQueue {
   /** In the order they started listening. */
   private readonly listeners = new Set<ArrivalListener>();
+  /** Who polled which queue, and when: every look at the store for a named worker counts. */
+  readonly sightings = new WorkerSightings();
 
   constructor(
     private readonly runtime: Runtime,
@@ -93,6 +96,8 @@ export class TaskQueue {
       // Listen before claiming: a task enqueued while the claim is in flight must wake this poll,
       // not wait for the next look at the store.
       const arrival = this.arrival(req.queues);
+      // A poll without a name gets a fresh one per call, which would crowd out the named workers.
+      this.sightings.saw(req.worker ?? 'unnamed', req.queues, this.runtime.now());
       const max = capacity ? capacity() : (req.max ?? 1);
       const tasks = max > 0 ? await this.runtime.store.claimTasks({ queues: req.queues, worker, max, now: this.runtime.now() }) : [];
       const claimed = await this.withSecrets(tasks);
@@ -192,6 +197,7 @@ export class TaskQueue {
    * claim) to go on. Pass it to complete and fail, then hand it over.
    */
   nextTasks(req: NextTasksRequest): NextTasks {
+    this.sightings.saw(req.worker, req.queues, this.runtime.now());
     return new NextTasks(req);
   }
 

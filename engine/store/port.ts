@@ -175,6 +175,19 @@ export interface ClaimRequest {
   now: number;
 }
 
+/** The tasks of one queue as they stand: waiting, and leased to workers. */
+export interface QueueTasks {
+  queue: string;
+  /** QUEUED tasks. */
+  queued: number;
+  /** createdAt of the oldest QUEUED task, epoch ms; null when none waits. */
+  oldestQueuedAt: number | null;
+  /** LEASED tasks (attempts in flight). */
+  leased: number;
+  /** LEASED tasks by the worker holding them. */
+  holders: Record<string, number>;
+}
+
 export interface Store extends ScheduleStore {
   /** Creates tables/collections and indexes if absent. Idempotent. */
   init(): Promise<void>;
@@ -219,6 +232,10 @@ export interface Store extends ScheduleStore {
   findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]>;
   /** Number of QUEUED tasks per queue. */
   countQueued(): Promise<Record<string, number>>;
+  /** Every queue that holds a task, QUEUED or LEASED, by queue name. */
+  summarizeQueues(): Promise<QueueTasks[]>;
+  /** QUEUED tasks of those queues created at or before `createdBy`, oldest first. */
+  findQueuedTasks(queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]>;
 
   // Timers.
   /**

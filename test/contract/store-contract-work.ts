@@ -142,6 +142,50 @@ export function workContract(ctx: StoreContext): void {
     });
   });
 
+  describe('summarizeQueues', () => {
+    it('gives each queue its queued count, oldest queued task, leases and who holds them', async () => {
+      expect(await ctx.store.summarizeQueues()).toEqual([]);
+      await seed(ctx, {
+        createTasks: [
+          task('a-1', { queue: 'a', createdAt: T0 + 5 }),
+          task('a-2', { queue: 'a', createdAt: T0 + 2 }),
+          task('a-3', { queue: 'a', createdAt: T0 + 9 }),
+          task('a-4', { queue: 'a', createdAt: T0 + 1 }),
+          task('b-1', { queue: 'b', createdAt: T0 }),
+        ],
+      });
+      await ctx.store.claimTask('a-4', 'w1', NOW);
+      await ctx.store.claimTask('a-3', 'w1', NOW);
+      await ctx.store.claimTask('b-1', 'w2', NOW);
+      expect(await ctx.store.summarizeQueues()).toEqual([
+        { queue: 'a', queued: 2, oldestQueuedAt: T0 + 2, leased: 2, holders: { w1: 2 } },
+        { queue: 'b', queued: 0, oldestQueuedAt: null, leased: 1, holders: { w2: 1 } },
+      ]);
+    });
+  });
+
+  describe('findQueuedTasks', () => {
+    it('finds queued tasks of the queues created by a time, oldest first, up to the limit', async () => {
+      await seed(ctx, {
+        createTasks: [
+          task('a-1', { queue: 'a', createdAt: T0 + 3 }),
+          task('a-2', { queue: 'a', createdAt: T0 + 1 }),
+          task('a-3', { queue: 'a', createdAt: T0 + 50 }),
+          task('b-1', { queue: 'b', createdAt: T0 + 2 }),
+          task('c-1', { queue: 'c', createdAt: T0 }),
+        ],
+      });
+      await ctx.store.claimTask('a-2', 'w', NOW);
+      const ids = async (queues: string[], by: number, limit: number) => (await ctx.store.findQueuedTasks(queues, by, limit)).map((t) => t.id);
+      expect(await ids(['a', 'b'], T0 + 10, 10)).toEqual(['b-1', 'a-1']);
+      expect(await ids(['a', 'b', 'a'], T0 + 100, 2)).toEqual(['b-1', 'a-1']);
+      expect(await ids(['a'], T0 + 100, 10)).toEqual(['a-1', 'a-3']);
+      expect(await ids(['a', 'b'], T0 + 2, 10)).toEqual(['b-1']);
+      expect(await ids([], T0 + 100, 10)).toEqual([]);
+      expect(await ids(['c'], T0 + 100, 0)).toEqual([]);
+    });
+  });
+
   describe('timers', () => {
     it('claims due timers earliest first, up to the limit', async () => {
       const timers = [

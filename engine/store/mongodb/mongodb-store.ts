@@ -15,6 +15,7 @@ import {
   type InstanceFilter,
   type InstancePage,
   type InstanceRecord,
+  type QueueTasks,
   type ScheduleRecord,
   type Store,
   type StoredDefinition,
@@ -406,6 +407,17 @@ export class MongoStore implements Store {
 
   countQueued(): Promise<Record<string, number>> {
     return this.use('count queued tasks', (c) => work.countQueued(c.tasks));
+  }
+
+  summarizeQueues(): Promise<QueueTasks[]> {
+    return this.use('summarize the task queues', (c) => work.summarizeQueues(c.tasks));
+  }
+
+  findQueuedTasks(queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]> {
+    return this.use('find queued tasks', (c) => {
+      checkCount('limit', limit);
+      return limit === 0 || queues.length === 0 ? Promise.resolve([]) : work.findQueuedTasks(c.tasks, queues, createdBy, limit);
+    });
   }
 
   claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {

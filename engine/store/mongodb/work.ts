@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Collection, Document, Filter } from 'mongodb';
-import type { ClaimRequest, TaskRecord, TimerRecord } from '../port.js';
+import type { ClaimRequest, QueueTasks, TaskRecord, TaskStatus, TimerRecord } from '../port.js';
+import { summarizeTaskGroups } from '../queue-summary.js';
 import { docToTask, docToTimer, type TaskDoc, type TimerDoc } from './documents.js';
 
 export const CLAIM_SORT = { createdAt: 1, _id: 1 } as const;
@@ -90,6 +91,20 @@ export async function countQueued(tasks: Collection<TaskDoc>): Promise<Record<st
     .aggregate<{ _id: string; n: number }>([{ $match: { status: 'QUEUED' } }, { $group: { _id: '$queue', n: { $sum: 1 } } }])
     .toArray();
   return Object.fromEntries(groups.map((group) => [group._id, group.n]));
+}
+
+export async function summarizeQueues(tasks: Collection<TaskDoc>): Promise<QueueTasks[]> {
+  const groups = await tasks
+    .aggregate<{ _id: { queue: string; status: TaskStatus; worker: string | null }; n: number; oldest: number }>([
+      { $group: { _id: { queue: '$queue', status: '$status', worker: '$worker' }, n: { $sum: 1 }, oldest: { $min: '$createdAt' } } },
+    ])
+    .toArray();
+  return summarizeTaskGroups(groups.map((g) => ({ ...g._id, worker: g._id.worker ?? null, n: g.n, oldest: g.oldest })));
+}
+
+export async function findQueuedTasks(tasks: Collection<TaskDoc>, queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]> {
+  const docs = await tasks.find({ ...queuedFilter(queues), createdAt: { $lte: createdBy } }).sort(CLAIM_SORT).limit(limit).toArray();
+  return docs.map(docToTask);
 }
 
 export async function claimDueTimers(timers: Collection<TimerDoc>, now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {

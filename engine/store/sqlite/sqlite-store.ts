@@ -15,6 +15,7 @@ import type {
   InstanceFilter,
   InstancePage,
   InstanceRecord,
+  QueueTasks,
   Store,
   StoredDefinition,
   TaskRecord,
@@ -27,7 +28,8 @@ import { batchToHistory, definitionToRow, rowToDefinition, rowToInstance, rowToT
 import { applySchema } from './schema.js';
 import { normaliseSqliteError } from './sqlite-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
-import { prepareWrites, type Writes } from './writes.js';
+import { byCreatedThenId, prepareWrites, type Writes } from './writes.js';
+import { summarizeTaskGroups } from '../queue-summary.js';
 import { prepareScheduleStatements, type ScheduleStatements } from './schedules.js';
 
 export interface SqliteStoreOptions {
@@ -247,6 +249,19 @@ export class SqliteStore implements Store {
     return this.use('count queued tasks', (c) =>
       Object.fromEntries(c.s.countQueued.all().map((row) => [row.queue, row.n])),
     );
+  }
+
+  summarizeQueues(): Promise<QueueTasks[]> {
+    return this.use('summarize the task queues', (c) => summarizeTaskGroups(c.s.taskGroups.all()));
+  }
+
+  findQueuedTasks(queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]> {
+    return this.use('find queued tasks', (c) => {
+      checkCount('limit', limit);
+      // One range of the tasks_queued index per queue, merged oldest first.
+      const rows = [...new Set(queues)].flatMap((queue) => c.s.queuedBy.all(queue, createdBy, limit));
+      return rows.sort(byCreatedThenId).slice(0, limit).map(rowToTask);
+    });
   }
 
   async claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {

@@ -3,6 +3,7 @@
  * whose shape depends on the filter, is prepared per filter shape and cached by the store.
  */
 import type { Database, RunResult } from 'better-sqlite3';
+import type { TaskGroup } from '../queue-summary.js';
 import type { DefinitionRow, HistoryBatchRow, InstanceRow, TaskRow, TimerRow } from './rows.js';
 
 /** The part of a prepared statement the adapter uses. */
@@ -110,6 +111,12 @@ function taskStatements({ one, named }: Preparer) {
     ),
     countQueued: one<[], { queue: string; n: number }>(
       `SELECT queue, count(*) AS n FROM tasks WHERE status = 'QUEUED' GROUP BY queue`,
+    ),
+    taskGroups: one<[], TaskGroup>(
+      'SELECT queue, status, worker, count(*) AS n, min(createdAt) AS oldest FROM tasks GROUP BY queue, status, worker',
+    ),
+    queuedBy: one<[string, number, number], TaskRow>(
+      `SELECT * FROM tasks WHERE queue = ? AND status = 'QUEUED' AND createdAt <= ? ORDER BY createdAt, id LIMIT ?`,
     ),
   };
 }

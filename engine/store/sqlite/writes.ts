@@ -34,7 +34,7 @@ const beforeClaimTimersCommit = faultPoint('sqlite.claimDueTimers.beforeCommit')
 
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const byDueThenId = (a: TimerRow, b: TimerRow): number => a.dueAt - b.dueAt || byId(a, b);
-const byCreatedThenId = (a: { id: string; createdAt: number }, b: { id: string; createdAt: number }): number =>
+export const byCreatedThenId = (a: { id: string; createdAt: number }, b: { id: string; createdAt: number }): number =>
   a.createdAt - b.createdAt || byId(a, b);
 
 /** The writes the others share. */
