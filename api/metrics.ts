@@ -5,6 +5,7 @@
  * did; a fleet's totals are the sum over its processes, as Prometheus expects.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BREAKER_STATES } from '../engine/circuit-breaker.js';
 import type { Engine } from '../engine/engine.js';
 import type { HistoryEvent, InstanceRecord } from '../engine/store/port.js';
 import { TERMINAL_STATUSES } from '../engine/store/port.js';
@@ -29,6 +30,7 @@ export class ApiMetrics {
   /** Steps and tasks still open, per instance with an unfinished run. */
   private readonly cursors = new Map<string, Cursor>();
   private readonly onCommit: (record: InstanceRecord, history: HistoryEvent[]) => void;
+  private readonly stopWatchingBreakers: () => void;
 
   constructor(
     private readonly engine: Engine,
@@ -95,6 +97,24 @@ export class ApiMetrics {
         for (const q of queues) if (q.oldestQueuedAt !== null) this.set({ queue: q.queue }, Math.max(0, now - q.oldestQueuedAt) / 1000);
       },
     });
+    const breakers = engine.breakers;
+    new Gauge({
+      name: 'segue_http_circuit_state',
+      help: 'The circuit breaker of each host http steps call: 1 for its current state (closed, open, half-open), 0 for the others.',
+      labelNames: ['host', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { host, state } of breakers.states()) for (const s of BREAKER_STATES) this.set({ host, state: s }, s === state ? 1 : 0);
+      },
+    });
+    const transitions = new Counter({
+      name: 'segue_http_circuit_transitions_total',
+      help: 'Changes of state of the circuit breakers of http steps, by host and the states left and entered.',
+      labelNames: ['host', 'from', 'to'],
+      registers,
+    });
+    this.stopWatchingBreakers = breakers.onTransition(({ host, from, to }) => transitions.inc({ host, from, to }));
     this.onCommit = (record, history) => this.observeCommit(record, history);
     engine.runtime.notifier.on('instance', this.onCommit);
   }
@@ -117,6 +137,7 @@ export class ApiMetrics {
 
   close(): void {
     this.engine.runtime.notifier.off('instance', this.onCommit);
+    this.stopWatchingBreakers();
   }
 
   private observeCommit(record: InstanceRecord, history: HistoryEvent[]): void {

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Json } from '../definitions/model.js';
 import { isTime } from '../definitions/duration.js';
 import { DEFAULT_ATTENTION, findAttention, type AttentionOptions, type AttentionReason } from './attention.js';
+import { breakerOptionsFromEnv, CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './decision.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
@@ -53,6 +54,8 @@ export interface EngineOptions {
   http?: Partial<HttpPolicy>;
   /** Size limits; see DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
+  /** Circuit breakers of `http` steps, per host; see DEFAULT_BREAKER (also SEGUE_HTTP_BREAKER_FAILURES and SEGUE_HTTP_BREAKER_OPEN). */
+  breakers?: Partial<BreakerOptions>;
   /** When a queue counts as unserved and an attempt as overdue; see DEFAULT_ATTENTION. */
   attention?: Partial<AttentionOptions>;
 }
@@ -80,6 +83,8 @@ export class Engine {
   readonly schedules: ScheduleService;
   readonly limits: Limits;
   readonly attentionOptions: AttentionOptions;
+  /** The breakers of this process's HTTP calls, by host. */
+  readonly breakers: CircuitBreakers;
   /** Where evaluations that outgrow their slice of this process's thread run. */
   private readonly isolate: ProcessIsolate;
 
@@ -129,7 +134,8 @@ export class Engine {
       await this.plans.get(name, version ?? undefined);
     });
     this.timers = new TimerLoop(this.runtime, this.tasks, { ...options.timers, periodic: () => this.scheduler.tick() });
-    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler({ ...httpPolicyFromEnv(), ...options.http }, secrets));
+    this.breakers = new CircuitBreakers({ ...DEFAULT_BREAKER, ...breakerOptionsFromEnv(), ...options.breakers }, () => clock.now());
+    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler({ ...httpPolicyFromEnv(), ...options.http }, secrets, this.breakers));
     for (const [type, handler] of Object.entries(options.handlers ?? {})) this.workers.register(type, handler);
   }
 
