@@ -68,7 +68,7 @@ interface ArrivalListener {
 export class TaskQueue {
   /** In the order they started listening. */
   private readonly listeners = new Set<ArrivalListener>();
-  /** Who polled which queue, and when: every look at the store for a named worker counts. */
+  /** Who polled which queue, and when: every look at the store counts, and asking for next tasks with results. */
   readonly sightings = new WorkerSightings();
 
   constructor(
