@@ -30,6 +30,7 @@ import { ignoreMissing, TaskQueue } from './task-queue.js';
 import { Scheduler } from './schedules/scheduler.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
+import { transitionFaultFromEnv } from './transition-faults.js';
 import { historyView, instanceView, type HistoryView, type InstanceView } from './views.js';
 
 export interface EngineOptions {
@@ -58,6 +59,11 @@ export interface EngineOptions {
   breakers?: Partial<BreakerOptions>;
   /** When a queue counts as unserved and an attempt as overdue; see DEFAULT_ATTENTION. */
   attention?: Partial<AttentionOptions>;
+  /**
+   * Tries an input delivered again after a delivery that did not finish (an engine died on it, or
+   * its transition threw) may have before its instance is set aside. Default 3 (DEFAULT_SET_ASIDE_AFTER).
+   */
+  setAsideAfter?: number;
 }
 
 export interface StartOptions {
@@ -112,6 +118,8 @@ export class Engine {
         expressionIsolate: this.isolate,
       },
       limits: this.limits,
+      ...(options.setAsideAfter === undefined ? {} : { setAsideAfter: options.setAsideAfter }),
+      fault: transitionFaultFromEnv(),
     });
     const secrets = loadSecrets(options.secrets);
     this.tasks = new TaskQueue(this.runtime, secrets, this.limits);

@@ -250,12 +250,20 @@ export class TaskQueue {
     return { type: 'taskTimedOut', taskId: task.id, heartbeat };
   }
 
-  /** Times out attempts whose lease expired: each goes through its step's retry policy. */
-  async expireLeases(limit = 100): Promise<number> {
-    const expired = await this.runtime.store.findExpiredLeases(this.runtime.now(), limit);
+  /**
+   * Times out attempts whose lease expired: each goes through its step's retry policy. The sweep
+   * claims each lease for `claimMs`, so that one engine times it out; one claimed before (whose
+   * timeout was not applied: an engine died on it, or it threw) is marked as delivered again. One
+   * that fails does not keep the others waiting: the first error is thrown after them.
+   */
+  async expireLeases(limit = 100, claimMs = 5_000): Promise<number> {
+    const expired = await this.runtime.store.claimExpiredLeases(this.runtime.now(), limit, claimMs);
+    const failures = new Failures();
     for (const task of expired) {
-      await this.runtime.apply(task.instanceId, this.timedOut(task), { taskId: task.id }).catch(ignoreMissing);
+      const consumed = (task.sweeps ?? 1) > 1 ? { taskId: task.id, redelivered: true } : { taskId: task.id };
+      await this.runtime.apply(task.instanceId, this.timedOut(task), consumed).catch(ignoreMissing).catch(failures.add);
     }
+    failures.throwFirst();
     return expired.length;
   }
 
@@ -313,6 +321,19 @@ export function toClaimed(task: TaskRecord): ClaimedTask {
     instanceId: task.instanceId,
     step: task.step,
   };
+}
+
+/** The errors of inputs applied one after another, the first rethrown once all had their turn. */
+export class Failures {
+  private first: { error: unknown } | undefined;
+
+  readonly add = (error: unknown): void => {
+    this.first ??= { error };
+  };
+
+  throwFirst(): void {
+    if (this.first) throw this.first.error;
+  }
 }
 
 /** An instance purged while work for it was in flight: nothing left to apply it to. */

@@ -60,6 +60,42 @@ export interface InstanceRecord {
   /** Event waits open on this instance, for correlated delivery (`POST /v1/events/{event}`). */
   waits: EventWait[];
   state: Json;
+  /**
+   * An input whose deliveries did not finish (an engine died, or its transition threw): how many
+   * tries it has had. Written only when such an input is delivered again, never on the way of a
+   * delivery that succeeds; the commit that applies it clears the mark.
+   */
+  redelivery?: Redelivery;
+  /** Set aside after too many such tries: the runtime applies nothing to it but terminate and retry. */
+  setAside?: SetAside;
+}
+
+export interface Redelivery {
+  /** What carries the input: `timer:<id>`, `task:<id>`, or `input:<type>` for one given directly. */
+  source: string;
+  /** The input's type (timerFired, taskTimedOut, start, …). */
+  input: string;
+  /** Tries that did not finish. */
+  tries: number;
+  /** Epoch ms of the first of them. */
+  since: number;
+  /** What the last try threw, when it threw (rather than taking its engine down). */
+  error?: string;
+}
+
+export interface SetAside {
+  /** Why, in words. */
+  reason: string;
+  /** Epoch ms. */
+  at: number;
+  /** Tries of the input that did not finish. */
+  tries: number;
+  /** The type of that input. */
+  input: string;
+  /** The step the input was for, when the engine could tell. */
+  step?: string;
+  /** The inputs held while set aside, that one first, applied again by a retry (engine inputs). */
+  held: Json[];
 }
 
 export interface EventWait {
@@ -106,6 +142,11 @@ export interface TaskRecord {
   worker: string | null;
   leasedAt: number | null;
   leaseExpiresAt: number | null;
+  /**
+   * How many times the lease sweep has claimed this expired lease (claimExpiredLeases), this
+   * claim included; absent until the sweep first does.
+   */
+  sweeps?: number;
 }
 
 /** A durable wake-up for an instance: a retry or delay timer, a timeout, a message due now. */
@@ -116,6 +157,8 @@ export interface TimerRecord {
   dueAt: number;
   /** The input the engine feeds to the instance when the timer fires. */
   input: Json;
+  /** How many times the timer has been claimed, this claim included; absent on a timer never claimed. */
+  claims?: number;
 }
 
 export interface StoredDefinition {
@@ -160,6 +203,8 @@ export interface InstanceFilter {
   /** createdAt bounds, epoch ms, inclusive. */
   from?: number;
   to?: number;
+  /** true: only instances set aside; false: only those not set aside. */
+  setAside?: boolean;
 }
 
 export interface InstancePage {
@@ -228,19 +273,26 @@ export interface Store extends ScheduleStore {
   getTaskByToken(token: string): Promise<TaskRecord | null>;
   /** Extends the lease of the task holding `token` until `until`; false when the token is stale. */
   extendLease(token: string, until: number): Promise<boolean>;
-  /** LEASED tasks whose lease expired at or before `now`, oldest first. */
-  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]>;
+  /**
+   * LEASED tasks whose lease expired at or before `now`, earliest expiry first, not claimed by
+   * another sweep; claims them until `now + leaseMs` (their `sweeps` count goes up by one) so that
+   * several engines do not time out the same attempt at once. The lease itself is left as it was.
+   */
+  claimExpiredLeases(now: number, limit: number, leaseMs: number): Promise<TaskRecord[]>;
   /** Number of QUEUED tasks per queue. */
   countQueued(): Promise<Record<string, number>>;
   /** Every queue that holds a task, QUEUED or LEASED, by queue name. */
   summarizeQueues(): Promise<QueueTasks[]>;
   /** QUEUED tasks of those queues created at or before `createdBy`, oldest first. */
   findQueuedTasks(queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]>;
+  /** Number of instances set aside, per workflow. */
+  countSetAside(): Promise<Record<string, number>>;
 
   // Timers.
   /**
    * Timers due at or before `now` not leased by someone else; leases them until `now + leaseMs` so
-   * that several engines do not fire the same one at once. A fired timer is removed by the transition.
+   * that several engines do not fire the same one at once, and counts the claim (`claims`). A fired
+   * timer is removed by the transition.
    */
   claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]>;
   /** Earliest time a timer becomes claimable: max(dueAt, end of its lease), or null. */

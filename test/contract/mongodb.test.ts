@@ -339,7 +339,7 @@ describe.skipIf(!uri)('mongodb store contract (set MONGODB_URI to run against a 
       await raw.collection<{ _id: string; version: number }>('meta').updateOne({ _id: 'schema' }, { $set: { version: 99 } });
       await expect(freshStore({}, database)).rejects.toMatchObject({
         code: 'STORE_CORRUPT',
-        message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 1)',
+        message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 2)',
       });
     });
 

@@ -44,6 +44,30 @@ export function queryContract(ctx: StoreContext): void {
       expect(await ids(ctx.store, { workflow: 'missing' })).toEqual([]);
     });
 
+    it('keeps the redelivery and set-aside marks a commit writes, clears them when it leaves them out, and filters and counts by the mark', async () => {
+      await createAll(ctx.store, listFixture());
+      const redelivery = { source: 'timer:i-a:1:t3', input: 'timerFired', tries: 2, since: T0 + 50, error: 'TypeError: boom' };
+      const marked = next(listFixture()[0]!, { redelivery });
+      await ctx.store.commitTransition(marked);
+      expect(await ctx.store.getInstance('i-a')).toEqual(marked.record);
+      const setAside = { reason: 'it threw 3 times', at: T0 + 60, tries: 3, input: 'timerFired', step: 'poison', held: [{ type: 'timerFired', timerId: 't3' }] };
+      const { redelivery: _cleared, ...withoutTries } = marked.record;
+      const aside = next(withoutTries, { setAside });
+      await ctx.store.commitTransition(aside);
+      expect(await ctx.store.getInstance('i-a')).toEqual(aside.record);
+      const e = next(listFixture()[4]!, { setAside: { ...setAside, step: undefined, held: [] } });
+      await ctx.store.commitTransition(e);
+      expect(await ids(ctx.store, { setAside: true })).toEqual(['i-e', 'i-a']);
+      expect(await ids(ctx.store, { setAside: true, workflow: 'orders' })).toEqual(['i-a']);
+      expect(await ids(ctx.store, { setAside: false })).toEqual(['i-d', 'i-c', 'i-b']);
+      expect(await ctx.store.countSetAside()).toEqual({ orders: 1, billing: 1 });
+      const { setAside: _released, ...plain } = aside.record;
+      await ctx.store.commitTransition(next(plain, {}));
+      expect(await ctx.store.getInstance('i-a')).not.toHaveProperty('setAside');
+      expect(await ids(ctx.store, { setAside: true })).toEqual(['i-e']);
+      expect(await ctx.store.countSetAside()).toEqual({ billing: 1 });
+    });
+
     it('pages with a cursor that stays stable while new instances arrive, with no duplicates or gaps', async () => {
       const original = Array.from({ length: 25 }, (_, i) =>
         instance(`i-${String(i).padStart(2, '0')}`, { createdAt: T0 + Math.floor(i / 3) * 10 }),

@@ -113,8 +113,8 @@ export function workContract(ctx: StoreContext): void {
     });
   });
 
-  describe('findExpiredLeases', () => {
-    it('returns leased tasks whose lease ended by now, earliest expiry first', async () => {
+  describe('claimExpiredLeases', () => {
+    it('claims leased tasks whose lease ended by now, earliest expiry first, leaving their lease as it was', async () => {
       await seed(ctx, {
         createTasks: [
           task('t-1', { timeoutMs: 1_000, createdAt: T0 }),
@@ -123,11 +123,31 @@ export function workContract(ctx: StoreContext): void {
           task('queued', { queue: 'idle' }),
         ],
       });
-      await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 3, now: NOW });
-      expect(await ctx.store.findExpiredLeases(NOW + 999, 10)).toEqual([]);
-      expect((await ctx.store.findExpiredLeases(NOW + 3_000, 10)).map((t) => t.id)).toEqual(['t-1', 't-3']);
-      expect((await ctx.store.findExpiredLeases(NOW + 3_000, 1)).map((t) => t.id)).toEqual(['t-1']);
-      expect((await ctx.store.findExpiredLeases(NOW + 1e9, 10)).map((t) => t.id)).toEqual(['t-1', 't-3', 't-2']);
+      const leased = await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 3, now: NOW });
+      expect(await ctx.store.claimExpiredLeases(NOW + 999, 10, 1_000)).toEqual([]);
+      const first = await ctx.store.claimExpiredLeases(NOW + 3_000, 1, 1_000);
+      expect(first).toEqual([{ ...leased.find((t) => t.id === 't-1'), sweeps: 1 }]);
+      expect((await ctx.store.claimExpiredLeases(NOW + 3_000, 10, 1_000)).map((t) => t.id)).toEqual(['t-3']);
+      // Claimed by a sweep: hidden from the others until the sweep's claim ends, then counted again.
+      expect(await ctx.store.claimExpiredLeases(NOW + 3_999, 10, 1_000)).toEqual([]);
+      const again = await ctx.store.claimExpiredLeases(NOW + 1e9, 10, 1_000);
+      expect(again.map((t) => [t.id, t.sweeps, t.leaseExpiresAt])).toEqual([
+        ['t-1', 2, NOW + 1_000],
+        ['t-3', 2, NOW + 3_000],
+        ['t-2', 1, NOW + 5_000],
+      ]);
+      expect(await ctx.store.claimExpiredLeases(NOW + 1e9, 0, 1_000)).toEqual([]);
+    });
+
+    it('gives each expired lease to one of many concurrent sweeps', async () => {
+      const ids = Array.from({ length: 20 }, (_, i) => `t-${String(i).padStart(2, '0')}`);
+      await seed(ctx, { createTasks: ids.map((id, i) => task(id, { timeoutMs: 1_000, createdAt: T0 + i })) });
+      await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 20, now: NOW });
+      const batches = await Promise.all(Array.from({ length: 8 }, () => ctx.store.claimExpiredLeases(NOW + 2_000, 3, 60_000)));
+      const rest = await ctx.store.claimExpiredLeases(NOW + 2_000, 100, 60_000);
+      const claimed = [...batches.flat(), ...rest];
+      expect(claimed.map((t) => t.id).sort()).toEqual(ids);
+      expect(new Set(claimed.map((t) => t.sweeps))).toEqual(new Set([1]));
     });
   });
 
@@ -195,15 +215,24 @@ export function workContract(ctx: StoreContext): void {
         timer('tm-later', { dueAt: T0 + 100 }),
       ];
       await seed(ctx, { createTimers: timers });
-      expect(await ctx.store.claimDueTimers(T0 + 20, 2, 1_000)).toEqual([timers[1], timers[0]]);
-      expect(await ctx.store.claimDueTimers(T0 + 20, 10, 1_000)).toEqual([timers[2]]);
+      expect(await ctx.store.claimDueTimers(T0 + 20, 2, 1_000)).toEqual([{ ...timers[1], claims: 1 }, { ...timers[0], claims: 1 }]);
+      expect(await ctx.store.claimDueTimers(T0 + 20, 10, 1_000)).toEqual([{ ...timers[2], claims: 1 }]);
     });
 
     it('does not give a leased timer to a second claimer before its lease ends, then does', async () => {
       await seed(ctx, { createTimers: [timer('tm-1', { dueAt: T0 })] });
       expect((await ctx.store.claimDueTimers(NOW, 10, 1_000)).map((t) => t.id)).toEqual(['tm-1']);
       expect(await ctx.store.claimDueTimers(NOW + 999, 10, 1_000)).toEqual([]);
-      expect((await ctx.store.claimDueTimers(NOW + 1_000, 10, 1_000)).map((t) => t.id)).toEqual(['tm-1']);
+      expect((await ctx.store.claimDueTimers(NOW + 1_000, 10, 1_000)).map((t) => [t.id, t.claims])).toEqual([['tm-1', 2]]);
+      expect((await ctx.store.claimDueTimers(NOW + 2_000, 10, 1_000)).map((t) => [t.id, t.claims])).toEqual([['tm-1', 3]]);
+    });
+
+    it('counts claims per timer, and starts again from none for a timer created anew under the same id', async () => {
+      const a = await seed(ctx, { createTimers: [timer('tm-1', { dueAt: T0 }), timer('tm-2', { dueAt: T0 })] });
+      await ctx.store.claimDueTimers(NOW, 1, 1_000);
+      const rearmed = next(a, {}, { removeTimers: ['tm-1'], createTimers: [timer('tm-1', { dueAt: T0 })] });
+      await ctx.store.commitTransition(rearmed);
+      expect((await ctx.store.claimDueTimers(NOW, 10, 1_000)).map((t) => [t.id, t.claims])).toEqual([['tm-1', 1], ['tm-2', 1]]);
     });
 
     it('gives each due timer to one of many concurrent claimers', async () => {

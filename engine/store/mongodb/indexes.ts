@@ -7,7 +7,8 @@ import type { IndexDescription } from 'mongodb';
 import { StoreError } from '../errors.js';
 import type { Collections } from './collections.js';
 
-export const SCHEMA_VERSION = 1;
+/** 2: instances carry redelivery and set-aside marks, which a build of schema 1 would ignore. */
+export const SCHEMA_VERSION = 2;
 
 type IndexedCollection = 'definitions' | 'instances' | 'history' | 'tasks' | 'timers' | 'schedules';
 
@@ -30,6 +31,12 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
     { name: 'instances_by_parent', key: { parentId: 1, createdAt: 1, _id: 1 } },
     // findWaiting: { waits: { $elemMatch: { event, key } } } (multikey over the waits array).
     { name: 'instances_by_wait', key: { 'waits.event': 1, 'waits.key': 1 } },
+    // listInstances({ setAside: true }) and countSetAside: only instances set aside (a handful) are in it.
+    {
+      name: 'instances_set_aside',
+      key: { workflow: 1, createdAt: 1, _id: 1 },
+      partialFilterExpression: { setAside: { $type: 'string' } },
+    },
     // Outbox sweeps: only documents with an outbox are in it, so a sweep reads just those.
     {
       name: 'instances_with_outbox',
@@ -48,7 +55,7 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
       key: { queue: 1, createdAt: 1, _id: 1 },
       partialFilterExpression: { status: 'QUEUED' },
     },
-    // findExpiredLeases: LEASED tasks by lease expiry.
+    // claimExpiredLeases: LEASED tasks by lease expiry.
     {
       name: 'tasks_leased_by_expiry',
       key: { leaseExpiresAt: 1, _id: 1 },
@@ -95,6 +102,8 @@ export async function applySchema(c: Collections): Promise<void> {
       `the database was written by a newer version of Segue (schema ${found}; this build reads up to ${SCHEMA_VERSION})`,
     );
   }
+  // Older documents read as they are (absent marks); the version moves on so older builds refuse the database.
+  if (found < SCHEMA_VERSION) await c.meta.updateOne({ _id: 'schema', version: found }, { $set: { version: SCHEMA_VERSION } });
   const names = Object.keys(INDEXES) as IndexedCollection[];
   await Promise.all(names.map((name) => c[name].createIndexes(INDEXES[name])));
 }

@@ -26,6 +26,7 @@ export function listQuery(filter: InstanceFilter, cursor?: string): Filter<Insta
   const status = statusCondition(filter);
   if (status !== undefined) query.status = status;
   if (filter.parentId !== undefined) query.parentId = filter.parentId;
+  if (filter.setAside !== undefined) query.setAside = filter.setAside ? { $type: 'string' } : null;
   const createdAt: { $gte?: number; $lte?: number } = {};
   if (filter.from !== undefined) createdAt.$gte = filter.from;
   if (filter.to !== undefined) createdAt.$lte = filter.to;

@@ -62,7 +62,7 @@ export interface MongoStoreOptions {
   serverSelectionTimeoutMs?: number;
   /**
    * Outboxes older than this are taken for left behind by a crashed writer and replayed by the next
-   * claim (claimTasks, claimDueTimers, findExpiredLeases), which looks at most once per period, ms.
+   * claim (claimTasks, claimDueTimers, claimExpiredLeases), which looks at most once per period, ms.
    * Default 1000. 0 looks on every claim.
    */
   outboxSweepMs?: number;
@@ -396,12 +396,12 @@ export class MongoStore implements Store {
     return this.use('extend a task lease', (c) => work.extendLease(c.tasks, token, until));
   }
 
-  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
-    return this.use('find expired task leases', async (c) => {
+  claimExpiredLeases(now: number, limit: number, leaseMs: number): Promise<TaskRecord[]> {
+    return this.use('claim expired task leases', async (c) => {
       checkCount('limit', limit);
       if (limit === 0) return [];
       await this.sweepIfDue(c);
-      return work.findExpiredLeases(c.tasks, now, limit);
+      return work.claimExpiredLeases(c.tasks, now, limit, leaseMs);
     });
   }
 
@@ -417,6 +417,15 @@ export class MongoStore implements Store {
     return this.use('find queued tasks', (c) => {
       checkCount('limit', limit);
       return limit === 0 || queues.length === 0 ? Promise.resolve([]) : work.findQueuedTasks(c.tasks, queues, createdBy, limit);
+    });
+  }
+
+  countSetAside(): Promise<Record<string, number>> {
+    return this.use('count the instances set aside', async (c) => {
+      const groups = await c.instances
+        .aggregate<{ _id: string; n: number }>([{ $match: { setAside: { $type: 'string' } } }, { $group: { _id: '$workflow', n: { $sum: 1 } } }])
+        .toArray();
+      return Object.fromEntries(groups.map((group) => [group._id, group.n]));
     });
   }
 

@@ -22,8 +22,9 @@ export function tokenFilter(token: string): Filter<TaskDoc> {
   return { token: { $type: 'string', $eq: token }, status: 'LEASED' };
 }
 
+/** Expired leases no other sweep holds (`sweptUntil: null` matches an absent field too). */
 export function expiredFilter(now: number): Filter<TaskDoc> {
-  return { status: 'LEASED', leaseExpiresAt: { $lte: now } };
+  return { status: 'LEASED', leaseExpiresAt: { $lte: now }, $or: [{ sweptUntil: null }, { sweptUntil: { $lte: now } }] };
 }
 
 export function dueFilter(now: number): Filter<TimerDoc> {
@@ -81,9 +82,16 @@ export async function extendLease(tasks: Collection<TaskDoc>, token: string, unt
   return result.matchedCount > 0;
 }
 
-export async function findExpiredLeases(tasks: Collection<TaskDoc>, now: number, limit: number): Promise<TaskRecord[]> {
-  const docs = await tasks.find(expiredFilter(now)).sort(EXPIRY_SORT).limit(limit).toArray();
-  return docs.map(docToTask);
+export async function claimExpiredLeases(tasks: Collection<TaskDoc>, now: number, limit: number, leaseMs: number): Promise<TaskRecord[]> {
+  const claimed: TaskRecord[] = [];
+  const filter = expiredFilter(now);
+  while (claimed.length < limit) {
+    const update = { $set: { sweptUntil: now + leaseMs }, $inc: { sweeps: 1 } };
+    const doc = await tasks.findOneAndUpdate(filter, update, { sort: EXPIRY_SORT, returnDocument: 'after' });
+    if (!doc) break;
+    claimed.push(docToTask(doc));
+  }
+  return claimed;
 }
 
 export async function countQueued(tasks: Collection<TaskDoc>): Promise<Record<string, number>> {
@@ -112,7 +120,8 @@ export async function claimDueTimers(timers: Collection<TimerDoc>, now: number, 
   const filter = dueFilter(now);
   while (claimed.length < limit) {
     // A claimed timer is overdue, so its lease end is also when it can next be claimed.
-    const doc = await timers.findOneAndUpdate(filter, { $set: { leasedUntil: now + leaseMs, readyAt: now + leaseMs } }, { sort: DUE_SORT });
+    const update = { $set: { leasedUntil: now + leaseMs, readyAt: now + leaseMs }, $inc: { claims: 1 } };
+    const doc = await timers.findOneAndUpdate(filter, update, { sort: DUE_SORT, returnDocument: 'after' });
     if (!doc) break;
     claimed.push(docToTimer(doc));
   }

@@ -23,6 +23,9 @@ const CLAUSES: ReadonlyArray<[param: string, sql: string]> = [
   ['from', 'createdAt >= @from'],
   ['to', 'createdAt <= @to'],
   ['afterId', '(createdAt, id) < (@afterCreatedAt, @afterId)'],
+  // Bound to nothing: present when the filter names it (instances_set_aside serves the first).
+  ['setAside', 'setAside IS NOT NULL'],
+  ['notSetAside', 'setAside IS NULL'],
 ];
 
 /** The bind parameters, and how many distinct statuses are filtered on (`status0`, `status1`, …). */
@@ -37,6 +40,7 @@ function listParams(filter: InstanceFilter, limit: number, cursor: string | unde
   if (filter.parentId !== undefined) params.parentId = filter.parentId;
   if (filter.from !== undefined) params.from = filter.from;
   if (filter.to !== undefined) params.to = filter.to;
+  if (filter.setAside !== undefined) params[filter.setAside ? 'setAside' : 'notSetAside'] = 1;
   if (cursor !== undefined) {
     const after = decodeCursor(cursor);
     params.afterCreatedAt = after.createdAt;

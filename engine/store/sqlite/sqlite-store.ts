@@ -238,11 +238,10 @@ export class SqliteStore implements Store {
     return this.write('extend a task lease', (w) => w.extendLease(token, until));
   }
 
-  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
-    return this.use('find expired task leases', (c) => {
-      checkCount('limit', limit);
-      return c.s.expiredLeases.all(now, limit).map(rowToTask);
-    });
+  async claimExpiredLeases(now: number, limit: number, leaseMs: number): Promise<TaskRecord[]> {
+    checkCount('limit', limit);
+    if (limit === 0) return [];
+    return this.write('claim expired task leases', (w) => w.claimExpiredLeases(now, limit, leaseMs));
   }
 
   countQueued(): Promise<Record<string, number>> {
@@ -262,6 +261,12 @@ export class SqliteStore implements Store {
       const rows = [...new Set(queues)].flatMap((queue) => c.s.queuedBy.all(queue, createdBy, limit));
       return rows.sort(byCreatedThenId).slice(0, limit).map(rowToTask);
     });
+  }
+
+  countSetAside(): Promise<Record<string, number>> {
+    return this.use('count the instances set aside', (c) =>
+      Object.fromEntries(c.s.countSetAside.all().map((row) => [row.workflow, row.n])),
+    );
   }
 
   async claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {

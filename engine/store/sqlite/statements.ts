@@ -53,17 +53,20 @@ function instanceStatements({ one, column, named }: Preparer) {
     instanceStatus: column<[string], string>('SELECT status FROM instances WHERE id = ?'),
     insertInstance: named<InstanceRow>(
       `INSERT OR IGNORE INTO instances
-         (id, run, workflow, version, status, rev, parentId, createdAt, updatedAt, waits, state)
-       VALUES (@id, @run, @workflow, @version, @status, @rev, @parentId, @createdAt, @updatedAt, @waits, @state)`,
+         (id, run, workflow, version, status, rev, parentId, createdAt, updatedAt, waits, state, redelivery, setAside)
+       VALUES (@id, @run, @workflow, @version, @status, @rev, @parentId, @createdAt, @updatedAt, @waits, @state, @redelivery, @setAside)`,
     ),
     // The compare-and-swap every transition goes through: no row changes when `rev` moved on. The
     // columns that never change (workflow, parentId, createdAt) are left alone, and their indexes with them.
     updateInstance: named<InstanceRow & { expectedRev: number }>(
       `UPDATE instances SET run = @run, version = @version, status = @status, rev = @rev,
-         updatedAt = @updatedAt, waits = @waits, state = @state
+         updatedAt = @updatedAt, waits = @waits, state = @state, redelivery = @redelivery, setAside = @setAside
        WHERE id = @id AND rev = @expectedRev`,
     ),
     deleteInstance: one<[string], unknown>('DELETE FROM instances WHERE id = ?'),
+    countSetAside: one<[], { workflow: string; n: number }>(
+      'SELECT workflow, count(*) AS n FROM instances WHERE setAside IS NOT NULL GROUP BY workflow',
+    ),
 
     insertWait: one<[string, string, string | null], unknown>('INSERT INTO waits (instanceId, event, key) VALUES (?, ?, ?)'),
     deleteWaits: one<[string], unknown>('DELETE FROM waits WHERE instanceId = ?'),
@@ -106,8 +109,14 @@ function taskStatements({ one, named }: Preparer) {
     extendLease: one<[number, string], unknown>(
       `UPDATE tasks SET leaseExpiresAt = max(leaseExpiresAt, ?) WHERE token = ? AND status = 'LEASED'`,
     ),
-    expiredLeases: one<[number, number], TaskRow>(
-      `SELECT * FROM tasks WHERE status = 'LEASED' AND leaseExpiresAt <= ? ORDER BY leaseExpiresAt, id LIMIT ?`,
+    // The sweep's own claim is kept apart from the lease (sweptUntil), which tells a timeout by
+    // heartbeat from one by the attempt's timeout.
+    claimExpiredLeases: named<{ now: number; until: number; limit: number }, TaskRow>(
+      `UPDATE tasks SET sweptUntil = @until, sweeps = sweeps + 1
+       WHERE id IN (SELECT id FROM tasks WHERE status = 'LEASED' AND leaseExpiresAt <= @now
+                      AND (sweptUntil IS NULL OR sweptUntil <= @now)
+                    ORDER BY leaseExpiresAt, id LIMIT @limit)
+       RETURNING *`,
     ),
     countQueued: one<[], { queue: string; n: number }>(
       `SELECT queue, count(*) AS n FROM tasks WHERE status = 'QUEUED' GROUP BY queue`,
@@ -127,10 +136,10 @@ function timerStatements({ one, column, named }: Preparer) {
     deleteTimer: one<[string], unknown>('DELETE FROM timers WHERE id = ?'),
     deleteTimersOf: one<[string], unknown>('DELETE FROM timers WHERE instanceId = ?'),
     claimTimers: named<{ now: number; until: number; limit: number }, TimerRow>(
-      `UPDATE timers SET leasedUntil = @until
+      `UPDATE timers SET leasedUntil = @until, claims = claims + 1
        WHERE id IN (SELECT id FROM timers WHERE dueAt <= @now AND (leasedUntil IS NULL OR leasedUntil <= @now)
                     ORDER BY dueAt, id LIMIT @limit)
-       RETURNING id, instanceId, dueAt, input`,
+       RETURNING id, instanceId, dueAt, input, claims`,
     ),
     // When the next timer becomes claimable: a leased one only once its lease ends. Served by
     // the timers_by_ready expression index, whose expression this must repeat exactly.

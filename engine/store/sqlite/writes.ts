@@ -139,6 +139,12 @@ export function prepareWrites(s: Statements) {
       return s.extendLease.run(until, token).changes > 0;
     },
 
+    claimExpiredLeases(now: number, limit: number, leaseMs: number): TaskRecord[] {
+      const rows = s.claimExpiredLeases.all({ now, until: now + leaseMs, limit });
+      // RETURNING gives no order guarantee.
+      return rows.sort((a, b) => a.leaseExpiresAt! - b.leaseExpiresAt! || byId(a, b)).map(rowToTask);
+    },
+
     claimDueTimers(now: number, limit: number, leaseMs: number): TimerRecord[] {
       const rows = s.claimTimers.all({ now, until: now + leaseMs, limit });
       beforeClaimTimersCommit();
