@@ -84,11 +84,12 @@ function startOptions(body: StartBody): StartOptions {
 }
 
 function instanceFilter(query: Record<string, unknown>): InstanceFilter {
-  const q = query as { workflow?: string; status?: string; from?: string; to?: string };
+  const q = query as { workflow?: string; status?: string; from?: string; to?: string; setAside?: boolean };
   const filter: InstanceFilter = {};
   if (q.workflow !== undefined) filter.workflow = q.workflow;
   if (q.status !== undefined) filter.status = q.status.split(',') as InstanceStatus[];
   if (q.from !== undefined) filter.from = Date.parse(q.from);
   if (q.to !== undefined) filter.to = Date.parse(q.to);
+  if (q.setAside !== undefined) filter.setAside = q.setAside;
   return filter;
 }

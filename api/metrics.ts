@@ -23,6 +23,7 @@ export class ApiMetrics {
   readonly registry = new Registry();
   private readonly started: Counter<'workflow'>;
   private readonly finished: Counter<'workflow' | 'status'>;
+  private readonly setAside: Counter<'workflow'>;
   private readonly stepDuration: Histogram<'workflow' | 'step' | 'outcome'>;
   private readonly taskDuration: Histogram<'type' | 'outcome'>;
   private readonly pollWait: Histogram<'result'>;
@@ -43,6 +44,12 @@ export class ApiMetrics {
       name: 'segue_instances_finished_total',
       help: 'Instance runs ended, by workflow and terminal status.',
       labelNames: ['workflow', 'status'],
+      registers,
+    });
+    this.setAside = new Counter({
+      name: 'segue_instances_set_aside_total',
+      help: 'Instances set aside by this process, by workflow: an input of theirs failed too many tries.',
+      labelNames: ['workflow'],
       registers,
     });
     this.stepDuration = new Histogram({
@@ -115,6 +122,17 @@ export class ApiMetrics {
       registers,
     });
     this.stopWatchingBreakers = breakers.onTransition(({ host, from, to }) => transitions.inc({ host, from, to }));
+    new Gauge({
+      name: 'segue_instances_set_aside',
+      help: 'Instances set aside now, by workflow, waiting for an operator to retry or terminate them (read from the store on each scrape).',
+      labelNames: ['workflow'],
+      registers,
+      async collect() {
+        const counts = await store.countSetAside();
+        this.reset();
+        for (const [workflow, n] of Object.entries(counts)) this.set({ workflow }, n);
+      },
+    });
     this.onCommit = (record, history) => this.observeCommit(record, history);
     engine.runtime.notifier.on('instance', this.onCommit);
   }
@@ -153,6 +171,7 @@ export class ApiMetrics {
   private observe(workflow: string, event: HistoryEvent, cursor: Cursor): void {
     const ended = ENDED.exec(event.type);
     if (event.type === 'InstanceStarted') this.started.inc({ workflow });
+    else if (event.type === 'InstanceSetAside') this.setAside.inc({ workflow });
     else if (ended) this.finished.inc({ workflow, status: ended[1]!.replace(/(?<=[a-z])(?=[A-Z])/g, '_').toUpperCase() });
     const step = cursor.closeStep(event);
     if (step) this.stepDuration.observe({ workflow, step: step.step, outcome: step.outcome }, step.seconds);

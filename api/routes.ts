@@ -319,6 +319,10 @@ export const ROUTES: readonly RouteSpec[] = [
       status: { description: `Only these statuses, comma-separated, e.g. RUNNING,SUSPENDED (${INSTANCE_STATUSES.join(', ')}).`, schema: { type: 'string', pattern: STATUS_LIST } },
       from: { description: 'Created at or after this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
       to: { description: 'Created at or before this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
+      setAside: {
+        description: 'true: only instances set aside (an input of theirs failed too many tries; see setAside in the instance); false: only the others.',
+        schema: { type: 'boolean' },
+      },
       limit: { description: 'Page size, 1 to 1000. Default 50.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
       cursor: { description: 'The nextCursor of the previous page.', schema: { type: 'string', minLength: 1 } },
       attention: {
@@ -393,10 +397,10 @@ export const ROUTES: readonly RouteSpec[] = [
     authenticated: true,
   },
   lifecycle('cancel', 'Cancel an instance: pending work withdrawn, compensations run'),
-  lifecycle('terminate', 'Terminate an instance at once: nothing more runs'),
+  lifecycle('terminate', 'Terminate an instance at once: nothing more runs (an instance set aside too)'),
   lifecycle('suspend', 'Suspend an instance'),
   lifecycle('resume', 'Resume a suspended instance'),
-  lifecycle('retry', 'Re-run a FAILED instance from the failed step'),
+  lifecycle('retry', 'Re-run a FAILED instance from the failed step, or apply again what an instance set aside holds'),
   {
     operationId: 'pollTasks',
     method: 'post',

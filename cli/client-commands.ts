@@ -122,10 +122,17 @@ export const clientCommands: CommandTable = {
   ),
   list: clientCommand(
     'list instances, newest first; with --attention, those that need attention and why',
-    'list [--workflow <name>] [--status <status,…>]… [--limit <n>] [--cursor <cursor>] [--attention]',
+    'list [--workflow <name>] [--status <status,…>]… [--set-aside] [--limit <n>] [--cursor <cursor>] [--attention]',
     {
       args: [],
-      options: { workflow: { type: 'string' }, status: { type: 'string', multiple: true }, limit: { type: 'string' }, cursor: { type: 'string' }, attention: { type: 'boolean' } },
+      options: {
+        workflow: { type: 'string' },
+        status: { type: 'string', multiple: true },
+        'set-aside': { type: 'boolean' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+        attention: { type: 'boolean' },
+      },
     },
     async ({ client, values }) => {
       const limit = positiveInteger(values.limit, 'limit');
@@ -133,6 +140,7 @@ export const clientCommands: CommandTable = {
       const list = {
         ...(typeof values.workflow === 'string' ? { workflow: values.workflow } : {}),
         ...(status.length > 0 ? { status } : {}),
+        ...(values['set-aside'] === true ? { setAside: true } : {}),
         ...(limit !== undefined ? { limit } : {}),
       };
       if (values.attention) {
@@ -175,7 +183,7 @@ export const clientCommands: CommandTable = {
   terminate: lifecycleCommand('terminate', 'stop an instance at once (nothing more runs)'),
   suspend: lifecycleCommand('suspend', 'pause an instance'),
   resume: lifecycleCommand('resume', 'resume a suspended instance'),
-  retry: lifecycleCommand('retry', 're-run a failed instance from the failed step'),
+  retry: lifecycleCommand('retry', 're-run a failed instance from the failed step, or apply again what a set-aside one holds'),
 };
 
 /** `--status running,failed --status completed` → the statuses, as the API names them. */

@@ -31,6 +31,7 @@ export function formatInstance(view: InstanceView): string {
     ['id', view.id],
     ['workflow', `${view.workflow} (version ${view.version}${view.run > 1 ? `, run ${view.run}` : ''})`],
     ['status', view.status],
+    ['set aside', view.setAside ? describeSetAside(view.setAside) : undefined],
     ['current', view.current.map(describeCurrent).join('; ')],
     ['parent', view.parentId ?? undefined],
     ['created', view.createdAt],
@@ -41,6 +42,11 @@ export function formatInstance(view: InstanceView): string {
   ]);
 }
 
+function describeSetAside(mark: NonNullable<InstanceView['setAside']>): string {
+  const held = mark.held > 1 ? `, ${mark.held} inputs held` : '';
+  return `since ${mark.at}: ${mark.reason}${held} (segue retry or segue terminate)`;
+}
+
 function describeCurrent(c: InstanceView['current'][number]): string {
   const where = c.branch !== undefined ? ` in branch ${c.branch}` : c.index !== undefined ? ` in item ${c.index}` : '';
   const what = c.waiting === 'running' ? 'running' : `waiting for ${c.event ? `event "${c.event}"` : c.waiting}`;
@@ -49,7 +55,7 @@ function describeCurrent(c: InstanceView['current'][number]): string {
 
 export function formatInstanceList(items: InstanceView[], nextCursor?: string): string {
   if (items.length === 0) return 'no instances\n';
-  const rows = items.map((v) => [v.id, v.workflow, String(v.version), v.status, v.createdAt, v.updatedAt]);
+  const rows = items.map((v) => [v.id, v.workflow, String(v.version), v.setAside ? `${v.status} (set aside)` : v.status, v.createdAt, v.updatedAt]);
   const more = nextCursor ? `more: add --cursor ${nextCursor}\n` : '';
   return table(['ID', 'WORKFLOW', 'VERSION', 'STATUS', 'CREATED', 'UPDATED'], rows) + more;
 }

@@ -34,16 +34,22 @@ interface ServeOptions {
   apiKeys: ApiKey[];
   /** From SEGUE_ATTENTION_UNPOLLED and SEGUE_ATTENTION_OVERDUE. */
   attention: Partial<AttentionOptions>;
+  /** Tries an input delivered again may have before its instance is set aside. */
+  setAsideAfter?: number;
 }
 
 export const serveCommand: Command = {
   summary: 'run the engine and the REST API',
-  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>] [--max-wait 60s]',
+  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>] [--max-wait 60s] [--set-aside-after 3]',
   run: async (argv) => {
     // Options and keys are checked before the engine exists. A started engine keeps the process
     // alive: whatever fails after it must stop it, or the process prints its error and hangs.
     const options = serveOptions(argv);
-    const engine = await createEngine({ store: options.store, attention: options.attention });
+    const engine = await createEngine({
+      store: options.store,
+      attention: options.attention,
+      ...(options.setAsideAfter === undefined ? {} : { setAsideAfter: options.setAsideAfter }),
+    });
     let running: Running;
     try {
       await prepare(engine, options);
@@ -69,6 +75,7 @@ function serveOptions(argv: string[]): ServeOptions {
     workflows: { type: 'string' },
     worker: { type: 'string' },
     'max-wait': { type: 'string' },
+    'set-aside-after': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments besides options, got "${positionals[0]}"`);
   const portText = values.port ?? process.env.PORT ?? '8080';
@@ -87,6 +94,11 @@ function serveOptions(argv: string[]): ServeOptions {
     const ms = parseDuration(values['max-wait']);
     if (ms === null || ms < 1) throw new UsageError(`--max-wait must be a duration like 30s or 500ms, got "${values['max-wait']}"`);
     options.maxWaitMs = ms;
+  }
+  if (values['set-aside-after'] !== undefined) {
+    const tries = values['set-aside-after'];
+    if (!/^[1-9]\d{0,5}$/.test(tries)) throw new UsageError(`--set-aside-after must be a whole number of tries from 1, like 3; got "${tries}"`);
+    options.setAsideAfter = Number(tries);
   }
   return options;
 }

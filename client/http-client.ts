@@ -40,6 +40,8 @@ export interface ListRequest {
   /** ISO 8601 times. */
   from?: string;
   to?: string;
+  /** true: only instances set aside; false: only the others. */
+  setAside?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -149,7 +151,8 @@ export class SegueClient {
 
   listInstances(list: ListRequest = {}): Promise<{ items: InstanceView[]; nextCursor?: string }> {
     const status = Array.isArray(list.status) ? list.status.join(',') : list.status;
-    return this.request('/v1/instances', { query: { ...list, status } });
+    const setAside = list.setAside === undefined ? undefined : String(list.setAside);
+    return this.request('/v1/instances', { query: { ...list, status, setAside } });
   }
 
   /** Instances needing attention, each with why (`attention`); the list filters apply, but no cursor. */

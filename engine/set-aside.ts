@@ -58,9 +58,10 @@ function stepOf(record: InstanceRecord, input: EngineInput): string | undefined 
 
 function reasonFor(record: InstanceRecord, input: EngineInput, tries: number, step: string | undefined): string {
   const what = `its ${input.type} input${step === undefined ? '' : ` (step "${step}")`}`;
+  const failed = `${what} failed ${tries} ${tries === 1 ? 'try' : 'tries'}`;
   const error = record.redelivery?.error;
-  if (error !== undefined) return `${what} did not finish in ${tries} ${tries === 1 ? 'try' : 'tries'}; the last threw ${error}`;
-  return `${what} did not finish in ${tries} ${tries === 1 ? 'try' : 'tries'}: each time, the engine applying it stopped (it crashed or was killed)`;
+  if (error === undefined) return `${failed} after a first delivery that did not finish either: the engine applying it stopped each time (it crashed or was killed)`;
+  return tries === 1 ? `applying ${what} threw ${error}` : `${failed}; the last threw ${error}`;
 }
 
 /** Sets the instance aside on `input`, after `tries` that did not finish; the input is the first held. */

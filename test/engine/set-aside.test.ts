@@ -115,7 +115,7 @@ describe('an instance whose transition throws', () => {
     const view = await engine.getInstance(poisoned.id);
     expect(view.status).toBe('RUNNING');
     expect(view.setAside).toEqual({
-      reason: 'its timerFired input (step "pause") did not finish in 3 tries; the last threw Error: fault injected at the start of step "poison" (SEGUE_TEST_TRANSITION_FAULT)',
+      reason: 'its timerFired input (step "pause") failed 3 tries; the last threw Error: fault injected at the start of step "poison" (SEGUE_TEST_TRANSITION_FAULT)',
       at: new Date(clock.now()).toISOString(),
       tries: 3,
       input: 'timerFired',

@@ -59,6 +59,11 @@ export function statusBadge(status: string): HTMLElement {
   return h('span', { class: `badge status-${status.toLowerCase()}` }, status.replaceAll('_', ' '));
 }
 
+/** Beside the status of an instance set aside. */
+export function setAsideBadge(): HTMLElement {
+  return h('span', { class: 'badge set-aside', title: 'An input of this instance failed too many tries: nothing is applied to it until it is retried or terminated' }, 'SET ASIDE');
+}
+
 /** A titled box, the building block of every page. */
 export function card(title: Child, ...children: Child[]): HTMLElement {
   return h('section', { class: 'card' }, h('h2', { class: 'card-title' }, title), ...children);

@@ -8,7 +8,7 @@ import type { Graph } from '../../../definitions/graph.js';
 import type { Json } from '../../../definitions/model.js';
 import type { HistoryView, InstanceView } from '../../../client/http-client.js';
 import { api, ProblemError, workflowGraph } from '../api.js';
-import { codeBlock, fill, formatJson, formatTime, h, isTerminal, statusBadge } from '../dom.js';
+import { codeBlock, fill, formatJson, formatTime, h, isTerminal, setAsideBadge, statusBadge } from '../dom.js';
 import { EventLog } from '../event-log.js';
 import { FanoutSummary } from '../fanout-summary.js';
 import { drawGraph, graphBox, legend, preloadGraphs, selectableNodes, showSelection } from '../graph-view.js';
@@ -17,7 +17,7 @@ import { instanceMarks } from '../marks.js';
 import { Poller, type Pace } from '../poller.js';
 import { renderTimeline } from '../timeline.js';
 import { attemptLabel, traceRun, type RunTrace, type StepAttempt } from '../trace.js';
-import { actionButtons, endingFailStep } from './instance-actions.js';
+import { actionButtons, endingFailStep, setAsideBanner } from './instance-actions.js';
 import { errorBox, instanceHref, link, pageHeader, workflowHref, type Page } from './page.js';
 
 /** Even when the instance looks unchanged, the history is read again this often. */
@@ -49,6 +49,7 @@ class InstanceScreen {
   private allRows = false;
   private shown = { instance: '', history: -1 };
   private readonly header = h('div');
+  private readonly banner = h('div');
   private readonly problem = h('div');
   private readonly graphBox = graphBox();
   private readonly current = h('div', { class: 'current-steps' });
@@ -80,7 +81,7 @@ class InstanceScreen {
       this.fanoutCard,
       h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'History'), h('span', { class: 'muted' }, 'Select a bar or a step of the graph to inspect it.')), this.timeline, this.events.element),
     );
-    fill(main, this.header, this.problem, this.body);
+    fill(main, this.header, this.banner, this.problem, this.body);
   }
 
   private async refresh(): Promise<Pace> {
@@ -170,6 +171,7 @@ class InstanceScreen {
       'span',
       { class: 'subtitle-row' },
       statusBadge(instance.status),
+      instance.setAside ? setAsideBadge() : null,
       isTerminal(instance.status) ? null : h('span', { class: 'live', title: 'Updated every second' }, 'live'),
       link(workflowHref(instance.workflow, instance.version), `${instance.workflow} v${instance.version}`),
       instance.run > 1 ? h('span', null, `run ${instance.run}`) : null,
@@ -177,7 +179,9 @@ class InstanceScreen {
       h('span', { class: 'muted' }, `created ${formatTime(instance.createdAt)} · updated ${formatTime(instance.updatedAt)}`),
       failStep ? h('span', { class: 'muted' }, `ended by the fail step ${failStep}: a retry would end there again`) : null,
     );
-    fill(this.header, pageHeader(h('span', { class: 'mono' }, instance.id), subtitle, ...actionButtons(instance, trace, () => this.poller.hurry())));
+    const done = (): void => this.poller.hurry();
+    fill(this.header, pageHeader(h('span', { class: 'mono' }, instance.id), subtitle, ...actionButtons(instance, trace, done)));
+    fill(this.banner, setAsideBanner(instance, done));
   }
 
   private showCurrent(instance: InstanceView, trace: RunTrace): void {

@@ -1,15 +1,16 @@
 /**
- * Instances, newest first, filtered by workflow, status and creation time, a page at a time. The
+ * Instances, newest first, filtered by workflow, status, creation time and whether they are set
+ * aside, a page at a time. The
  * filters and the page's cursor live in the hash, so a filtered view can be shared and reloaded.
  */
 import type { InstanceView, ListRequest } from '../../../client/http-client.js';
 import { api } from '../api.js';
-import { fill, formatTime, h, stackedTable, statusBadge } from '../dom.js';
+import { fill, formatTime, h, setAsideBadge, stackedTable, statusBadge } from '../dom.js';
 import { errorBox, instanceHref, link, pageHeader, workflowHref, type Page, type Route } from './page.js';
 
 const STATUSES = ['PENDING', 'RUNNING', 'SUSPENDED', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'];
 const PAGE_SIZES = ['20', '50', '100'];
-const FILTERS = ['workflow', 'status', 'from', 'to', 'limit'] as const;
+const FILTERS = ['workflow', 'status', 'from', 'to', 'setAside', 'limit'] as const;
 
 /** Cursors of the pages before the one shown, per filter, for "Newer". */
 const earlierCursors = new Map<string, string[]>();
@@ -42,6 +43,7 @@ function listRequest(route: Route): ListRequest {
   if (q.get('status')) request.status = q.get('status')!;
   if (q.get('from')) request.from = addressTime(q.get('from')!, 'Created from');
   if (q.get('to')) request.to = addressTime(q.get('to')!, 'Created to');
+  if (q.get('setAside') === 'true') request.setAside = true;
   if (q.get('cursor')) request.cursor = q.get('cursor')!;
   return request;
 }
@@ -71,6 +73,7 @@ function filterForm(route: Route, workflows: string[]): HTMLElement {
     select('status', 'Status', STATUSES, 'Any status'),
     time('from', 'Created from'),
     time('to', 'Created to'),
+    h('label', { class: 'field inline check' }, h('input', { type: 'checkbox', name: 'setAside', value: 'true', checked: q.get('setAside') === 'true' }), h('span', null, 'Set aside only')),
     h('label', { class: 'field inline' }, h('span', null, 'Per page'), h('select', { name: 'limit' }, PAGE_SIZES.map((s) => h('option', { value: s, selected: (q.get('limit') ?? '20') === s }, s)))),
     h('div', { class: 'filter-buttons' }, h('button', { type: 'submit', class: 'button primary' }, 'Apply'), h('a', { class: 'button', href: '#/instances' }, 'Clear')),
   );
@@ -90,7 +93,7 @@ function table(items: InstanceView[]): HTMLElement {
       null,
       h('td', { class: 'mono' }, link(instanceHref(i.id), i.id)),
       h('td', null, link(workflowHref(i.workflow, i.version), i.workflow), h('span', { class: 'version' }, `v${i.version}`)),
-      h('td', null, statusBadge(i.status)),
+      h('td', null, statusBadge(i.status), i.setAside ? [' ', setAsideBadge()] : null),
       h('td', { class: 'current' }, [...new Set(i.current.map((c) => c.step))].join(', ')),
       h('td', { class: 'nowrap' }, formatTime(i.createdAt)),
       h('td', { class: 'nowrap' }, formatTime(i.updatedAt)),
