@@ -75,6 +75,12 @@ export interface StartOptions {
   startAt?: number;
   /** Set by schedules. */
   schedule?: { id: string; fireTime: string };
+  /**
+   * The first steps are left to the timer loop (the instance is PENDING until it takes them, at
+   * once), not decided in this call. Schedules start so: a fire is started again after a crash, and
+   * a start that takes its engine down is then counted, and set aside, like any input delivered again.
+   */
+  deferStart?: boolean;
 }
 
 export type LifecycleAction = 'cancel' | 'terminate' | 'suspend' | 'resume' | 'retry';
@@ -128,7 +134,8 @@ export class Engine {
     this.scheduler = new Scheduler(store, {
       now: () => clock.now(),
       start: async (spec) => {
-        await this.startInstance(spec.workflow, { id: spec.id, input: spec.input, schedule: spec.schedule, ...(spec.version === null ? {} : { version: spec.version }) });
+        const start: StartOptions = { id: spec.id, input: spec.input, schedule: spec.schedule, deferStart: true };
+        await this.startInstance(spec.workflow, spec.version === null ? start : { ...start, version: spec.version });
       },
       stop: async (id, mode, reason) => {
         await this.runtime.apply(id, { type: mode, reason }).catch(ignoreMissing);
@@ -195,6 +202,7 @@ export class Engine {
       spec.startAt = options.startAt;
     }
     if (options.schedule) spec.state = { schedule: options.schedule };
+    if (options.deferStart) spec.deferred = true;
     const created = await this.runtime.create(spec);
     if (created) return instanceView(created);
     const existing = await this.store.getInstance(id);

@@ -471,9 +471,11 @@ export class Runtime {
   }
 
   /**
-   * Creates an instance. With `startAt` in the future it stays PENDING behind a start timer;
-   * otherwise its first steps are decided now and stored with it in one atomic write.
-   * Returns null when an instance with that id exists already.
+   * Creates an instance. With `startAt` in the future, or `deferred`, it stays PENDING behind a
+   * start timer (due at once when deferred), so the timer loop decides its first steps, and an
+   * engine dying on them is counted as for any input delivered again; otherwise its first steps are
+   * decided now and stored with it in one atomic write. Returns null when an instance with that id
+   * exists already.
    */
   async create(spec: {
     id: string;
@@ -481,6 +483,7 @@ export class Runtime {
     version: number;
     input: Json;
     startAt?: number;
+    deferred?: boolean;
     parentId?: string | null;
     state?: Pick<InstanceState, 'parent' | 'schedule'>;
   }): Promise<InstanceRecord | null> {
@@ -499,9 +502,9 @@ export class Runtime {
       state: initialState(spec.input, now, spec.state) as unknown as Json,
     };
     const f = await this.startFold(pending);
-    if (spec.startAt !== undefined && spec.startAt > now) {
+    if (spec.deferred || (spec.startAt !== undefined && spec.startAt > now)) {
       f.record = { ...pending, rev: 1 };
-      f.draft.createTimers.push({ id: `${spec.id}:start`, instanceId: spec.id, dueAt: spec.startAt, input: { type: 'start' } });
+      f.draft.createTimers.push({ id: `${spec.id}:start`, instanceId: spec.id, dueAt: Math.max(spec.startAt ?? now, now), input: { type: 'start' } });
     } else {
       try {
         await this.fold(f, { input: { type: 'start' }, consumed: {} });

@@ -3,7 +3,8 @@
  * a bug in the interpreter) is counted as a try of the input it applied, the input is delivered
  * again when its timer's or the sweep's claim runs out (on the manual clock), and after three tries
  * its instance is set aside: its input and those that come later are held, others refused, while
- * the instances beside it go on. Terminate ends it; a retry on an engine without the fault applies
+ * the instances beside it go on. A lease timeout the sweep delivers again, and a schedule's start,
+ * are counted the same way. Terminate ends it; a retry on an engine without the fault applies
  * what was held. (A real process killed by the fault: test/api/crash-poison.test.ts.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,6 +56,13 @@ steps:
   - { name: done, type: succeed, output: { timedOut: "\${ timedOut }" } }
 `;
 
+/** Poisoned from its first step: a start that throws. */
+const STARTS_POISONED = `name: starts-poisoned
+steps:
+  - { name: poison, type: set, values: { reached: true } }
+  - { name: done, type: succeed, output: { reached: "\${ reached }" } }
+`;
+
 /** The timer loop's claim lease (its default): how long a claimed timer or lease waits before it is claimed again. */
 const CLAIM_MS = 5_000;
 
@@ -82,7 +90,7 @@ async function faulty(): Promise<Engine> {
   store = await openStore('memory');
   clock.set(Date.parse('2026-01-01T00:00:00Z'));
   const engine = await engineWith(true);
-  for (const text of [POISONED, HEALTHY, BRANCHED, TIMING_OUT]) await engine.register(text);
+  for (const text of [POISONED, HEALTHY, BRANCHED, TIMING_OUT, STARTS_POISONED]) await engine.register(text);
   return engine;
 }
 
@@ -196,5 +204,23 @@ describe('an instance whose transition throws', () => {
     const fixed = await engineWith(false);
     const retried = await fixed.lifecycle(id, 'retry');
     expect(retried).toMatchObject({ status: 'COMPLETED', output: { timedOut: true } });
+  });
+
+  it('sets aside a scheduled instance whose first steps throw: the fire is started by its timer, counted like any other', async () => {
+    const engine = await faulty();
+    await engine.schedules.create({ id: 'hourly', workflow: 'starts-poisoned', cron: '0 * * * *' });
+    const triggered = await engine.schedules.trigger('hourly');
+    const fire = triggered.recent[0]!;
+    expect(fire).toMatchObject({ outcome: 'started' });
+    expect((await engine.getInstance(fire.instanceId!)).status).toBe('PENDING');
+    expect(await advance(engine, 0)).toMatchObject({ message: expect.stringContaining('fault injected') });
+    await advance(engine, CLAIM_MS);
+    await advance(engine, CLAIM_MS);
+    const view = await engine.getInstance(fire.instanceId!);
+    expect(view).toMatchObject({ status: 'PENDING', setAside: { tries: 3, input: 'start', held: 1 } });
+    expect(view.setAside?.reason).toMatch(/^its start input failed 3 tries; the last threw Error: fault injected/);
+
+    const fixed = await engineWith(false);
+    expect(await fixed.lifecycle(fire.instanceId!, 'retry')).toMatchObject({ status: 'COMPLETED', output: { reached: true } });
   });
 });

@@ -68,12 +68,27 @@ class _InstanceFields(TypedDict):
     updatedAt: str
 
 
+class _SetAsideFields(TypedDict):
+    reason: str
+    at: str
+    tries: int
+    input: str
+    held: int
+
+
+class SetAside(_SetAsideFields, total=False):
+    """Why an instance is set aside: an input of its failed `tries` tries; `held` inputs wait for a retry."""
+
+    step: str
+
+
 class Instance(_InstanceFields, total=False):
     """An instance as it is now (`GET /v1/instances/{id}`)."""
 
     compensating: dict[str, Json]
     schedule: dict[str, Json]
     previousRun: dict[str, Json]
+    setAside: SetAside
 
 
 class _InstancePageFields(TypedDict):
