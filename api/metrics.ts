@@ -81,17 +81,7 @@ export class ApiMetrics {
       registers,
     });
     const store = engine.store;
-    new Gauge({
-      name: 'segue_task_queue_depth',
-      help: 'Tasks waiting for a worker, by queue (read from the store on each scrape).',
-      labelNames: ['queue'],
-      registers,
-      async collect() {
-        const counts = await store.countQueued();
-        this.reset();
-        for (const [queue, n] of Object.entries(counts)) this.set({ queue }, n);
-      },
-    });
+    countGauge(this.registry, 'segue_task_queue_depth', 'Tasks waiting for a worker, by queue (read from the store on each scrape).', 'queue', () => store.countQueued());
     new Gauge({
       name: 'segue_task_queue_oldest_age_seconds',
       help: 'How long the oldest task waiting for a worker has waited, by queue (read from the store on each scrape; queues with none waiting are left out).',
@@ -122,17 +112,13 @@ export class ApiMetrics {
       registers,
     });
     this.stopWatchingBreakers = breakers.onTransition(({ host, from, to }) => transitions.inc({ host, from, to }));
-    new Gauge({
-      name: 'segue_instances_set_aside',
-      help: 'Instances set aside now, by workflow, waiting for an operator to retry or terminate them (read from the store on each scrape).',
-      labelNames: ['workflow'],
-      registers,
-      async collect() {
-        const counts = await store.countSetAside();
-        this.reset();
-        for (const [workflow, n] of Object.entries(counts)) this.set({ workflow }, n);
-      },
-    });
+    countGauge(
+      this.registry,
+      'segue_instances_set_aside',
+      'Instances set aside now, by workflow, waiting for an operator to retry or terminate them (read from the store on each scrape).',
+      'workflow',
+      () => store.countSetAside(),
+    );
     this.onCommit = (record, history) => this.observeCommit(record, history);
     engine.runtime.notifier.on('instance', this.onCommit);
   }
@@ -178,6 +164,21 @@ export class ApiMetrics {
     const task = cursor.closeTask(event);
     if (task) this.taskDuration.observe({ type: task.type, outcome: task.outcome }, task.seconds);
   }
+}
+
+/** A gauge of counts the store gives by one label, read again at each scrape. */
+function countGauge(registry: Registry, name: string, help: string, label: string, read: () => Promise<Record<string, number>>): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    async collect() {
+      const counts = await read();
+      this.reset();
+      for (const [value, n] of Object.entries(counts)) this.set({ [label]: value }, n);
+    },
+  });
 }
 
 const ENDED = /^Instance(Completed|Failed|Cancelled|Terminated|TimedOut|ContinuedAsNew)$/;
