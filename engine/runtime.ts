@@ -361,7 +361,7 @@ export class Runtime {
       throw new TransitionThrew(err);
     }
     // The commit applying an input delivered again clears its tries; terminating clears the mark.
-    f.record = withoutTry(result.record, sourceOf(input, consumed));
+    f.record = result.record.redelivery ? withoutTry(result.record, sourceOf(input, consumed)) : result.record;
     if (aside && TERMINAL_STATUSES.has(f.record.status)) f.record = withoutMarks(f.record);
     consume(f.draft, consumed);
     await this.addEffects(f.draft, result, now, eager);
