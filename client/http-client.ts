@@ -150,15 +150,12 @@ export class SegueClient {
   }
 
   listInstances(list: ListRequest = {}): Promise<{ items: InstanceView[]; nextCursor?: string }> {
-    const status = Array.isArray(list.status) ? list.status.join(',') : list.status;
-    const setAside = list.setAside === undefined ? undefined : String(list.setAside);
-    return this.request('/v1/instances', { query: { ...list, status, setAside } });
+    return this.request('/v1/instances', { query: listQuery(list) });
   }
 
   /** Instances needing attention, each with why (`attention`); the list filters apply, but no cursor. */
   needingAttention(list: Omit<ListRequest, 'cursor'> = {}): Promise<{ items: AttentionView[] }> {
-    const status = Array.isArray(list.status) ? list.status.join(',') : list.status;
-    return this.request('/v1/instances', { query: { ...list, status, attention: 'true' } });
+    return this.request('/v1/instances', { query: { ...listQuery(list), attention: 'true' } });
   }
 
   async history(id: string, run?: number): Promise<HistoryView[]> {
@@ -303,4 +300,11 @@ function problemError(answer: HttpAnswer): ProblemError {
     problem.type ?? 'about:blank',
     problem.errors ?? [],
   );
+}
+
+/** A list request as query parameters: statuses joined by commas, the set-aside flag as text. */
+function listQuery(list: ListRequest): Record<string, string | number | undefined> {
+  const status = Array.isArray(list.status) ? list.status.join(',') : list.status;
+  const setAside = list.setAside === undefined ? undefined : String(list.setAside);
+  return { ...list, status, setAside };
 }

@@ -80,7 +80,20 @@ const overdueTask: AttentionCheck = {
   },
 };
 
-export const ATTENTION_CHECKS: readonly AttentionCheck[] = [unpolledQueue, overdueTask];
+/** Instances set aside after their input failed too many tries: nothing moves them but an operator. */
+const setAsideInstance: AttentionCheck = {
+  name: 'set-aside',
+  async find({ store, limit }) {
+    if (limit === 0) return [];
+    const page = await store.listInstances({ setAside: true }, limit);
+    return page.items.map(({ id, setAside: mark }) => ({
+      instanceId: id,
+      reason: { check: this.name, step: mark!.step ?? null, since: iso(mark!.at), message: `set aside: ${mark!.reason}; retry it once the cause is fixed, or terminate it` },
+    }));
+  },
+};
+
+export const ATTENTION_CHECKS: readonly AttentionCheck[] = [unpolledQueue, overdueTask, setAsideInstance];
 
 function flag(check: string, task: TaskRecord, since: number, what: string): Flagged {
   return { instanceId: task.instanceId, reason: { check, step: task.step, since: iso(since), message: `step "${task.step}" ${what}` } };

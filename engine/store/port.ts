@@ -279,6 +279,8 @@ export interface Store extends ScheduleStore {
    * several engines do not time out the same attempt at once. The lease itself is left as it was.
    */
   claimExpiredLeases(now: number, limit: number, leaseMs: number): Promise<TaskRecord[]>;
+  /** LEASED tasks whose lease expired at or before `now`, earliest expiry first, swept or not; claims nothing. */
+  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]>;
   /** Number of QUEUED tasks per queue. */
   countQueued(): Promise<Record<string, number>>;
   /** Every queue that holds a task, QUEUED or LEASED, by queue name. */

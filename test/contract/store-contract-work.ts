@@ -139,6 +139,17 @@ export function workContract(ctx: StoreContext): void {
       expect(await ctx.store.claimExpiredLeases(NOW + 1e9, 0, 1_000)).toEqual([]);
     });
 
+    it('findExpiredLeases reads expired leases, swept or not, and claims nothing', async () => {
+      await seed(ctx, { createTasks: [task('t-1', { timeoutMs: 1_000, createdAt: T0 }), task('t-2', { timeoutMs: 5_000, createdAt: T0 + 1 })] });
+      await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 2, now: NOW });
+      expect(await ctx.store.findExpiredLeases(NOW + 999, 10)).toEqual([]);
+      await ctx.store.claimExpiredLeases(NOW + 1_000, 10, 60_000);
+      const read = await ctx.store.findExpiredLeases(NOW + 5_000, 10);
+      expect(read.map((t) => [t.id, t.sweeps ?? 0])).toEqual([['t-1', 1], ['t-2', 0]]);
+      expect((await ctx.store.findExpiredLeases(NOW + 5_000, 1)).map((t) => t.id)).toEqual(['t-1']);
+      expect((await ctx.store.findExpiredLeases(NOW + 5_000, 10)).map((t) => t.sweeps ?? 0)).toEqual([1, 0]);
+    });
+
     it('gives each expired lease to one of many concurrent sweeps', async () => {
       const ids = Array.from({ length: 20 }, (_, i) => `t-${String(i).padStart(2, '0')}`);
       await seed(ctx, { createTasks: ids.map((id, i) => task(id, { timeoutMs: 1_000, createdAt: T0 + i })) });

@@ -138,6 +138,9 @@ describe('an instance whose transition throws', () => {
     expect((await engine.listInstances({ setAside: true })).items.map((i) => i.id)).toEqual([poisoned.id]);
     expect((await engine.listInstances({ setAside: false })).items.map((i) => i.id)).toEqual([healthy.id]);
     expect(await store.countSetAside()).toEqual({ poisoned: 1 });
+    expect((await engine.needingAttention({})).items.map((v) => [v.id, v.attention])).toEqual([
+      [poisoned.id, [{ check: 'set-aside', step: 'pause', since: view.setAside!.at, message: expect.stringContaining('failed 3 tries') }]],
+    ]);
   });
 
   it('refuses other inputs while set aside; a retry that fails again changes nothing, terminate ends it', async () => {

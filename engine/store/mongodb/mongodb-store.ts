@@ -405,6 +405,13 @@ export class MongoStore implements Store {
     });
   }
 
+  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
+    return this.use('find expired task leases', (c) => {
+      checkCount('limit', limit);
+      return limit === 0 ? Promise.resolve([]) : work.findExpiredLeases(c.tasks, now, limit);
+    });
+  }
+
   countQueued(): Promise<Record<string, number>> {
     return this.use('count queued tasks', (c) => work.countQueued(c.tasks));
   }

@@ -94,6 +94,11 @@ export async function claimExpiredLeases(tasks: Collection<TaskDoc>, now: number
   return claimed;
 }
 
+export async function findExpiredLeases(tasks: Collection<TaskDoc>, now: number, limit: number): Promise<TaskRecord[]> {
+  const docs = await tasks.find({ status: 'LEASED', leaseExpiresAt: { $lte: now } }).sort(EXPIRY_SORT).limit(limit).toArray();
+  return docs.map(docToTask);
+}
+
 export async function countQueued(tasks: Collection<TaskDoc>): Promise<Record<string, number>> {
   const groups = await tasks
     .aggregate<{ _id: string; n: number }>([{ $match: { status: 'QUEUED' } }, { $group: { _id: '$queue', n: { $sum: 1 } } }])

@@ -244,6 +244,13 @@ export class SqliteStore implements Store {
     return this.write('claim expired task leases', (w) => w.claimExpiredLeases(now, limit, leaseMs));
   }
 
+  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
+    return this.use('find expired task leases', (c) => {
+      checkCount('limit', limit);
+      return c.s.expiredLeases.all(now, limit).map(rowToTask);
+    });
+  }
+
   countQueued(): Promise<Record<string, number>> {
     return this.use('count queued tasks', (c) =>
       Object.fromEntries(c.s.countQueued.all().map((row) => [row.queue, row.n])),

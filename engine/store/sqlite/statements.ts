@@ -118,6 +118,9 @@ function taskStatements({ one, named }: Preparer) {
                     ORDER BY leaseExpiresAt, id LIMIT @limit)
        RETURNING *`,
     ),
+    expiredLeases: one<[number, number], TaskRow>(
+      `SELECT * FROM tasks WHERE status = 'LEASED' AND leaseExpiresAt <= ? ORDER BY leaseExpiresAt, id LIMIT ?`,
+    ),
     countQueued: one<[], { queue: string; n: number }>(
       `SELECT queue, count(*) AS n FROM tasks WHERE status = 'QUEUED' GROUP BY queue`,
     ),
