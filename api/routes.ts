@@ -327,7 +327,7 @@ export const ROUTES: readonly RouteSpec[] = [
       cursor: { description: 'The nextCursor of the previous page.', schema: { type: 'string', minLength: 1 } },
       attention: {
         description:
-          'With true, only instances that need attention, longest in trouble first, each with its `attention` reasons (a task waiting on a queue no worker polls, an attempt past its deadline), up to `limit` in one page (no cursor).',
+          'With true, only instances that need attention, longest in trouble first, each with its `attention` reasons (a task waiting on a queue no worker polls, an attempt past its deadline, a set-aside instance), up to `limit` in one page (no cursor).',
         schema: { type: 'boolean' },
       },
     },
