@@ -11,7 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { Json } from '../definitions/model.js';
 import type { CircuitBreakers } from './circuit-breaker.js';
-import { isObject } from './data.js';
+import { isObject } from '../core/data.js';
 import { DEFAULT_HTTP_POLICY, HostRules, type HttpPolicy } from './http-policy.js';
 import type { TaskHandler } from './local-workers.js';
 import { concealText, type Secrets } from './secrets.js';

@@ -6,12 +6,12 @@
 import { EventEmitter } from 'node:events';
 import type { Json, Plan } from '../definitions/model.js';
 import type { Clock } from './clock.js';
-import { decide, initialState, type DecideResult } from './decide.js';
-import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from './decision.js';
+import { decide, initialState, type DecideResult } from '../core/decide.js';
+import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from '../core/context.js';
 import { SegueError } from './errors.js';
-import { copyJson } from './data.js';
+import { copyJson } from '../core/data.js';
 import type { PlanRegistry } from './plans.js';
-import type { EngineInput, InstanceState } from './state.js';
+import type { EngineInput, InstanceState } from '../core/model.js';
 import type { InstanceRecord, Store, TaskRecord, Transition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
 import { Mailboxes, type Settled } from './mailboxes.js';

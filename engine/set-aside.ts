@@ -5,8 +5,8 @@
  * them again. Only records and history change here: the runtime commits them like any transition.
  */
 import type { Json } from '../definitions/model.js';
-import { frameAwaiting } from './awaited-frames.js';
-import type { EngineInput, InstanceState } from './state.js';
+import { frameAwaiting } from '../core/awaited-frames.js';
+import type { EngineInput, InstanceState } from '../core/model.js';
 import type { HistoryEvent, InstanceRecord, Redelivery, SetAside } from './store/port.js';
 
 /** Tries of one input, after the delivery that made it suspect, before its instance is set aside. */

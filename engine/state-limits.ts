@@ -5,7 +5,7 @@
 import { formatBytes } from './bytes.js';
 import { SegueError } from './errors.js';
 import type { Limits } from './limits.js';
-import type { EngineInput, ErrorInfo, InstanceState } from './state.js';
+import type { EngineInput, ErrorInfo, InstanceState } from '../core/model.js';
 import type { InstanceRecord } from './store/port.js';
 
 export type StateLimits = Pick<Limits, 'maxInstanceDataBytes' | 'maxHistoryPerRun'>;

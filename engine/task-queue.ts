@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Json } from '../definitions/model.js';
 import { SegueError } from './errors.js';
 import type { EagerLeases, Runtime } from './runtime.js';
-import type { EngineInput, ErrorInfo } from './state.js';
+import type { EngineInput, ErrorInfo } from '../core/model.js';
 import type { TaskRecord } from './store/port.js';
 import { concealSecrets, concealText, loadSecrets, revealSecrets, type Secrets } from './secrets.js';
 import { checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';

@@ -5,7 +5,7 @@
  */
 import type { Runtime } from './runtime.js';
 import { Failures, ignoreMissing, type TaskQueue } from './task-queue.js';
-import type { EngineInput } from './state.js';
+import type { EngineInput } from '../core/model.js';
 
 export interface TimerLoopOptions {
   /** Longest sleep between looks at the store (timers written by other processes), ms. Default 1000. */

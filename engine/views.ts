@@ -1,6 +1,6 @@
 /** What callers see of an instance: the API's shape, kept apart from the stored model. */
 import type { Json } from '../definitions/model.js';
-import type { ErrorInfo, InstanceState } from './state.js';
+import type { ErrorInfo, InstanceState } from '../core/model.js';
 import type { HistoryEvent, InstanceRecord, InstanceStatus, SetAside } from './store/port.js';
 
 export interface CurrentStep {

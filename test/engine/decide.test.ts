@@ -4,9 +4,9 @@ import { parse } from 'yaml';
 import { compilePlan } from '../../definitions/compile.js';
 import type { WorkflowDefinition } from '../../definitions/definition.js';
 import type { Json, Plan } from '../../definitions/model.js';
-import { decide, initialState } from '../../engine/decide.js';
-import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../../engine/decision.js';
-import type { InstanceState } from '../../engine/state.js';
+import { decide, initialState } from '../../core/decide.js';
+import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../../core/context.js';
+import type { InstanceState } from '../../core/model.js';
 import type { InstanceRecord } from '../../engine/store/port.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');

@@ -3,8 +3,8 @@
  */
 import type { Json, MapStep, ParallelStep, ToleratedFailures } from '../definitions/model.js';
 import { copyJson, isObject } from './data.js';
-import type { Decision } from './decision.js';
-import type { ErrorInfo, Frame, Join } from './state.js';
+import type { Decision } from './context.js';
+import type { ErrorInfo, Frame, Join } from './model.js';
 import { completeStep, failStep } from './steps.js';
 import { cancelFrame } from './cancel.js';
 

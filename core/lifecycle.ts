@@ -2,12 +2,12 @@
  * How a run ends, and the operator actions: cancel, terminate, suspend, resume, retry.
  */
 import type { Json } from '../definitions/model.js';
-import { TERMINAL_STATUSES, type InstanceStatus } from './store/port.js';
-import type { Decision } from './decision.js';
-import { preview } from './decision.js';
+import { TERMINAL_STATUSES, type InstanceStatus } from './model.js';
+import type { Decision } from './context.js';
+import { preview } from './context.js';
 import { cancelAllFrames } from './cancel.js';
 import { beginCompensation } from './saga.js';
-import type { EngineInput, ErrorInfo } from './state.js';
+import type { EngineInput, ErrorInfo } from './model.js';
 
 export function completeInstance(d: Decision, output: Json): void {
   d.state.output = output;

@@ -4,9 +4,9 @@
 import type { ContinueStep, DelayStep, Json, WaitStep, WorkflowStep } from '../definitions/model.js';
 import { ExpressionEvaluationError } from '../definitions/expressions.js';
 import { isTime, MAX_TIME_MS } from '../definitions/duration.js';
-import { preview, type Decision } from './decision.js';
+import { preview, type Decision } from './context.js';
 import { cancelAllFrames } from './cancel.js';
-import type { Frame } from './state.js';
+import type { Frame } from './model.js';
 import { completeStep } from './steps.js';
 
 export async function startWait(d: Decision, frame: Frame, step: WaitStep): Promise<void> {

@@ -4,10 +4,10 @@
  * a failing one is retried per its own policy, then recorded, and the rest still run.
  */
 import type { CompensationSpec, Json, PlanStep } from '../definitions/model.js';
-import type { Decision } from './decision.js';
+import type { Decision } from './context.js';
 import { endInstance, failInstance, withdrawCompensation } from './lifecycle.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
-import type { CompensationRun, ErrorInfo, Frame, RegisteredCompensation } from './state.js';
+import type { CompensationRun, ErrorInfo, Frame, RegisteredCompensation } from './model.js';
 import { HTTP_TASK_TYPE } from './steps.js';
 import { goto } from './steps.js';
 

@@ -4,8 +4,7 @@
  */
 import type { Json, Plan, PlanStep } from '../definitions/model.js';
 import { DEFAULT_EXPRESSION_LIMITS, EvaluationBudget, type Bindings, type ExpressionIsolate, type ExpressionLimits, type ExpressionScope } from '../definitions/expression-budget.js';
-import type { HistoryEvent, InstanceRecord, InstanceStatus } from './store/port.js';
-import type { Command, ErrorInfo, Frame, InstanceState } from './state.js';
+import type { Command, ErrorInfo, Frame, HistoryEvent, InstanceRecord, InstanceState, InstanceStatus } from './model.js';
 
 export interface DecideOptions {
   /** Epoch ms of this transition. */

@@ -8,14 +8,14 @@
 import type { Json, Plan } from '../definitions/model.js';
 import { frameAwaiting } from './awaited-frames.js';
 import { copyJson } from './data.js';
-import { Decision, type DecideOptions, type Outcome } from './decision.js';
+import { Decision, type DecideOptions, type Outcome } from './context.js';
 import { cancel, failInstance, isTerminal, terminate, timeOut } from './lifecycle.js';
 import { compensationTaskDone, compensationTimerFired } from './saga.js';
-import type { Command, EngineInput, ErrorInfo, Frame, InstanceState } from './state.js';
-import { LIFECYCLE_INPUTS } from './state.js';
+import type { Command, EngineInput, ErrorInfo, Frame, InstanceState } from './model.js';
+import { LIFECYCLE_INPUTS } from './model.js';
 import { completeStep, drain, failStep, goto } from './steps.js';
 import { formatDuration } from '../definitions/duration.js';
-import type { EventWait, HistoryEvent, InstanceRecord } from './store/port.js';
+import type { EventWait, HistoryEvent, InstanceRecord } from './model.js';
 
 export interface DecideResult {
   record: InstanceRecord;

@@ -1,6 +1,6 @@
 /** Abandoning frames: their pending tasks, timers and children are withdrawn. */
-import type { Decision } from './decision.js';
-import type { Wait } from './state.js';
+import type { Decision } from './context.js';
+import type { Wait } from './model.js';
 
 /** Cancels frame `id` and everything forked from it. Registered compensations stay registered. */
 export function cancelFrame(d: Decision, id: string, reason: string, mode: 'cancel' | 'terminate' = 'cancel'): void {

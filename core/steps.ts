@@ -4,12 +4,12 @@
 import { END, type CatchRule, type Json, type PlanStep, type RetryPolicy } from '../definitions/model.js';
 import { ExpressionEvaluationError } from '../definitions/expressions.js';
 import { placeResult, setPath } from './data.js';
-import { Decision, errorJson, preview } from './decision.js';
+import { Decision, errorJson, preview } from './context.js';
 import { startMap, startParallel, childFinished, childFailed } from './fanout.js';
 import { registerCompensation, beginCompensation } from './saga.js';
 import { completeInstance, failInstance } from './lifecycle.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
-import type { ErrorInfo, Frame } from './state.js';
+import type { ErrorInfo, Frame } from './model.js';
 import { startChildWorkflow, startDelay, startWait, continueAsNew } from './waits.js';
 
 /** Runs ready frames until every frame waits for something or has finished. */
