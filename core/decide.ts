@@ -30,7 +30,7 @@ export function initialState(input: Json, now: number, extra?: Pick<InstanceStat
 }
 
 export async function decide(plan: Plan, record: InstanceRecord, input: EngineInput, options: DecideOptions): Promise<DecideResult> {
-  const d = new Decision(plan, record, record.state as unknown as InstanceState, options);
+  const d = new Decision(plan, record, record.state, options);
   await apply(d, input);
   await drain(d);
   while (d.continueWith !== undefined) {
@@ -45,7 +45,7 @@ export async function decide(plan: Plan, record: InstanceRecord, input: EngineIn
     updatedAt: options.now,
     // Only a plan with a wait step can have open waits: the others skip looking at every frame.
     waits: plan.hasWaitSteps ? openWaits(d.state) : [],
-    state: d.state as unknown as Json,
+    state: d.state,
   };
   return { record: next, commands: d.commands, history: d.history, outcome: d.outcome };
 }

@@ -35,7 +35,7 @@ export interface InstanceRecord {
   updatedAt: number;
   /** Event waits open on this instance, for correlated delivery (`POST /v1/events/{event}`). */
   waits: EventWait[];
-  state: Json;
+  state: InstanceState;
   /**
    * An input whose deliveries did not finish (an engine died, or its transition threw): how many
    * tries it has had. Written only when such an input is delivered again, never on the way of a
@@ -71,7 +71,7 @@ export interface SetAside {
   /** The step the input was for, when the engine could tell. */
   step?: string;
   /** The inputs held while set aside, that one first, applied again by a retry (engine inputs). */
-  held: Json[];
+  held: EngineInput[];
 }
 
 export interface EventWait {

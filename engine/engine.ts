@@ -19,7 +19,7 @@ import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './loca
 import { PlanRegistry, type Registered } from './plans.js';
 import { describeQueues, type QueueView } from './queues.js';
 import { Runtime } from './runtime.js';
-import type { EngineInput, InstanceState } from '../core/model.js';
+import type { EngineInput } from '../core/model.js';
 import { HTTP_TASK_TYPE } from '../core/steps.js';
 import { loadSecrets } from './secrets.js';
 import { checkDefinitionLimits, checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -206,7 +206,7 @@ export class Engine {
     const created = await this.runtime.create(spec);
     if (created) return instanceView(created);
     const existing = await this.store.getInstance(id);
-    const state = existing?.state as unknown as InstanceState | undefined;
+    const state = existing?.state;
     if (existing && existing.workflow === plan.name && isDeepStrictEqual(existing.run === 1 ? state?.input : undefined, input)) {
       return instanceView(existing);
     }

@@ -414,7 +414,7 @@ export class Runtime {
         const now = this.now();
         const due = f.draft.createTimers.find((t) => t.instanceId === f.record.id && t.dueAt <= now);
         if (due) {
-          const posted = { input: due.input as unknown as EngineInput, consumed: { timerId: due.id } };
+          const posted = { input: due.input, consumed: { timerId: due.id } };
           chained.push(posted);
           await this.fold(f, posted);
           continue;
@@ -499,7 +499,7 @@ export class Runtime {
       createdAt: now,
       updatedAt: now,
       waits: [],
-      state: initialState(spec.input, now, spec.state) as unknown as Json,
+      state: initialState(spec.input, now, spec.state),
     };
     const f = await this.startFold(pending);
     if (spec.deferred || (spec.startAt !== undefined && spec.startAt > now)) {
@@ -618,13 +618,13 @@ export class Runtime {
           draft.removeTask(c.taskId);
           break;
         case 'startTimer':
-          draft.createTimers.push({ id: c.timerId, instanceId: id, dueAt: c.dueAt, input: c.input as unknown as Json });
+          draft.createTimers.push({ id: c.timerId, instanceId: id, dueAt: c.dueAt, input: c.input });
           break;
         case 'removeTimer':
           draft.removeTimer(c.timerId);
           break;
         case 'message':
-          draft.createTimers.push({ id: c.messageId, instanceId: c.instanceId, dueAt: now, input: c.input as unknown as Json });
+          draft.createTimers.push({ id: c.messageId, instanceId: c.instanceId, dueAt: now, input: c.input });
           break;
         case 'startChild':
           await this.addChild(draft, result.record, c, now);
@@ -646,7 +646,7 @@ export class Runtime {
     } catch (err) {
       if (!(err instanceof SegueError)) throw err;
       const input: EngineInput = { type: 'childFinished', childId: c.childId, status: 'FAILED', error: { error: 'ChildFailed', message: err.message } };
-      draft.createTimers.push({ id: `${c.childId}:finished`, instanceId: parent.id, dueAt: now, input: input as unknown as Json });
+      draft.createTimers.push({ id: `${c.childId}:finished`, instanceId: parent.id, dueAt: now, input });
       return;
     }
     draft.createInstances.push({
@@ -660,7 +660,7 @@ export class Runtime {
       createdAt: now,
       updatedAt: now,
       waits: [],
-      state: initialState(c.input, now, { parent: { id: parent.id, childId: c.childId } }) as unknown as Json,
+      state: initialState(c.input, now, { parent: { id: parent.id, childId: c.childId } }),
     });
     draft.createTimers.push({ id: `${c.childId}:start`, instanceId: c.childId, dueAt: now, input: { type: 'start' } });
   }

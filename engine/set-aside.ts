@@ -6,7 +6,7 @@
  */
 import type { Json } from '../definitions/model.js';
 import { frameAwaiting } from '../core/awaited-frames.js';
-import type { EngineInput, InstanceState } from '../core/model.js';
+import type { EngineInput } from '../core/model.js';
 import type { HistoryEvent, InstanceRecord, Redelivery, SetAside } from './store/port.js';
 
 /** Tries of one input, after the delivery that made it suspect, before its instance is set aside. */
@@ -41,15 +41,15 @@ export function withoutTry(record: InstanceRecord, source: string): InstanceReco
 
 /** Adds a history event after the run's last one: a new record (its state copied, not changed) and the event. */
 function logged(record: InstanceRecord, type: string, details: Json, now: number): { record: InstanceRecord; event: HistoryEvent } {
-  const state = record.state as unknown as InstanceState;
+  const state = record.state;
   const seq = state.seq + 1;
   const event: HistoryEvent = { instanceId: record.id, run: record.run, seq, type, at: now, details };
-  return { record: { ...record, updatedAt: now, state: { ...state, seq } as unknown as Json }, event };
+  return { record: { ...record, updatedAt: now, state: { ...state, seq } }, event };
 }
 
 /** The step whose wait `input` answers, when a frame awaits it. */
 function stepOf(record: InstanceRecord, input: EngineInput): string | undefined {
-  const frames = (record.state as unknown as InstanceState).frames;
+  const frames = (record.state).frames;
   if (input.type === 'timerFired') return frameAwaiting(frames, 'timer', input.timerId)?.step;
   if ('taskId' in input) return frameAwaiting(frames, 'task', input.taskId)?.step;
   if (input.type === 'childFinished') return frameAwaiting(frames, 'child', input.childId)?.step;
@@ -67,7 +67,7 @@ function reasonFor(record: InstanceRecord, input: EngineInput, tries: number, st
 /** Sets the instance aside on `input`, after `tries` that did not finish; the input is the first held. */
 export function setAside(record: InstanceRecord, input: EngineInput, tries: number, now: number): { record: InstanceRecord; event: HistoryEvent } {
   const step = stepOf(record, input);
-  const mark: SetAside = { reason: reasonFor(record, input, tries, step), at: now, tries, input: input.type, held: [input as unknown as Json] };
+  const mark: SetAside = { reason: reasonFor(record, input, tries, step), at: now, tries, input: input.type, held: [input] };
   if (step !== undefined) mark.step = step;
   const { redelivery: _ended, ...rest } = record;
   const details: Json = { reason: mark.reason, tries, input: input.type };
@@ -78,14 +78,14 @@ export function setAside(record: InstanceRecord, input: EngineInput, tries: numb
 /** Keeps `input` (a timer's, or a task's result or timeout) for the retry, instead of applying it. */
 export function hold(record: InstanceRecord, input: EngineInput, now: number): { record: InstanceRecord; event: HistoryEvent } {
   const mark = record.setAside!;
-  const held = { ...record, setAside: { ...mark, held: [...mark.held, input as unknown as Json] } };
+  const held = { ...record, setAside: { ...mark, held: [...mark.held, input] } };
   return logged(held, 'InputHeld', { input: input.type }, now);
 }
 
 /** The retry: the mark cleared, and the inputs held, in order, to apply on top. */
 export function release(record: InstanceRecord, now: number): { record: InstanceRecord; event: HistoryEvent; inputs: EngineInput[] } {
   const { setAside: mark, redelivery: _none, ...rest } = record;
-  const inputs = (mark?.held ?? []) as unknown as EngineInput[];
+  const inputs = mark?.held ?? [];
   return { ...logged(rest, 'SetAsideRetried', { held: inputs.length }, now), inputs };
 }
 

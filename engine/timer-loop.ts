@@ -5,7 +5,6 @@
  */
 import type { Runtime } from './runtime.js';
 import { Failures, ignoreMissing, type TaskQueue } from './task-queue.js';
-import type { EngineInput } from '../core/model.js';
 
 export interface TimerLoopOptions {
   /** Longest sleep between looks at the store (timers written by other processes), ms. Default 1000. */
@@ -58,7 +57,7 @@ export class TimerLoop {
       const due = await this.runtime.store.claimDueTimers(this.runtime.now(), this.batch, this.leaseMs);
       for (const timer of due) {
         const consumed = (timer.claims ?? 1) > 1 ? { timerId: timer.id, redelivered: true } : { timerId: timer.id };
-        await this.runtime.apply(timer.instanceId, timer.input as unknown as EngineInput, consumed).catch(ignoreMissing).catch(failures.add);
+        await this.runtime.apply(timer.instanceId, timer.input, consumed).catch(ignoreMissing).catch(failures.add);
       }
       applied += due.length;
       if (due.length < this.batch) break;

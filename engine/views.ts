@@ -49,7 +49,7 @@ export interface SetAsideView {
 }
 
 export function instanceView(record: InstanceRecord): InstanceView {
-  const state = record.state as unknown as InstanceState;
+  const state = record.state;
   const root = state.frames.root;
   const view: InstanceView = {
     id: record.id,

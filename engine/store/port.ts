@@ -10,7 +10,7 @@
  * replayed idempotently (all those writes have deterministic ids).
  */
 import type { Json } from '../../definitions/model.js';
-import type { EventWait, HistoryEvent, InstanceRecord, InstanceStatus, Redelivery, SetAside } from '../../core/model.js';
+import type { EngineInput, EventWait, HistoryEvent, InstanceRecord, InstanceStatus, Redelivery, SetAside } from '../../core/model.js';
 
 // The records the store keeps are the interpreter's own.
 export { INSTANCE_STATUSES, TERMINAL_STATUSES } from '../../core/model.js';
@@ -55,7 +55,7 @@ export interface TimerRecord {
   instanceId: string;
   dueAt: number;
   /** The input the engine feeds to the instance when the timer fires. */
-  input: Json;
+  input: EngineInput;
   /** How many times the timer has been claimed, this claim included; absent on a timer never claimed. */
   claims?: number;
 }

@@ -156,7 +156,7 @@ describe('SQLite group commit', () => {
     const transition = moved(records[0]!, 0);
     const expected = structuredClone(transition.record);
     const pending = store.commitTransition(transition);
-    (transition.record.state as { moved: number }).moved = 99;
+    Object.assign(transition.record.state, { moved: 99 });
     transition.createTasks.push(task('t-late'));
     expect(await pending).toBe(true);
     expect(await other.getInstance('i-0')).toEqual(expected);

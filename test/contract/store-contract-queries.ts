@@ -50,7 +50,7 @@ export function queryContract(ctx: StoreContext): void {
       const marked = next(listFixture()[0]!, { redelivery });
       await ctx.store.commitTransition(marked);
       expect(await ctx.store.getInstance('i-a')).toEqual(marked.record);
-      const setAside = { reason: 'it threw 3 times', at: T0 + 60, tries: 3, input: 'timerFired', step: 'poison', held: [{ type: 'timerFired', timerId: 't3' }] };
+      const setAside = { reason: 'it threw 3 times', at: T0 + 60, tries: 3, input: 'timerFired', step: 'poison', held: [{ type: 'timerFired' as const, timerId: 't3' }] };
       const { redelivery: _cleared, ...withoutTries } = marked.record;
       const aside = next(withoutTries, { setAside });
       await ctx.store.commitTransition(aside);

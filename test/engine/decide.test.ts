@@ -6,7 +6,6 @@ import type { WorkflowDefinition } from '../../definitions/definition.js';
 import type { Json, Plan } from '../../definitions/model.js';
 import { decide, initialState } from '../../core/decide.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../../core/context.js';
-import type { InstanceState } from '../../core/model.js';
 import type { InstanceRecord } from '../../engine/store/port.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -27,7 +26,7 @@ function fresh(p: Plan, input: Json): InstanceRecord {
     createdAt: T0,
     updatedAt: T0,
     waits: [],
-    state: initialState(input, T0) as unknown as Json,
+    state: initialState(input, T0),
   };
 }
 
@@ -62,7 +61,7 @@ describe('decide', () => {
     const started = await decide(twoTasks, fresh(twoTasks, { n: 1 }), { type: 'start' }, options(T0));
     const done = await decide(twoTasks, started.record, { type: 'taskCompleted', taskId: 'i1:1:t1', output: { ok: 1 } }, options(T0 + 10));
     expect(done.commands.map((c) => c.type)).toEqual(['removeTask', 'scheduleTask']);
-    expect((done.record.state as unknown as InstanceState).frames.root!.data).toEqual({ n: 1, a: { ok: 1 } });
+    expect(done.record.state.frames.root!.data).toEqual({ n: 1, a: { ok: 1 } });
     const stale = await decide(twoTasks, done.record, { type: 'taskCompleted', taskId: 'i1:1:t1', output: {} }, options(T0 + 20));
     expect(stale.outcome).toEqual({ kind: 'stale', reason: 'task i1:1:t1 is no longer awaited' });
     expect(stale.commands).toEqual([]);

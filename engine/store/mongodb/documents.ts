@@ -189,8 +189,8 @@ export function docToInstance(doc: InstanceDoc): InstanceRecord {
     state: parseJson(doc.state, `state of instance "${doc._id}"`),
   };
   // Documents written before these fields existed have neither.
-  if (doc.redelivery) record.redelivery = parseJson(doc.redelivery, `redelivery of instance "${doc._id}"`) as unknown as Redelivery;
-  if (doc.setAside) record.setAside = parseJson(doc.setAside, `set-aside mark of instance "${doc._id}"`) as unknown as SetAside;
+  if (doc.redelivery) record.redelivery = parseJson<Redelivery>(doc.redelivery, `redelivery of instance "${doc._id}"`);
+  if (doc.setAside) record.setAside = parseJson<SetAside>(doc.setAside, `set-aside mark of instance "${doc._id}"`);
   return record;
 }
 

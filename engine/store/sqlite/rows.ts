@@ -133,11 +133,11 @@ export function rowToInstance(row: InstanceRow): InstanceRecord {
     parentId: row.parentId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
-    waits: row.waits === NO_WAITS ? [] : (parseJson(row.waits, `waits of instance "${row.id}"`) as unknown as EventWait[]),
+    waits: row.waits === NO_WAITS ? [] : parseJson<EventWait[]>(row.waits, `waits of instance "${row.id}"`),
     state: parseJson(row.state, `state of instance "${row.id}"`),
   };
-  if (row.redelivery !== null) record.redelivery = parseJson(row.redelivery, `redelivery of instance "${row.id}"`) as unknown as Redelivery;
-  if (row.setAside !== null) record.setAside = parseJson(row.setAside, `set-aside mark of instance "${row.id}"`) as unknown as SetAside;
+  if (row.redelivery !== null) record.redelivery = parseJson<Redelivery>(row.redelivery, `redelivery of instance "${row.id}"`);
+  if (row.setAside !== null) record.setAside = parseJson<SetAside>(row.setAside, `set-aside mark of instance "${row.id}"`);
   return record;
 }
 
@@ -176,7 +176,7 @@ function packEvents(stored: StoredEvent[]): Buffer | string {
 function unpackEvents(row: HistoryBatchRow): StoredEvent[] {
   const what = `history events ${row.firstSeq}–${row.lastSeq} of "${row.instanceId}"`;
   const text = typeof row.events === 'string' ? row.events : inflated(row.events, what);
-  return parseJson(text, what) as unknown as StoredEvent[];
+  return parseJson<StoredEvent[]>(text, what);
 }
 
 function inflated(deflated: Buffer, what: string): string {
