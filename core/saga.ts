@@ -20,6 +20,8 @@ export async function registerCompensation(d: Decision, frame: Frame, step: Plan
     const request: Record<string, Json> = { method: spec.method, url: await spec.url.evaluate(frame.data, b) };
     if (spec.headers) request.headers = await spec.headers.evaluate(frame.data, b);
     if (spec.body) request.body = await spec.body.evaluate(frame.data, b);
+    // The executor's own timeout, as for an http step; without it the call could outlast its lease.
+    if (spec.timeoutMs !== undefined) request.timeoutMs = spec.timeoutMs;
     input = request;
   }
   const registered: RegisteredCompensation = {
