@@ -230,6 +230,9 @@ export type EngineInput =
   /** The engine ends the run with this error (a limit was exceeded); compensations run. */
   | { type: 'abort'; error: ErrorInfo };
 
+/** The reserved task type of HTTP calls the engine makes itself. */
+export const HTTP_TASK_TYPE = '$http';
+
 export interface TaskCommand {
   id: string;
   step: string;

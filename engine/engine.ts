@@ -19,8 +19,7 @@ import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './loca
 import { PlanRegistry, type Registered } from './plans.js';
 import { describeQueues, type QueueView } from './queues.js';
 import { Runtime } from './runtime.js';
-import type { EngineInput } from '../core/model.js';
-import { HTTP_TASK_TYPE } from '../core/steps.js';
+import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
 import { checkDefinitionLimits, checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { openStore } from './store/open-store.js';
