@@ -5,19 +5,17 @@
  */
 import type { Json } from '../definitions/model.js';
 
-/** Every status an instance can have, in the order lists show them. */
-export const INSTANCE_STATUSES = ['PENDING', 'RUNNING', 'SUSPENDED', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'] as const;
+/**
+ * Every status an instance can have, in the order lists show them: the one list (the API's schema,
+ * the console and the Python package are checked against it). A `continue` step has no status of
+ * its own: the record goes straight on to its next run.
+ */
+export const INSTANCE_STATUSES = ['PENDING', 'RUNNING', 'SUSPENDED', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'] as const;
 
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set<InstanceStatus>([
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-  'TERMINATED',
-  'TIMED_OUT',
-  'CONTINUED_AS_NEW',
-]);
+/** The statuses a run ends in: all but PENDING, RUNNING and SUSPENDED. */
+export const TERMINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set(INSTANCE_STATUSES.slice(3));
 
 /** An instance as stored. `state` is the engine's own document; the store keeps it as it is given. */
 export interface InstanceRecord {

@@ -1,4 +1,5 @@
 /** A small element builder and the formatting every page shares. */
+import { TERMINAL_STATUSES } from '../../core/model.js';
 import { formatDuration } from '../../definitions/duration.js';
 
 export type Child = Node | string | number | null | undefined | false | Child[];
@@ -49,10 +50,8 @@ export function formatJson(value: unknown): string {
   return value === undefined ? '' : JSON.stringify(value, null, 2);
 }
 
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW']);
-
 export function isTerminal(status: string): boolean {
-  return TERMINAL.has(status);
+  return (TERMINAL_STATUSES as ReadonlySet<string>).has(status);
 }
 
 export function statusBadge(status: string): HTMLElement {

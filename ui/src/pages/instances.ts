@@ -3,12 +3,12 @@
  * aside, a page at a time. The
  * filters and the page's cursor live in the hash, so a filtered view can be shared and reloaded.
  */
+import { INSTANCE_STATUSES } from '../../../core/model.js';
 import type { InstanceView, ListRequest } from '../../../client/http-client.js';
 import { api } from '../api.js';
 import { fill, formatTime, h, setAsideBadge, stackedTable, statusBadge } from '../dom.js';
 import { errorBox, instanceHref, link, pageHeader, workflowHref, type Page, type Route } from './page.js';
 
-const STATUSES = ['PENDING', 'RUNNING', 'SUSPENDED', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'];
 const PAGE_SIZES = ['20', '50', '100'];
 const FILTERS = ['workflow', 'status', 'from', 'to', 'setAside', 'limit'] as const;
 
@@ -63,14 +63,14 @@ function hashOf(values: Record<string, string>): string {
 
 function filterForm(route: Route, workflows: string[]): HTMLElement {
   const q = route.query;
-  const select = (name: string, label: string, options: string[], any: string): HTMLElement =>
+  const select = (name: string, label: string, options: readonly string[], any: string): HTMLElement =>
     h('label', { class: 'field inline' }, h('span', null, label), h('select', { name }, h('option', { value: '' }, any), options.map((o) => h('option', { value: o, selected: q.get(name) === o }, o.replaceAll('_', ' ')))));
   const time = (name: string, label: string): HTMLElement => h('label', { class: 'field inline' }, h('span', null, label), h('input', { type: 'datetime-local', name, value: q.get(name) ?? '' }));
   const form = h(
     'form',
     { class: 'filters', 'aria-label': 'Filters' },
     select('workflow', 'Workflow', workflows, 'Any workflow'),
-    select('status', 'Status', STATUSES, 'Any status'),
+    select('status', 'Status', INSTANCE_STATUSES, 'Any status'),
     time('from', 'Created from'),
     time('to', 'Created to'),
     h('label', { class: 'field inline check' }, h('input', { type: 'checkbox', name: 'setAside', value: 'true', checked: q.get('setAside') === 'true' }), h('span', null, 'Set aside only')),

@@ -8,7 +8,7 @@ Json = Union[None, bool, int, float, str, List["Json"], Dict[str, "Json"]]
 """Any JSON value."""
 
 InstanceStatus = Literal[
-    "PENDING", "RUNNING", "SUSPENDED", "COMPLETED", "FAILED", "CANCELLED", "TERMINATED", "TIMED_OUT", "CONTINUED_AS_NEW"
+    "PENDING", "RUNNING", "SUSPENDED", "COMPLETED", "FAILED", "CANCELLED", "TERMINATED", "TIMED_OUT"
 ]
 
 
