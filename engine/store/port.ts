@@ -166,8 +166,6 @@ export interface Store extends ScheduleStore {
   // Tasks.
   /** Leases up to `max` QUEUED tasks of those queues, oldest first, each with a fresh token. */
   claimTasks(req: ClaimRequest): Promise<TaskRecord[]>;
-  /** Leases one QUEUED task by id (an in-process handler taking what it just scheduled). */
-  claimTask(id: string, worker: string, now: number): Promise<TaskRecord | null>;
   /** The LEASED task holding this token, or null when the token is stale or unknown. */
   getTaskByToken(token: string): Promise<TaskRecord | null>;
   /** Extends the lease of the task holding `token` until `until`; false when the token is stale. */

@@ -78,16 +78,16 @@ export function workContract(ctx: StoreContext): void {
     });
   });
 
-  describe('claimTask', () => {
-    it('leases one queued task by id, once', async () => {
+  describe('claimTasks, one at a time', () => {
+    it('leases each queued task once, to the claimer that took it', async () => {
       await seed(ctx, { createTasks: [task('t-1'), task('t-2')] });
-      const claimed = await ctx.store.claimTask('t-1', 'engine', NOW);
+      const [claimed, ...more] = await ctx.store.claimTasks({ queues: ['payments'], worker: 'engine', max: 1, now: NOW });
+      expect(more).toEqual([]);
       expect(claimed).toMatchObject({ id: 't-1', status: 'LEASED', worker: 'engine', leasedAt: NOW });
       expect(claimed?.token).toEqual(expect.any(String));
-      expect(await ctx.store.claimTask('t-1', 'other', NOW)).toBeNull();
-      expect(await ctx.store.claimTask('missing', 'other', NOW)).toBeNull();
       const polled = await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 10, now: NOW });
       expect(polled.map((t) => t.id)).toEqual(['t-2']);
+      expect(await ctx.store.claimTasks({ queues: ['payments'], worker: 'other', max: 10, now: NOW })).toEqual([]);
     });
   });
 
@@ -168,7 +168,7 @@ export function workContract(ctx: StoreContext): void {
       await seed(ctx, {
         createTasks: [task('a-1', { queue: 'a' }), task('a-2', { queue: 'a' }), task('a-3', { queue: 'a' }), task('b-1', { queue: 'b' })],
       });
-      await ctx.store.claimTask('a-1', 'w', NOW);
+      expect((await ctx.store.claimTasks({ queues: ['a'], worker: 'w', max: 1, now: NOW })).map((t) => t.id)).toEqual(['a-1']);
       expect(await ctx.store.countQueued()).toEqual({ a: 2, b: 1 });
     });
   });

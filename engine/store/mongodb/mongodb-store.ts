@@ -384,10 +384,6 @@ export class MongoStore implements Store {
     });
   }
 
-  claimTask(id: string, worker: string, now: number): Promise<TaskRecord | null> {
-    return this.use(`claim task "${id}"`, (c) => work.claimTask(c.tasks, id, worker, now));
-  }
-
   getTaskByToken(token: string): Promise<TaskRecord | null> {
     return this.use('read a task by its token', (c) => work.getTaskByToken(c.tasks, token));
   }

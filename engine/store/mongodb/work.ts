@@ -67,10 +67,6 @@ export async function claimTasks(tasks: Collection<TaskDoc>, req: ClaimRequest):
   return claimed;
 }
 
-export function claimTask(tasks: Collection<TaskDoc>, id: string, worker: string, now: number): Promise<TaskRecord | null> {
-  return leaseOne(tasks, { _id: id, status: 'QUEUED' }, worker, now);
-}
-
 export async function getTaskByToken(tasks: Collection<TaskDoc>, token: string): Promise<TaskRecord | null> {
   const doc = await tasks.findOne(tokenFilter(token));
   return doc ? docToTask(doc) : null;

@@ -223,10 +223,6 @@ export class SqliteStore implements Store {
     return this.write('claim tasks', (w) => w.claimTasks(claim));
   }
 
-  claimTask(id: string, worker: string, now: number): Promise<TaskRecord | null> {
-    return this.write(`claim task "${id}"`, (w) => w.claimTask(id, worker, now));
-  }
-
   getTaskByToken(token: string): Promise<TaskRecord | null> {
     return this.use('read a task by its token', (c) => {
       const row = c.s.taskByToken.get(token);

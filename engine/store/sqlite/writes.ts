@@ -130,11 +130,6 @@ export function prepareWrites(s: Statements) {
       return claimed;
     },
 
-    claimTask(id: string, worker: string, now: number): TaskRecord | null {
-      const row = s.leaseTask.get({ id, token: randomUUID(), worker, now });
-      return row ? rowToTask(row) : null;
-    },
-
     extendLease(token: string, until: number): boolean {
       return s.extendLease.run(until, token).changes > 0;
     },
