@@ -2,18 +2,21 @@
  * decide() on its own, as tables: a plan, the record a run of it has after some inputs, one more
  * input, and the commands and record that come out. No store, no workers, no clock.
  */
-import { parse } from 'yaml';
-import { compilePlan } from '../../definitions/compile.js';
-import type { WorkflowDefinition } from '../../definitions/definition.js';
+import { expect } from 'vitest';
+import { loadPlan } from '../../definitions/load.js';
+import { formatProblems } from '../../definitions/validate.js';
 import type { Json, Plan } from '../../definitions/model.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../../core/context.js';
 import { decide, initialState, type DecideResult } from '../../core/decide.js';
-import type { EngineInput, InstanceRecord } from '../../core/model.js';
+import type { Command, EngineInput, InstanceRecord } from '../../core/model.js';
 
 export const T0 = Date.parse('2026-03-01T10:00:00Z');
 
+/** A plan from YAML that must pass validation (a field misspelt in a table fails the table). */
 export function plan(yaml: string): Plan {
-  return compilePlan(parse(yaml) as WorkflowDefinition, { version: 1 });
+  const { plan: loaded, problems } = loadPlan(yaml, 'table.yaml', { version: 1 });
+  if (!loaded) throw new Error(formatProblems(problems));
+  return loaded;
 }
 
 /** A record as the runtime creates it: PENDING, rev 0, the run's initial state. */
@@ -51,4 +54,32 @@ export async function run(p: Plan, input: Json, ...inputs: EngineInput[]): Promi
 /** The history of a decision as `type step` lines, the shortest way to compare it whole. */
 export function events(result: DecideResult): string[] {
   return result.history.map((e) => (e.step === undefined ? e.type : `${e.type} ${e.step}`));
+}
+
+/** The command for attempt 1 of a task on the queue of its type, with the default lease. */
+export function scheduled(id: string, step: string, type: string, input: Json): Command {
+  return { type: 'scheduleTask', task: { id, step, type, queue: type, input, attempt: 1, timeoutMs: 60_000, heartbeatMs: null } };
+}
+
+/** One row of a table: a run of `plan` on `input` through `inputs`, and what its last decision gives. */
+export interface Row {
+  name: string;
+  plan: Plan;
+  input: Json;
+  inputs?: EngineInput[];
+  /** Exactly the commands of the last decision. */
+  commands: Command[];
+  /** The record after it, as far as given (toMatchObject). */
+  record: object;
+  /** Exactly its history, as `type step` lines, when given. */
+  history?: string[];
+}
+
+/** Checks one row. */
+export async function check(row: Row): Promise<DecideResult> {
+  const result = await run(row.plan, row.input, ...(row.inputs ?? []));
+  expect(result.commands).toEqual(row.commands);
+  expect(result.record).toMatchObject(row.record);
+  if (row.history) expect(events(result)).toEqual(row.history);
+  return result;
 }
