@@ -1,36 +1,7 @@
 /** decide on its own: no store, no clock, no handlers — records in, records and commands out. */
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { compilePlan } from '../../definitions/compile.js';
-import type { WorkflowDefinition } from '../../definitions/definition.js';
-import type { Json, Plan } from '../../definitions/model.js';
-import { decide, initialState } from '../../core/decide.js';
-import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../../core/context.js';
-import type { InstanceRecord } from '../../engine/store/port.js';
-
-const T0 = Date.parse('2026-03-01T10:00:00Z');
-
-function plan(yaml: string): Plan {
-  return compilePlan(parse(yaml) as WorkflowDefinition, { version: 1 });
-}
-
-function fresh(p: Plan, input: Json): InstanceRecord {
-  return {
-    id: 'i1',
-    run: 1,
-    workflow: p.name,
-    version: 1,
-    status: 'PENDING',
-    rev: 0,
-    parentId: null,
-    createdAt: T0,
-    updatedAt: T0,
-    waits: [],
-    state: initialState(input, T0),
-  };
-}
-
-const options = (now: number): DecideOptions => ({ ...DEFAULT_DECIDE_OPTIONS, now, random: () => 0, defaultTaskTimeoutMs: 60_000, maxStepsPerInput: 100 });
+import { decide } from '../../core/decide.js';
+import { fresh, options, plan, T0 } from './harness.js';
 
 const twoTasks = plan(`
 name: pair
