@@ -185,11 +185,11 @@ export function workContract(ctx: StoreContext): void {
           task('b-1', { queue: 'b', createdAt: T0 }),
         ],
       });
-      await ctx.store.claimTask('a-4', 'w1', NOW);
-      await ctx.store.claimTask('a-3', 'w1', NOW);
-      await ctx.store.claimTask('b-1', 'w2', NOW);
+      // The two oldest of queue a (a-4, a-2) and b-1.
+      await ctx.store.claimTasks({ queues: ['a'], worker: 'w1', max: 2, now: NOW });
+      await ctx.store.claimTasks({ queues: ['b'], worker: 'w2', max: 1, now: NOW });
       expect(await ctx.store.summarizeQueues()).toEqual([
-        { queue: 'a', queued: 2, oldestQueuedAt: T0 + 2, leased: 2, holders: { w1: 2 } },
+        { queue: 'a', queued: 2, oldestQueuedAt: T0 + 5, leased: 2, holders: { w1: 2 } },
         { queue: 'b', queued: 0, oldestQueuedAt: null, leased: 1, holders: { w2: 1 } },
       ]);
     });
@@ -206,7 +206,7 @@ export function workContract(ctx: StoreContext): void {
           task('c-1', { queue: 'c', createdAt: T0 }),
         ],
       });
-      await ctx.store.claimTask('a-2', 'w', NOW);
+      await ctx.store.claimTasks({ queues: ['a'], worker: 'w', max: 1, now: NOW }); // a-2, the oldest of a
       const ids = async (queues: string[], by: number, limit: number) => (await ctx.store.findQueuedTasks(queues, by, limit)).map((t) => t.id);
       expect(await ids(['a', 'b'], T0 + 10, 10)).toEqual(['b-1', 'a-1']);
       expect(await ids(['a', 'b', 'a'], T0 + 100, 2)).toEqual(['b-1', 'a-1']);
