@@ -2,6 +2,7 @@
 import type { Json } from '../definitions/model.js';
 import type { LifecycleAction, StartOptions } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
+import type { EvaluationRequest } from '../engine/expression-tester.js';
 import { TERMINAL_STATUSES, type InstanceFilter, type InstanceStatus } from '../engine/store/port.js';
 import { waitMs, type Handler, type HandlerContext } from './handlers.js';
 
@@ -11,6 +12,7 @@ type InstanceOperations =
   | 'getInstance'
   | 'purgeInstance'
   | 'getHistory'
+  | 'evaluateExpression'
   | 'raiseEvent'
   | 'deliverEvent'
   | `${LifecycleAction}Instance`;
@@ -58,6 +60,7 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
       status: 200,
       body: { events: await engine.history(call.params.id as string, call.query.run as number | undefined) },
     }),
+    evaluateExpression: async (call) => ({ status: 200, body: await engine.evaluate(call.params.id as string, call.body as EvaluationRequest) }),
     raiseEvent: async (call) => {
       await engine.raiseEvent(call.params.id as string, call.params.event as string, call.body as Json);
       return { status: 202 };

@@ -17,6 +17,7 @@ export type OperationId =
   | 'getInstance'
   | 'purgeInstance'
   | 'getHistory'
+  | 'evaluateExpression'
   | 'raiseEvent'
   | 'deliverEvent'
   | 'cancelInstance'
@@ -370,6 +371,19 @@ export const ROUTES: readonly RouteSpec[] = [
     query: { run: { description: 'Run number. Default: the current run.', schema: { type: 'integer', minimum: 1, maximum: MAX_WHOLE } } },
     responses: [{ status: 200, description: 'The events.', schema: 'history' }],
     problems: [400, 404],
+    authenticated: true,
+  },
+  {
+    operationId: 'evaluateExpression',
+    method: 'post',
+    path: '/v1/instances/{id}/evaluate',
+    tag: 'instances',
+    summary: "Evaluate a JSONata expression against an instance's data (or a current step's), under the engine's expression limits; nothing changes",
+    params: { id: instanceId },
+    body: { kind: 'json', schema: 'evaluate-request', required: true },
+    responses: [{ status: 200, description: 'The value, or why the expression failed and where (a failing expression is an answer, not a bad request).', schema: 'evaluation' }],
+    // 409: the instance is not at the step named.
+    problems: [400, 404, 409, 413],
     authenticated: true,
   },
   {

@@ -11,6 +11,8 @@ import definitionProblem from '../schemas/api/definition-problem.json' with { ty
 import graph from '../schemas/api/graph.json' with { type: 'json' };
 import deliverEventRequest from '../schemas/api/deliver-event-request.json' with { type: 'json' };
 import delivered from '../schemas/api/delivered.json' with { type: 'json' };
+import evaluateRequest from '../schemas/api/evaluate-request.json' with { type: 'json' };
+import evaluation from '../schemas/api/evaluation.json' with { type: 'json' };
 import errorInfo from '../schemas/api/error-info.json' with { type: 'json' };
 import failTaskRequest from '../schemas/api/fail-task-request.json' with { type: 'json' };
 import health from '../schemas/api/health.json' with { type: 'json' };
@@ -45,6 +47,8 @@ export const API_SCHEMAS = {
   'deliver-event-request': deliverEventRequest,
   delivered,
   'error-info': errorInfo,
+  'evaluate-request': evaluateRequest,
+  evaluation,
   'fail-task-request': failTaskRequest,
   graph,
   health,

@@ -4,6 +4,7 @@
  */
 import type { Json, Problem } from '../definitions/model.js';
 import type { AttentionView, LifecycleAction } from '../engine/engine.js';
+import type { EvaluationAnswer, EvaluationRequest } from '../engine/expression-tester.js';
 import type { QueueView } from '../engine/queues.js';
 import type { ScheduleSpec, ScheduleView } from '../engine/schedules/schedule-service.js';
 import type { ScheduleFire } from '../engine/store/port.js';
@@ -160,6 +161,11 @@ export class SegueClient {
 
   async history(id: string, run?: number): Promise<HistoryView[]> {
     return (await this.request<{ events: HistoryView[] }>(`/v1/instances/${seg(id)}/history`, { query: { run } })).events;
+  }
+
+  /** Evaluates a JSONata expression against the instance's data, or a current step's; nothing changes. */
+  evaluate(id: string, request: EvaluationRequest): Promise<EvaluationAnswer> {
+    return this.request(`/v1/instances/${seg(id)}/evaluate`, { method: 'POST', body: request });
   }
 
   async raiseEvent(id: string, event: string, payload: Json = null): Promise<void> {

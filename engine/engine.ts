@@ -12,6 +12,7 @@ import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../core/context.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
 import { ProcessIsolate } from './expression-isolate.js';
+import { evaluateOnInstance, type EvaluationAnswer, type EvaluationRequest } from './expression-tester.js';
 import { SegueError } from './errors.js';
 import { httpTaskHandler } from './http-executor.js';
 import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
@@ -270,6 +271,13 @@ export class Engine {
     }
     const since = (view: AttentionView): string => view.attention.map((r) => r.since).sort()[0]!;
     return { items: items.sort((a, b) => (since(a) < since(b) ? -1 : since(a) > since(b) ? 1 : 0)).slice(0, limit) };
+  }
+
+  /** Evaluates an expression against the instance as it stands (see expression-tester.ts); nothing changes. */
+  async evaluate(id: string, request: EvaluationRequest): Promise<EvaluationAnswer> {
+    const record = await this.record(id);
+    const plan = await this.plans.get(record.workflow, record.version);
+    return evaluateOnInstance(record, plan, request, this.runtime.decideOptions(this.clock.now()));
   }
 
   async history(id: string, run?: number): Promise<HistoryView[]> {
