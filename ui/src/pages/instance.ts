@@ -10,6 +10,7 @@ import type { HistoryView, InstanceView } from '../../../client/http-client.js';
 import { api, ProblemError, workflowGraph } from '../api.js';
 import { codeBlock, fill, formatJson, formatTime, h, isTerminal, setAsideBadge, statusBadge } from '../dom.js';
 import { EventLog } from '../event-log.js';
+import { ExpressionTester } from '../expression-tester.js';
 import { FanoutSummary } from '../fanout-summary.js';
 import { drawGraph, graphBox, legend, preloadGraphs, selectableNodes, showSelection } from '../graph-view.js';
 import { renderInspector, type Selection } from '../inspector.js';
@@ -60,6 +61,7 @@ class InstanceScreen {
   private readonly fanouts = new FanoutSummary((a) => this.select(a));
   private readonly fanoutCard = h('section', { class: 'card', hidden: true }, h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'Map and parallel steps')), this.fanouts.element);
   private readonly events = new EventLog((a) => this.select(a));
+  private readonly tester: ExpressionTester;
   private readonly body: HTMLElement;
 
   constructor(
@@ -69,6 +71,7 @@ class InstanceScreen {
   ) {
     this.poller = new Poller(() => this.refresh(), leave);
     selectableNodes(this.graphBox, () => this.graph, (node) => this.select(undefined, node));
+    this.tester = new ExpressionTester(id);
     this.body = h(
       'div',
       null,
@@ -79,6 +82,7 @@ class InstanceScreen {
         this.dataCard,
       ),
       this.fanoutCard,
+      this.tester.element,
       h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'History'), h('span', { class: 'muted' }, 'Select a bar or a step of the graph to inspect it.')), this.timeline, this.events.element),
     );
     fill(main, this.header, this.banner, this.problem, this.body);
@@ -115,6 +119,7 @@ class InstanceScreen {
       this.showHeader(instance, this.trace);
       this.showCurrent(instance, this.trace);
       this.showPanels();
+      this.tester.update(instance);
     }
     if (historyChanged) {
       this.shown.history = this.history.length;
