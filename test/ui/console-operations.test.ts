@@ -4,9 +4,10 @@
  */
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { consoleFixture, DESKTOP, expect, NARROW, overflow, SHOTS } from './browser.js';
+import { advanceUntil, consoleFixture, DESKTOP, expect, NARROW, overflow, SHOTS } from './browser.js';
 
-const fixture = consoleFixture();
+// A queue nobody polls needs attention at once, rather than after a minute.
+const fixture = consoleFixture({ env: { SEGUE_ATTENTION_UNPOLLED: '0s' } });
 
 const ORDERS = `name: ops-orders
 steps:
@@ -68,6 +69,63 @@ describe('the expression tester', () => {
       await expression.fill('$count(pack)');
       await expression.press('Control+Enter');
       await expect.poll(() => tester.locator('.evaluation pre').textContent()).toBe('2');
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  }
+});
+
+const PAY = `name: ops-pay
+steps:
+  - { name: charge, type: task, task: ops.payments }
+`;
+
+describe('the queues page', () => {
+  for (const viewport of [DESKTOP, NARROW]) {
+    it(`shows each queue's depth, oldest task and workers, and the instances needing attention with why (${viewport.width} px)`, async () => {
+      const { server, open } = fixture();
+      const stuck = `pay-${viewport.width}`;
+      const served = `paid-${viewport.width}`;
+      const queue = `ops.payments.${viewport.width}`;
+      const other = `ops.refunds.${viewport.width}`;
+      // Two queues: one nobody polls, one whose task a worker holds.
+      await server.client.registerWorkflow(PAY.replace('ops-pay', `ops-pay-${viewport.width}`).replace('ops.payments', queue));
+      await server.client.registerWorkflow(PAY.replace('ops-pay', `ops-refund-${viewport.width}`).replace('ops.payments', other));
+      await server.client.startInstance(`ops-pay-${viewport.width}`, { id: stuck });
+      await server.client.startInstance(`ops-refund-${viewport.width}`, { id: served });
+      const [held] = await server.client.poll({ types: [other], worker: 'refunder-1', wait: '2s' });
+      expect(held!.instanceId).toBe(served);
+
+      const tab = await open('#/queues', { viewport, clock: true });
+      const { page, errors } = tab;
+      const unpolled = page.locator(`tr[data-queue="${queue}"]`);
+      await unpolled.waitFor();
+      expect(await unpolled.locator('.queued').textContent()).toBe('1');
+      expect(await unpolled.locator('.oldest').textContent()).not.toBe('—');
+      expect(await unpolled.locator('.leased').textContent()).toBe('0');
+      expect(await unpolled.locator('.workers').textContent()).toBe('none');
+      const busy = page.locator(`tr[data-queue="${other}"]`);
+      expect(await busy.locator('.queued').textContent()).toBe('0');
+      expect(await busy.locator('.oldest').textContent()).toBe('—');
+      expect(await busy.locator('.leased').textContent()).toBe('1');
+      // With a recent window of 0 s, no poll is recent: the worker is known by the lease it holds.
+      expect(await busy.locator('.workers').textContent()).toBe('refunder-1 holds 1 · known by its leases');
+
+      const reason = page.locator(`.attention tr[data-instance="${stuck}"]`);
+      await reason.waitFor();
+      expect(await reason.locator('.check').textContent()).toBe('queue-unpolled');
+      expect(await reason.locator('.why').textContent()).toContain(`step "charge" waits on queue "${queue}"`);
+      expect(await page.locator(`.attention tr[data-instance="${served}"]`).count()).toBe(0);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(SHOTS, viewport === DESKTOP ? 'console-queues.png' : 'console-queues-narrow.png'), fullPage: viewport === NARROW });
+
+      // Once a worker takes the task, the instance no longer needs attention (the page looks again by itself).
+      const [taken] = await server.client.poll({ types: [queue], worker: 'cashier-1', wait: '2s' });
+      expect(taken!.instanceId).toBe(stuck);
+      expect(await advanceUntil(tab, 5_000, async () => (await reason.count()) === 0)).toBe(true);
+      expect(await unpolled.locator('.workers').textContent()).toBe('cashier-1 holds 1 · known by its leases');
+      await page.locator(`.nav a[href="#/queues"].active`).waitFor();
+      for (const task of [held!, taken!]) await server.client.complete(task.token, {});
       expect(errors).toEqual([]);
       await page.close();
     });
