@@ -9,6 +9,7 @@ import { waitMs, type Handler, type HandlerContext } from './handlers.js';
 type InstanceOperations =
   | 'startInstance'
   | 'listInstances'
+  | 'countInstances'
   | 'getInstance'
   | 'purgeInstance'
   | 'getHistory'
@@ -40,13 +41,18 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
       return { status: 201, body: view, headers: { Location: `/v1/instances/${encodeURIComponent(view.id)}` } };
     },
     listInstances: async (call) => {
-      const q = call.query as { limit?: number; cursor?: string; attention?: boolean };
+      const q = call.query as { limit?: number; cursor?: string; attention?: boolean; key?: string };
+      if (q.key !== undefined) {
+        if (q.cursor !== undefined || q.attention) throw new SegueError('BAD_REQUEST', `query parameter "${q.attention ? 'attention' : 'cursor'}" does not go with "key": the instances waiting with a key come in one page (raise "limit")`);
+        return { status: 200, body: await engine.findByKey(q.key, instanceFilter(call.query), q.limit ?? DEFAULT_PAGE) };
+      }
       if (q.attention) {
         if (q.cursor !== undefined) throw new SegueError('BAD_REQUEST', 'query parameter "cursor" does not go with attention=true: the instances needing attention come in one page (raise "limit")');
         return { status: 200, body: await engine.needingAttention(instanceFilter(call.query), q.limit ?? DEFAULT_PAGE) };
       }
       return { status: 200, body: await engine.listInstances(instanceFilter(call.query), q.limit ?? DEFAULT_PAGE, q.cursor) };
     },
+    countInstances: async (call) => ({ status: 200, body: await engine.countByStatus(instanceFilter(call.query)) }),
     getInstance: async (call) => {
       const id = call.params.id as string;
       const wait = waitMs(call.query.wait, ctx.maxInstanceWaitMs, 'wait');

@@ -14,6 +14,7 @@ export type OperationId =
   | 'getWorkflowGraph'
   | 'startInstance'
   | 'listInstances'
+  | 'countInstances'
   | 'getInstance'
   | 'purgeInstance'
   | 'getHistory'
@@ -326,6 +327,11 @@ export const ROUTES: readonly RouteSpec[] = [
       },
       limit: { description: 'Page size, 1 to 1000. Default 50.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
       cursor: { description: 'The nextCursor of the previous page.', schema: { type: 'string', minLength: 1 } },
+      key: {
+        description:
+          'Only instances waiting with this correlation key (the value of a wait step\'s `correlate`: a business key such as an order number), whatever the event, newest first, up to `limit` in one page (no cursor).',
+        schema: { type: 'string', minLength: 1 },
+      },
       attention: {
         description:
           'With true, only instances that need attention, longest in trouble first, each with its `attention` reasons (a task waiting on a queue no worker polls, an attempt past its deadline, a set-aside instance), up to `limit` in one page (no cursor).',
@@ -333,6 +339,21 @@ export const ROUTES: readonly RouteSpec[] = [
       },
     },
     responses: [{ status: 200, description: 'One page.', schema: 'instance-list' }],
+    problems: [400],
+    authenticated: true,
+  },
+  {
+    operationId: 'countInstances',
+    method: 'get',
+    path: '/v1/instance-counts',
+    tag: 'instances',
+    summary: 'How many instances have each status, of a workflow and created in a time range',
+    query: {
+      workflow: { description: 'Only instances of this workflow.', schema: { type: 'string', pattern: NAME } },
+      from: { description: 'Created at or after this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
+      to: { description: 'Created at or before this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
+    },
+    responses: [{ status: 200, description: 'The count of every status, and the total.', schema: 'instance-counts' }],
     problems: [400],
     authenticated: true,
   },

@@ -19,6 +19,7 @@ import health from '../schemas/api/health.json' with { type: 'json' };
 import heartbeatRequest from '../schemas/api/heartbeat-request.json' with { type: 'json' };
 import heartbeatResponse from '../schemas/api/heartbeat-response.json' with { type: 'json' };
 import history from '../schemas/api/history.json' with { type: 'json' };
+import instanceCounts from '../schemas/api/instance-counts.json' with { type: 'json' };
 import instanceList from '../schemas/api/instance-list.json' with { type: 'json' };
 import instanceStatus from '../schemas/api/instance-status.json' with { type: 'json' };
 import instance from '../schemas/api/instance.json' with { type: 'json' };
@@ -55,6 +56,7 @@ export const API_SCHEMAS = {
   'heartbeat-request': heartbeatRequest,
   'heartbeat-response': heartbeatResponse,
   history,
+  'instance-counts': instanceCounts,
   'instance-list': instanceList,
   'instance-status': instanceStatus,
   instance,

@@ -7,7 +7,7 @@ import type { AttentionView, LifecycleAction } from '../engine/engine.js';
 import type { EvaluationAnswer, EvaluationRequest } from '../engine/expression-tester.js';
 import type { QueueView } from '../engine/queues.js';
 import type { ScheduleSpec, ScheduleView } from '../engine/schedules/schedule-service.js';
-import type { ScheduleFire } from '../engine/store/port.js';
+import type { InstanceStatus, ScheduleFire } from '../engine/store/port.js';
 import type { ClaimedTask, FailureReport } from '../engine/task-queue.js';
 import type { HistoryView, InstanceView } from '../engine/views.js';
 import { fetchTransport, NetworkError, type HttpAnswer, type Transport } from './transport.js';
@@ -45,6 +45,8 @@ export interface ListRequest {
   setAside?: boolean;
   limit?: number;
   cursor?: string;
+  /** Only instances waiting with this correlation key (no cursor then). */
+  key?: string;
 }
 
 export interface WorkflowSummary {
@@ -152,6 +154,11 @@ export class SegueClient {
 
   listInstances(list: ListRequest = {}): Promise<{ items: InstanceView[]; nextCursor?: string }> {
     return this.request('/v1/instances', { query: listQuery(list) });
+  }
+
+  /** How many instances have each status (every status named), of a workflow and created in a time range. */
+  countInstances(filter: Pick<ListRequest, 'workflow' | 'from' | 'to'> = {}): Promise<{ counts: Record<InstanceStatus, number>; total: number }> {
+    return this.request('/v1/instance-counts', { query: { ...filter } });
   }
 
   /** Instances needing attention, each with why (`attention`); the list filters apply, but no cursor. */

@@ -24,8 +24,8 @@ import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
 import { checkDefinitionLimits, checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { openStore } from './store/open-store.js';
-import type { InstanceFilter, InstanceRecord, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
-import { TERMINAL_STATUSES } from './store/port.js';
+import type { InstanceFilter, InstanceRecord, InstanceStatus, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
+import { INSTANCE_STATUSES, TERMINAL_STATUSES } from './store/port.js';
 import { ignoreMissing, TaskQueue } from './task-queue.js';
 import { Scheduler } from './schedules/scheduler.js';
 import { ScheduleService } from './schedules/schedule-service.js';
@@ -273,6 +273,28 @@ export class Engine {
     return { items: items.sort((a, b) => (since(a) < since(b) ? -1 : since(a) > since(b) ? 1 : 0)).slice(0, limit) };
   }
 
+  /**
+   * Instances waiting with this correlation key (a business key: an order number a wait step
+   * correlates on), whatever the event, newest first: at most `limit`, of the first
+   * KEY_SEARCH_MAX holding the key, that pass the filter.
+   */
+  async findByKey(key: string, filter: InstanceFilter, limit = 50): Promise<{ items: InstanceView[] }> {
+    const items: InstanceRecord[] = [];
+    for (const id of await this.store.findByWaitKey(key, KEY_SEARCH_MAX)) {
+      const record = await this.store.getInstance(id);
+      if (record && matches(record, filter)) items.push(record);
+    }
+    items.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+    return { items: items.slice(0, limit).map(instanceView) };
+  }
+
+  /** How many instances have each status, every status named (0 for none), within the filter's workflow and createdAt bounds. */
+  async countByStatus(filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Promise<{ counts: Record<InstanceStatus, number>; total: number }> {
+    const found = await this.store.countByStatus(filter);
+    const counts = Object.fromEntries(INSTANCE_STATUSES.map((s) => [s, found[s] ?? 0])) as Record<InstanceStatus, number>;
+    return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+  }
+
   /** Evaluates an expression against the instance as it stands (see expression-tester.ts); nothing changes. */
   async evaluate(id: string, request: EvaluationRequest): Promise<EvaluationAnswer> {
     const record = await this.record(id);
@@ -342,6 +364,9 @@ export class Engine {
 export type AttentionView = InstanceView & { attention: AttentionReason[] };
 
 /** The instance filter of a listing, applied to one record. */
+/** Instances a key search reads at most: a key names a few instances, not a table. */
+const KEY_SEARCH_MAX = 1_000;
+
 function matches(record: InstanceRecord, filter: InstanceFilter): boolean {
   return (
     (filter.workflow === undefined || record.workflow === filter.workflow) &&

@@ -157,6 +157,10 @@ export interface Store extends ScheduleStore {
   listInstances(filter: InstanceFilter, limit: number, cursor?: string): Promise<InstancePage>;
   /** Ids of instances with an open wait on `event` with that correlation key. */
   findWaiting(event: string, key: string): Promise<string[]>;
+  /** Ids of instances with an open wait carrying this correlation key, whatever its event: by id, at most `limit`. */
+  findByWaitKey(key: string, limit: number): Promise<string[]>;
+  /** How many instances have each status (a status none has is absent), within the filter's workflow and createdAt bounds. */
+  countByStatus(filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Promise<Partial<Record<InstanceStatus, number>>>;
   /** Removes a terminal instance, its history, tasks and timers. False if absent or not terminal. */
   purgeInstance(id: string): Promise<boolean>;
 

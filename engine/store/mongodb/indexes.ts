@@ -37,6 +37,8 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
       key: { workflow: 1, createdAt: 1, _id: 1 },
       partialFilterExpression: { setAside: { $type: 'string' } },
     },
+    // findByWaitKey: { 'waits.key': key }, whatever the event.
+    { name: 'instances_by_wait_key', key: { 'waits.key': 1, _id: 1 } },
     // Outbox sweeps: only documents with an outbox are in it, so a sweep reads just those.
     {
       name: 'instances_with_outbox',

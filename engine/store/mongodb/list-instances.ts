@@ -54,3 +54,9 @@ export async function listInstances(
   if (docs.length <= limit) return { items };
   return { items, nextCursor: encodeCursor(items[items.length - 1]!) };
 }
+
+/** Instances per status within the workflow and createdAt bounds, grouped by the server. */
+export async function countByStatus(instances: Collection<InstanceDoc>, filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Promise<Partial<Record<InstanceStatus, number>>> {
+  const groups = await instances.aggregate<{ _id: InstanceStatus; n: number }>([{ $match: listQuery(filter) }, { $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
+  return Object.fromEntries(groups.map((g) => [g._id, g.n]));
+}

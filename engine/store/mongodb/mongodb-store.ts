@@ -15,6 +15,7 @@ import {
   type InstanceFilter,
   type InstancePage,
   type InstanceRecord,
+  type InstanceStatus,
   type QueueTasks,
   type ScheduleRecord,
   type Store,
@@ -38,7 +39,7 @@ import {
   type InstanceDoc,
 } from './documents.js';
 import { applySchema } from './indexes.js';
-import { listInstances } from './list-instances.js';
+import { countByStatus, listInstances } from './list-instances.js';
 import { isDuplicateKey, normaliseMongoError } from './mongodb-errors.js';
 import { checkDatabaseName, parseMongoUrl, type MongoUrl } from './mongodb-url.js';
 import { applyEffects, clearOutbox, finishPurge, planEffects, replayOutbox, sweepOutboxes } from './outbox.js';
@@ -333,6 +334,19 @@ export class MongoStore implements Store {
         .toArray();
       return docs.map((doc) => doc._id);
     });
+  }
+
+  findByWaitKey(key: string, limit: number): Promise<string[]> {
+    return this.use(`find instances waiting with key "${key}"`, async (c) => {
+      checkCount('limit', limit);
+      if (limit === 0) return [];
+      const docs = await c.instances.find({ 'waits.key': key }, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(limit).toArray();
+      return docs.map((doc) => doc._id);
+    });
+  }
+
+  countByStatus(filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Promise<Partial<Record<InstanceStatus, number>>> {
+    return this.use('count instances by status', (c) => countByStatus(c.instances, filter));
   }
 
   /**

@@ -7,7 +7,7 @@
 import type { Database } from 'better-sqlite3';
 import { checkPageLimit, decodeCursor, encodeCursor } from '../cursor.js';
 import { statusFilter } from '../checks.js';
-import type { InstanceFilter, InstancePage } from '../port.js';
+import type { InstanceFilter, InstancePage, InstanceStatus } from '../port.js';
 import { rowToInstance, type InstanceRow } from './rows.js';
 import type { Prepared } from './statements.js';
 
@@ -79,4 +79,17 @@ export function listInstances(
   const items = rows.slice(0, limit).map(rowToInstance);
   if (rows.length <= limit) return { items };
   return { items, nextCursor: encodeCursor(items[items.length - 1]) };
+}
+
+/** Instances per status within the workflow and createdAt bounds: one indexed scan, grouped. */
+export function countByStatus(db: Database, filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Partial<Record<InstanceStatus, number>> {
+  const params: ListParams = {};
+  if (filter.workflow !== undefined) params.workflow = filter.workflow;
+  if (filter.from !== undefined) params.from = filter.from;
+  if (filter.to !== undefined) params.to = filter.to;
+  const conditions = CLAUSES.filter(([param]) => param in params).map(([, sql]) => sql);
+  const rows = db
+    .prepare<[ListParams], { status: InstanceStatus; n: number }>(`SELECT status, COUNT(*) AS n FROM instances ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} GROUP BY status`)
+    .all(params);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS waits (
 );
 CREATE INDEX IF NOT EXISTS waits_by_event ON waits (event, key);
 CREATE INDEX IF NOT EXISTS waits_by_instance ON waits (instanceId);
+CREATE INDEX IF NOT EXISTS waits_by_key ON waits (key) WHERE key IS NOT NULL;
 
 -- The history events one transition appended to one run: seq firstSeq..lastSeq, as a JSON array
 -- of {seq, type, at, step?, details?}: text, or raw-deflated when over 1 KB. One insert per

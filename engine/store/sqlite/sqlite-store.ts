@@ -15,6 +15,7 @@ import type {
   InstanceFilter,
   InstancePage,
   InstanceRecord,
+  InstanceStatus,
   QueueTasks,
   Store,
   StoredDefinition,
@@ -23,7 +24,7 @@ import type {
   Transition,
 } from '../port.js';
 import { GroupCommit } from './group-commit.js';
-import { listInstances, type ListStatementCache } from './list-instances.js';
+import { countByStatus, listInstances, type ListStatementCache } from './list-instances.js';
 import { batchToHistory, definitionToRow, rowToDefinition, rowToInstance, rowToTask, transitionRows } from './rows.js';
 import { applySchema } from './schema.js';
 import { normaliseSqliteError } from './sqlite-errors.js';
@@ -194,6 +195,17 @@ export class SqliteStore implements Store {
 
   findWaiting(event: string, key: string): Promise<string[]> {
     return this.use(`find instances waiting for "${event}"`, (c) => c.s.findWaiting.all(event, key));
+  }
+
+  findByWaitKey(key: string, limit: number): Promise<string[]> {
+    return this.use(`find instances waiting with key "${key}"`, (c) => {
+      checkCount('limit', limit);
+      return c.s.findByWaitKey.all(key, limit);
+    });
+  }
+
+  countByStatus(filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Promise<Partial<Record<InstanceStatus, number>>> {
+    return this.use('count instances by status', (c) => countByStatus(c.db, filter));
   }
 
   purgeInstance(id: string): Promise<boolean> {

@@ -73,6 +73,9 @@ function instanceStatements({ one, column, named }: Preparer) {
     findWaiting: column<[string, string], string>(
       'SELECT DISTINCT instanceId FROM waits WHERE event = ? AND key = ? ORDER BY instanceId',
     ),
+    findByWaitKey: column<[string, number], string>(
+      'SELECT DISTINCT instanceId FROM waits WHERE key = ? AND key IS NOT NULL ORDER BY instanceId LIMIT ?',
+    ),
 
     insertHistory: named<HistoryBatchRow>(
       `INSERT INTO history_batches (instanceId, run, firstSeq, lastSeq, events)
