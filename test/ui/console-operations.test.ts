@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { advanceUntil, consoleFixture, DESKTOP, expect, NARROW, overflow, SHOTS } from './browser.js';
+import { advanceUntil, claim, consoleFixture, DESKTOP, expect, NARROW, overflow, SHOTS } from './browser.js';
 
 // A queue nobody polls needs attention at once, rather than after a minute.
 const fixture = consoleFixture({ env: { SEGUE_ATTENTION_UNPOLLED: '0s' } });
@@ -127,6 +127,83 @@ describe('the queues page', () => {
       await page.locator(`.nav a[href="#/queues"].active`).waitFor();
       for (const task of [held!, taken!]) await server.client.complete(task.token, {});
       expect(errors).toEqual([]);
+      await page.close();
+    });
+  }
+});
+
+describe('triage on the instance list', () => {
+  for (const viewport of [DESKTOP, NARROW]) {
+    it(`finds instances by id and business key, counts and combines statuses, shows errors, refreshes, and acts on the filtered set (${viewport.width} px)`, async () => {
+      const { server, open } = fixture();
+      const w = viewport.width;
+      const [waiting, charging, queue] = [`triage-wait-${w}`, `triage-charge-${w}`, `triage.charge.${w}`];
+      await server.client.registerWorkflow(`name: ${waiting}\nsteps:\n  - { name: paid, type: wait, event: paid, correlate: orderId }\n`);
+      await server.client.registerWorkflow(`name: ${charging}\nsteps:\n  - { name: charge, type: task, task: ${queue} }\n`);
+      for (const n of [1, 2, 3]) await server.client.startInstance(waiting, { id: `tw-${w}-${n}`, input: { orderId: `ORD-${w}-${n}` } });
+      for (const n of [1, 2]) await server.client.startInstance(charging, { id: `tc-${w}-${n}` });
+      for (const task of await claim(server.client, queue, 2)) await server.client.fail(task.token, { error: 'CardDeclined', message: `card of ${task.instanceId} declined` });
+
+      const tab = await open(`#/instances?workflow=${charging}&status=FAILED`, { viewport, clock: true });
+      const { page, errors } = tab;
+      const ids = (): Promise<string[]> => page.locator('tbody tr[data-instance]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.instance!));
+      const count = (status: string) => page.locator(`.status-toggle[data-status="${status}"] .count`).textContent();
+      await expect.poll(ids).toEqual([`tc-${w}-2`, `tc-${w}-1`]);
+      expect(await count('FAILED')).toBe('2');
+      expect(await count('RUNNING')).toBe('0');
+      expect(await page.locator(`tr[data-instance="tc-${w}-1"] .error-cell`).textContent()).toBe(`CardDeclined: card of tc-${w}-1 declined`);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+
+      // Retry the filtered set: the confirmation says how many.
+      await page.locator('button[data-bulk="retry"]').click();
+      const dialog = page.locator('dialog');
+      expect(await dialog.locator('.bulk-count').textContent()).toBe(`Retry 2 instances: those failed of the 2 instances that match workflow ${charging}, status FAILED.`);
+      if (viewport === DESKTOP) await page.screenshot({ path: join(SHOTS, 'console-triage.png') });
+      await dialog.locator('button[type="submit"]').click();
+      await expect.poll(() => page.locator('.bulk-outcome').textContent()).toBe('Retried 2 of 2 instances.');
+      expect((await server.client.getInstance(`tc-${w}-1`)).status).toBe('RUNNING');
+      await expect.poll(() => count('RUNNING')).toBe('2');
+      expect(await count('FAILED')).toBe('0');
+
+      // Several statuses at once, as they are ticked.
+      await page.locator('.status-toggle[data-status="RUNNING"] input').check();
+      await page.waitForURL(/status=RUNNING%2CFAILED/);
+      await expect.poll(ids).toEqual([`tc-${w}-2`, `tc-${w}-1`]);
+
+      // Auto-refresh: what changes on the server shows without a reload.
+      await page.locator('input[name="live"]').check();
+      await page.waitForURL(/live=1/);
+      await expect.poll(ids).toEqual([`tc-${w}-2`, `tc-${w}-1`]);
+      for (const task of await claim(server.client, queue, 2)) await server.client.complete(task.token, {});
+      expect(await advanceUntil(tab, 6_000, async () => (await ids()).length === 0)).toBe(true);
+      expect(await count('COMPLETED')).toBe('2');
+
+      // By business key (the wait's correlation key), and by id.
+      await page.goto(`${server.url}/ui/#/instances`);
+      await page.locator('input[name="q"]').fill(`ORD-${w}-2`);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await expect.poll(ids).toEqual([`tw-${w}-2`]);
+      await page.locator('input[name="q"]').fill(`tw-${w}-3`);
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await expect.poll(ids).toEqual([`tw-${w}-3`]);
+
+      // Cancel every instance of a workflow, from the whole set (not only the page shown).
+      await page.goto(`${server.url}/ui/#/instances?workflow=${waiting}&limit=20`);
+      await expect.poll(ids).toEqual([3, 2, 1].map((n) => `tw-${w}-${n}`));
+      await page.locator('button[data-bulk="cancel"]').click();
+      expect(await dialog.locator('.bulk-count').textContent()).toBe(`Cancel 3 instances: those not finished of the 3 instances that match workflow ${waiting}.`);
+      await dialog.locator('button[type="submit"]').click();
+      await expect.poll(() => page.locator('.bulk-outcome').textContent()).toBe('Cancelled 3 of 3 instances.');
+      expect((await server.client.countInstances({ workflow: waiting })).counts.CANCELLED).toBe(3);
+      await expect.poll(() => count('CANCELLED')).toBe('3');
+      // Nothing left to cancel: the confirmation says so.
+      await page.locator('button[data-bulk="cancel"]').click();
+      expect(await dialog.locator('.bulk-count').textContent()).toBe(`Cancel 0 instances: those not finished of the 3 instances that match workflow ${waiting}.`);
+      expect(await dialog.locator('button[type="submit"]').textContent()).toBe('Nothing to do');
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      // The one error the browser logs: the search for a key first looked for an instance of that id.
+      expect(errors).toEqual(['Failed to load resource: the server responded with a status of 404 (Not Found)']);
       await page.close();
     });
   }

@@ -18,7 +18,7 @@ interface LifecycleText {
   danger?: boolean;
 }
 
-const LIFECYCLE: Record<LifecycleAction, LifecycleText> = {
+export const LIFECYCLE: Record<LifecycleAction, LifecycleText> = {
   suspend: { label: 'Suspend', explain: 'No step starts while it is suspended; events and results that arrive are kept for when it resumes.' },
   resume: { label: 'Resume', explain: 'It goes on from where it was suspended.' },
   cancel: { label: 'Cancel', explain: 'Pending work is withdrawn and the compensations registered so far run, newest first.', danger: true },
