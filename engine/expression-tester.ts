@@ -6,9 +6,10 @@
  */
 import { compileExpression, ExpressionEvaluationError, ExpressionSyntaxError } from '../definitions/expressions.js';
 import type { Json, Plan } from '../definitions/model.js';
-import { Decision, type DecideOptions } from './decision.js';
+import { Decision, type DecideOptions } from '../core/context.js';
+import { STEPS } from '../core/steps/index.js';
 import { SegueError } from './errors.js';
-import type { Frame, InstanceState } from './state.js';
+import type { Frame, InstanceState } from '../core/model.js';
 import type { InstanceRecord } from './store/port.js';
 
 export interface EvaluationRequest {
@@ -25,10 +26,10 @@ export type EvaluationAnswer =
   | { ok: false; error: { message: string; code?: string; position?: number } };
 
 export async function evaluateOnInstance(record: InstanceRecord, plan: Plan, request: EvaluationRequest, options: DecideOptions): Promise<EvaluationAnswer> {
-  const state = record.state as unknown as InstanceState;
+  const state = record.state;
   const frame = request.step === undefined ? state.frames.root : frameAt(record, state, request.step, request.index);
   const data = frame?.data ?? state.data ?? state.input;
-  const scope = new Decision(plan, record, state, options).bindings(frame);
+  const scope = new Decision(plan, record, state, options, STEPS).bindings(frame);
   try {
     const result = await compileExpression(request.expression).evaluate(data, scope);
     return result === undefined ? { ok: true } : { ok: true, result };
