@@ -5,7 +5,7 @@ export { SegueError, type ErrorCode } from './engine/errors.js';
 export type { TaskHandler, TaskContext } from './engine/local-workers.js';
 export type { ClaimedTask, PollRequest, FailureReport } from './engine/task-queue.js';
 export type { InstanceView, HistoryView, CurrentStep } from './engine/views.js';
-export type { ErrorInfo } from './engine/state.js';
+export type { ErrorInfo } from './core/model.js';
 export { openStore } from './engine/store/open-store.js';
 export type { Store, InstanceStatus, InstanceFilter } from './engine/store/port.js';
 export { loadPlan } from './definitions/load.js';

@@ -1,15 +1,19 @@
 /** Instances and events: start, read, list, history, raise and deliver events, lifecycle, purge. */
 import type { Json } from '../definitions/model.js';
 import type { LifecycleAction, StartOptions } from '../engine/engine.js';
+import { SegueError } from '../engine/errors.js';
+import type { EvaluationRequest } from '../engine/expression-tester.js';
 import { TERMINAL_STATUSES, type InstanceFilter, type InstanceStatus } from '../engine/store/port.js';
 import { waitMs, type Handler, type HandlerContext } from './handlers.js';
 
 type InstanceOperations =
   | 'startInstance'
   | 'listInstances'
+  | 'countInstances'
   | 'getInstance'
   | 'purgeInstance'
   | 'getHistory'
+  | 'evaluateExpression'
   | 'raiseEvent'
   | 'deliverEvent'
   | `${LifecycleAction}Instance`;
@@ -37,9 +41,18 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
       return { status: 201, body: view, headers: { Location: `/v1/instances/${encodeURIComponent(view.id)}` } };
     },
     listInstances: async (call) => {
-      const q = call.query as { limit?: number; cursor?: string };
+      const q = call.query as { limit?: number; cursor?: string; attention?: boolean; key?: string };
+      if (q.key !== undefined) {
+        if (q.cursor !== undefined || q.attention) throw new SegueError('BAD_REQUEST', `query parameter "${q.attention ? 'attention' : 'cursor'}" does not go with "key": the instances waiting with a key come in one page (raise "limit")`);
+        return { status: 200, body: await engine.findByKey(q.key, instanceFilter(call.query), q.limit ?? DEFAULT_PAGE) };
+      }
+      if (q.attention) {
+        if (q.cursor !== undefined) throw new SegueError('BAD_REQUEST', 'query parameter "cursor" does not go with attention=true: the instances needing attention come in one page (raise "limit")');
+        return { status: 200, body: await engine.needingAttention(instanceFilter(call.query), q.limit ?? DEFAULT_PAGE) };
+      }
       return { status: 200, body: await engine.listInstances(instanceFilter(call.query), q.limit ?? DEFAULT_PAGE, q.cursor) };
     },
+    countInstances: async (call) => ({ status: 200, body: await engine.countByStatus(instanceFilter(call.query)) }),
     getInstance: async (call) => {
       const id = call.params.id as string;
       const wait = waitMs(call.query.wait, ctx.maxInstanceWaitMs, 'wait');
@@ -53,6 +66,7 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
       status: 200,
       body: { events: await engine.history(call.params.id as string, call.query.run as number | undefined) },
     }),
+    evaluateExpression: async (call) => ({ status: 200, body: await engine.evaluate(call.params.id as string, call.body as EvaluationRequest) }),
     raiseEvent: async (call) => {
       await engine.raiseEvent(call.params.id as string, call.params.event as string, call.body as Json);
       return { status: 202 };
@@ -79,11 +93,12 @@ function startOptions(body: StartBody): StartOptions {
 }
 
 function instanceFilter(query: Record<string, unknown>): InstanceFilter {
-  const q = query as { workflow?: string; status?: string; from?: string; to?: string };
+  const q = query as { workflow?: string; status?: string; from?: string; to?: string; setAside?: boolean };
   const filter: InstanceFilter = {};
   if (q.workflow !== undefined) filter.workflow = q.workflow;
   if (q.status !== undefined) filter.status = q.status.split(',') as InstanceStatus[];
   if (q.from !== undefined) filter.from = Date.parse(q.from);
   if (q.to !== undefined) filter.to = Date.parse(q.to);
+  if (q.setAside !== undefined) filter.setAside = q.setAside;
   return filter;
 }

@@ -1,11 +1,11 @@
-/** The worker protocol: long-poll for tasks, then complete, fail or heartbeat by token, one at a time or in batches. */
+/** The worker protocol: long-poll for tasks, then complete, fail or heartbeat by token, one at a time or in batches; and the queues' overview. */
 import type { Json } from '../definitions/model.js';
 import { SegueError } from '../engine/errors.js';
 import type { ClaimedTask, FailureReport, NextTasks } from '../engine/task-queue.js';
 import { waitMs, type Handler, type HandlerContext } from './handlers.js';
 import { toProblem } from './problems.js';
 
-type TaskOperations = 'pollTasks' | 'completeTask' | 'failTask' | 'reportTaskResults' | 'heartbeatTask';
+type TaskOperations = 'pollTasks' | 'completeTask' | 'failTask' | 'reportTaskResults' | 'heartbeatTask' | 'listQueues';
 
 interface PollBody {
   types: string[];
@@ -72,6 +72,7 @@ export function taskHandlers(ctx: HandlerContext): Record<TaskOperations, Handle
       return { status: 200, body };
     },
     heartbeatTask: async (call) => ({ status: 200, body: await engine.tasks.heartbeat(call.params.token as string) }),
+    listQueues: async () => ({ status: 200, body: { items: await engine.queues() } }),
   };
 }
 

@@ -5,6 +5,7 @@
  * did; a fleet's totals are the sum over its processes, as Prometheus expects.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BREAKER_STATES } from '../engine/circuit-breaker.js';
 import type { Engine } from '../engine/engine.js';
 import type { HistoryEvent, InstanceRecord } from '../engine/store/port.js';
 import { TERMINAL_STATUSES } from '../engine/store/port.js';
@@ -22,6 +23,7 @@ export class ApiMetrics {
   readonly registry = new Registry();
   private readonly started: Counter<'workflow'>;
   private readonly finished: Counter<'workflow' | 'status'>;
+  private readonly setAside: Counter<'workflow'>;
   private readonly stepDuration: Histogram<'workflow' | 'step' | 'outcome'>;
   private readonly taskDuration: Histogram<'type' | 'outcome'>;
   private readonly pollWait: Histogram<'result'>;
@@ -29,6 +31,7 @@ export class ApiMetrics {
   /** Steps and tasks still open, per instance with an unfinished run. */
   private readonly cursors = new Map<string, Cursor>();
   private readonly onCommit: (record: InstanceRecord, history: HistoryEvent[]) => void;
+  private readonly stopWatchingBreakers: () => void;
 
   constructor(
     private readonly engine: Engine,
@@ -41,6 +44,12 @@ export class ApiMetrics {
       name: 'segue_instances_finished_total',
       help: 'Instance runs ended, by workflow and terminal status.',
       labelNames: ['workflow', 'status'],
+      registers,
+    });
+    this.setAside = new Counter({
+      name: 'segue_instances_set_aside_total',
+      help: 'Instances set aside by this process, by workflow: an input of theirs failed too many tries.',
+      labelNames: ['workflow'],
       registers,
     });
     this.stepDuration = new Histogram({
@@ -72,17 +81,44 @@ export class ApiMetrics {
       registers,
     });
     const store = engine.store;
+    countGauge(this.registry, 'segue_task_queue_depth', 'Tasks waiting for a worker, by queue (read from the store on each scrape).', 'queue', () => store.countQueued());
     new Gauge({
-      name: 'segue_task_queue_depth',
-      help: 'Tasks waiting for a worker, by queue (read from the store on each scrape).',
+      name: 'segue_task_queue_oldest_age_seconds',
+      help: 'How long the oldest task waiting for a worker has waited, by queue (read from the store on each scrape; queues with none waiting are left out).',
       labelNames: ['queue'],
       registers,
       async collect() {
-        const counts = await store.countQueued();
+        const queues = await store.summarizeQueues();
+        const now = engine.clock.now();
         this.reset();
-        for (const [queue, n] of Object.entries(counts)) this.set({ queue }, n);
+        for (const q of queues) if (q.oldestQueuedAt !== null) this.set({ queue: q.queue }, Math.max(0, now - q.oldestQueuedAt) / 1000);
       },
     });
+    const breakers = engine.breakers;
+    new Gauge({
+      name: 'segue_http_circuit_state',
+      help: 'The circuit breaker of each host http steps call: 1 for its current state (closed, open, half-open), 0 for the others.',
+      labelNames: ['host', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { host, state } of breakers.states()) for (const s of BREAKER_STATES) this.set({ host, state: s }, s === state ? 1 : 0);
+      },
+    });
+    const transitions = new Counter({
+      name: 'segue_http_circuit_transitions_total',
+      help: 'Changes of state of the circuit breakers of http steps, by host and the states left and entered.',
+      labelNames: ['host', 'from', 'to'],
+      registers,
+    });
+    this.stopWatchingBreakers = breakers.onTransition(({ host, from, to }) => transitions.inc({ host, from, to }));
+    countGauge(
+      this.registry,
+      'segue_instances_set_aside',
+      'Instances set aside now, by workflow, waiting for an operator to retry or terminate them (read from the store on each scrape).',
+      'workflow',
+      () => store.countSetAside(),
+    );
     this.onCommit = (record, history) => this.observeCommit(record, history);
     engine.runtime.notifier.on('instance', this.onCommit);
   }
@@ -105,6 +141,7 @@ export class ApiMetrics {
 
   close(): void {
     this.engine.runtime.notifier.off('instance', this.onCommit);
+    this.stopWatchingBreakers();
   }
 
   private observeCommit(record: InstanceRecord, history: HistoryEvent[]): void {
@@ -120,12 +157,28 @@ export class ApiMetrics {
   private observe(workflow: string, event: HistoryEvent, cursor: Cursor): void {
     const ended = ENDED.exec(event.type);
     if (event.type === 'InstanceStarted') this.started.inc({ workflow });
+    else if (event.type === 'InstanceSetAside') this.setAside.inc({ workflow });
     else if (ended) this.finished.inc({ workflow, status: ended[1]!.replace(/(?<=[a-z])(?=[A-Z])/g, '_').toUpperCase() });
     const step = cursor.closeStep(event);
     if (step) this.stepDuration.observe({ workflow, step: step.step, outcome: step.outcome }, step.seconds);
     const task = cursor.closeTask(event);
     if (task) this.taskDuration.observe({ type: task.type, outcome: task.outcome }, task.seconds);
   }
+}
+
+/** A gauge of counts the store gives by one label, read again at each scrape. */
+function countGauge(registry: Registry, name: string, help: string, label: string, read: () => Promise<Record<string, number>>): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    async collect() {
+      const counts = await read();
+      this.reset();
+      for (const [value, n] of Object.entries(counts)) this.set({ [label]: value }, n);
+    },
+  });
 }
 
 const ENDED = /^Instance(Completed|Failed|Cancelled|Terminated|TimedOut|ContinuedAsNew)$/;

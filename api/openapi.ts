@@ -40,6 +40,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], options: OpenApiOptio
       { name: 'instances', description: 'Running and finished instances.' },
       { name: 'events', description: 'Events for waiting instances.' },
       { name: 'tasks', description: 'The worker protocol: poll, complete, fail (one result, or many in one request), heartbeat.' },
+      { name: 'queues', description: 'The task queues as operators see them: depth, age, leases and workers.' },
       { name: 'schedules', description: 'Cron schedules that start instances.' },
       { name: 'system', description: 'Health, metrics and this document.' },
     ],

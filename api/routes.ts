@@ -14,9 +14,11 @@ export type OperationId =
   | 'getWorkflowGraph'
   | 'startInstance'
   | 'listInstances'
+  | 'countInstances'
   | 'getInstance'
   | 'purgeInstance'
   | 'getHistory'
+  | 'evaluateExpression'
   | 'raiseEvent'
   | 'deliverEvent'
   | 'cancelInstance'
@@ -29,6 +31,7 @@ export type OperationId =
   | 'failTask'
   | 'reportTaskResults'
   | 'heartbeatTask'
+  | 'listQueues'
   | 'listSchedules'
   | 'createSchedule'
   | 'getSchedule'
@@ -74,7 +77,7 @@ export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI form: `/v1/instances/{id}`. */
   path: string;
-  tag: 'definitions' | 'instances' | 'events' | 'tasks' | 'schedules' | 'system';
+  tag: 'definitions' | 'instances' | 'events' | 'tasks' | 'queues' | 'schedules' | 'system';
   summary: string;
   params?: Record<string, ParamSpec>;
   query?: Record<string, ParamSpec>;
@@ -318,10 +321,39 @@ export const ROUTES: readonly RouteSpec[] = [
       status: { description: `Only these statuses, comma-separated, e.g. RUNNING,SUSPENDED (${INSTANCE_STATUSES.join(', ')}).`, schema: { type: 'string', pattern: STATUS_LIST } },
       from: { description: 'Created at or after this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
       to: { description: 'Created at or before this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
+      setAside: {
+        description: 'true: only instances set aside (an input of theirs failed too many tries; see setAside in the instance); false: only the others.',
+        schema: { type: 'boolean' },
+      },
       limit: { description: 'Page size, 1 to 1000. Default 50.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
       cursor: { description: 'The nextCursor of the previous page.', schema: { type: 'string', minLength: 1 } },
+      key: {
+        description:
+          'Only instances waiting with this correlation key (the value of a wait step\'s `correlate`: a business key such as an order number), whatever the event, newest first, up to `limit` in one page (no cursor).',
+        schema: { type: 'string', minLength: 1 },
+      },
+      attention: {
+        description:
+          'With true, only instances that need attention, longest in trouble first, each with its `attention` reasons (a task waiting on a queue no worker polls, an attempt past its deadline, a set-aside instance), up to `limit` in one page (no cursor).',
+        schema: { type: 'boolean' },
+      },
     },
     responses: [{ status: 200, description: 'One page.', schema: 'instance-list' }],
+    problems: [400],
+    authenticated: true,
+  },
+  {
+    operationId: 'countInstances',
+    method: 'get',
+    path: '/v1/instance-counts',
+    tag: 'instances',
+    summary: 'How many instances have each status, of a workflow and created in a time range',
+    query: {
+      workflow: { description: 'Only instances of this workflow.', schema: { type: 'string', pattern: NAME } },
+      from: { description: 'Created at or after this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
+      to: { description: 'Created at or before this ISO 8601 time.', schema: { type: 'string', format: 'date-time' } },
+    },
+    responses: [{ status: 200, description: 'The count of every status, and the total.', schema: 'instance-counts' }],
     problems: [400],
     authenticated: true,
   },
@@ -363,6 +395,19 @@ export const ROUTES: readonly RouteSpec[] = [
     authenticated: true,
   },
   {
+    operationId: 'evaluateExpression',
+    method: 'post',
+    path: '/v1/instances/{id}/evaluate',
+    tag: 'instances',
+    summary: "Evaluate a JSONata expression against an instance's data (or a current step's), under the engine's expression limits; nothing changes",
+    params: { id: instanceId },
+    body: { kind: 'json', schema: 'evaluate-request', required: true },
+    responses: [{ status: 200, description: 'The value, or why the expression failed and where (a failing expression is an answer, not a bad request).', schema: 'evaluation' }],
+    // 409: the instance is not at the step named.
+    problems: [400, 404, 409, 413],
+    authenticated: true,
+  },
+  {
     operationId: 'raiseEvent',
     method: 'post',
     path: '/v1/instances/{id}/events/{event}',
@@ -387,10 +432,10 @@ export const ROUTES: readonly RouteSpec[] = [
     authenticated: true,
   },
   lifecycle('cancel', 'Cancel an instance: pending work withdrawn, compensations run'),
-  lifecycle('terminate', 'Terminate an instance at once: nothing more runs'),
+  lifecycle('terminate', 'Terminate an instance at once: nothing more runs (an instance set aside too)'),
   lifecycle('suspend', 'Suspend an instance'),
   lifecycle('resume', 'Resume a suspended instance'),
-  lifecycle('retry', 'Re-run a FAILED instance from the failed step'),
+  lifecycle('retry', 'Re-run a FAILED instance from the failed step, or apply again what an instance set aside holds'),
   {
     operationId: 'pollTasks',
     method: 'post',
@@ -434,6 +479,16 @@ export const ROUTES: readonly RouteSpec[] = [
     body: { kind: 'json', schema: 'heartbeat-request', required: false },
     responses: [{ status: 200, description: 'The new end of the lease.', schema: 'heartbeat-response' }],
     problems: [400, 409],
+    authenticated: true,
+  },
+  {
+    operationId: 'listQueues',
+    method: 'get',
+    path: '/v1/queues',
+    tag: 'queues',
+    summary: 'The task queues: depth, oldest task, attempts in flight, and the workers that polled each recently',
+    responses: [{ status: 200, description: 'Every queue holding a task or polled recently, by name.', schema: 'queue-list' }],
+    problems: [],
     authenticated: true,
   },
   ...SCHEDULE_ROUTES,

@@ -11,18 +11,22 @@ import definitionProblem from '../schemas/api/definition-problem.json' with { ty
 import graph from '../schemas/api/graph.json' with { type: 'json' };
 import deliverEventRequest from '../schemas/api/deliver-event-request.json' with { type: 'json' };
 import delivered from '../schemas/api/delivered.json' with { type: 'json' };
+import evaluateRequest from '../schemas/api/evaluate-request.json' with { type: 'json' };
+import evaluation from '../schemas/api/evaluation.json' with { type: 'json' };
 import errorInfo from '../schemas/api/error-info.json' with { type: 'json' };
 import failTaskRequest from '../schemas/api/fail-task-request.json' with { type: 'json' };
 import health from '../schemas/api/health.json' with { type: 'json' };
 import heartbeatRequest from '../schemas/api/heartbeat-request.json' with { type: 'json' };
 import heartbeatResponse from '../schemas/api/heartbeat-response.json' with { type: 'json' };
 import history from '../schemas/api/history.json' with { type: 'json' };
+import instanceCounts from '../schemas/api/instance-counts.json' with { type: 'json' };
 import instanceList from '../schemas/api/instance-list.json' with { type: 'json' };
 import instanceStatus from '../schemas/api/instance-status.json' with { type: 'json' };
 import instance from '../schemas/api/instance.json' with { type: 'json' };
 import lifecycleRequest from '../schemas/api/lifecycle-request.json' with { type: 'json' };
 import pollRequest from '../schemas/api/poll-request.json' with { type: 'json' };
 import problem from '../schemas/api/problem.json' with { type: 'json' };
+import queueList from '../schemas/api/queue-list.json' with { type: 'json' };
 import registered from '../schemas/api/registered.json' with { type: 'json' };
 import scheduleFire from '../schemas/api/schedule-fire.json' with { type: 'json' };
 import scheduleList from '../schemas/api/schedule-list.json' with { type: 'json' };
@@ -44,18 +48,22 @@ export const API_SCHEMAS = {
   'deliver-event-request': deliverEventRequest,
   delivered,
   'error-info': errorInfo,
+  'evaluate-request': evaluateRequest,
+  evaluation,
   'fail-task-request': failTaskRequest,
   graph,
   health,
   'heartbeat-request': heartbeatRequest,
   'heartbeat-response': heartbeatResponse,
   history,
+  'instance-counts': instanceCounts,
   'instance-list': instanceList,
   'instance-status': instanceStatus,
   instance,
   'lifecycle-request': lifecycleRequest,
   'poll-request': pollRequest,
   problem,
+  'queue-list': queueList,
   registered,
   schedule,
   'schedule-fire': scheduleFire,

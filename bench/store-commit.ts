@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Json } from '../definitions/model.js';
+import type { InstanceState } from '../core/model.js';
 import type { HistoryEvent, InstanceRecord, TaskRecord, Transition } from '../engine/store/port.js';
 import { rowToInstance, transitionRows } from '../engine/store/sqlite/rows.js';
 import { SqliteStore } from '../engine/store/sqlite/sqlite-store.js';
@@ -29,15 +29,20 @@ if (!(seconds > 0) || levels.some((n) => !Number.isInteger(n) || n < 1)) {
   throw new Error('--seconds must be a positive number and --committers a list of positive whole numbers');
 }
 
-/** An engine-like state document of about 2 KB. */
-function stateOf(id: string, step: number): Json {
+/** An engine state document of about 2 KB: one frame waiting for its task, one compensation registered. */
+function stateOf(id: string, step: number): InstanceState {
   const items = Array.from({ length: 36 }, (_, i) => ({ sku: `SKU-${1000 + i}`, qty: (i % 3) + 1, price: 9.99 + i }));
+  const data = { orderId: id, customer: { id: 'c-42', name: 'Ada Lovelace', email: 'ada@example.com' }, items };
+  const retry = { maxAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2, maxIntervalMs: 60_000, jitter: 0, nonRetryable: [] };
   return {
-    step: `step-${step % 10}`,
-    data: { orderId: id, customer: { id: 'c-42', name: 'Ada Lovelace', email: 'ada@example.com' }, items },
-    scopes: [{ id: 'root', step: `step-${step % 10}`, attempt: 1, startedAt: 1_700_000_000_000 + step }],
-    compensations: [{ task: 'inventory.release', input: { id: `res-${id}` } }],
-    counters: { transitions: step, retries: 0 },
+    input: { orderId: id },
+    frames: { root: { id: 'root', scope: '', step: `step-${step % 10}`, data, attempt: 1, wait: { kind: 'task', taskId: `${id}:t${step}` } } },
+    seq: step * 3,
+    ids: step,
+    inbox: [],
+    compensations: [{ step: 'reserve', kind: 'task', type: 'inventory.release', queue: 'inventory.release', input: { id: `res-${id}` }, retry }],
+    deferred: [],
+    startedAt: 1_700_000_000_000 + step,
   };
 }
 

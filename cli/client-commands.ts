@@ -7,7 +7,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { NetworkError, SegueClient, type LifecycleAction } from '../client/http-client.js';
 import { UsageError, jsonArgument, parseOptions, positiveInteger, type OptionValue } from './args.js';
 import type { Command, CommandTable } from './args.js';
-import { formatHistory, formatInstance, formatInstanceList } from './client-format.js';
+import { formatAttention, formatHistory, formatInstance, formatInstanceList, formatQueues } from './client-format.js';
 import { didYouMean, listWords } from '../definitions/messages.js';
 import { INSTANCE_STATUSES, type InstanceStatus } from '../engine/store/port.js';
 
@@ -121,21 +121,41 @@ export const clientCommands: CommandTable = {
     },
   ),
   list: clientCommand(
-    'list instances, newest first',
-    'list [--workflow <name>] [--status <status,…>]… [--limit <n>] [--cursor <cursor>]',
-    { args: [], options: { workflow: { type: 'string' }, status: { type: 'string', multiple: true }, limit: { type: 'string' }, cursor: { type: 'string' } } },
+    'list instances, newest first; with --attention, those that need attention and why',
+    'list [--workflow <name>] [--status <status,…>]… [--set-aside] [--limit <n>] [--cursor <cursor>] [--attention]',
+    {
+      args: [],
+      options: {
+        workflow: { type: 'string' },
+        status: { type: 'string', multiple: true },
+        'set-aside': { type: 'boolean' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+        attention: { type: 'boolean' },
+      },
+    },
     async ({ client, values }) => {
       const limit = positiveInteger(values.limit, 'limit');
       const status = statuses(values.status as string[] | undefined);
-      const page = await client.listInstances({
+      const list = {
         ...(typeof values.workflow === 'string' ? { workflow: values.workflow } : {}),
         ...(status.length > 0 ? { status } : {}),
-        ...(typeof values.cursor === 'string' ? { cursor: values.cursor } : {}),
+        ...(values['set-aside'] === true ? { setAside: true } : {}),
         ...(limit !== undefined ? { limit } : {}),
-      });
+      };
+      if (values.attention) {
+        if (typeof values.cursor === 'string') throw new UsageError('--cursor does not go with --attention: the instances needing attention come in one page (raise --limit)');
+        const found = await client.needingAttention(list);
+        return { json: found, text: formatAttention(found.items) };
+      }
+      const page = await client.listInstances({ ...list, ...(typeof values.cursor === 'string' ? { cursor: values.cursor } : {}) });
       return { json: page, text: formatInstanceList(page.items, page.nextCursor) };
     },
   ),
+  queues: clientCommand('show the task queues: depth, oldest task, attempts in flight, workers', 'queues', { args: [] }, async ({ client }) => {
+    const items = await client.queues();
+    return { json: { items }, text: formatQueues(items) };
+  }),
   history: clientCommand(
     "print an instance's history",
     'history <instance> [--run <n>]',
@@ -163,7 +183,7 @@ export const clientCommands: CommandTable = {
   terminate: lifecycleCommand('terminate', 'stop an instance at once (nothing more runs)'),
   suspend: lifecycleCommand('suspend', 'pause an instance'),
   resume: lifecycleCommand('resume', 'resume a suspended instance'),
-  retry: lifecycleCommand('retry', 're-run a failed instance from the failed step'),
+  retry: lifecycleCommand('retry', 're-run a failed instance from the failed step, or apply again what a set-aside one holds'),
 };
 
 /** `--status running,failed --status completed` → the statuses, as the API names them. */

@@ -1,5 +1,6 @@
 /** How client commands print what the server answers: aligned tables and records, for people. */
-import type { HistoryView, InstanceView, ScheduleView } from '../client/http-client.js';
+import type { AttentionView, HistoryView, InstanceView, QueueView, ScheduleView } from '../client/http-client.js';
+import { formatDuration } from '../definitions/duration.js';
 
 /** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
 export function table(headers: string[], rows: string[][]): string {
@@ -30,6 +31,7 @@ export function formatInstance(view: InstanceView): string {
     ['id', view.id],
     ['workflow', `${view.workflow} (version ${view.version}${view.run > 1 ? `, run ${view.run}` : ''})`],
     ['status', view.status],
+    ['set aside', view.setAside ? describeSetAside(view.setAside) : undefined],
     ['current', view.current.map(describeCurrent).join('; ')],
     ['parent', view.parentId ?? undefined],
     ['created', view.createdAt],
@@ -40,6 +42,11 @@ export function formatInstance(view: InstanceView): string {
   ]);
 }
 
+function describeSetAside(mark: NonNullable<InstanceView['setAside']>): string {
+  const held = mark.held > 1 ? `, ${mark.held} inputs held` : '';
+  return `since ${mark.at}: ${mark.reason}${held} (segue retry or segue terminate)`;
+}
+
 function describeCurrent(c: InstanceView['current'][number]): string {
   const where = c.branch !== undefined ? ` in branch ${c.branch}` : c.index !== undefined ? ` in item ${c.index}` : '';
   const what = c.waiting === 'running' ? 'running' : `waiting for ${c.event ? `event "${c.event}"` : c.waiting}`;
@@ -48,9 +55,31 @@ function describeCurrent(c: InstanceView['current'][number]): string {
 
 export function formatInstanceList(items: InstanceView[], nextCursor?: string): string {
   if (items.length === 0) return 'no instances\n';
-  const rows = items.map((v) => [v.id, v.workflow, String(v.version), v.status, v.createdAt, v.updatedAt]);
+  const rows = items.map((v) => [v.id, v.workflow, String(v.version), v.setAside ? `${v.status} (set aside)` : v.status, v.createdAt, v.updatedAt]);
   const more = nextCursor ? `more: add --cursor ${nextCursor}\n` : '';
   return table(['ID', 'WORKFLOW', 'VERSION', 'STATUS', 'CREATED', 'UPDATED'], rows) + more;
+}
+
+/** One line per reason, under the instance it concerns. */
+export function formatAttention(items: AttentionView[]): string {
+  if (items.length === 0) return 'no instance needs attention\n';
+  const rows = items.flatMap((v) => v.attention.map((r) => [v.id, v.workflow, v.status, r.check, r.since, r.message]));
+  return table(['ID', 'WORKFLOW', 'STATUS', 'CHECK', 'SINCE', 'WHY'], rows);
+}
+
+/** A queue per line; its workers as `name (holding n, seen <time>)`. */
+export function formatQueues(queues: QueueView[]): string {
+  if (queues.length === 0) return 'no queues: no task waits and no worker polled recently\n';
+  const worker = (w: QueueView['workers'][number]): string => `${w.name} (holding ${w.holding}${w.lastSeen ? `, seen ${w.lastSeen}` : ''})`;
+  const rows = queues.map((q) => [
+    q.queue,
+    String(q.queued),
+    q.oldestQueuedAgeMs === null ? '-' : formatDuration(q.oldestQueuedAgeMs),
+    String(q.leased),
+    q.lastPolledAt ?? 'never',
+    q.workers.length === 0 ? '-' : q.workers.map(worker).join(', '),
+  ]);
+  return table(['QUEUE', 'QUEUED', 'OLDEST', 'LEASED', 'LAST POLL', 'WORKERS'], rows);
 }
 
 export function formatHistory(events: HistoryView[]): string {

@@ -11,6 +11,7 @@ import { parseApiKeys, type ApiKey } from '../api/access.js';
 import { createServer } from '../api/app.js';
 import { parseDuration } from '../definitions/duration.js';
 import { formatProblem } from '../definitions/model.js';
+import type { AttentionOptions } from '../engine/attention.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
 import { UsageError, parseOptions, readSource } from './args.js';
@@ -31,16 +32,24 @@ interface ServeOptions {
   maxWaitMs?: number;
   /** From SEGUE_API_KEYS. */
   apiKeys: ApiKey[];
+  /** From SEGUE_ATTENTION_UNPOLLED and SEGUE_ATTENTION_OVERDUE. */
+  attention: Partial<AttentionOptions>;
+  /** Tries an input delivered again may have before its instance is set aside. */
+  setAsideAfter?: number;
 }
 
 export const serveCommand: Command = {
   summary: 'run the engine and the REST API',
-  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>] [--max-wait 60s]',
+  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>] [--max-wait 60s] [--set-aside-after 3]',
   run: async (argv) => {
     // Options and keys are checked before the engine exists. A started engine keeps the process
     // alive: whatever fails after it must stop it, or the process prints its error and hangs.
     const options = serveOptions(argv);
-    const engine = await createEngine({ store: options.store });
+    const engine = await createEngine({
+      store: options.store,
+      attention: options.attention,
+      ...(options.setAsideAfter === undefined ? {} : { setAsideAfter: options.setAsideAfter }),
+    });
     let running: Running;
     try {
       await prepare(engine, options);
@@ -66,6 +75,7 @@ function serveOptions(argv: string[]): ServeOptions {
     workflows: { type: 'string' },
     worker: { type: 'string' },
     'max-wait': { type: 'string' },
+    'set-aside-after': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments besides options, got "${positionals[0]}"`);
   const portText = values.port ?? process.env.PORT ?? '8080';
@@ -76,6 +86,7 @@ function serveOptions(argv: string[]): ServeOptions {
     host: values.host ?? '127.0.0.1',
     store: values.store ?? process.env.SEGUE_STORE ?? 'sqlite:./segue.db',
     apiKeys: parseApiKeys(process.env.SEGUE_API_KEYS ?? ''),
+    attention: attentionFromEnv(process.env),
   };
   if (values.workflows !== undefined) options.workflows = values.workflows;
   if (values.worker !== undefined) options.worker = values.worker;
@@ -84,7 +95,25 @@ function serveOptions(argv: string[]): ServeOptions {
     if (ms === null || ms < 1) throw new UsageError(`--max-wait must be a duration like 30s or 500ms, got "${values['max-wait']}"`);
     options.maxWaitMs = ms;
   }
+  if (values['set-aside-after'] !== undefined) {
+    const tries = values['set-aside-after'];
+    if (!/^[1-9]\d{0,5}$/.test(tries)) throw new UsageError(`--set-aside-after must be a whole number of tries from 1, like 3; got "${tries}"`);
+    options.setAsideAfter = Number(tries);
+  }
   return options;
+}
+
+/** The attention settings given as durations in the environment. */
+function attentionFromEnv(env: NodeJS.ProcessEnv): Partial<AttentionOptions> {
+  const attention: Partial<AttentionOptions> = {};
+  for (const [name, key] of [['SEGUE_ATTENTION_UNPOLLED', 'unpolledMs'], ['SEGUE_ATTENTION_OVERDUE', 'overdueMs']] as const) {
+    const text = env[name];
+    if (text === undefined) continue;
+    const ms = parseDuration(text);
+    if (ms === null) throw new UsageError(`${name} must be a duration like 1m or 30s, got "${text}"`);
+    attention[key] = ms;
+  }
+  return attention;
 }
 
 async function prepare(engine: Engine, options: ServeOptions): Promise<void> {

@@ -3,15 +3,17 @@
  * problem document's status, title and detail; no answer at all, a NetworkError.
  */
 import type { Json, Problem } from '../definitions/model.js';
-import type { LifecycleAction } from '../engine/engine.js';
+import type { AttentionView, LifecycleAction } from '../engine/engine.js';
+import type { EvaluationAnswer, EvaluationRequest } from '../engine/expression-tester.js';
+import type { QueueView } from '../engine/queues.js';
 import type { ScheduleSpec, ScheduleView } from '../engine/schedules/schedule-service.js';
-import type { ScheduleFire } from '../engine/store/port.js';
+import type { InstanceStatus, ScheduleFire } from '../engine/store/port.js';
 import type { ClaimedTask, FailureReport } from '../engine/task-queue.js';
 import type { HistoryView, InstanceView } from '../engine/views.js';
 import { fetchTransport, NetworkError, type HttpAnswer, type Transport } from './transport.js';
 
 export { NetworkError, type Transport };
-export type { ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, ScheduleFire, ScheduleSpec, ScheduleView };
+export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, ScheduleFire, ScheduleSpec, ScheduleView };
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
@@ -39,8 +41,12 @@ export interface ListRequest {
   /** ISO 8601 times. */
   from?: string;
   to?: string;
+  /** true: only instances set aside; false: only the others. */
+  setAside?: boolean;
   limit?: number;
   cursor?: string;
+  /** Only instances waiting with this correlation key (no cursor then). */
+  key?: string;
 }
 
 export interface WorkflowSummary {
@@ -147,12 +153,26 @@ export class SegueClient {
   }
 
   listInstances(list: ListRequest = {}): Promise<{ items: InstanceView[]; nextCursor?: string }> {
-    const status = Array.isArray(list.status) ? list.status.join(',') : list.status;
-    return this.request('/v1/instances', { query: { ...list, status } });
+    return this.request('/v1/instances', { query: listQuery(list) });
+  }
+
+  /** How many instances have each status (every status named), of a workflow and created in a time range. */
+  countInstances(filter: Pick<ListRequest, 'workflow' | 'from' | 'to'> = {}): Promise<{ counts: Record<InstanceStatus, number>; total: number }> {
+    return this.request('/v1/instance-counts', { query: { ...filter } });
+  }
+
+  /** Instances needing attention, each with why (`attention`); the list filters apply, but no cursor. */
+  needingAttention(list: Omit<ListRequest, 'cursor'> = {}): Promise<{ items: AttentionView[] }> {
+    return this.request('/v1/instances', { query: { ...listQuery(list), attention: 'true' } });
   }
 
   async history(id: string, run?: number): Promise<HistoryView[]> {
     return (await this.request<{ events: HistoryView[] }>(`/v1/instances/${seg(id)}/history`, { query: { run } })).events;
+  }
+
+  /** Evaluates a JSONata expression against the instance's data, or a current step's; nothing changes. */
+  evaluate(id: string, request: EvaluationRequest): Promise<EvaluationAnswer> {
+    return this.request(`/v1/instances/${seg(id)}/evaluate`, { method: 'POST', body: request });
   }
 
   async raiseEvent(id: string, event: string, payload: Json = null): Promise<void> {
@@ -203,6 +223,11 @@ export class SegueClient {
 
   heartbeat(token: string): Promise<{ deadline: string }> {
     return this.request(`/v1/tasks/${seg(token)}/heartbeat`, { method: 'POST', body: {} });
+  }
+
+  /** Every task queue: depth, oldest task, attempts in flight, and the workers serving it. */
+  async queues(): Promise<QueueView[]> {
+    return (await this.request<{ items: QueueView[] }>('/v1/queues')).items;
   }
 
   async listSchedules(): Promise<ScheduleView[]> {
@@ -288,4 +313,11 @@ function problemError(answer: HttpAnswer): ProblemError {
     problem.type ?? 'about:blank',
     problem.errors ?? [],
   );
+}
+
+/** A list request as query parameters: statuses joined by commas, the set-aside flag as text. */
+function listQuery(list: ListRequest): Record<string, string | number | undefined> {
+  const status = Array.isArray(list.status) ? list.status.join(',') : list.status;
+  const setAside = list.setAside === undefined ? undefined : String(list.setAside);
+  return { ...list, status, setAside };
 }

@@ -1,6 +1,6 @@
 /**
  * A workflow definition as written (YAML or JSON), after it passed the JSON Schema
- * (schemas/workflow.schema.json). Field meanings: SPEC §1 and docs/definition-language.md.
+ * (schemas/workflow.schema.json). Field meanings: docs/definition-language.md.
  */
 import type { Json, JsonObject } from './model.js';
 

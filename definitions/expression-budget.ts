@@ -54,6 +54,8 @@ export interface IsolatedEvaluation {
 export interface EvaluationFailure {
   code?: string;
   message: string;
+  /** Offset in the expression of the token it failed at, when JSONata says. */
+  position?: number;
 }
 
 /**

@@ -40,6 +40,8 @@ export class ExpressionEvaluationError extends Error {
     readonly detail: string,
     /** JSONata's error code (T1006, D3137…), or a limit's (D1011, D1012, ValueTooLarge, OutOfMemory, SlowRegex). */
     readonly code?: string,
+    /** Offset in `source` of the token it failed at, when JSONata says (a limit has none). */
+    readonly position?: number,
   ) {
     super(`expression "${source}" failed: ${detail}`);
     this.name = 'ExpressionEvaluationError';
@@ -89,7 +91,7 @@ export function compileExpression(source: string): CompiledExpression {
         return await isolate.evaluate({ source, data, bindings: scope.bindings, now: scope.now, limits: budget.limits });
       } catch (err) {
         const failure = err as EvaluationFailure;
-        throw new ExpressionEvaluationError(source, failure.message ?? String(err), failure.code);
+        throw new ExpressionEvaluationError(source, failure.message ?? String(err), failure.code, failure.position);
       }
     },
   };
@@ -214,8 +216,8 @@ export const SECRET_CLOSE = '»';
 function evaluationError(source: string, err: unknown): ExpressionEvaluationError {
   const signal = signalIn(err);
   if (signal instanceof LimitBreach) return new ExpressionEvaluationError(source, signal.detail, signal.code);
-  const e = err as { code?: string; message?: string };
-  return new ExpressionEvaluationError(source, e.message ?? String(err), e.code);
+  const e = err as { code?: string; message?: string; position?: number };
+  return new ExpressionEvaluationError(source, e.message ?? String(err), e.code, e.position === undefined ? undefined : syntaxOffset(source, e.position));
 }
 
 /** JSONata reports the position just after the offending token; point at the token instead. */

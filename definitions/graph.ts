@@ -1,6 +1,6 @@
 /**
- * The state machine of a Plan as a graph: one model for every renderer (the CLI's Mermaid
- * output here, a web console later), so all of them show the same nodes and transitions.
+ * The state machine of a Plan as a graph: one model for every renderer (the CLI's Mermaid output,
+ * the API's graph endpoint and the web console), so all of them show the same nodes and transitions.
  */
 import { formatDuration } from './duration.js';
 import { END } from './model.js';

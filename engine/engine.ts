@@ -6,27 +6,31 @@ import { v7 as uuidv7 } from 'uuid';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json } from '../definitions/model.js';
 import { isTime } from '../definitions/duration.js';
+import { DEFAULT_ATTENTION, findAttention, type AttentionOptions, type AttentionReason } from './attention.js';
+import { breakerOptionsFromEnv, CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
-import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './decision.js';
+import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../core/context.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
 import { ProcessIsolate } from './expression-isolate.js';
+import { evaluateOnInstance, type EvaluationAnswer, type EvaluationRequest } from './expression-tester.js';
 import { SegueError } from './errors.js';
 import { httpTaskHandler } from './http-executor.js';
 import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
 import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './local-workers.js';
 import { PlanRegistry, type Registered } from './plans.js';
+import { describeQueues, type QueueView } from './queues.js';
 import { Runtime } from './runtime.js';
-import type { EngineInput, InstanceState } from './state.js';
-import { HTTP_TASK_TYPE } from './steps.js';
+import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
 import { checkDefinitionLimits, checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { openStore } from './store/open-store.js';
-import type { InstanceFilter, InstanceRecord, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
-import { TERMINAL_STATUSES } from './store/port.js';
+import type { InstanceFilter, InstanceRecord, InstanceStatus, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
+import { INSTANCE_STATUSES, TERMINAL_STATUSES } from './store/port.js';
 import { ignoreMissing, TaskQueue } from './task-queue.js';
 import { Scheduler } from './schedules/scheduler.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
+import { transitionFaultFromEnv } from './transition-faults.js';
 import { historyView, instanceView, type HistoryView, type InstanceView } from './views.js';
 
 export interface EngineOptions {
@@ -51,6 +55,15 @@ export interface EngineOptions {
   http?: Partial<HttpPolicy>;
   /** Size limits; see DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
+  /** Circuit breakers of `http` steps, per host; see DEFAULT_BREAKER (also SEGUE_HTTP_BREAKER_FAILURES and SEGUE_HTTP_BREAKER_OPEN). */
+  breakers?: Partial<BreakerOptions>;
+  /** When a queue counts as unserved and an attempt as overdue; see DEFAULT_ATTENTION. */
+  attention?: Partial<AttentionOptions>;
+  /**
+   * Tries an input delivered again after a delivery that did not finish (an engine died on it, or
+   * its transition threw) may have before its instance is set aside. Default 3 (DEFAULT_SET_ASIDE_AFTER).
+   */
+  setAsideAfter?: number;
 }
 
 export interface StartOptions {
@@ -62,6 +75,12 @@ export interface StartOptions {
   startAt?: number;
   /** Set by schedules. */
   schedule?: { id: string; fireTime: string };
+  /**
+   * The first steps are left to the timer loop (the instance is PENDING until it takes them, at
+   * once), not decided in this call. Schedules start so: a fire is started again after a crash, and
+   * a start that takes its engine down is then counted, and set aside, like any input delivered again.
+   */
+  deferStart?: boolean;
 }
 
 export type LifecycleAction = 'cancel' | 'terminate' | 'suspend' | 'resume' | 'retry';
@@ -75,6 +94,9 @@ export class Engine {
   readonly scheduler: Scheduler;
   readonly schedules: ScheduleService;
   readonly limits: Limits;
+  readonly attentionOptions: AttentionOptions;
+  /** The breakers of this process's HTTP calls, by host. */
+  readonly breakers: CircuitBreakers;
   /** Where evaluations that outgrow their slice of this process's thread run. */
   private readonly isolate: ProcessIsolate;
 
@@ -85,6 +107,7 @@ export class Engine {
     private readonly ownsStore: boolean,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.attentionOptions = { ...DEFAULT_ATTENTION, ...options.attention };
     const expressions = { ...DEFAULT_EXPRESSION_LIMITS, maxValueSize: this.limits.maxInstanceDataBytes, ...options.expressions };
     this.isolate = new ProcessIsolate({ memoryMb: expressions.memoryMb });
     this.plans = new PlanRegistry(store, clock, (text, plan) => checkDefinitionLimits(text, plan, this.limits));
@@ -101,6 +124,8 @@ export class Engine {
         expressionIsolate: this.isolate,
       },
       limits: this.limits,
+      ...(options.setAsideAfter === undefined ? {} : { setAsideAfter: options.setAsideAfter }),
+      fault: transitionFaultFromEnv(),
     });
     const secrets = loadSecrets(options.secrets);
     this.tasks = new TaskQueue(this.runtime, secrets, this.limits);
@@ -109,7 +134,8 @@ export class Engine {
     this.scheduler = new Scheduler(store, {
       now: () => clock.now(),
       start: async (spec) => {
-        await this.startInstance(spec.workflow, { id: spec.id, input: spec.input, schedule: spec.schedule, ...(spec.version === null ? {} : { version: spec.version }) });
+        const start: StartOptions = { id: spec.id, input: spec.input, schedule: spec.schedule, deferStart: true };
+        await this.startInstance(spec.workflow, spec.version === null ? start : { ...start, version: spec.version });
       },
       stop: async (id, mode, reason) => {
         await this.runtime.apply(id, { type: mode, reason }).catch(ignoreMissing);
@@ -123,7 +149,8 @@ export class Engine {
       await this.plans.get(name, version ?? undefined);
     });
     this.timers = new TimerLoop(this.runtime, this.tasks, { ...options.timers, periodic: () => this.scheduler.tick() });
-    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler({ ...httpPolicyFromEnv(), ...options.http }, secrets));
+    this.breakers = new CircuitBreakers({ ...DEFAULT_BREAKER, ...breakerOptionsFromEnv(), ...options.breakers }, () => clock.now());
+    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler({ ...httpPolicyFromEnv(), ...options.http }, secrets, this.breakers));
     for (const [type, handler] of Object.entries(options.handlers ?? {})) this.workers.register(type, handler);
   }
 
@@ -175,10 +202,11 @@ export class Engine {
       spec.startAt = options.startAt;
     }
     if (options.schedule) spec.state = { schedule: options.schedule };
+    if (options.deferStart) spec.deferred = true;
     const created = await this.runtime.create(spec);
     if (created) return instanceView(created);
     const existing = await this.store.getInstance(id);
-    const state = existing?.state as unknown as InstanceState | undefined;
+    const state = existing?.state;
     if (existing && existing.workflow === plan.name && isDeepStrictEqual(existing.run === 1 ? state?.input : undefined, input)) {
       return instanceView(existing);
     }
@@ -226,6 +254,52 @@ export class Engine {
   async listInstances(filter: InstanceFilter, limit = 50, cursor?: string): Promise<{ items: InstanceView[]; nextCursor?: string }> {
     const page = await this.store.listInstances(filter, limit, cursor);
     return { items: page.items.map(instanceView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  /** Every task queue: depth, oldest task, attempts in flight, and the workers serving it. */
+  queues(): Promise<QueueView[]> {
+    return describeQueues(this.store, this.tasks.sightings, this.clock.now(), this.attentionOptions.unpolledMs);
+  }
+
+  /** Up to `limit` instances matching `filter` that need attention, longest in trouble first, each with why. */
+  async needingAttention(filter: InstanceFilter, limit = 50): Promise<{ items: AttentionView[] }> {
+    const ctx = { store: this.store, sightings: this.tasks.sightings, now: this.clock.now(), options: this.attentionOptions, limit };
+    const items: AttentionView[] = [];
+    for (const [id, attention] of await findAttention(ctx)) {
+      const record = await this.store.getInstance(id);
+      if (record && matches(record, filter)) items.push({ ...instanceView(record), attention });
+    }
+    const since = (view: AttentionView): string => view.attention.map((r) => r.since).sort()[0]!;
+    return { items: items.sort((a, b) => (since(a) < since(b) ? -1 : since(a) > since(b) ? 1 : 0)).slice(0, limit) };
+  }
+
+  /**
+   * Instances waiting with this correlation key (a business key: an order number a wait step
+   * correlates on), whatever the event, newest first: at most `limit`, of the first
+   * KEY_SEARCH_MAX holding the key, that pass the filter.
+   */
+  async findByKey(key: string, filter: InstanceFilter, limit = 50): Promise<{ items: InstanceView[] }> {
+    const items: InstanceRecord[] = [];
+    for (const id of await this.store.findByWaitKey(key, KEY_SEARCH_MAX)) {
+      const record = await this.store.getInstance(id);
+      if (record && matches(record, filter)) items.push(record);
+    }
+    items.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+    return { items: items.slice(0, limit).map(instanceView) };
+  }
+
+  /** How many instances have each status, every status named (0 for none), within the filter's workflow and createdAt bounds. */
+  async countByStatus(filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Promise<{ counts: Record<InstanceStatus, number>; total: number }> {
+    const found = await this.store.countByStatus(filter);
+    const counts = Object.fromEntries(INSTANCE_STATUSES.map((s) => [s, found[s] ?? 0])) as Record<InstanceStatus, number>;
+    return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+  }
+
+  /** Evaluates an expression against the instance as it stands (see expression-tester.ts); nothing changes. */
+  async evaluate(id: string, request: EvaluationRequest): Promise<EvaluationAnswer> {
+    const record = await this.record(id);
+    const plan = await this.plans.get(record.workflow, record.version);
+    return evaluateOnInstance(record, plan, request, this.runtime.decideOptions(this.clock.now()));
   }
 
   async history(id: string, run?: number): Promise<HistoryView[]> {
@@ -285,6 +359,22 @@ export class Engine {
     if (result.outcome.kind === 'stale') throw new SegueError('INVALID_STATE', `instance "${id}" ${refusal}: ${result.outcome.reason}`);
     return result.record;
   }
+}
+
+export type AttentionView = InstanceView & { attention: AttentionReason[] };
+
+/** The instance filter of a listing, applied to one record. */
+/** Instances a key search reads at most: a key names a few instances, not a table. */
+const KEY_SEARCH_MAX = 1_000;
+
+function matches(record: InstanceRecord, filter: InstanceFilter): boolean {
+  return (
+    (filter.workflow === undefined || record.workflow === filter.workflow) &&
+    (filter.status === undefined || filter.status.includes(record.status)) &&
+    (filter.parentId === undefined || record.parentId === filter.parentId) &&
+    (filter.from === undefined || record.createdAt >= filter.from) &&
+    (filter.to === undefined || record.createdAt <= filter.to)
+  );
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {

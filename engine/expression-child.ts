@@ -41,7 +41,7 @@ async function evaluate(request: IsolatedEvaluation): Promise<void> {
     const scope = { bindings: request.bindings, now: request.now, budget: new EvaluationBudget(request.limits) };
     send({ kind: 'done', ok: true, value: await expression(request.source).evaluate(request.data, scope) });
   } catch (err) {
-    const failure = err instanceof ExpressionEvaluationError ? { ...(err.code ? { code: err.code } : {}), message: err.detail } : { message: String((err as Error)?.message ?? err) };
+    const failure = err instanceof ExpressionEvaluationError ? { ...(err.code ? { code: err.code } : {}), ...(err.position === undefined ? {} : { position: err.position }), message: err.detail } : { message: String((err as Error)?.message ?? err) };
     send({ kind: 'done', ok: false, failure });
   }
 }

@@ -2,14 +2,16 @@
  * The engine's own HTTP calls (`http` steps and HTTP compensations), run as `$http` tasks so they
  * share the task queue's lease, timeout and retry machinery. Every connection (redirects
  * included) is checked against the HTTP policy on the address actually connected to; response
- * size, time and redirects are bounded, and credentials do not follow a redirect to another origin.
+ * size, time and redirects are bounded, credentials do not follow a redirect to another origin,
+ * and calls to a host that keeps failing fail fast (circuit-breaker.ts).
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { Json } from '../definitions/model.js';
-import { isObject } from './data.js';
+import type { CircuitBreakers } from './circuit-breaker.js';
+import { isObject } from '../core/data.js';
 import { DEFAULT_HTTP_POLICY, HostRules, type HttpPolicy } from './http-policy.js';
 import type { TaskHandler } from './local-workers.js';
 import { concealText, type Secrets } from './secrets.js';
@@ -42,24 +44,35 @@ interface RawResponse {
 /** The longest a Node timer waits (about 24.8 days); asked for longer, it fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export function httpTaskHandler(policy: Partial<HttpPolicy>, secrets: Secrets): TaskHandler {
+export function httpTaskHandler(policy: Partial<HttpPolicy>, secrets: Secrets, breakers: CircuitBreakers): TaskHandler {
   const p = { ...DEFAULT_HTTP_POLICY, ...policy };
   const rules = new HostRules(p.allowHosts);
   return async (input) => {
     const spec = requestSpec(input);
-    const timeoutMs = Math.min(spec.timeoutMs ?? p.defaultTimeoutMs, MAX_TIMER_MS);
-    const signal = AbortSignal.timeout(timeoutMs);
-    let response = await send(spec, rules, p, signal, timeoutMs);
-    for (let hops = 0; isRedirect(response.status) && response.headers.location; hops += 1) {
-      if (hops >= p.maxRedirects) throw new HttpStepError('HttpError', `${spec.method} ${spec.url} redirected more than ${p.maxRedirects} times`, false);
-      followRedirect(spec, response.status, response.headers.location, secrets);
-      response = await send(spec, rules, p, signal, timeoutMs);
-    }
-    const result = { status: response.status, headers: response.headers, body: parseBody(response) };
-    if (response.status >= 200 && response.status < 300) return result;
-    const retryable = response.status >= 500 || response.status === 429;
-    throw new HttpStepError('HttpError', `${spec.method} ${spec.url} answered ${response.status} ${response.statusText}`.trim(), retryable);
+    // Guarded by the host first called: a redirect elsewhere counts for it, as the step names it.
+    const host = new URL(spec.url).host;
+    return breakers.guard(host, `${spec.method} ${spec.url}`, () => call(spec, rules, p, secrets), countsAgainstHost);
   };
+}
+
+/** What the breaker counts: the host did not answer, or answered that it cannot serve (5xx, 429). */
+function countsAgainstHost(err: unknown): boolean {
+  return err instanceof HttpStepError && err.retryable;
+}
+
+async function call(spec: HttpRequestSpec, rules: HostRules, p: HttpPolicy, secrets: Secrets): Promise<Json> {
+  const timeoutMs = Math.min(spec.timeoutMs ?? p.defaultTimeoutMs, MAX_TIMER_MS);
+  const signal = AbortSignal.timeout(timeoutMs);
+  let response = await send(spec, rules, p, signal, timeoutMs);
+  for (let hops = 0; isRedirect(response.status) && response.headers.location; hops += 1) {
+    if (hops >= p.maxRedirects) throw new HttpStepError('HttpError', `${spec.method} ${spec.url} redirected more than ${p.maxRedirects} times`, false);
+    followRedirect(spec, response.status, response.headers.location, secrets);
+    response = await send(spec, rules, p, signal, timeoutMs);
+  }
+  const result = { status: response.status, headers: response.headers, body: parseBody(response) };
+  if (response.status >= 200 && response.status < 300) return result;
+  const retryable = response.status >= 500 || response.status === 429;
+  throw new HttpStepError('HttpError', `${spec.method} ${spec.url} answered ${response.status} ${response.statusText}`.trim(), retryable);
 }
 
 function isRedirect(status: number): boolean {

@@ -1,5 +1,5 @@
 /**
- * Size limits (SPEC §4), each configurable through the engine's `limits` option and enforced
+ * Size limits, each configurable through the engine's `limits` option and enforced
  * with an error that says which limit, by how much, and what to do.
  */
 import type { Json, Plan } from '../definitions/model.js';

@@ -6,18 +6,20 @@
 import { EventEmitter } from 'node:events';
 import type { Json, Plan } from '../definitions/model.js';
 import type { Clock } from './clock.js';
-import { decide, initialState, type DecideResult } from './decide.js';
-import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from './decision.js';
+import { decide, initialState, type DecideResult } from '../core/decide.js';
+import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from '../core/context.js';
 import { SegueError } from './errors.js';
-import { copyJson } from './data.js';
+import { copyJson } from '../core/data.js';
 import type { PlanRegistry } from './plans.js';
-import type { EngineInput, InstanceState } from './state.js';
+import type { EngineInput, InstanceState } from '../core/model.js';
 import type { InstanceRecord, Store, TaskRecord, Transition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
 import { Mailboxes, type Settled } from './mailboxes.js';
 import { TransitionDraft } from './transition-draft.js';
 import { RecordCache } from './record-cache.js';
 import { limitError, overLimit, replacementFor, type LimitExcess, type StateLimits } from './state-limits.js';
+import { DEFAULT_SET_ASIDE_AFTER, hold, refusal, release, setAside, sourceOf, triesOf, withoutMarks, withoutTry, withTry } from './set-aside.js';
+import type { TransitionFault } from './transition-faults.js';
 
 export interface RuntimeOptions {
   store: Store;
@@ -26,6 +28,13 @@ export interface RuntimeOptions {
   random: () => number;
   decide: Omit<DecideOptions, 'now' | 'random'>;
   limits: StateLimits;
+  /**
+   * Tries an input delivered again (its timer or lease claimed again after a delivery that did not
+   * finish) may have before its instance is set aside. Default DEFAULT_SET_ASIDE_AFTER.
+   */
+  setAsideAfter?: number;
+  /** The test-only fault seam (transition-faults.ts); absent outside those tests. */
+  fault?: TransitionFault;
 }
 
 export interface ApplyResult {
@@ -37,6 +46,12 @@ export interface ApplyResult {
 export interface Consumed {
   taskId?: string;
   timerId?: string;
+  /**
+   * A delivery of this input before this one did not finish (its timer, or the expired lease it
+   * times out, was claimed again): its engine died, or its transition threw. Such an input is tried
+   * on its own, its try written first, and its instance is set aside after too many.
+   */
+  redelivered?: boolean;
 }
 
 /** In-process workers taking tasks as the transitions that schedule them are committed. */
@@ -87,6 +102,8 @@ interface Posted {
   input: EngineInput;
   consumed: Consumed;
   eager?: EagerLeases;
+  /** The try of this delivery is written already (a redelivered input, marked before it is applied). */
+  tried?: boolean;
 }
 
 /** Decisions gathered for one commit: the record as it stands after them, and their writes. */
@@ -97,6 +114,7 @@ interface Fold {
 }
 
 const MAX_CONFLICT_RETRIES = 100;
+const APPLIED: Outcome = { kind: 'applied' };
 /** Most inputs one commit takes from an instance's mailbox. */
 const MAX_BATCH = 256;
 /** Most results of inline tasks and due timers folded into one commit. */
@@ -113,9 +131,14 @@ export class Runtime {
   private readonly mailboxes = new Mailboxes<Posted, ApplyResult>((id, posted) => this.applyPosted(id, posted), MAX_BATCH);
 
   private readonly decideDefaults: Omit<DecideOptions, 'now'>;
+  private readonly setAsideAfter: number;
 
   constructor(private readonly options: RuntimeOptions) {
     this.decideDefaults = { ...DEFAULT_DECIDE_OPTIONS, ...options.decide, random: options.random };
+    this.setAsideAfter = options.setAsideAfter ?? DEFAULT_SET_ASIDE_AFTER;
+    if (!Number.isInteger(this.setAsideAfter) || this.setAsideAfter < 1) {
+      throw new SegueError('BAD_REQUEST', `setAsideAfter must be a whole number of tries >= 1, got ${this.setAsideAfter}`);
+    }
   }
 
   get store(): Store {
@@ -139,6 +162,7 @@ export class Runtime {
   }
 
   private async applyPosted(id: string, posted: Posted[]): Promise<Settled<ApplyResult>[]> {
+    if (posted.some((p) => p.consumed.redelivered && !p.tried)) return this.applyOneByOne(id, posted);
     let folded: Awaited<ReturnType<Runtime['applyFolded']>>;
     const progress = { written: false };
     try {
@@ -146,11 +170,93 @@ export class Runtime {
     } catch (error) {
       // One input's error must not fail the others: they go one by one — unless the error came
       // after the commit (from a listener), when going again would apply them twice.
-      if (posted.length === 1 || progress.written) return posted.map(() => ({ error }));
+      if (progress.written) return posted.map(() => ({ error }));
+      if (posted.length === 1) return [await this.failed(id, posted[0]!, error)];
       return this.applyStepwise(id, posted, []);
     }
     if ('overLimit' in folded) return this.applyStepwise(id, posted, folded.chained);
     return folded.map((value) => ({ value }));
+  }
+
+  /** A batch holding an input delivered again: each input on its own, in order. */
+  private async applyOneByOne(id: string, posted: Posted[]): Promise<Settled<ApplyResult>[]> {
+    const settled: Settled<ApplyResult>[] = [];
+    for (const p of posted) {
+      try {
+        settled.push(...(p.consumed.redelivered ? await this.applyAgain(id, p) : await this.applyPosted(id, [p])));
+      } catch (error) {
+        settled.push({ error });
+      }
+    }
+    return settled;
+  }
+
+  /**
+   * An input whose last delivery did not finish: its try is written (a commit of its own) before it
+   * is made, so that an engine dying on it is counted; when it has had its tries, its instance is
+   * set aside instead. Only this path writes twice, and only after something went wrong.
+   */
+  private async applyAgain(id: string, p: Posted): Promise<Settled<ApplyResult>[]> {
+    const source = sourceOf(p.input, p.consumed);
+    const marked = await this.change(id, (f) => {
+      // Set aside already (the input is held) or finished (it is stale): applied as any input is.
+      if (f.record.setAside || TERMINAL_STATUSES.has(f.record.status)) return null;
+      const tries = triesOf(f.record, source);
+      if (tries >= this.setAsideAfter) {
+        this.setAsideOn(f, p, tries);
+        return 'set aside';
+      }
+      f.record = withTry(f.record, source, p.input, this.now());
+      return 'marked';
+    });
+    if (marked?.value === 'set aside') return [{ value: { outcome: APPLIED, record: marked.record } }];
+    return this.applyPosted(id, [{ ...p, tried: true }]);
+  }
+
+  /**
+   * What the caller of an input whose application failed learns. When its transition threw, the try
+   * is written, and the instance set aside once the input has had its tries.
+   */
+  private async failed(id: string, p: Posted, error: unknown): Promise<Settled<ApplyResult>> {
+    if (!(error instanceof TransitionThrew)) return { error };
+    const source = sourceOf(p.input, p.consumed);
+    const count = this.change(id, (f) => {
+      if (f.record.setAside || TERMINAL_STATUSES.has(f.record.status)) return null;
+      f.record = withTry(f.record, source, p.input, this.now(), error.message, p.tried);
+      const tries = f.record.redelivery!.tries;
+      if (tries >= this.setAsideAfter) this.setAsideOn(f, p, tries);
+      return tries;
+    });
+    // The caller learns what the transition threw either way; a store failing now is its own matter.
+    await count.catch(() => undefined);
+    return { error: error.cause };
+  }
+
+  /** Sets the instance of the fold aside on `p`, which is consumed and held. */
+  private setAsideOn(f: Fold, p: Posted, tries: number): void {
+    const { record, event } = setAside(f.record, p.input, tries, this.now());
+    f.record = record;
+    f.draft.history.push(event);
+    consume(f.draft, p.consumed);
+  }
+
+  /**
+   * One change of an instance's record that decides nothing (the marks of set-aside handling),
+   * committed by compare-and-swap like any transition; `edit` answers null for no change.
+   */
+  private async change<T>(id: string, edit: (f: Fold) => T | null): Promise<{ record: InstanceRecord; value: T } | null> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+      const base = await this.load(id);
+      const f = await this.startFold(base);
+      const value = edit(f);
+      if (value === null) {
+        this.records.keep(base);
+        return null;
+      }
+      const record = { ...f.record, rev: base.rev + 1 };
+      if (await this.commit(f.draft, record, base.rev, JSON.stringify(record.state))) return { record, value };
+    }
+    throw conflict(id);
   }
 
   /**
@@ -194,7 +300,7 @@ export class Runtime {
         replaced ||= checked.replaced;
         settled.push({ value: checked.result });
       } catch (error) {
-        settled.push({ error });
+        settled.push(await this.failed(id, p, error));
       }
     }
     // After a replacement the decisions differ from the fold's: its later results may not fit.
@@ -242,14 +348,52 @@ export class Runtime {
   }
 
   /** Decides one input on top of the fold, adding its writes to the draft. */
-  private async fold(f: Fold, { input, consumed, eager }: Posted): Promise<Outcome> {
+  private async fold(f: Fold, posted: Posted): Promise<Outcome> {
+    const { input, consumed, eager } = posted;
     const now = this.now();
-    const result = await decide(f.plan, f.record, input, this.decideOptions(now));
-    f.record = result.record;
-    if (consumed.taskId) f.draft.removeTask(consumed.taskId);
-    if (consumed.timerId) f.draft.removeTimer(consumed.timerId);
+    const aside = f.record.setAside !== undefined;
+    if (aside && input.type !== 'terminate') return this.foldSetAside(f, posted, now);
+    let result: DecideResult;
+    try {
+      result = await decide(f.plan, f.record, input, this.decideOptions(now));
+      this.options.fault?.(result.history);
+    } catch (err) {
+      throw new TransitionThrew(err);
+    }
+    // The commit applying an input delivered again clears its tries; terminating clears the mark.
+    f.record = result.record.redelivery ? withoutTry(result.record, sourceOf(input, consumed)) : result.record;
+    if (aside && TERMINAL_STATUSES.has(f.record.status)) f.record = withoutMarks(f.record);
+    consume(f.draft, consumed);
     await this.addEffects(f.draft, result, now, eager);
     return result.outcome;
+  }
+
+  /**
+   * An input to an instance set aside. A retry clears the mark and applies the inputs held, on top,
+   * in the same commit: if one fails again nothing is written and the instance stays set aside. An
+   * input that consumes a timer or a task is held; anything else is refused.
+   */
+  private async foldSetAside(f: Fold, { input, consumed }: Posted, now: number): Promise<Outcome> {
+    if (input.type === 'retry') {
+      const released = release(f.record, now);
+      f.record = released.record;
+      f.draft.history.push(released.event);
+      for (const held of released.inputs) {
+        try {
+          await this.fold(f, { input: held, consumed: {} });
+        } catch (err) {
+          if (!(err instanceof TransitionThrew)) throw err;
+          throw new SegueError('INVALID_STATE', `instance "${f.record.id}" was not retried: applying its ${held.type} input threw again (${err.message}); it stays set aside`);
+        }
+      }
+      return APPLIED;
+    }
+    if (consumed.timerId === undefined && consumed.taskId === undefined) return { kind: 'stale', reason: refusal(f.record) };
+    const { record, event } = hold(f.record, input, now);
+    f.record = record;
+    f.draft.history.push(event);
+    consume(f.draft, consumed);
+    return APPLIED;
   }
 
   /**
@@ -270,7 +414,7 @@ export class Runtime {
         const now = this.now();
         const due = f.draft.createTimers.find((t) => t.instanceId === f.record.id && t.dueAt <= now);
         if (due) {
-          const posted = { input: due.input as unknown as EngineInput, consumed: { timerId: due.id } };
+          const posted = { input: due.input, consumed: { timerId: due.id } };
           chained.push(posted);
           await this.fold(f, posted);
           continue;
@@ -327,9 +471,11 @@ export class Runtime {
   }
 
   /**
-   * Creates an instance. With `startAt` in the future it stays PENDING behind a start timer;
-   * otherwise its first steps are decided now and stored with it in one atomic write.
-   * Returns null when an instance with that id exists already.
+   * Creates an instance. With `startAt` in the future, or `deferred`, it stays PENDING behind a
+   * start timer (due at once when deferred), so the timer loop decides its first steps, and an
+   * engine dying on them is counted as for any input delivered again; otherwise its first steps are
+   * decided now and stored with it in one atomic write. Returns null when an instance with that id
+   * exists already.
    */
   async create(spec: {
     id: string;
@@ -337,6 +483,7 @@ export class Runtime {
     version: number;
     input: Json;
     startAt?: number;
+    deferred?: boolean;
     parentId?: string | null;
     state?: Pick<InstanceState, 'parent' | 'schedule'>;
   }): Promise<InstanceRecord | null> {
@@ -352,14 +499,19 @@ export class Runtime {
       createdAt: now,
       updatedAt: now,
       waits: [],
-      state: initialState(spec.input, now, spec.state) as unknown as Json,
+      state: initialState(spec.input, now, spec.state),
     };
     const f = await this.startFold(pending);
-    if (spec.startAt !== undefined && spec.startAt > now) {
+    if (spec.deferred || (spec.startAt !== undefined && spec.startAt > now)) {
       f.record = { ...pending, rev: 1 };
-      f.draft.createTimers.push({ id: `${spec.id}:start`, instanceId: spec.id, dueAt: spec.startAt, input: { type: 'start' } });
+      f.draft.createTimers.push({ id: `${spec.id}:start`, instanceId: spec.id, dueAt: Math.max(spec.startAt ?? now, now), input: { type: 'start' } });
     } else {
-      await this.fold(f, { input: { type: 'start' }, consumed: {} });
+      try {
+        await this.fold(f, { input: { type: 'start' }, consumed: {} });
+      } catch (err) {
+        // Nothing is written: the caller learns what the start threw.
+        throw err instanceof TransitionThrew ? err.cause : err;
+      }
     }
     const stateJson = JSON.stringify(f.record.state);
     const excess = this.overLimit(f.record, stateJson);
@@ -466,13 +618,13 @@ export class Runtime {
           draft.removeTask(c.taskId);
           break;
         case 'startTimer':
-          draft.createTimers.push({ id: c.timerId, instanceId: id, dueAt: c.dueAt, input: c.input as unknown as Json });
+          draft.createTimers.push({ id: c.timerId, instanceId: id, dueAt: c.dueAt, input: c.input });
           break;
         case 'removeTimer':
           draft.removeTimer(c.timerId);
           break;
         case 'message':
-          draft.createTimers.push({ id: c.messageId, instanceId: c.instanceId, dueAt: now, input: c.input as unknown as Json });
+          draft.createTimers.push({ id: c.messageId, instanceId: c.instanceId, dueAt: now, input: c.input });
           break;
         case 'startChild':
           await this.addChild(draft, result.record, c, now);
@@ -494,7 +646,7 @@ export class Runtime {
     } catch (err) {
       if (!(err instanceof SegueError)) throw err;
       const input: EngineInput = { type: 'childFinished', childId: c.childId, status: 'FAILED', error: { error: 'ChildFailed', message: err.message } };
-      draft.createTimers.push({ id: `${c.childId}:finished`, instanceId: parent.id, dueAt: now, input: input as unknown as Json });
+      draft.createTimers.push({ id: `${c.childId}:finished`, instanceId: parent.id, dueAt: now, input });
       return;
     }
     draft.createInstances.push({
@@ -508,7 +660,7 @@ export class Runtime {
       createdAt: now,
       updatedAt: now,
       waits: [],
-      state: initialState(c.input, now, { parent: { id: parent.id, childId: c.childId } }) as unknown as Json,
+      state: initialState(c.input, now, { parent: { id: parent.id, childId: c.childId } }),
     });
     draft.createTimers.push({ id: `${c.childId}:start`, instanceId: c.childId, dueAt: now, input: { type: 'start' } });
   }
@@ -520,6 +672,20 @@ export class Runtime {
     if (t.createTimers.length > 0) n.emit('timers', Math.min(...t.createTimers.map((x) => x.dueAt)));
     n.emit('instance', t.record, t.history);
     if (TERMINAL_STATUSES.has(t.record.status)) n.emit(`finished:${t.record.id}`, t.record);
+  }
+}
+
+/** The timer or task an input consumes is removed with its commit, whatever the outcome. */
+function consume(draft: TransitionDraft, consumed: Consumed): void {
+  if (consumed.taskId) draft.removeTask(consumed.taskId);
+  if (consumed.timerId) draft.removeTimer(consumed.timerId);
+}
+
+/** What decide (or the fault seam) threw: the transition failed, not the store or the caller. */
+class TransitionThrew extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
+    this.name = 'TransitionThrew';
   }
 }
 

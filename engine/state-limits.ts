@@ -5,7 +5,7 @@
 import { formatBytes } from './bytes.js';
 import { SegueError } from './errors.js';
 import type { Limits } from './limits.js';
-import type { EngineInput, ErrorInfo, InstanceState } from './state.js';
+import type { EngineInput, ErrorInfo } from '../core/model.js';
 import type { InstanceRecord } from './store/port.js';
 
 export type StateLimits = Pick<Limits, 'maxInstanceDataBytes' | 'maxHistoryPerRun'>;
@@ -18,7 +18,7 @@ export interface LimitExcess {
 /** Which limit `record` is over, and why, or null. */
 export function overLimit(record: InstanceRecord, stateJson: string, limits: StateLimits): LimitExcess | null {
   const { maxInstanceDataBytes, maxHistoryPerRun } = limits;
-  const state = record.state as unknown as InstanceState;
+  const state = record.state;
   if (state.seq > maxHistoryPerRun) {
     const message =
       `the history of run ${record.run} would pass ${maxHistoryPerRun} events; a workflow that loops for long should use a continue step to start a fresh run, ` +

@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { Json } from '../definitions/model.js';
 import { SegueError } from './errors.js';
 import type { EagerLeases, Runtime } from './runtime.js';
-import type { EngineInput, ErrorInfo } from './state.js';
+import type { EngineInput, ErrorInfo } from '../core/model.js';
 import type { TaskRecord } from './store/port.js';
 import { concealSecrets, concealText, loadSecrets, revealSecrets, type Secrets } from './secrets.js';
 import { checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
+import { WorkerSightings } from './worker-sightings.js';
 
 export interface ClaimedTask {
   token: string;
@@ -67,6 +68,8 @@ interface ArrivalListener {
 export class TaskQueue {
   /** In the order they started listening. */
   private readonly listeners = new Set<ArrivalListener>();
+  /** Who polled which queue, and when: every look at the store counts, and asking for next tasks with results. */
+  readonly sightings = new WorkerSightings();
 
   constructor(
     private readonly runtime: Runtime,
@@ -93,6 +96,8 @@ export class TaskQueue {
       // Listen before claiming: a task enqueued while the claim is in flight must wake this poll,
       // not wait for the next look at the store.
       const arrival = this.arrival(req.queues);
+      // A poll without a name gets a fresh one per call, which would crowd out the named workers.
+      this.sightings.saw(req.worker ?? 'unnamed', req.queues, this.runtime.now());
       const max = capacity ? capacity() : (req.max ?? 1);
       const tasks = max > 0 ? await this.runtime.store.claimTasks({ queues: req.queues, worker, max, now: this.runtime.now() }) : [];
       const claimed = await this.withSecrets(tasks);
@@ -192,6 +197,7 @@ export class TaskQueue {
    * claim) to go on. Pass it to complete and fail, then hand it over.
    */
   nextTasks(req: NextTasksRequest): NextTasks {
+    this.sightings.saw(req.worker, req.queues, this.runtime.now());
     return new NextTasks(req);
   }
 
@@ -244,12 +250,20 @@ export class TaskQueue {
     return { type: 'taskTimedOut', taskId: task.id, heartbeat };
   }
 
-  /** Times out attempts whose lease expired: each goes through its step's retry policy. */
-  async expireLeases(limit = 100): Promise<number> {
-    const expired = await this.runtime.store.findExpiredLeases(this.runtime.now(), limit);
+  /**
+   * Times out attempts whose lease expired: each goes through its step's retry policy. The sweep
+   * claims each lease for `claimMs`, so that one engine times it out; one claimed before (whose
+   * timeout was not applied: an engine died on it, or it threw) is marked as delivered again. One
+   * that fails does not keep the others waiting: the first error is thrown after them.
+   */
+  async expireLeases(limit = 100, claimMs = 5_000): Promise<number> {
+    const expired = await this.runtime.store.claimExpiredLeases(this.runtime.now(), limit, claimMs);
+    const failures = new Failures();
     for (const task of expired) {
-      await this.runtime.apply(task.instanceId, this.timedOut(task), { taskId: task.id }).catch(ignoreMissing);
+      const consumed = (task.sweeps ?? 1) > 1 ? { taskId: task.id, redelivered: true } : { taskId: task.id };
+      await this.runtime.apply(task.instanceId, this.timedOut(task), consumed).catch(ignoreMissing).catch(failures.add);
     }
+    failures.throwFirst();
     return expired.length;
   }
 
@@ -307,6 +321,19 @@ export function toClaimed(task: TaskRecord): ClaimedTask {
     instanceId: task.instanceId,
     step: task.step,
   };
+}
+
+/** The errors of inputs applied one after another, the first rethrown once all had their turn. */
+export class Failures {
+  private first: { error: unknown } | undefined;
+
+  readonly add = (error: unknown): void => {
+    this.first ??= { error };
+  };
+
+  throwFirst(): void {
+    if (this.first) throw this.first.error;
+  }
 }
 
 /** An instance purged while work for it was in flight: nothing left to apply it to. */

@@ -4,15 +4,15 @@
  * leased when claimed, and every firing is a compare-and-swap transition, so none fires twice.
  */
 import type { Runtime } from './runtime.js';
-import { ignoreMissing, type TaskQueue } from './task-queue.js';
-import type { EngineInput } from './state.js';
+import { Failures, ignoreMissing, type TaskQueue } from './task-queue.js';
 
 export interface TimerLoopOptions {
   /** Longest sleep between looks at the store (timers written by other processes), ms. Default 1000. */
   idleMs?: number;
   /**
-   * How long a claimed timer is hidden from other engines while it fires, ms. Default 5000: short,
-   * so timers claimed by an engine that died fire soon elsewhere (a second firing is refused as stale).
+   * How long a claimed timer (or expired lease) is hidden from other engines while it fires, ms.
+   * Default 5000: short, so timers claimed by an engine that died fire soon elsewhere (a second
+   * firing is refused as stale).
    */
   leaseMs?: number;
   /** Timers fired per store round trip. Default 100. */
@@ -44,18 +44,30 @@ export class TimerLoop {
     });
   }
 
-  /** Fires every timer due now and expires overdue leases; returns how many inputs were applied. */
+  /**
+   * Fires every timer due now and expires overdue leases; returns how many inputs were applied. A
+   * timer claimed before (whose input was not applied: an engine died on it, or it threw) is marked
+   * as delivered again. One that fails does not keep the others waiting: the first error is thrown
+   * once every due timer and lease had its turn.
+   */
   async tick(): Promise<number> {
     let applied = 0;
+    const failures = new Failures();
     for (;;) {
       const due = await this.runtime.store.claimDueTimers(this.runtime.now(), this.batch, this.leaseMs);
       for (const timer of due) {
-        await this.runtime.apply(timer.instanceId, timer.input as unknown as EngineInput, { timerId: timer.id }).catch(ignoreMissing);
+        const consumed = (timer.claims ?? 1) > 1 ? { timerId: timer.id, redelivered: true } : { timerId: timer.id };
+        await this.runtime.apply(timer.instanceId, timer.input, consumed).catch(ignoreMissing).catch(failures.add);
       }
       applied += due.length;
       if (due.length < this.batch) break;
     }
-    return applied + (await this.queue.expireLeases(this.batch));
+    applied += await this.queue.expireLeases(this.batch, this.leaseMs).catch((err: unknown) => {
+      failures.add(err);
+      return 0;
+    });
+    failures.throwFirst();
+    return applied;
   }
 
   start(): void {

@@ -1,7 +1,7 @@
 /** What callers see of an instance: the API's shape, kept apart from the stored model. */
 import type { Json } from '../definitions/model.js';
-import type { ErrorInfo, InstanceState } from './state.js';
-import type { HistoryEvent, InstanceRecord, InstanceStatus } from './store/port.js';
+import type { ErrorInfo, InstanceState } from '../core/model.js';
+import type { HistoryEvent, InstanceRecord, InstanceStatus, SetAside } from './store/port.js';
 
 export interface CurrentStep {
   step: string;
@@ -32,10 +32,24 @@ export interface InstanceView {
   compensating?: { reason: string; step: string | null };
   schedule?: { id: string; fireTime: string };
   previousRun?: { run: number; endedAt: string };
+  /** Set aside after an input failed too many tries: nothing is applied to it but terminate and retry. */
+  setAside?: SetAsideView;
+}
+
+export interface SetAsideView {
+  reason: string;
+  at: string;
+  /** Tries of the input that did not finish. */
+  tries: number;
+  /** The input's type (timerFired, taskTimedOut, …). */
+  input: string;
+  step?: string;
+  /** Inputs held for the retry, the one it was set aside on included. */
+  held: number;
 }
 
 export function instanceView(record: InstanceRecord): InstanceView {
-  const state = record.state as unknown as InstanceState;
+  const state = record.state;
   const root = state.frames.root;
   const view: InstanceView = {
     id: record.id,
@@ -55,6 +69,13 @@ export function instanceView(record: InstanceRecord): InstanceView {
   if (state.compensating) view.compensating = { reason: state.compensating.reason, step: state.compensating.current?.compensation.step ?? null };
   if (state.schedule) view.schedule = state.schedule;
   if (state.previousRun) view.previousRun = { run: state.previousRun.run, endedAt: new Date(state.previousRun.endedAt).toISOString() };
+  if (record.setAside) view.setAside = setAsideView(record.setAside);
+  return view;
+}
+
+function setAsideView(mark: SetAside): SetAsideView {
+  const view: SetAsideView = { reason: mark.reason, at: new Date(mark.at).toISOString(), tries: mark.tries, input: mark.input, held: mark.held.length };
+  if (mark.step !== undefined) view.step = mark.step;
   return view;
 }
 

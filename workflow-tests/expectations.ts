@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parseDuration } from '../definitions/duration.js';
 import type { Json } from '../definitions/model.js';
 import { isRecord, quote, type Path } from '../definitions/messages.js';
-import type { ErrorInfo } from '../engine/state.js';
+import type { ErrorInfo } from '../core/model.js';
 import type { InstanceView } from '../engine/views.js';
 import type { ExpectDefinition } from './model.js';
 

@@ -11,7 +11,7 @@ import { TERMINAL_STATUSES } from '../engine/store/port.js';
 import { parseDuration } from '../definitions/duration.js';
 import type { Problem } from '../definitions/model.js';
 import { isRecord, quote, type Path } from '../definitions/messages.js';
-import { HTTP_TASK_TYPE } from '../engine/steps.js';
+import { HTTP_TASK_TYPE } from '../core/model.js';
 import { checkExpectations, describeError, formatElapsed, type Mismatch, type Outcome } from './expectations.js';
 import { compareGolden, writeGolden, type GoldenEvent } from './golden.js';
 import { CaseMocks, type Call } from './mocks.js';

@@ -25,9 +25,10 @@ export function checkCount(name: string, value: number): void {
 }
 
 /** Stored JSON text back to a value; unreadable text is STORE_CORRUPT, naming what it was. */
-export function parseJson(text: string, what: string): Json {
+export function parseJson<T = Json>(text: string, what: string): T {
   try {
-    return JSON.parse(text) as Json;
+    // The store reads back what it was given to keep: a record's state, a timer's input, its JSON.
+    return JSON.parse(text) as T;
   } catch (err) {
     throw new StoreError('STORE_CORRUPT', `stored ${what} is not valid JSON`, { cause: err });
   }

@@ -10,76 +10,11 @@
  * replayed idempotently (all those writes have deterministic ids).
  */
 import type { Json } from '../../definitions/model.js';
+import type { EngineInput, EventWait, HistoryEvent, InstanceRecord, InstanceStatus, Redelivery, SetAside } from '../../core/model.js';
 
-export type InstanceStatus =
-  | 'PENDING'
-  | 'RUNNING'
-  | 'SUSPENDED'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'CANCELLED'
-  | 'TERMINATED'
-  | 'TIMED_OUT'
-  | 'CONTINUED_AS_NEW';
-
-export const INSTANCE_STATUSES: readonly InstanceStatus[] = [
-  'PENDING',
-  'RUNNING',
-  'SUSPENDED',
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-  'TERMINATED',
-  'TIMED_OUT',
-  'CONTINUED_AS_NEW',
-];
-
-export const TERMINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set([
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-  'TERMINATED',
-  'TIMED_OUT',
-  'CONTINUED_AS_NEW',
-]);
-
-/** An instance as stored. `state` is the engine's own document; the store treats it as opaque JSON. */
-export interface InstanceRecord {
-  id: string;
-  /** Run number, from 1; a `continue` step starts run n+1 under the same id. */
-  run: number;
-  workflow: string;
-  version: number;
-  status: InstanceStatus;
-  /** Compare-and-swap revision: 1 when created, +1 per committed transition. */
-  rev: number;
-  parentId: string | null;
-  /** Epoch milliseconds. */
-  createdAt: number;
-  updatedAt: number;
-  /** Event waits open on this instance, for correlated delivery (`POST /v1/events/{event}`). */
-  waits: EventWait[];
-  state: Json;
-}
-
-export interface EventWait {
-  event: string;
-  /** The value of the wait step's `correlate` expression, as a string; null when it has none. */
-  key: string | null;
-}
-
-export interface HistoryEvent {
-  instanceId: string;
-  run: number;
-  /** From 1, gap-free within a run. */
-  seq: number;
-  type: string;
-  /** Epoch milliseconds. */
-  at: number;
-  step?: string;
-  /** Small summary of the event; never a full payload. */
-  details?: Json;
-}
+// The records the store keeps are the interpreter's own.
+export { INSTANCE_STATUSES, TERMINAL_STATUSES } from '../../core/model.js';
+export type { EventWait, HistoryEvent, InstanceRecord, InstanceStatus, Redelivery, SetAside };
 
 export type TaskStatus = 'QUEUED' | 'LEASED';
 
@@ -106,6 +41,11 @@ export interface TaskRecord {
   worker: string | null;
   leasedAt: number | null;
   leaseExpiresAt: number | null;
+  /**
+   * How many times the lease sweep has claimed this expired lease (claimExpiredLeases), this
+   * claim included; absent until the sweep first does.
+   */
+  sweeps?: number;
 }
 
 /** A durable wake-up for an instance: a retry or delay timer, a timeout, a message due now. */
@@ -115,7 +55,9 @@ export interface TimerRecord {
   instanceId: string;
   dueAt: number;
   /** The input the engine feeds to the instance when the timer fires. */
-  input: Json;
+  input: EngineInput;
+  /** How many times the timer has been claimed, this claim included; absent on a timer never claimed. */
+  claims?: number;
 }
 
 export interface StoredDefinition {
@@ -160,6 +102,8 @@ export interface InstanceFilter {
   /** createdAt bounds, epoch ms, inclusive. */
   from?: number;
   to?: number;
+  /** true: only instances set aside; false: only those not set aside. */
+  setAside?: boolean;
 }
 
 export interface InstancePage {
@@ -173,6 +117,19 @@ export interface ClaimRequest {
   worker: string;
   max: number;
   now: number;
+}
+
+/** The tasks of one queue as they stand: waiting, and leased to workers. */
+export interface QueueTasks {
+  queue: string;
+  /** QUEUED tasks. */
+  queued: number;
+  /** createdAt of the oldest QUEUED task, epoch ms; null when none waits. */
+  oldestQueuedAt: number | null;
+  /** LEASED tasks (attempts in flight). */
+  leased: number;
+  /** LEASED tasks by the worker holding them. */
+  holders: Record<string, number>;
 }
 
 export interface Store extends ScheduleStore {
@@ -200,6 +157,10 @@ export interface Store extends ScheduleStore {
   listInstances(filter: InstanceFilter, limit: number, cursor?: string): Promise<InstancePage>;
   /** Ids of instances with an open wait on `event` with that correlation key. */
   findWaiting(event: string, key: string): Promise<string[]>;
+  /** Ids of instances with an open wait carrying this correlation key, whatever its event: by id, at most `limit`. */
+  findByWaitKey(key: string, limit: number): Promise<string[]>;
+  /** How many instances have each status (a status none has is absent), within the filter's workflow and createdAt bounds. */
+  countByStatus(filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Promise<Partial<Record<InstanceStatus, number>>>;
   /** Removes a terminal instance, its history, tasks and timers. False if absent or not terminal. */
   purgeInstance(id: string): Promise<boolean>;
 
@@ -209,21 +170,32 @@ export interface Store extends ScheduleStore {
   // Tasks.
   /** Leases up to `max` QUEUED tasks of those queues, oldest first, each with a fresh token. */
   claimTasks(req: ClaimRequest): Promise<TaskRecord[]>;
-  /** Leases one QUEUED task by id (an in-process handler taking what it just scheduled). */
-  claimTask(id: string, worker: string, now: number): Promise<TaskRecord | null>;
   /** The LEASED task holding this token, or null when the token is stale or unknown. */
   getTaskByToken(token: string): Promise<TaskRecord | null>;
   /** Extends the lease of the task holding `token` until `until`; false when the token is stale. */
   extendLease(token: string, until: number): Promise<boolean>;
-  /** LEASED tasks whose lease expired at or before `now`, oldest first. */
+  /**
+   * LEASED tasks whose lease expired at or before `now`, earliest expiry first, not claimed by
+   * another sweep; claims them until `now + leaseMs` (their `sweeps` count goes up by one) so that
+   * several engines do not time out the same attempt at once. The lease itself is left as it was.
+   */
+  claimExpiredLeases(now: number, limit: number, leaseMs: number): Promise<TaskRecord[]>;
+  /** LEASED tasks whose lease expired at or before `now`, earliest expiry first, swept or not; claims nothing. */
   findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]>;
   /** Number of QUEUED tasks per queue. */
   countQueued(): Promise<Record<string, number>>;
+  /** Every queue that holds a task, QUEUED or LEASED, by queue name. */
+  summarizeQueues(): Promise<QueueTasks[]>;
+  /** QUEUED tasks of those queues created at or before `createdBy`, oldest first. */
+  findQueuedTasks(queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]>;
+  /** Number of instances set aside, per workflow. */
+  countSetAside(): Promise<Record<string, number>>;
 
   // Timers.
   /**
    * Timers due at or before `now` not leased by someone else; leases them until `now + leaseMs` so
-   * that several engines do not fire the same one at once. A fired timer is removed by the transition.
+   * that several engines do not fire the same one at once, and counts the claim (`claims`). A fired
+   * timer is removed by the transition.
    */
   claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]>;
   /** Earliest time a timer becomes claimable: max(dueAt, end of its lease), or null. */

@@ -52,6 +52,7 @@ const jsonRoutes = bodyRoutes.filter((r) => r.body!.kind !== 'definition');
 const WRONG_SHAPE: Partial<Record<OperationId, unknown>> = {
   startInstance: { input: {}, version: 'two' },
   deliverEvent: { key: 5 },
+  evaluateExpression: { expression: 'x', frame: 1 },
   cancelInstance: { reason: 5 },
   terminateInstance: { reason: ['x'] },
   suspendInstance: { because: 'x' },

@@ -443,7 +443,7 @@ describe.skipIf(!uri)('mongodb store contract (needs MONGODB_URI, or Go to build
       await raw.collection<{ _id: string; version: number }>('meta').updateOne({ _id: 'schema' }, { $set: { version: 99 } });
       await expect(freshStore({}, database)).rejects.toMatchObject({
         code: 'STORE_CORRUPT',
-        message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 1)',
+        message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 2)',
       });
     });
 

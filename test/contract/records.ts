@@ -1,4 +1,5 @@
 /** Hand-built records for the store contract suite: small, valid, and easy to vary per test. */
+import type { Json } from '../../definitions/model.js';
 import type {
   HistoryEvent,
   InstanceRecord,
@@ -12,7 +13,19 @@ export const T0 = 1_700_000_000_000;
 
 export type Effects = Omit<Transition, 'expectedRev' | 'record'>;
 
-export function instance(id: string, fields: Partial<InstanceRecord> = {}): InstanceRecord {
+/** Fields of a record to vary; its state may be any JSON. */
+export type RecordFields = Omit<Partial<InstanceRecord>, 'state'> & { state?: Json };
+
+/**
+ * The store keeps a record's state and a timer's input as it is given, without reading them, so
+ * the suite gives it plain JSON of its own rather than the engine's documents.
+ */
+function opaque<T>(value: Json): T {
+  return value as unknown as T;
+}
+
+export function instance(id: string, fields: RecordFields = {}): InstanceRecord {
+  const { state = { step: 'reserve', data: { orderId: id } }, ...rest } = fields;
   return {
     id,
     run: 1,
@@ -24,8 +37,8 @@ export function instance(id: string, fields: Partial<InstanceRecord> = {}): Inst
     createdAt: T0,
     updatedAt: T0,
     waits: [],
-    state: { step: 'reserve', data: { orderId: id } },
-    ...fields,
+    ...rest,
+    state: opaque(state),
   };
 }
 
@@ -52,7 +65,7 @@ export function task(id: string, fields: Partial<TaskRecord> = {}): TaskRecord {
 }
 
 export function timer(id: string, fields: Partial<TimerRecord> = {}): TimerRecord {
-  return { id, instanceId: 'i-1', dueAt: T0, input: { type: 'timer', id }, ...fields };
+  return { id, instanceId: 'i-1', dueAt: T0, input: opaque({ type: 'timer', id }), ...fields };
 }
 
 export function historyEvent(instanceId: string, seq: number, fields: Partial<HistoryEvent> = {}): HistoryEvent {
@@ -92,11 +105,12 @@ export function creation(record: InstanceRecord, fields: Partial<Effects> = {}):
 /** The transition from `record` to its next revision with `changes` applied. */
 export function next(
   record: InstanceRecord,
-  changes: Partial<InstanceRecord> = {},
+  changes: RecordFields = {},
   fields: Partial<Effects> = {},
 ): Transition {
+  const { state, ...rest } = changes;
   return {
-    record: { ...record, updatedAt: record.updatedAt + 1, ...changes, rev: record.rev + 1 },
+    record: { ...record, updatedAt: record.updatedAt + 1, ...rest, ...(state === undefined ? {} : { state: opaque(state) }), rev: record.rev + 1 },
     expectedRev: record.rev,
     ...effects(fields),
   };

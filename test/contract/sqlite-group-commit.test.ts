@@ -71,10 +71,10 @@ describe('SQLite group commit', () => {
     const { store, records } = await setup(1);
     const [committed, claimed] = await Promise.all([
       store.commitTransition(next(records[0]!, {}, { createTasks: [task('t-1', { instanceId: 'i-0' })] })),
-      store.claimTask('t-1', 'w', T0),
+      store.claimTasks({ queues: ['payments'], worker: 'w', max: 1, now: T0 }),
     ]);
     expect(committed).toBe(true);
-    expect(claimed).toMatchObject({ id: 't-1', status: 'LEASED', worker: 'w' });
+    expect(claimed).toEqual([expect.objectContaining({ id: 't-1', status: 'LEASED', worker: 'w' })]);
   });
 
   it('lets exactly one of many same-rev commits on one instance win inside one batch', async () => {
@@ -156,7 +156,7 @@ describe('SQLite group commit', () => {
     const transition = moved(records[0]!, 0);
     const expected = structuredClone(transition.record);
     const pending = store.commitTransition(transition);
-    (transition.record.state as { moved: number }).moved = 99;
+    Object.assign(transition.record.state, { moved: 99 });
     transition.createTasks.push(task('t-late'));
     expect(await pending).toBe(true);
     expect(await other.getInstance('i-0')).toEqual(expected);

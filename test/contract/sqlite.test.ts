@@ -86,7 +86,7 @@ describe('SQLite store', () => {
     expect(claimed).toMatchObject({ id: 't-1', input: { n: 1 }, status: 'LEASED', worker: 'w' });
     expect(await store.getTaskByToken(claimed!.token!)).toMatchObject({ id: 't-1' });
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(3);
+    expect(raw.pragma('user_version', { simple: true })).toBe(4);
     const names = raw.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").pluck().all();
     expect(names).not.toContain('history');
     expect(names).not.toContain('tasks_schema1');
@@ -128,7 +128,7 @@ describe('SQLite store', () => {
     expect(await store.readHistory('i-1', 1, 20)).toEqual([...later.slice(18), last]);
 
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(3);
+    expect(raw.pragma('user_version', { simple: true })).toBe(4);
     const rows = raw.prepare('SELECT firstSeq, typeof(events) AS kind, length(events) AS bytes FROM history_batches ORDER BY firstSeq').all();
     expect(rows).toMatchObject([{ firstSeq: 1, kind: 'text' }, { firstSeq: 3, kind: 'blob' }, { firstSeq: 33, kind: 'text' }]);
     const textBytes = JSON.stringify(later.map(({ instanceId: _i, run: _r, ...e }) => e)).length;
@@ -202,7 +202,7 @@ describe('SQLite store', () => {
     raw.close();
     await expect(openStore(`sqlite:${path}`)).rejects.toMatchObject({
       code: 'STORE_CORRUPT',
-      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 3)',
+      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 4)',
     });
   });
 

@@ -23,6 +23,37 @@ function listFixture(): InstanceRecord[] {
 }
 
 export function queryContract(ctx: StoreContext): void {
+  describe('countByStatus', () => {
+    it('counts each status within the workflow and an inclusive createdAt range, leaving out statuses none has', async () => {
+      await createAll(ctx.store, listFixture());
+      expect(await ctx.store.countByStatus({})).toEqual({ RUNNING: 2, COMPLETED: 2, FAILED: 1 });
+      expect(await ctx.store.countByStatus({ workflow: 'orders' })).toEqual({ RUNNING: 1, COMPLETED: 1, FAILED: 1 });
+      expect(await ctx.store.countByStatus({ from: T0 + 20, to: T0 + 30 })).toEqual({ COMPLETED: 2, FAILED: 1 });
+      expect(await ctx.store.countByStatus({ workflow: 'nobody' })).toEqual({});
+      // A transition moves an instance from one count to another.
+      await ctx.store.commitTransition(next(listFixture()[0]!, { status: 'SUSPENDED' }));
+      expect(await ctx.store.countByStatus({ workflow: 'orders' })).toEqual({ SUSPENDED: 1, COMPLETED: 1, FAILED: 1 });
+    });
+  });
+
+  describe('findByWaitKey', () => {
+    it('finds the instances with an open wait carrying a key, whatever the event, by id and up to a limit', async () => {
+      await createAll(ctx.store, [
+        instance('i-3', { waits: [{ event: 'shipped', key: 'order-7' }] }),
+        instance('i-1', { waits: [{ event: 'paid', key: 'order-7' }, { event: 'cancelled', key: 'order-7' }] }),
+        instance('i-2', { waits: [{ event: 'paid', key: 'order-8' }, { event: 'ping', key: null }] }),
+      ]);
+      expect(await ctx.store.findByWaitKey('order-7', 10)).toEqual(['i-1', 'i-3']);
+      expect(await ctx.store.findByWaitKey('order-7', 1)).toEqual(['i-1']);
+      expect(await ctx.store.findByWaitKey('order-8', 10)).toEqual(['i-2']);
+      expect(await ctx.store.findByWaitKey('order-9', 10)).toEqual([]);
+      expect(await ctx.store.findByWaitKey('order-7', 0)).toEqual([]);
+      // Once the wait is over, the key no longer finds it.
+      await ctx.store.commitTransition(next(instance('i-3', { waits: [{ event: 'shipped', key: 'order-7' }] }), { waits: [] }));
+      expect(await ctx.store.findByWaitKey('order-7', 10)).toEqual(['i-1']);
+    });
+  });
+
   describe('listInstances', () => {
     it('lists newest first, ties broken by id descending', async () => {
       await createAll(ctx.store, listFixture());
@@ -42,6 +73,30 @@ export function queryContract(ctx: StoreContext): void {
         'i-a',
       ]);
       expect(await ids(ctx.store, { workflow: 'missing' })).toEqual([]);
+    });
+
+    it('keeps the redelivery and set-aside marks a commit writes, clears them when it leaves them out, and filters and counts by the mark', async () => {
+      await createAll(ctx.store, listFixture());
+      const redelivery = { source: 'timer:i-a:1:t3', input: 'timerFired', tries: 2, since: T0 + 50, error: 'TypeError: boom' };
+      const marked = next(listFixture()[0]!, { redelivery });
+      await ctx.store.commitTransition(marked);
+      expect(await ctx.store.getInstance('i-a')).toEqual(marked.record);
+      const setAside = { reason: 'it threw 3 times', at: T0 + 60, tries: 3, input: 'timerFired', step: 'poison', held: [{ type: 'timerFired' as const, timerId: 't3' }] };
+      const { redelivery: _cleared, ...withoutTries } = marked.record;
+      const aside = next(withoutTries, { setAside });
+      await ctx.store.commitTransition(aside);
+      expect(await ctx.store.getInstance('i-a')).toEqual(aside.record);
+      const e = next(listFixture()[4]!, { setAside: { ...setAside, step: undefined, held: [] } });
+      await ctx.store.commitTransition(e);
+      expect(await ids(ctx.store, { setAside: true })).toEqual(['i-e', 'i-a']);
+      expect(await ids(ctx.store, { setAside: true, workflow: 'orders' })).toEqual(['i-a']);
+      expect(await ids(ctx.store, { setAside: false })).toEqual(['i-d', 'i-c', 'i-b']);
+      expect(await ctx.store.countSetAside()).toEqual({ orders: 1, billing: 1 });
+      const { setAside: _released, ...plain } = aside.record;
+      await ctx.store.commitTransition(next(plain, {}));
+      expect(await ctx.store.getInstance('i-a')).not.toHaveProperty('setAside');
+      expect(await ids(ctx.store, { setAside: true })).toEqual(['i-e']);
+      expect(await ctx.store.countSetAside()).toEqual({ billing: 1 });
     });
 
     it('pages with a cursor that stays stable while new instances arrive, with no duplicates or gaps', async () => {

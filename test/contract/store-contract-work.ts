@@ -78,16 +78,16 @@ export function workContract(ctx: StoreContext): void {
     });
   });
 
-  describe('claimTask', () => {
-    it('leases one queued task by id, once', async () => {
+  describe('claimTasks, one at a time', () => {
+    it('leases each queued task once, to the claimer that took it', async () => {
       await seed(ctx, { createTasks: [task('t-1'), task('t-2')] });
-      const claimed = await ctx.store.claimTask('t-1', 'engine', NOW);
+      const [claimed, ...more] = await ctx.store.claimTasks({ queues: ['payments'], worker: 'engine', max: 1, now: NOW });
+      expect(more).toEqual([]);
       expect(claimed).toMatchObject({ id: 't-1', status: 'LEASED', worker: 'engine', leasedAt: NOW });
       expect(claimed?.token).toEqual(expect.any(String));
-      expect(await ctx.store.claimTask('t-1', 'other', NOW)).toBeNull();
-      expect(await ctx.store.claimTask('missing', 'other', NOW)).toBeNull();
       const polled = await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 10, now: NOW });
       expect(polled.map((t) => t.id)).toEqual(['t-2']);
+      expect(await ctx.store.claimTasks({ queues: ['payments'], worker: 'other', max: 10, now: NOW })).toEqual([]);
     });
   });
 
@@ -113,8 +113,8 @@ export function workContract(ctx: StoreContext): void {
     });
   });
 
-  describe('findExpiredLeases', () => {
-    it('returns leased tasks whose lease ended by now, earliest expiry first', async () => {
+  describe('claimExpiredLeases', () => {
+    it('claims leased tasks whose lease ended by now, earliest expiry first, leaving their lease as it was', async () => {
       await seed(ctx, {
         createTasks: [
           task('t-1', { timeoutMs: 1_000, createdAt: T0 }),
@@ -123,11 +123,42 @@ export function workContract(ctx: StoreContext): void {
           task('queued', { queue: 'idle' }),
         ],
       });
-      await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 3, now: NOW });
+      const leased = await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 3, now: NOW });
+      expect(await ctx.store.claimExpiredLeases(NOW + 999, 10, 1_000)).toEqual([]);
+      const first = await ctx.store.claimExpiredLeases(NOW + 3_000, 1, 1_000);
+      expect(first).toEqual([{ ...leased.find((t) => t.id === 't-1'), sweeps: 1 }]);
+      expect((await ctx.store.claimExpiredLeases(NOW + 3_000, 10, 1_000)).map((t) => t.id)).toEqual(['t-3']);
+      // Claimed by a sweep: hidden from the others until the sweep's claim ends, then counted again.
+      expect(await ctx.store.claimExpiredLeases(NOW + 3_999, 10, 1_000)).toEqual([]);
+      const again = await ctx.store.claimExpiredLeases(NOW + 1e9, 10, 1_000);
+      expect(again.map((t) => [t.id, t.sweeps, t.leaseExpiresAt])).toEqual([
+        ['t-1', 2, NOW + 1_000],
+        ['t-3', 2, NOW + 3_000],
+        ['t-2', 1, NOW + 5_000],
+      ]);
+      expect(await ctx.store.claimExpiredLeases(NOW + 1e9, 0, 1_000)).toEqual([]);
+    });
+
+    it('findExpiredLeases reads expired leases, swept or not, and claims nothing', async () => {
+      await seed(ctx, { createTasks: [task('t-1', { timeoutMs: 1_000, createdAt: T0 }), task('t-2', { timeoutMs: 5_000, createdAt: T0 + 1 })] });
+      await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 2, now: NOW });
       expect(await ctx.store.findExpiredLeases(NOW + 999, 10)).toEqual([]);
-      expect((await ctx.store.findExpiredLeases(NOW + 3_000, 10)).map((t) => t.id)).toEqual(['t-1', 't-3']);
-      expect((await ctx.store.findExpiredLeases(NOW + 3_000, 1)).map((t) => t.id)).toEqual(['t-1']);
-      expect((await ctx.store.findExpiredLeases(NOW + 1e9, 10)).map((t) => t.id)).toEqual(['t-1', 't-3', 't-2']);
+      await ctx.store.claimExpiredLeases(NOW + 1_000, 10, 60_000);
+      const read = await ctx.store.findExpiredLeases(NOW + 5_000, 10);
+      expect(read.map((t) => [t.id, t.sweeps ?? 0])).toEqual([['t-1', 1], ['t-2', 0]]);
+      expect((await ctx.store.findExpiredLeases(NOW + 5_000, 1)).map((t) => t.id)).toEqual(['t-1']);
+      expect((await ctx.store.findExpiredLeases(NOW + 5_000, 10)).map((t) => t.sweeps ?? 0)).toEqual([1, 0]);
+    });
+
+    it('gives each expired lease to one of many concurrent sweeps', async () => {
+      const ids = Array.from({ length: 20 }, (_, i) => `t-${String(i).padStart(2, '0')}`);
+      await seed(ctx, { createTasks: ids.map((id, i) => task(id, { timeoutMs: 1_000, createdAt: T0 + i })) });
+      await ctx.store.claimTasks({ queues: ['payments'], worker: 'w', max: 20, now: NOW });
+      const batches = await Promise.all(Array.from({ length: 8 }, () => ctx.store.claimExpiredLeases(NOW + 2_000, 3, 60_000)));
+      const rest = await ctx.store.claimExpiredLeases(NOW + 2_000, 100, 60_000);
+      const claimed = [...batches.flat(), ...rest];
+      expect(claimed.map((t) => t.id).sort()).toEqual(ids);
+      expect(new Set(claimed.map((t) => t.sweeps))).toEqual(new Set([1]));
     });
   });
 
@@ -137,8 +168,52 @@ export function workContract(ctx: StoreContext): void {
       await seed(ctx, {
         createTasks: [task('a-1', { queue: 'a' }), task('a-2', { queue: 'a' }), task('a-3', { queue: 'a' }), task('b-1', { queue: 'b' })],
       });
-      await ctx.store.claimTask('a-1', 'w', NOW);
+      expect((await ctx.store.claimTasks({ queues: ['a'], worker: 'w', max: 1, now: NOW })).map((t) => t.id)).toEqual(['a-1']);
       expect(await ctx.store.countQueued()).toEqual({ a: 2, b: 1 });
+    });
+  });
+
+  describe('summarizeQueues', () => {
+    it('gives each queue its queued count, oldest queued task, leases and who holds them', async () => {
+      expect(await ctx.store.summarizeQueues()).toEqual([]);
+      await seed(ctx, {
+        createTasks: [
+          task('a-1', { queue: 'a', createdAt: T0 + 5 }),
+          task('a-2', { queue: 'a', createdAt: T0 + 2 }),
+          task('a-3', { queue: 'a', createdAt: T0 + 9 }),
+          task('a-4', { queue: 'a', createdAt: T0 + 1 }),
+          task('b-1', { queue: 'b', createdAt: T0 }),
+        ],
+      });
+      // The two oldest of queue a (a-4, a-2) and b-1.
+      await ctx.store.claimTasks({ queues: ['a'], worker: 'w1', max: 2, now: NOW });
+      await ctx.store.claimTasks({ queues: ['b'], worker: 'w2', max: 1, now: NOW });
+      expect(await ctx.store.summarizeQueues()).toEqual([
+        { queue: 'a', queued: 2, oldestQueuedAt: T0 + 5, leased: 2, holders: { w1: 2 } },
+        { queue: 'b', queued: 0, oldestQueuedAt: null, leased: 1, holders: { w2: 1 } },
+      ]);
+    });
+  });
+
+  describe('findQueuedTasks', () => {
+    it('finds queued tasks of the queues created by a time, oldest first, up to the limit', async () => {
+      await seed(ctx, {
+        createTasks: [
+          task('a-1', { queue: 'a', createdAt: T0 + 3 }),
+          task('a-2', { queue: 'a', createdAt: T0 + 1 }),
+          task('a-3', { queue: 'a', createdAt: T0 + 50 }),
+          task('b-1', { queue: 'b', createdAt: T0 + 2 }),
+          task('c-1', { queue: 'c', createdAt: T0 }),
+        ],
+      });
+      await ctx.store.claimTasks({ queues: ['a'], worker: 'w', max: 1, now: NOW }); // a-2, the oldest of a
+      const ids = async (queues: string[], by: number, limit: number) => (await ctx.store.findQueuedTasks(queues, by, limit)).map((t) => t.id);
+      expect(await ids(['a', 'b'], T0 + 10, 10)).toEqual(['b-1', 'a-1']);
+      expect(await ids(['a', 'b', 'a'], T0 + 100, 2)).toEqual(['b-1', 'a-1']);
+      expect(await ids(['a'], T0 + 100, 10)).toEqual(['a-1', 'a-3']);
+      expect(await ids(['a', 'b'], T0 + 2, 10)).toEqual(['b-1']);
+      expect(await ids([], T0 + 100, 10)).toEqual([]);
+      expect(await ids(['c'], T0 + 100, 0)).toEqual([]);
     });
   });
 
@@ -151,15 +226,24 @@ export function workContract(ctx: StoreContext): void {
         timer('tm-later', { dueAt: T0 + 100 }),
       ];
       await seed(ctx, { createTimers: timers });
-      expect(await ctx.store.claimDueTimers(T0 + 20, 2, 1_000)).toEqual([timers[1], timers[0]]);
-      expect(await ctx.store.claimDueTimers(T0 + 20, 10, 1_000)).toEqual([timers[2]]);
+      expect(await ctx.store.claimDueTimers(T0 + 20, 2, 1_000)).toEqual([{ ...timers[1], claims: 1 }, { ...timers[0], claims: 1 }]);
+      expect(await ctx.store.claimDueTimers(T0 + 20, 10, 1_000)).toEqual([{ ...timers[2], claims: 1 }]);
     });
 
     it('does not give a leased timer to a second claimer before its lease ends, then does', async () => {
       await seed(ctx, { createTimers: [timer('tm-1', { dueAt: T0 })] });
       expect((await ctx.store.claimDueTimers(NOW, 10, 1_000)).map((t) => t.id)).toEqual(['tm-1']);
       expect(await ctx.store.claimDueTimers(NOW + 999, 10, 1_000)).toEqual([]);
-      expect((await ctx.store.claimDueTimers(NOW + 1_000, 10, 1_000)).map((t) => t.id)).toEqual(['tm-1']);
+      expect((await ctx.store.claimDueTimers(NOW + 1_000, 10, 1_000)).map((t) => [t.id, t.claims])).toEqual([['tm-1', 2]]);
+      expect((await ctx.store.claimDueTimers(NOW + 2_000, 10, 1_000)).map((t) => [t.id, t.claims])).toEqual([['tm-1', 3]]);
+    });
+
+    it('counts claims per timer, and starts again from none for a timer created anew under the same id', async () => {
+      const a = await seed(ctx, { createTimers: [timer('tm-1', { dueAt: T0 }), timer('tm-2', { dueAt: T0 })] });
+      await ctx.store.claimDueTimers(NOW, 1, 1_000);
+      const rearmed = next(a, {}, { removeTimers: ['tm-1'], createTimers: [timer('tm-1', { dueAt: T0 })] });
+      await ctx.store.commitTransition(rearmed);
+      expect((await ctx.store.claimDueTimers(NOW, 10, 1_000)).map((t) => [t.id, t.claims])).toEqual([['tm-1', 1], ['tm-2', 1]]);
     });
 
     it('gives each due timer to one of many concurrent claimers', async () => {

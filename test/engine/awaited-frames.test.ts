@@ -1,7 +1,7 @@
 /** Finding the frame a task's, timer's or child's result is for: an index checked against the frames as they are. */
 import { expect, it } from 'vitest';
-import { frameAwaiting } from '../../engine/awaited-frames.js';
-import type { Frame, Wait } from '../../engine/state.js';
+import { frameAwaiting } from '../../core/awaited-frames.js';
+import type { Frame, Wait } from '../../core/model.js';
 
 const frame = (id: string, wait?: Wait): Frame => ({ id, scope: '', step: 's', data: null, attempt: 1, ...(wait ? { wait } : {}) });
 

@@ -171,8 +171,8 @@ steps:
     expect(view.status).toBe('RUNNING');
     expect(view.current).toEqual([expect.objectContaining({ step: 'b', waiting: 'task', attempt: 1 })]);
     expect((await r.store.countQueued()).b ?? 0).toBe(0);
-    expect(await r.store.findExpiredLeases(r.clock.now(), 10)).toEqual([]);
-    const leased = await r.store.findExpiredLeases(r.clock.now() + 60_000, 10);
+    expect(await r.store.claimExpiredLeases(r.clock.now(), 10, 1)).toEqual([]);
+    const leased = await r.store.claimExpiredLeases(r.clock.now() + 60_000, 10, 1);
     expect(leased).toEqual([expect.objectContaining({ step: 'b', status: 'LEASED', worker: 'in-process' })]);
     slow.open();
     const done = await r.engine.waitForInstance(id, 10_000);

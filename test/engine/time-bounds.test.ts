@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_DURATION_MS, MAX_TIME_MS, isTime } from '../../definitions/duration.js';
 import type { Json } from '../../definitions/model.js';
-import { retryDelayMs } from '../../engine/retry.js';
+import { retryDelayMs } from '../../core/retry.js';
 import { named, settle, testEngine, type TestEngine } from '../helpers/engine.js';
 
 let t: TestEngine;

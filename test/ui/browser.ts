@@ -38,20 +38,24 @@ export interface ConsoleFixture {
 
 /**
  * The server and the browser of one test file, with the examples registered and the examples'
- * worker in the server's process. Call at the top of the file; the getter answers inside tests.
+ * worker in the server's process (and `server`'s arguments and environment besides). Call at the
+ * top of the file; the getter answers inside tests.
  */
-export function consoleFixture(): () => ConsoleFixture {
+export function consoleFixture(server: { args?: string[]; env?: Record<string, string> } = {}): () => ConsoleFixture {
   let fixture: ConsoleFixture | undefined;
   let tmp: ReturnType<typeof tempDir> | undefined;
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`the console tests drive Chromium at ${CHROMIUM}, which is missing: install it with "apt-get install -y chromium"`);
     if (!existsSync(join(REPO, 'dist', 'ui', 'index.html'))) throw new Error('dist/ui is missing: run "npm run build" first (npm test does)');
     tmp = tempDir();
-    const [server, browser] = await Promise.all([
-      startServer(join(tmp.dir, 'console.db'), { args: ['--workflows', 'examples', '--worker', 'examples/workers/example-worker.ts'] }),
+    const [started, browser] = await Promise.all([
+      startServer(join(tmp.dir, 'console.db'), {
+        args: ['--workflows', 'examples', '--worker', 'examples/workers/example-worker.ts', ...(server.args ?? [])],
+        ...(server.env ? { env: server.env } : {}),
+      }),
       chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] }),
     ]);
-    fixture = { server, browser, dir: tmp.dir, open: (path, options) => openTab(server, browser, path, options) };
+    fixture = { server: started, browser, dir: tmp.dir, open: (path, options) => openTab(started, browser, path, options) };
   });
   afterAll(async () => {
     await fixture?.browser.close();

@@ -155,8 +155,9 @@ describe('the web console', () => {
 
     await page.goto(`${server.url}/ui/#/instances`);
     await page.locator('select[name="workflow"]').selectOption('eternal-aggregator');
-    await page.locator('select[name="status"]').selectOption('TERMINATED');
     await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/workflow=eternal-aggregator/);
+    await page.locator('.status-toggle[data-status="TERMINATED"] input').check();
     await expect.poll(ids).toEqual(['EA-2']);
     expect(page.url()).toContain('workflow=eternal-aggregator&status=TERMINATED');
     await page.close();

@@ -1,4 +1,5 @@
 /** A small element builder and the formatting every page shares. */
+import { TERMINAL_STATUSES } from '../../core/model.js';
 import { formatDuration } from '../../definitions/duration.js';
 
 export type Child = Node | string | number | null | undefined | false | Child[];
@@ -49,14 +50,17 @@ export function formatJson(value: unknown): string {
   return value === undefined ? '' : JSON.stringify(value, null, 2);
 }
 
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW']);
-
 export function isTerminal(status: string): boolean {
-  return TERMINAL.has(status);
+  return (TERMINAL_STATUSES as ReadonlySet<string>).has(status);
 }
 
 export function statusBadge(status: string): HTMLElement {
   return h('span', { class: `badge status-${status.toLowerCase()}` }, status.replaceAll('_', ' '));
+}
+
+/** Beside the status of an instance set aside. */
+export function setAsideBadge(): HTMLElement {
+  return h('span', { class: 'badge set-aside', title: 'An input of this instance failed too many tries: nothing is applied to it until it is retried or terminated' }, 'SET ASIDE');
 }
 
 /** A titled box, the building block of every page. */

@@ -9,7 +9,7 @@
 import type { Graph, GraphNode } from '../../definitions/graph.js';
 import type { InstanceView } from '../../client/http-client.js';
 import type { Json } from '../../definitions/model.js';
-import { codeBlock, fact, formatElapsed, formatJson, formatTime, h, type Child } from './dom.js';
+import { codeBlock, fact, formatElapsed, formatJson, formatTime, h, isTerminal, type Child } from './dom.js';
 import { resultInData, stepDefinition, type StepDefinition } from './step-definition.js';
 import { shownOutcome } from './timeline.js';
 import { attemptLabel, pathLabel, type RunTrace, type StepAttempt } from './trace.js';
@@ -36,7 +36,7 @@ export interface Selection {
 /** The inspector's content for `selection`; `page` is the page of attempts shown (from 0). */
 export function renderInspector(data: InspectorData, selection: Selection, page: number, actions: { close(): void; page(n: number): void; events(step: string): void }): HTMLElement {
   const { node } = selection;
-  const finished = ['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'].includes(data.instance.status);
+  const finished = isTerminal(data.instance.status);
   const place = new Map(data.trace.attempts.map((a, i) => [a, i]));
   const attempts = data.trace.attempts.filter((a) => a.node === node).reverse();
   const definition = data.definition === undefined ? undefined : stepDefinition(data.definition, data.graph, node);

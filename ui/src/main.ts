@@ -1,5 +1,5 @@
 /**
- * The web console: a hash router over seven pages, and the API key prompt. Pages render into
+ * The web console: a hash router over eight pages, and the API key prompt. Pages render into
  * <main> and stop their polling when the abort signal they were given fires (on navigation).
  */
 import '../app.css';
@@ -10,6 +10,7 @@ import { definitionPage } from './pages/definition.js';
 import { instancePage } from './pages/instance.js';
 import { instancesPage } from './pages/instances.js';
 import { playgroundPage } from './pages/playground.js';
+import { queuesPage } from './pages/queues.js';
 import { schedulePage, schedulesPage } from './pages/schedules.js';
 import { workflowsPage } from './pages/workflows.js';
 import type { Page, Route } from './pages/page.js';
@@ -21,6 +22,7 @@ function route(hash: string): { page: Page; route: Route } {
   if (parts[0] === 'instances' && parts.length === 2) return { page: instancePage, route: r };
   if (parts[0] === 'instances') return { page: instancesPage, route: r };
   if (parts[0] === 'playground') return { page: playgroundPage, route: r };
+  if (parts[0] === 'queues') return { page: queuesPage, route: r };
   if (parts[0] === 'schedules') return { page: parts.length === 2 ? schedulePage : schedulesPage, route: r };
   if (parts[0] === 'workflows' && parts.length >= 2) return { page: definitionPage, route: r };
   return { page: workflowsPage, route: r };

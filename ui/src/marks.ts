@@ -5,6 +5,7 @@
  * by its last attempt at a step, so a retried step shows how it ended; across paths (map items,
  * branches) the worst counts, so one failed item keeps its step red whatever its siblings did.
  */
+import { isTerminal } from './dom.js';
 import type { Graph } from '../../definitions/graph.js';
 import type { InstanceView } from '../../client/http-client.js';
 import type { Outcome, RunTrace } from './trace.js';
@@ -18,10 +19,8 @@ const RANK: Record<NodeMark, number> = { completed: 0, compensated: 1, cancelled
 
 const MARK_OF_OUTCOME: Record<Outcome, NodeMark> = { running: 'current', completed: 'completed', failed: 'failed', cancelled: 'cancelled' };
 
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW']);
-
 export function instanceMarks(graph: Graph, instance: InstanceState, trace: RunTrace): Map<string, NodeMark> {
-  const finished = TERMINAL.has(instance.status);
+  const finished = isTerminal(instance.status);
   const marks = new Map<string, NodeMark>();
   const mark = (node: string, m: NodeMark): void => {
     const had = marks.get(node);

@@ -13,7 +13,9 @@ import type {
   HistoryEvent,
   InstanceRecord,
   InstanceStatus,
+  Redelivery,
   ScheduleRecord,
+  SetAside,
   StoredDefinition,
   TaskRecord,
   TaskStatus,
@@ -42,6 +44,9 @@ export interface InstanceDoc {
   /** Native subdocuments: findWaiting matches them through a multikey index. */
   waits: EventWait[];
   state: string;
+  /** JSON text of the record's redelivery and setAside marks, null without them (always written, so a commit clears them). */
+  redelivery: string | null;
+  setAside: string | null;
   /** Writes to other collections not yet known to be applied; see outbox.ts. */
   outbox?: OutboxDoc;
 }
@@ -76,6 +81,9 @@ export interface TaskDoc {
   worker: string | null;
   leasedAt: number | null;
   leaseExpiresAt: number | null;
+  /** Set by the lease sweep's claims of an expired lease (absent before the first). */
+  sweptUntil?: number | null;
+  sweeps?: number;
 }
 
 export interface TimerDoc {
@@ -87,6 +95,8 @@ export interface TimerDoc {
   leasedUntil: number | null;
   /** When the timer can next be claimed: max(dueAt, leasedUntil), kept for nextTimerDue's index. */
   readyAt: number;
+  /** Claims so far (absent before the first). */
+  claims?: number;
 }
 
 /** A transition's writes to other collections, in the form they are written. */
@@ -160,11 +170,13 @@ export function instanceToDoc(record: InstanceRecord, stateJson?: string): Insta
     updatedAt: record.updatedAt,
     waits: record.waits.map((wait) => ({ event: wait.event, key: wait.key })),
     state: stateJson ?? JSON.stringify(record.state),
+    redelivery: record.redelivery ? JSON.stringify(record.redelivery) : null,
+    setAside: record.setAside ? JSON.stringify(record.setAside) : null,
   };
 }
 
 export function docToInstance(doc: InstanceDoc): InstanceRecord {
-  return {
+  const record: InstanceRecord = {
     id: doc._id,
     run: doc.run,
     workflow: doc.workflow,
@@ -177,6 +189,10 @@ export function docToInstance(doc: InstanceDoc): InstanceRecord {
     waits: doc.waits.map((wait) => ({ event: wait.event, key: wait.key })),
     state: parseJson(doc.state, `state of instance "${doc._id}"`),
   };
+  // Documents written before these fields existed have neither.
+  if (doc.redelivery) record.redelivery = parseJson<Redelivery>(doc.redelivery, `redelivery of instance "${doc._id}"`);
+  if (doc.setAside) record.setAside = parseJson<SetAside>(doc.setAside, `set-aside mark of instance "${doc._id}"`);
+  return record;
 }
 
 export function historyId(event: Pick<HistoryEvent, 'instanceId' | 'run' | 'seq'>): string {
@@ -229,7 +245,7 @@ export function taskToDoc(task: TaskRecord): TaskDoc {
 }
 
 export function docToTask(doc: TaskDoc): TaskRecord {
-  return {
+  const task: TaskRecord = {
     id: doc._id,
     instanceId: doc.instanceId,
     run: doc.run,
@@ -247,6 +263,8 @@ export function docToTask(doc: TaskDoc): TaskRecord {
     leasedAt: doc.leasedAt,
     leaseExpiresAt: doc.leaseExpiresAt,
   };
+  if (doc.sweeps) task.sweeps = doc.sweeps;
+  return task;
 }
 
 export function timerToDoc(timer: TimerRecord): TimerDoc {
@@ -261,12 +279,14 @@ export function timerToDoc(timer: TimerRecord): TimerDoc {
 }
 
 export function docToTimer(doc: TimerDoc): TimerRecord {
-  return {
+  const timer: TimerRecord = {
     id: doc._id,
     instanceId: doc.instanceId,
     dueAt: doc.dueAt,
     input: parseJson(doc.input, `input of timer "${doc._id}"`),
   };
+  if (doc.claims) timer.claims = doc.claims;
+  return timer;
 }
 
 /**

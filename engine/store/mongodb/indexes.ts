@@ -7,7 +7,8 @@ import { MongoServerError, type IndexDescription } from 'mongodb';
 import { StoreError } from '../errors.js';
 import type { Collections } from './collections.js';
 
-export const SCHEMA_VERSION = 1;
+/** 2: instances carry redelivery and set-aside marks, which a build of schema 1 would ignore. */
+export const SCHEMA_VERSION = 2;
 
 type IndexedCollection = 'definitions' | 'instances' | 'history' | 'tasks' | 'timers' | 'schedules';
 
@@ -33,8 +34,16 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
     { name: 'instances_by_status', key: { status: 1, createdAt: 1, _id: 1 } },
     // listInstances filtered by parent (a parent's children).
     { name: 'instances_by_parent', key: { parentId: 1, createdAt: 1, _id: 1 } },
-    // findWaiting: { waits: { $elemMatch: { event, key } } } (multikey over the waits array).
+    // findWaiting: { 'waits.event': event, 'waits.key': key } (multikey over the waits array).
     { name: 'instances_by_wait', key: { 'waits.event': 1, 'waits.key': 1 } },
+    // listInstances({ setAside: true }) and countSetAside: only instances set aside (a handful) are in it.
+    {
+      name: 'instances_set_aside',
+      key: { workflow: 1, createdAt: 1, _id: 1 },
+      partialFilterExpression: { setAside: { $type: 'string' } },
+    },
+    // findByWaitKey: { 'waits.key': key }, whatever the event.
+    { name: 'instances_by_wait_key', key: { 'waits.key': 1, _id: 1 } },
     // Outbox sweeps: only documents with an outbox are in it, so a sweep reads just those.
     {
       name: 'instances_with_outbox',
@@ -53,7 +62,7 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
       key: { queue: 1, createdAt: 1, _id: 1 },
       partialFilterExpression: { status: 'QUEUED' },
     },
-    // findExpiredLeases: LEASED tasks by lease expiry.
+    // claimExpiredLeases: LEASED tasks by lease expiry.
     {
       name: 'tasks_leased_by_expiry',
       key: { leaseExpiresAt: 1, _id: 1 },
@@ -94,6 +103,7 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
  * SQLite index treats it as NULL, which a unique index allows any number of times).
  */
 export const PLAIN_FORMS: Record<string, IndexDescription> = {
+  instances_set_aside: { name: 'instances_set_aside', key: { setAside: 1, workflow: 1, createdAt: 1, _id: 1 }, sparse: true },
   instances_with_outbox: { name: 'instances_with_outbox', key: { 'outbox.at': 1 }, sparse: true },
   tasks_queued: { name: 'tasks_queued', key: { status: 1, queue: 1, createdAt: 1, _id: 1 } },
   tasks_leased_by_expiry: { name: 'tasks_leased_by_expiry', key: { status: 1, leaseExpiresAt: 1, _id: 1 } },
@@ -132,6 +142,8 @@ export async function applySchema(c: Collections): Promise<string[]> {
       `the database was written by a newer version of Segue (schema ${found}; this build reads up to ${SCHEMA_VERSION})`,
     );
   }
+  // Older documents read as they are (absent marks); the version moves on so older builds refuse the database.
+  if (found < SCHEMA_VERSION) await c.meta.updateOne({ _id: 'schema', version: found }, { $set: { version: SCHEMA_VERSION } });
   const plain: string[] = [];
   const create = async (name: IndexedCollection, index: IndexDescription): Promise<void> => {
     try {

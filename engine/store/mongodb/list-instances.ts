@@ -26,6 +26,7 @@ export function listQuery(filter: InstanceFilter, cursor?: string): Filter<Insta
   const status = statusCondition(filter);
   if (status !== undefined) query.status = status;
   if (filter.parentId !== undefined) query.parentId = filter.parentId;
+  if (filter.setAside !== undefined) query.setAside = filter.setAside ? { $type: 'string' } : null;
   const createdAt: { $gte?: number; $lte?: number } = {};
   if (filter.from !== undefined) createdAt.$gte = filter.from;
   if (filter.to !== undefined) createdAt.$lte = filter.to;
@@ -61,4 +62,10 @@ export async function listInstances(
  */
 export function waitingFilter(event: string, key: string): Filter<InstanceDoc> {
   return { 'waits.event': event, 'waits.key': key };
+}
+
+/** Instances per status within the workflow and createdAt bounds, grouped by the server. */
+export async function countByStatus(instances: Collection<InstanceDoc>, filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Promise<Partial<Record<InstanceStatus, number>>> {
+  const groups = await instances.aggregate<{ _id: InstanceStatus; n: number }>([{ $match: listQuery(filter) }, { $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
+  return Object.fromEntries(groups.map((g) => [g._id, g.n]));
 }

@@ -16,6 +16,8 @@ import {
   type InstanceFilter,
   type InstancePage,
   type InstanceRecord,
+  type InstanceStatus,
+  type QueueTasks,
   type ScheduleRecord,
   type Store,
   type StoredDefinition,
@@ -37,7 +39,7 @@ import {
   type InstanceDoc,
 } from './documents.js';
 import { applySchema } from './indexes.js';
-import { listInstances, waitingFilter } from './list-instances.js';
+import { countByStatus, listInstances, waitingFilter } from './list-instances.js';
 import { isDuplicateKey, normaliseMongoError } from './mongodb-errors.js';
 import { checkDatabaseName, parseMongoUrl, type MongoUrl } from './mongodb-url.js';
 import { Batches } from './batches.js';
@@ -63,7 +65,7 @@ export interface MongoStoreOptions {
   serverSelectionTimeoutMs?: number;
   /**
    * Outboxes older than this are taken for left behind by a crashed writer and replayed by the next
-   * claim (claimTasks, claimDueTimers, findExpiredLeases), which looks at most once per period, ms.
+   * claim (claimTasks, claimDueTimers, claimExpiredLeases), which looks at most once per period, ms.
    * Default 1000. 0 looks on every claim.
    */
   outboxSweepMs?: number;
@@ -351,6 +353,19 @@ export class MongoStore implements Store {
     });
   }
 
+  findByWaitKey(key: string, limit: number): Promise<string[]> {
+    return this.use(`find instances waiting with key "${key}"`, async (c) => {
+      checkCount('limit', limit);
+      if (limit === 0) return [];
+      const docs = await c.instances.find({ 'waits.key': key }, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(limit).toArray();
+      return docs.map((doc) => doc._id);
+    });
+  }
+
+  countByStatus(filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Promise<Partial<Record<InstanceStatus, number>>> {
+    return this.use('count instances by status', (c) => countByStatus(c.instances, filter));
+  }
+
   /**
    * Marks the instance first (the mark hides it from every read and clears its waits), then deletes
    * its history, tasks and timers, and the instance document last. A crash in between leaves the
@@ -400,10 +415,6 @@ export class MongoStore implements Store {
     });
   }
 
-  claimTask(id: string, worker: string, now: number): Promise<TaskRecord | null> {
-    return this.use(`claim task "${id}"`, (c) => work.claimTask(c.tasks, id, worker, now));
-  }
-
   getTaskByToken(token: string): Promise<TaskRecord | null> {
     return this.use('read a task by its token', (c) => this.tokenLookups.submit({ c, token }));
   }
@@ -412,17 +423,44 @@ export class MongoStore implements Store {
     return this.use('extend a task lease', (c) => work.extendLease(c.tasks, token, until));
   }
 
-  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
-    return this.use('find expired task leases', async (c) => {
+  claimExpiredLeases(now: number, limit: number, leaseMs: number): Promise<TaskRecord[]> {
+    return this.use('claim expired task leases', async (c) => {
       checkCount('limit', limit);
       if (limit === 0) return [];
       await this.sweepIfDue(c);
-      return work.findExpiredLeases(c.tasks, now, limit);
+      return work.claimExpiredLeases(c.tasks, now, limit, leaseMs);
+    });
+  }
+
+  findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
+    return this.use('find expired task leases', (c) => {
+      checkCount('limit', limit);
+      return limit === 0 ? Promise.resolve([]) : work.findExpiredLeases(c.tasks, now, limit);
     });
   }
 
   countQueued(): Promise<Record<string, number>> {
     return this.use('count queued tasks', (c) => work.countQueued(c.tasks));
+  }
+
+  summarizeQueues(): Promise<QueueTasks[]> {
+    return this.use('summarize the task queues', (c) => work.summarizeQueues(c.tasks));
+  }
+
+  findQueuedTasks(queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]> {
+    return this.use('find queued tasks', (c) => {
+      checkCount('limit', limit);
+      return limit === 0 || queues.length === 0 ? Promise.resolve([]) : work.findQueuedTasks(c.tasks, queues, createdBy, limit);
+    });
+  }
+
+  countSetAside(): Promise<Record<string, number>> {
+    return this.use('count the instances set aside', async (c) => {
+      const groups = await c.instances
+        .aggregate<{ _id: string; n: number }>([{ $match: { setAside: { $type: 'string' } } }, { $group: { _id: '$workflow', n: { $sum: 1 } } }])
+        .toArray();
+      return Object.fromEntries(groups.map((group) => [group._id, group.n]));
+    });
   }
 
   claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {

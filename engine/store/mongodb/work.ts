@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Collection, Filter } from 'mongodb';
-import type { ClaimRequest, TaskRecord, TimerRecord } from '../port.js';
+import type { ClaimRequest, QueueTasks, TaskRecord, TaskStatus, TimerRecord } from '../port.js';
+import { summarizeTaskGroups } from '../queue-summary.js';
 import { docToTask, docToTimer, type TaskDoc, type TimerDoc } from './documents.js';
 
 export const CLAIM_SORT = { createdAt: 1, _id: 1 } as const;
@@ -23,8 +24,9 @@ export function tokenFilter(token: string | string[]): Filter<TaskDoc> {
   return { token: { $type: 'string', ...match }, status: 'LEASED' };
 }
 
+/** Expired leases no other sweep holds (`sweptUntil: null` matches an absent field too). */
 export function expiredFilter(now: number): Filter<TaskDoc> {
-  return { status: 'LEASED', leaseExpiresAt: { $lte: now } };
+  return { status: 'LEASED', leaseExpiresAt: { $lte: now }, $or: [{ sweptUntil: null }, { sweptUntil: { $lte: now } }] };
 }
 
 export function dueFilter(now: number): Filter<TimerDoc> {
@@ -77,12 +79,6 @@ export async function claimTasks(tasks: Collection<TaskDoc>, req: ClaimRequest):
   return claimed;
 }
 
-export async function claimTask(tasks: Collection<TaskDoc>, id: string, worker: string, now: number): Promise<TaskRecord | null> {
-  const candidate = await tasks.findOne({ _id: id, status: 'QUEUED' });
-  const [task] = await leaseCandidates(tasks, candidate ? [candidate] : [], worker, now);
-  return task ?? null;
-}
-
 /** The leased tasks holding these tokens, by token. */
 export async function getTasksByToken(tasks: Collection<TaskDoc>, tokens: string[]): Promise<Map<string, TaskRecord>> {
   const docs = await tasks.find(tokenFilter(tokens.length === 1 ? tokens[0]! : tokens)).toArray();
@@ -95,8 +91,20 @@ export async function extendLease(tasks: Collection<TaskDoc>, token: string, unt
   return result.matchedCount > 0;
 }
 
+export async function claimExpiredLeases(tasks: Collection<TaskDoc>, now: number, limit: number, leaseMs: number): Promise<TaskRecord[]> {
+  const claimed: TaskRecord[] = [];
+  const filter = expiredFilter(now);
+  while (claimed.length < limit) {
+    const update = { $set: { sweptUntil: now + leaseMs }, $inc: { sweeps: 1 } };
+    const doc = await tasks.findOneAndUpdate(filter, update, { sort: EXPIRY_SORT, returnDocument: 'after' });
+    if (!doc) break;
+    claimed.push(docToTask(doc));
+  }
+  return claimed;
+}
+
 export async function findExpiredLeases(tasks: Collection<TaskDoc>, now: number, limit: number): Promise<TaskRecord[]> {
-  const docs = await tasks.find(expiredFilter(now)).sort(EXPIRY_SORT).limit(limit).toArray();
+  const docs = await tasks.find({ status: 'LEASED', leaseExpiresAt: { $lte: now } }).sort(EXPIRY_SORT).limit(limit).toArray();
   return docs.map(docToTask);
 }
 
@@ -107,12 +115,27 @@ export async function countQueued(tasks: Collection<TaskDoc>): Promise<Record<st
   return Object.fromEntries(groups.map((group) => [group._id, group.n]));
 }
 
+export async function summarizeQueues(tasks: Collection<TaskDoc>): Promise<QueueTasks[]> {
+  const groups = await tasks
+    .aggregate<{ _id: { queue: string; status: TaskStatus; worker: string | null }; n: number; oldest: number }>([
+      { $group: { _id: { queue: '$queue', status: '$status', worker: '$worker' }, n: { $sum: 1 }, oldest: { $min: '$createdAt' } } },
+    ])
+    .toArray();
+  return summarizeTaskGroups(groups.map((g) => ({ ...g._id, worker: g._id.worker ?? null, n: g.n, oldest: g.oldest })));
+}
+
+export async function findQueuedTasks(tasks: Collection<TaskDoc>, queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]> {
+  const docs = await tasks.find({ ...queuedFilter(queues), createdAt: { $lte: createdBy } }).sort(CLAIM_SORT).limit(limit).toArray();
+  return docs.map(docToTask);
+}
+
 export async function claimDueTimers(timers: Collection<TimerDoc>, now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {
   const claimed: TimerRecord[] = [];
   const filter = dueFilter(now);
   while (claimed.length < limit) {
     // A claimed timer is overdue, so its lease end is also when it can next be claimed.
-    const doc = await timers.findOneAndUpdate(filter, { $set: { leasedUntil: now + leaseMs, readyAt: now + leaseMs } }, { sort: DUE_SORT });
+    const update = { $set: { leasedUntil: now + leaseMs, readyAt: now + leaseMs }, $inc: { claims: 1 } };
+    const doc = await timers.findOneAndUpdate(filter, update, { sort: DUE_SORT, returnDocument: 'after' });
     if (!doc) break;
     claimed.push(docToTimer(doc));
   }

@@ -7,7 +7,7 @@
 import type { Database } from 'better-sqlite3';
 import { checkPageLimit, decodeCursor, encodeCursor } from '../cursor.js';
 import { statusFilter } from '../checks.js';
-import type { InstanceFilter, InstancePage } from '../port.js';
+import type { InstanceFilter, InstancePage, InstanceStatus } from '../port.js';
 import { rowToInstance, type InstanceRow } from './rows.js';
 import type { Prepared } from './statements.js';
 
@@ -23,6 +23,9 @@ const CLAUSES: ReadonlyArray<[param: string, sql: string]> = [
   ['from', 'createdAt >= @from'],
   ['to', 'createdAt <= @to'],
   ['afterId', '(createdAt, id) < (@afterCreatedAt, @afterId)'],
+  // Bound to nothing: present when the filter names it (instances_set_aside serves the first).
+  ['setAside', 'setAside IS NOT NULL'],
+  ['notSetAside', 'setAside IS NULL'],
 ];
 
 /** The bind parameters, and how many distinct statuses are filtered on (`status0`, `status1`, …). */
@@ -37,6 +40,7 @@ function listParams(filter: InstanceFilter, limit: number, cursor: string | unde
   if (filter.parentId !== undefined) params.parentId = filter.parentId;
   if (filter.from !== undefined) params.from = filter.from;
   if (filter.to !== undefined) params.to = filter.to;
+  if (filter.setAside !== undefined) params[filter.setAside ? 'setAside' : 'notSetAside'] = 1;
   if (cursor !== undefined) {
     const after = decodeCursor(cursor);
     params.afterCreatedAt = after.createdAt;
@@ -75,4 +79,17 @@ export function listInstances(
   const items = rows.slice(0, limit).map(rowToInstance);
   if (rows.length <= limit) return { items };
   return { items, nextCursor: encodeCursor(items[items.length - 1]) };
+}
+
+/** Instances per status within the workflow and createdAt bounds: one indexed scan, grouped. */
+export function countByStatus(db: Database, filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Partial<Record<InstanceStatus, number>> {
+  const params: ListParams = {};
+  if (filter.workflow !== undefined) params.workflow = filter.workflow;
+  if (filter.from !== undefined) params.from = filter.from;
+  if (filter.to !== undefined) params.to = filter.to;
+  const conditions = CLAUSES.filter(([param]) => param in params).map(([, sql]) => sql);
+  const rows = db
+    .prepare<[ListParams], { status: InstanceStatus; n: number }>(`SELECT status, COUNT(*) AS n FROM instances ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} GROUP BY status`)
+    .all(params);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }

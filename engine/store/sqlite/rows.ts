@@ -13,6 +13,8 @@ import type {
   HistoryEvent,
   InstanceRecord,
   InstanceStatus,
+  Redelivery,
+  SetAside,
   StoredDefinition,
   TaskRecord,
   TaskStatus,
@@ -42,6 +44,9 @@ export interface InstanceRow {
   /** The record's waits as JSON, so a read needs no join; the waits table is the lookup index. */
   waits: string;
   state: string;
+  /** JSON of the record's redelivery and setAside marks, NULL without them. */
+  redelivery: string | null;
+  setAside: string | null;
 }
 
 /** The events one transition appended to one run. */
@@ -74,6 +79,8 @@ export interface TaskRow {
   worker: string | null;
   leasedAt: number | null;
   leaseExpiresAt: number | null;
+  /** Read only: set by the lease sweep's claims. */
+  sweeps?: number;
 }
 
 export interface TimerRow {
@@ -81,6 +88,8 @@ export interface TimerRow {
   instanceId: string;
   dueAt: number;
   input: string;
+  /** Read only: counted by claims. */
+  claims?: number;
 }
 
 
@@ -108,11 +117,13 @@ export function instanceToRow(record: InstanceRecord, stateJson?: string): Insta
     updatedAt: record.updatedAt,
     waits: record.waits.length === 0 ? NO_WAITS : JSON.stringify(record.waits),
     state: stateJson ?? JSON.stringify(record.state),
+    redelivery: record.redelivery ? JSON.stringify(record.redelivery) : null,
+    setAside: record.setAside ? JSON.stringify(record.setAside) : null,
   };
 }
 
 export function rowToInstance(row: InstanceRow): InstanceRecord {
-  return {
+  const record: InstanceRecord = {
     id: row.id,
     run: row.run,
     workflow: row.workflow,
@@ -122,9 +133,12 @@ export function rowToInstance(row: InstanceRow): InstanceRecord {
     parentId: row.parentId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
-    waits: row.waits === NO_WAITS ? [] : (parseJson(row.waits, `waits of instance "${row.id}"`) as unknown as EventWait[]),
+    waits: row.waits === NO_WAITS ? [] : parseJson<EventWait[]>(row.waits, `waits of instance "${row.id}"`),
     state: parseJson(row.state, `state of instance "${row.id}"`),
   };
+  if (row.redelivery !== null) record.redelivery = parseJson<Redelivery>(row.redelivery, `redelivery of instance "${row.id}"`);
+  if (row.setAside !== null) record.setAside = parseJson<SetAside>(row.setAside, `set-aside mark of instance "${row.id}"`);
+  return record;
 }
 
 /** A transition's events as rows: one per run they belong to (a `continue` starts a run mid-transition). */
@@ -162,7 +176,7 @@ function packEvents(stored: StoredEvent[]): Buffer | string {
 function unpackEvents(row: HistoryBatchRow): StoredEvent[] {
   const what = `history events ${row.firstSeq}–${row.lastSeq} of "${row.instanceId}"`;
   const text = typeof row.events === 'string' ? row.events : inflated(row.events, what);
-  return parseJson(text, what) as unknown as StoredEvent[];
+  return parseJson<StoredEvent[]>(text, what);
 }
 
 function inflated(deflated: Buffer, what: string): string {
@@ -183,11 +197,12 @@ export function batchToHistory(row: HistoryBatchRow): HistoryEvent[] {
 }
 
 export function taskToRow(task: TaskRecord): TaskRow {
-  return { ...task, input: JSON.stringify(task.input) };
+  const { sweeps: _counted, ...row } = task;
+  return { ...row, input: JSON.stringify(task.input) };
 }
 
 export function rowToTask(row: TaskRow): TaskRecord {
-  return {
+  const task: TaskRecord = {
     id: row.id,
     instanceId: row.instanceId,
     run: row.run,
@@ -205,6 +220,8 @@ export function rowToTask(row: TaskRow): TaskRecord {
     leasedAt: row.leasedAt,
     leaseExpiresAt: row.leaseExpiresAt,
   };
+  if (row.sweeps) task.sweeps = row.sweeps;
+  return task;
 }
 
 export function timerToRow(timer: TimerRecord): TimerRow {
@@ -212,7 +229,9 @@ export function timerToRow(timer: TimerRecord): TimerRow {
 }
 
 export function rowToTimer(row: TimerRow): TimerRecord {
-  return { id: row.id, instanceId: row.instanceId, dueAt: row.dueAt, input: parseJson(row.input, `input of timer "${row.id}"`) };
+  const timer: TimerRecord = { id: row.id, instanceId: row.instanceId, dueAt: row.dueAt, input: parseJson(row.input, `input of timer "${row.id}"`) };
+  if (row.claims) timer.claims = row.claims;
+  return timer;
 }
 
 /** An instance as written: its row, and its waits for the lookup table. */

@@ -9,8 +9,11 @@ import { StoreError } from '../errors.js';
 /**
  * 2: history is one row per transition (and run), its events a JSON array; partial indexes on tasks and on parents.
  * 3: a batch of events over 1 KB of JSON is stored deflated (rows of schema 2 stay text, and are read as they are).
+ * 4: instances carry their redelivery tries and set-aside mark, timers count their claims, and the
+ *    lease sweep claims expired task leases (so an older build, which would apply inputs to an
+ *    instance set aside, refuses the file).
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS definitions (
@@ -35,13 +38,17 @@ CREATE TABLE IF NOT EXISTS instances (
   createdAt INTEGER NOT NULL,
   updatedAt INTEGER NOT NULL,
   waits TEXT NOT NULL,
-  state TEXT NOT NULL
+  state TEXT NOT NULL,
+  redelivery TEXT,
+  setAside TEXT
 );
 CREATE INDEX IF NOT EXISTS instances_by_created ON instances (createdAt DESC, id DESC);
 CREATE INDEX IF NOT EXISTS instances_by_workflow ON instances (workflow, createdAt, id);
 CREATE INDEX IF NOT EXISTS instances_by_status ON instances (status, createdAt, id);
 -- Only children: most instances have no parent, and a listing by parent always names one.
 CREATE INDEX IF NOT EXISTS instances_of_parent ON instances (parentId, createdAt, id) WHERE parentId IS NOT NULL;
+-- Only instances set aside: a handful at most, listed and counted by operators and metrics.
+CREATE INDEX IF NOT EXISTS instances_set_aside ON instances (createdAt, id) WHERE setAside IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS waits (
   instanceId TEXT NOT NULL,
@@ -50,6 +57,7 @@ CREATE TABLE IF NOT EXISTS waits (
 );
 CREATE INDEX IF NOT EXISTS waits_by_event ON waits (event, key);
 CREATE INDEX IF NOT EXISTS waits_by_instance ON waits (instanceId);
+CREATE INDEX IF NOT EXISTS waits_by_key ON waits (key) WHERE key IS NOT NULL;
 
 -- The history events one transition appended to one run: seq firstSeq..lastSeq, as a JSON array
 -- of {seq, type, at, step?, details?}: text, or raw-deflated when over 1 KB. One insert per
@@ -79,7 +87,9 @@ CREATE TABLE IF NOT EXISTS tasks (
   token TEXT,
   worker TEXT,
   leasedAt INTEGER,
-  leaseExpiresAt INTEGER
+  leaseExpiresAt INTEGER,
+  sweptUntil INTEGER,
+  sweeps INTEGER NOT NULL DEFAULT 0
 );
 -- Partial indexes: a queued task is only in the claim index, a leased one only in the lease and
 -- token indexes, so each write of a task touches as few of them as its status needs.
@@ -93,7 +103,8 @@ CREATE TABLE IF NOT EXISTS timers (
   instanceId TEXT NOT NULL,
   dueAt INTEGER NOT NULL,
   input TEXT NOT NULL,
-  leasedUntil INTEGER
+  leasedUntil INTEGER,
+  claims INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS timers_by_due ON timers (dueAt, id);
 CREATE INDEX IF NOT EXISTS timers_by_instance ON timers (instanceId);
@@ -125,7 +136,8 @@ export function applySchema(db: Database): void {
         `the database was written by a newer version of Segue (schema ${found}; this build reads up to ${SCHEMA_VERSION})`,
       );
     }
-    if (found === 1) setAsideTasks(db);
+    if (found === 1) renameSchema1Tasks(db);
+    if (found >= 1 && found < 4) addSchema4Columns(db);
     db.exec(DDL);
     if (found === 1) migrateFromSchema1(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -133,7 +145,7 @@ export function applySchema(db: Database): void {
 }
 
 /** Schema 1's tasks table is rebuilt (its token index was not partial), and its full parent index dropped, before the DDL. */
-function setAsideTasks(db: Database): void {
+function renameSchema1Tasks(db: Database): void {
   db.exec(`
     DROP INDEX IF EXISTS instances_by_parent;
     DROP INDEX tasks_by_queue;
@@ -143,10 +155,30 @@ function setAsideTasks(db: Database): void {
   `);
 }
 
+/** Columns of schema 4, added to the tables an older file has, before the DDL indexes them. */
+const SCHEMA4_COLUMNS: ReadonlyArray<[table: string, column: string, type: string]> = [
+  ['instances', 'redelivery', 'TEXT'],
+  ['instances', 'setAside', 'TEXT'],
+  ['tasks', 'sweptUntil', 'INTEGER'],
+  ['tasks', 'sweeps', 'INTEGER NOT NULL DEFAULT 0'],
+  ['timers', 'claims', 'INTEGER NOT NULL DEFAULT 0'],
+];
+
+function addSchema4Columns(db: Database): void {
+  for (const [table, column, type] of SCHEMA4_COLUMNS) {
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[];
+    // An absent table is created whole by the DDL (so is schema 1's tasks table, renamed away).
+    if (columns.length > 0 && !columns.includes(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
+}
+
 /** Schema 1 kept a row per history event: each becomes a batch of one. Its tasks are copied over. */
 function migrateFromSchema1(db: Database): void {
   db.exec(`
-    INSERT INTO tasks SELECT * FROM tasks_schema1;
+    INSERT INTO tasks (id, instanceId, run, step, type, queue, input, attempt, status, timeoutMs, heartbeatMs,
+      createdAt, token, worker, leasedAt, leaseExpiresAt)
+    SELECT id, instanceId, run, step, type, queue, input, attempt, status, timeoutMs, heartbeatMs,
+      createdAt, token, worker, leasedAt, leaseExpiresAt FROM tasks_schema1;
     DROP TABLE tasks_schema1;
     INSERT INTO history_batches (instanceId, run, firstSeq, lastSeq, events)
     SELECT instanceId, run, seq, seq, json_array(

@@ -15,6 +15,8 @@ import type {
   InstanceFilter,
   InstancePage,
   InstanceRecord,
+  InstanceStatus,
+  QueueTasks,
   Store,
   StoredDefinition,
   TaskRecord,
@@ -22,12 +24,13 @@ import type {
   Transition,
 } from '../port.js';
 import { GroupCommit } from './group-commit.js';
-import { listInstances, type ListStatementCache } from './list-instances.js';
+import { countByStatus, listInstances, type ListStatementCache } from './list-instances.js';
 import { batchToHistory, definitionToRow, rowToDefinition, rowToInstance, rowToTask, transitionRows } from './rows.js';
 import { applySchema } from './schema.js';
 import { normaliseSqliteError } from './sqlite-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
-import { prepareWrites, type Writes } from './writes.js';
+import { byCreatedThenId, prepareWrites, type Writes } from './writes.js';
+import { summarizeTaskGroups } from '../queue-summary.js';
 import { prepareScheduleStatements, type ScheduleStatements } from './schedules.js';
 
 export interface SqliteStoreOptions {
@@ -194,6 +197,17 @@ export class SqliteStore implements Store {
     return this.use(`find instances waiting for "${event}"`, (c) => c.s.findWaiting.all(event, key));
   }
 
+  findByWaitKey(key: string, limit: number): Promise<string[]> {
+    return this.use(`find instances waiting with key "${key}"`, (c) => {
+      checkCount('limit', limit);
+      return c.s.findByWaitKey.all(key, limit);
+    });
+  }
+
+  countByStatus(filter: Pick<InstanceFilter, 'workflow' | 'from' | 'to'>): Promise<Partial<Record<InstanceStatus, number>>> {
+    return this.use('count instances by status', (c) => countByStatus(c.db, filter));
+  }
+
   purgeInstance(id: string): Promise<boolean> {
     return this.write(`purge instance "${id}"`, (w) => w.purgeInstance(id));
   }
@@ -221,10 +235,6 @@ export class SqliteStore implements Store {
     return this.write('claim tasks', (w) => w.claimTasks(claim));
   }
 
-  claimTask(id: string, worker: string, now: number): Promise<TaskRecord | null> {
-    return this.write(`claim task "${id}"`, (w) => w.claimTask(id, worker, now));
-  }
-
   getTaskByToken(token: string): Promise<TaskRecord | null> {
     return this.use('read a task by its token', (c) => {
       const row = c.s.taskByToken.get(token);
@@ -234,6 +244,12 @@ export class SqliteStore implements Store {
 
   extendLease(token: string, until: number): Promise<boolean> {
     return this.write('extend a task lease', (w) => w.extendLease(token, until));
+  }
+
+  async claimExpiredLeases(now: number, limit: number, leaseMs: number): Promise<TaskRecord[]> {
+    checkCount('limit', limit);
+    if (limit === 0) return [];
+    return this.write('claim expired task leases', (w) => w.claimExpiredLeases(now, limit, leaseMs));
   }
 
   findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
@@ -246,6 +262,25 @@ export class SqliteStore implements Store {
   countQueued(): Promise<Record<string, number>> {
     return this.use('count queued tasks', (c) =>
       Object.fromEntries(c.s.countQueued.all().map((row) => [row.queue, row.n])),
+    );
+  }
+
+  summarizeQueues(): Promise<QueueTasks[]> {
+    return this.use('summarize the task queues', (c) => summarizeTaskGroups(c.s.taskGroups.all()));
+  }
+
+  findQueuedTasks(queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]> {
+    return this.use('find queued tasks', (c) => {
+      checkCount('limit', limit);
+      // One range of the tasks_queued index per queue, merged oldest first.
+      const rows = [...new Set(queues)].flatMap((queue) => c.s.queuedBy.all(queue, createdBy, limit));
+      return rows.sort(byCreatedThenId).slice(0, limit).map(rowToTask);
+    });
+  }
+
+  countSetAside(): Promise<Record<string, number>> {
+    return this.use('count the instances set aside', (c) =>
+      Object.fromEntries(c.s.countSetAside.all().map((row) => [row.workflow, row.n])),
     );
   }
 

@@ -3,6 +3,7 @@
  * whose shape depends on the filter, is prepared per filter shape and cached by the store.
  */
 import type { Database, RunResult } from 'better-sqlite3';
+import type { TaskGroup } from '../queue-summary.js';
 import type { DefinitionRow, HistoryBatchRow, InstanceRow, TaskRow, TimerRow } from './rows.js';
 
 /** The part of a prepared statement the adapter uses. */
@@ -52,22 +53,28 @@ function instanceStatements({ one, column, named }: Preparer) {
     instanceStatus: column<[string], string>('SELECT status FROM instances WHERE id = ?'),
     insertInstance: named<InstanceRow>(
       `INSERT OR IGNORE INTO instances
-         (id, run, workflow, version, status, rev, parentId, createdAt, updatedAt, waits, state)
-       VALUES (@id, @run, @workflow, @version, @status, @rev, @parentId, @createdAt, @updatedAt, @waits, @state)`,
+         (id, run, workflow, version, status, rev, parentId, createdAt, updatedAt, waits, state, redelivery, setAside)
+       VALUES (@id, @run, @workflow, @version, @status, @rev, @parentId, @createdAt, @updatedAt, @waits, @state, @redelivery, @setAside)`,
     ),
     // The compare-and-swap every transition goes through: no row changes when `rev` moved on. The
     // columns that never change (workflow, parentId, createdAt) are left alone, and their indexes with them.
     updateInstance: named<InstanceRow & { expectedRev: number }>(
       `UPDATE instances SET run = @run, version = @version, status = @status, rev = @rev,
-         updatedAt = @updatedAt, waits = @waits, state = @state
+         updatedAt = @updatedAt, waits = @waits, state = @state, redelivery = @redelivery, setAside = @setAside
        WHERE id = @id AND rev = @expectedRev`,
     ),
     deleteInstance: one<[string], unknown>('DELETE FROM instances WHERE id = ?'),
+    countSetAside: one<[], { workflow: string; n: number }>(
+      'SELECT workflow, count(*) AS n FROM instances WHERE setAside IS NOT NULL GROUP BY workflow',
+    ),
 
     insertWait: one<[string, string, string | null], unknown>('INSERT INTO waits (instanceId, event, key) VALUES (?, ?, ?)'),
     deleteWaits: one<[string], unknown>('DELETE FROM waits WHERE instanceId = ?'),
     findWaiting: column<[string, string], string>(
       'SELECT DISTINCT instanceId FROM waits WHERE event = ? AND key = ? ORDER BY instanceId',
+    ),
+    findByWaitKey: column<[string, number], string>(
+      'SELECT DISTINCT instanceId FROM waits WHERE key = ? AND key IS NOT NULL ORDER BY instanceId LIMIT ?',
     ),
 
     insertHistory: named<HistoryBatchRow>(
@@ -105,11 +112,26 @@ function taskStatements({ one, named }: Preparer) {
     extendLease: one<[number, string], unknown>(
       `UPDATE tasks SET leaseExpiresAt = max(leaseExpiresAt, ?) WHERE token = ? AND status = 'LEASED'`,
     ),
+    // The sweep's own claim is kept apart from the lease (sweptUntil), which tells a timeout by
+    // heartbeat from one by the attempt's timeout.
+    claimExpiredLeases: named<{ now: number; until: number; limit: number }, TaskRow>(
+      `UPDATE tasks SET sweptUntil = @until, sweeps = sweeps + 1
+       WHERE id IN (SELECT id FROM tasks WHERE status = 'LEASED' AND leaseExpiresAt <= @now
+                      AND (sweptUntil IS NULL OR sweptUntil <= @now)
+                    ORDER BY leaseExpiresAt, id LIMIT @limit)
+       RETURNING *`,
+    ),
     expiredLeases: one<[number, number], TaskRow>(
       `SELECT * FROM tasks WHERE status = 'LEASED' AND leaseExpiresAt <= ? ORDER BY leaseExpiresAt, id LIMIT ?`,
     ),
     countQueued: one<[], { queue: string; n: number }>(
       `SELECT queue, count(*) AS n FROM tasks WHERE status = 'QUEUED' GROUP BY queue`,
+    ),
+    taskGroups: one<[], TaskGroup>(
+      'SELECT queue, status, worker, count(*) AS n, min(createdAt) AS oldest FROM tasks GROUP BY queue, status, worker',
+    ),
+    queuedBy: one<[string, number, number], TaskRow>(
+      `SELECT * FROM tasks WHERE queue = ? AND status = 'QUEUED' AND createdAt <= ? ORDER BY createdAt, id LIMIT ?`,
     ),
   };
 }
@@ -120,10 +142,10 @@ function timerStatements({ one, column, named }: Preparer) {
     deleteTimer: one<[string], unknown>('DELETE FROM timers WHERE id = ?'),
     deleteTimersOf: one<[string], unknown>('DELETE FROM timers WHERE instanceId = ?'),
     claimTimers: named<{ now: number; until: number; limit: number }, TimerRow>(
-      `UPDATE timers SET leasedUntil = @until
+      `UPDATE timers SET leasedUntil = @until, claims = claims + 1
        WHERE id IN (SELECT id FROM timers WHERE dueAt <= @now AND (leasedUntil IS NULL OR leasedUntil <= @now)
                     ORDER BY dueAt, id LIMIT @limit)
-       RETURNING id, instanceId, dueAt, input`,
+       RETURNING id, instanceId, dueAt, input, claims`,
     ),
     // When the next timer becomes claimable: a leased one only once its lease ends. Served by
     // the timers_by_ready expression index, whose expression this must repeat exactly.

@@ -34,7 +34,7 @@ const beforeClaimTimersCommit = faultPoint('sqlite.claimDueTimers.beforeCommit')
 
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const byDueThenId = (a: TimerRow, b: TimerRow): number => a.dueAt - b.dueAt || byId(a, b);
-const byCreatedThenId = (a: { id: string; createdAt: number }, b: { id: string; createdAt: number }): number =>
+export const byCreatedThenId = (a: { id: string; createdAt: number }, b: { id: string; createdAt: number }): number =>
   a.createdAt - b.createdAt || byId(a, b);
 
 /** The writes the others share. */
@@ -130,13 +130,14 @@ export function prepareWrites(s: Statements) {
       return claimed;
     },
 
-    claimTask(id: string, worker: string, now: number): TaskRecord | null {
-      const row = s.leaseTask.get({ id, token: randomUUID(), worker, now });
-      return row ? rowToTask(row) : null;
-    },
-
     extendLease(token: string, until: number): boolean {
       return s.extendLease.run(until, token).changes > 0;
+    },
+
+    claimExpiredLeases(now: number, limit: number, leaseMs: number): TaskRecord[] {
+      const rows = s.claimExpiredLeases.all({ now, until: now + leaseMs, limit });
+      // RETURNING gives no order guarantee.
+      return rows.sort((a, b) => a.leaseExpiresAt! - b.leaseExpiresAt! || byId(a, b)).map(rowToTask);
     },
 
     claimDueTimers(now: number, limit: number, leaseMs: number): TimerRecord[] {

@@ -133,6 +133,8 @@ def test_lists_a_page_at_a_time_and_iterates_every_page(client: SegueClient) -> 
     assert [v["id"] for v in client.iter_instances(workflow="py-client-paged", status=["COMPLETED", "FAILED"])] == listed
     assert list(client.iter_instances(workflow="py-client-paged", status="RUNNING")) == []
     assert list(client.iter_instances(workflow="py-client-paged", to="2000-01-01T00:00:00Z")) == []
+    assert client.list_instances(workflow="py-client-paged", set_aside=True)["items"] == []
+    assert [v["id"] for v in client.list_instances(workflow="py-client-paged", set_aside=False)["items"]] == listed
     with pytest.raises(ProblemError) as raised:
         client.list_instances(status="SLEEPING")  # type: ignore[arg-type]
     assert raised.value.status == 400

@@ -1,13 +1,14 @@
 /**
  * The operator's actions on an instance, offered as its status allows: Suspend while RUNNING,
  * Resume while SUSPENDED, events, Cancel and Terminate until it has finished, and Retry for a
- * FAILED instance — unless a `fail` step ended it, where a retry would only fail again. Whether an
+ * FAILED instance — unless a `fail` step ended it, where a retry would only fail again. An instance
+ * set aside takes only Retry and Terminate, offered in the banner that says why it was. Whether an
  * action is possible right now is still the API's to say, and its refusal is shown in the dialog.
  */
 import type { InstanceView, LifecycleAction } from '../../../client/http-client.js';
 import type { Json } from '../../../definitions/model.js';
 import { api } from '../api.js';
-import { h, isTerminal } from '../dom.js';
+import { formatTime, h, isTerminal } from '../dom.js';
 import { openDialog, type ActionSpec } from '../dialog.js';
 import type { RunTrace } from '../trace.js';
 
@@ -17,12 +18,19 @@ interface LifecycleText {
   danger?: boolean;
 }
 
-const LIFECYCLE: Record<LifecycleAction, LifecycleText> = {
+export const LIFECYCLE: Record<LifecycleAction, LifecycleText> = {
   suspend: { label: 'Suspend', explain: 'No step starts while it is suspended; events and results that arrive are kept for when it resumes.' },
   resume: { label: 'Resume', explain: 'It goes on from where it was suspended.' },
   cancel: { label: 'Cancel', explain: 'Pending work is withdrawn and the compensations registered so far run, newest first.', danger: true },
   terminate: { label: 'Terminate', explain: 'It stops at once: nothing more runs, not even compensations.', danger: true },
   retry: { label: 'Retry', explain: 'It runs again from the step that failed, with the data it had then.' },
+};
+
+/** Retry means something else for an instance set aside. */
+const RETRY_SET_ASIDE: LifecycleText = {
+  label: 'Retry',
+  explain:
+    'The inputs it holds are applied again, the one it was set aside on first, in one commit. Retry once the cause is fixed: if applying them fails again, nothing changes and it stays set aside.',
 };
 
 /** The `fail` step that ended a FAILED instance, when one did (its top level's last step). */
@@ -35,6 +43,8 @@ export function endingFailStep(instance: InstanceView, trace: RunTrace): string 
 /** The buttons for `instance`; `done` runs after an action the API accepted. */
 export function actionButtons(instance: InstanceView, trace: RunTrace, done: () => void): HTMLElement[] {
   const button = (action: LifecycleAction): HTMLElement => lifecycleButton(instance, action, done);
+  // Its actions are in its banner.
+  if (instance.setAside) return [];
   if (instance.status === 'FAILED') return endingFailStep(instance, trace) === undefined ? [button('retry')] : [];
   if (isTerminal(instance.status)) return [];
   return [
@@ -46,8 +56,28 @@ export function actionButtons(instance: InstanceView, trace: RunTrace, done: () 
   ];
 }
 
-function lifecycleButton(instance: InstanceView, action: LifecycleAction, done: () => void): HTMLElement {
-  const text = LIFECYCLE[action];
+/** Why an instance set aside is, since when, and its two actions; null for any other instance. */
+export function setAsideBanner(instance: InstanceView, done: () => void): HTMLElement | null {
+  const mark = instance.setAside;
+  if (!mark) return null;
+  const held = mark.held > 1 ? ` It holds ${mark.held} inputs for the retry.` : '';
+  return h(
+    'div',
+    { class: 'set-aside-banner', role: 'alert' },
+    h(
+      'div',
+      { class: 'set-aside-text' },
+      h('strong', null, 'Set aside'),
+      ` since ${formatTime(mark.at)}: `,
+      h('span', { class: 'set-aside-reason' }, mark.reason),
+      '.',
+      h('p', { class: 'set-aside-help' }, `Nothing is applied to it until it is retried or terminated; the other instances run on.${held}`),
+    ),
+    h('div', { class: 'set-aside-actions' }, lifecycleButton(instance, 'retry', done, RETRY_SET_ASIDE), lifecycleButton(instance, 'terminate', done)),
+  );
+}
+
+function lifecycleButton(instance: InstanceView, action: LifecycleAction, done: () => void, text = LIFECYCLE[action]): HTMLElement {
   const spec: ActionSpec = {
     title: `${text.label} instance?`,
     message: h('span', null, h('code', null, instance.id), ` — ${text.explain}`),

@@ -8,8 +8,9 @@ import type { Graph } from '../../../definitions/graph.js';
 import type { Json } from '../../../definitions/model.js';
 import type { HistoryView, InstanceView } from '../../../client/http-client.js';
 import { api, ProblemError, workflowGraph } from '../api.js';
-import { codeBlock, fill, formatJson, formatTime, h, isTerminal, statusBadge } from '../dom.js';
+import { codeBlock, fill, formatJson, formatTime, h, isTerminal, setAsideBadge, statusBadge } from '../dom.js';
 import { EventLog } from '../event-log.js';
+import { ExpressionTester } from '../expression-tester.js';
 import { FanoutSummary } from '../fanout-summary.js';
 import { drawGraph, graphBox, legend, preloadGraphs, selectableNodes, showSelection } from '../graph-view.js';
 import { renderInspector, type Selection } from '../inspector.js';
@@ -17,7 +18,7 @@ import { instanceMarks } from '../marks.js';
 import { Poller, type Pace } from '../poller.js';
 import { renderTimeline } from '../timeline.js';
 import { attemptLabel, traceRun, type RunTrace, type StepAttempt } from '../trace.js';
-import { actionButtons, endingFailStep } from './instance-actions.js';
+import { actionButtons, endingFailStep, setAsideBanner } from './instance-actions.js';
 import { errorBox, instanceHref, link, pageHeader, workflowHref, type Page } from './page.js';
 
 /** Even when the instance looks unchanged, the history is read again this often. */
@@ -49,6 +50,7 @@ class InstanceScreen {
   private allRows = false;
   private shown = { instance: '', history: -1 };
   private readonly header = h('div');
+  private readonly banner = h('div');
   private readonly problem = h('div');
   private readonly graphBox = graphBox();
   private readonly current = h('div', { class: 'current-steps' });
@@ -59,6 +61,7 @@ class InstanceScreen {
   private readonly fanouts = new FanoutSummary((a) => this.select(a));
   private readonly fanoutCard = h('section', { class: 'card', hidden: true }, h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'Map and parallel steps')), this.fanouts.element);
   private readonly events = new EventLog((a) => this.select(a));
+  private readonly tester: ExpressionTester;
   private readonly body: HTMLElement;
 
   constructor(
@@ -68,6 +71,7 @@ class InstanceScreen {
   ) {
     this.poller = new Poller(() => this.refresh(), leave);
     selectableNodes(this.graphBox, () => this.graph, (node) => this.select(undefined, node));
+    this.tester = new ExpressionTester(id);
     this.body = h(
       'div',
       null,
@@ -78,9 +82,10 @@ class InstanceScreen {
         this.dataCard,
       ),
       this.fanoutCard,
+      this.tester.element,
       h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'History'), h('span', { class: 'muted' }, 'Select a bar or a step of the graph to inspect it.')), this.timeline, this.events.element),
     );
-    fill(main, this.header, this.problem, this.body);
+    fill(main, this.header, this.banner, this.problem, this.body);
   }
 
   private async refresh(): Promise<Pace> {
@@ -114,6 +119,7 @@ class InstanceScreen {
       this.showHeader(instance, this.trace);
       this.showCurrent(instance, this.trace);
       this.showPanels();
+      this.tester.update(instance);
     }
     if (historyChanged) {
       this.shown.history = this.history.length;
@@ -170,6 +176,7 @@ class InstanceScreen {
       'span',
       { class: 'subtitle-row' },
       statusBadge(instance.status),
+      instance.setAside ? setAsideBadge() : null,
       isTerminal(instance.status) ? null : h('span', { class: 'live', title: 'Updated every second' }, 'live'),
       link(workflowHref(instance.workflow, instance.version), `${instance.workflow} v${instance.version}`),
       instance.run > 1 ? h('span', null, `run ${instance.run}`) : null,
@@ -177,7 +184,9 @@ class InstanceScreen {
       h('span', { class: 'muted' }, `created ${formatTime(instance.createdAt)} · updated ${formatTime(instance.updatedAt)}`),
       failStep ? h('span', { class: 'muted' }, `ended by the fail step ${failStep}: a retry would end there again`) : null,
     );
-    fill(this.header, pageHeader(h('span', { class: 'mono' }, instance.id), subtitle, ...actionButtons(instance, trace, () => this.poller.hurry())));
+    const done = (): void => this.poller.hurry();
+    fill(this.header, pageHeader(h('span', { class: 'mono' }, instance.id), subtitle, ...actionButtons(instance, trace, done)));
+    fill(this.banner, setAsideBanner(instance, done));
   }
 
   private showCurrent(instance: InstanceView, trace: RunTrace): void {

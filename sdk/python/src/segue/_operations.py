@@ -185,12 +185,17 @@ def list_instances(
     status: InstanceStatus | Sequence[InstanceStatus] | None = None,
     from_: datetime | str | None = None,
     to: datetime | str | None = None,
+    set_aside: bool | None = None,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> Request[InstancePage]:
-    """One page of instances, newest first; pass its `nextCursor` as `cursor` for the next."""
+    """One page of instances, newest first; pass its `nextCursor` as `cursor` for the next.
+
+    `set_aside=True` lists only the instances set aside (see `Instance["setAside"]`), `False` the others.
+    """
     statuses = status if isinstance(status, str) or status is None else ",".join(status)
-    query = _query(workflow=workflow, status=statuses, **{"from": _time(from_)}, to=_time(to), limit=limit, cursor=cursor)
+    aside = None if set_aside is None else str(set_aside).lower()
+    query = _query(workflow=workflow, status=statuses, **{"from": _time(from_)}, to=_time(to), setAside=aside, limit=limit, cursor=cursor)
     return Request("GET", "/v1/instances", _body, query)
 
 

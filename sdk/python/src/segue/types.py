@@ -8,7 +8,7 @@ Json = Union[None, bool, int, float, str, List["Json"], Dict[str, "Json"]]
 """Any JSON value."""
 
 InstanceStatus = Literal[
-    "PENDING", "RUNNING", "SUSPENDED", "COMPLETED", "FAILED", "CANCELLED", "TERMINATED", "TIMED_OUT", "CONTINUED_AS_NEW"
+    "PENDING", "RUNNING", "SUSPENDED", "COMPLETED", "FAILED", "CANCELLED", "TERMINATED", "TIMED_OUT"
 ]
 
 
@@ -68,12 +68,27 @@ class _InstanceFields(TypedDict):
     updatedAt: str
 
 
+class _SetAsideFields(TypedDict):
+    reason: str
+    at: str
+    tries: int
+    input: str
+    held: int
+
+
+class SetAside(_SetAsideFields, total=False):
+    """Why an instance is set aside: an input of its failed `tries` tries; `held` inputs wait for a retry."""
+
+    step: str
+
+
 class Instance(_InstanceFields, total=False):
     """An instance as it is now (`GET /v1/instances/{id}`)."""
 
     compensating: dict[str, Json]
     schedule: dict[str, Json]
     previousRun: dict[str, Json]
+    setAside: SetAside
 
 
 class _InstancePageFields(TypedDict):

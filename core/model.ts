@@ -1,9 +1,95 @@
 /**
- * The engine's own document for one run of an instance (InstanceRecord.state), the inputs that
- * move it, and the commands `decide` asks the runtime to carry out.
+ * The interpreter's model: an instance record and its statuses, the engine's own document for one
+ * run of it (InstanceRecord.state), the history it writes, the inputs that move it, and the
+ * commands `decide` asks the runtime to carry out. The store keeps these records (store/port.ts).
  */
 import type { Json } from '../definitions/model.js';
-import type { InstanceStatus } from './store/port.js';
+
+/**
+ * Every status an instance can have, in the order lists show them: the one list (the API's schema,
+ * the console and the Python package are checked against it). A `continue` step has no status of
+ * its own: the record goes straight on to its next run.
+ */
+export const INSTANCE_STATUSES = ['PENDING', 'RUNNING', 'SUSPENDED', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'] as const;
+
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+
+/** The statuses a run ends in: all but PENDING, RUNNING and SUSPENDED. */
+export const TERMINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set(INSTANCE_STATUSES.slice(3));
+
+/** An instance as stored. `state` is the engine's own document; the store keeps it as it is given. */
+export interface InstanceRecord {
+  id: string;
+  /** Run number, from 1; a `continue` step starts run n+1 under the same id. */
+  run: number;
+  workflow: string;
+  version: number;
+  status: InstanceStatus;
+  /** Compare-and-swap revision: 1 when created, +1 per committed transition. */
+  rev: number;
+  parentId: string | null;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+  /** Event waits open on this instance, for correlated delivery (`POST /v1/events/{event}`). */
+  waits: EventWait[];
+  state: InstanceState;
+  /**
+   * An input whose deliveries did not finish (an engine died, or its transition threw): how many
+   * tries it has had. Written only when such an input is delivered again, never on the way of a
+   * delivery that succeeds; the commit that applies it clears the mark.
+   */
+  redelivery?: Redelivery;
+  /** Set aside after too many such tries: the runtime applies nothing to it but terminate and retry. */
+  setAside?: SetAside;
+}
+
+export interface Redelivery {
+  /** What carries the input: `timer:<id>`, `task:<id>`, or `input:<type>` for one given directly. */
+  source: string;
+  /** The input's type (timerFired, taskTimedOut, start, …). */
+  input: string;
+  /** Tries that did not finish. */
+  tries: number;
+  /** Epoch ms of the first of them. */
+  since: number;
+  /** What the last try threw, when it threw (rather than taking its engine down). */
+  error?: string;
+}
+
+export interface SetAside {
+  /** Why, in words. */
+  reason: string;
+  /** Epoch ms. */
+  at: number;
+  /** Tries of the input that did not finish. */
+  tries: number;
+  /** The type of that input. */
+  input: string;
+  /** The step the input was for, when the engine could tell. */
+  step?: string;
+  /** The inputs held while set aside, that one first, applied again by a retry (engine inputs). */
+  held: EngineInput[];
+}
+
+export interface EventWait {
+  event: string;
+  /** The value of the wait step's `correlate` expression, as a string; null when it has none. */
+  key: string | null;
+}
+
+export interface HistoryEvent {
+  instanceId: string;
+  run: number;
+  /** From 1, gap-free within a run. */
+  seq: number;
+  type: string;
+  /** Epoch milliseconds. */
+  at: number;
+  step?: string;
+  /** Small summary of the event; never a full payload. */
+  details?: Json;
+}
 
 export interface ErrorInfo {
   error: string;
@@ -141,6 +227,9 @@ export type EngineInput =
   | { type: 'retry' }
   /** The engine ends the run with this error (a limit was exceeded); compensations run. */
   | { type: 'abort'; error: ErrorInfo };
+
+/** The reserved task type of HTTP calls the engine makes itself. */
+export const HTTP_TASK_TYPE = '$http';
 
 export interface TaskCommand {
   id: string;

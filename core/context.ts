@@ -1,11 +1,11 @@
 /**
  * The working context of one `decide` call: the plan, the state being changed, and the commands
- * and history gathered on the way. Nothing here does I/O; time and randomness come from outside.
+ * and history gathered on the way; and the helpers every step uses to ask for work (a task, a
+ * timer, an HTTP call) or to withdraw it. Nothing here does I/O; time and randomness come from outside.
  */
-import type { Json, Plan, PlanStep } from '../definitions/model.js';
+import type { HttpStep, Json, Plan, PlanStep } from '../definitions/model.js';
 import { DEFAULT_EXPRESSION_LIMITS, EvaluationBudget, type Bindings, type ExpressionIsolate, type ExpressionLimits, type ExpressionScope } from '../definitions/expression-budget.js';
-import type { HistoryEvent, InstanceRecord, InstanceStatus } from './store/port.js';
-import type { Command, ErrorInfo, Frame, InstanceState } from './state.js';
+import type { Command, ErrorInfo, Frame, HistoryEvent, InstanceRecord, InstanceState, InstanceStatus, TaskCommand, Wait } from './model.js';
 
 export interface DecideOptions {
   /** Epoch ms of this transition. */
@@ -34,6 +34,26 @@ export const DEFAULT_DECIDE_OPTIONS: Omit<DecideOptions, 'now' | 'random'> = {
 /** Outcome of an input: applied, or refused because nothing was waiting for it (a stale result). */
 export type Outcome = { kind: 'applied' } | { kind: 'stale'; reason: string };
 
+/** How a branch or map iteration ended: with its output, or failed past its own catch rules. */
+export type FrameEnd = { output: Json } | { error: ErrorInfo };
+
+/**
+ * What one step type does (a file in steps/ each): what a frame does as it takes the step, and,
+ * for the steps whose frame waits on other frames or on compensations, how it goes on. The table
+ * is handed to the decision, so the kernel (flow.ts) and the saga reach a step's own reaction
+ * without importing the steps that import them.
+ */
+export interface StepHandler<S extends PlanStep = PlanStep> {
+  enter(d: Decision, frame: Frame, step: S): Promise<void>;
+  /** parallel, map: a branch or iteration forked by `parent` ended. */
+  childEnded?(d: Decision, parent: Frame, step: S, child: Frame, end: FrameEnd): Promise<void>;
+  /** compensate: the compensation run the frame waited for finished with no failure. */
+  compensated?(d: Decision, frame: Frame, step: S): Promise<void>;
+}
+
+/** One handler per step type; a type left out does not compile. */
+export type StepTable = { readonly [T in PlanStep['type']]: StepHandler<Extract<PlanStep, { type: T }>> };
+
 export class Decision {
   readonly commands: Command[] = [];
   readonly history: HistoryEvent[] = [];
@@ -54,6 +74,7 @@ export class Decision {
     readonly record: InstanceRecord,
     public state: InstanceState,
     readonly options: DecideOptions,
+    private readonly steps: StepTable,
   ) {
     this.status = record.status;
     this.run = record.run;
@@ -80,6 +101,10 @@ export class Decision {
     const step = this.plan.scopes.get(frame.scope)?.byName.get(frame.step);
     if (!step) throw new Error(`plan ${this.plan.name} v${this.plan.version} has no step "${frame.step}" in scope "${frame.scope}"`);
     return step;
+  }
+
+  handlerOf(step: PlanStep): StepHandler {
+    return this.steps[step.type];
   }
 
   firstStep(scope: string): string {
@@ -135,6 +160,95 @@ export class Decision {
 
   stale(reason: string): void {
     this.outcome = { kind: 'stale', reason };
+  }
+}
+
+/** Starts a timer that feeds `timerFired` back to this instance at `dueAt`; returns its id. */
+export function startTimer(d: Decision, kind: string, dueAt: number): string {
+  const timerId = d.newId(kind);
+  d.commands.push({ type: 'startTimer', timerId, dueAt, input: { type: 'timerFired', timerId } });
+  return timerId;
+}
+
+/** One attempt of a task, as a step or a compensation asks for it; the lease defaults to the engine's. */
+export type TaskRequest = Omit<TaskCommand, 'id' | 'timeoutMs' | 'heartbeatMs'> & { timeoutMs?: number; heartbeatMs?: number };
+
+/** Schedules one attempt of a task; returns its id (`kind` tells steps' tasks from compensations'). */
+export function scheduleTask(d: Decision, kind: string, request: TaskRequest): string {
+  const { timeoutMs, heartbeatMs, ...task } = request;
+  const id = d.newId(kind);
+  d.commands.push({
+    type: 'scheduleTask',
+    task: { id, ...task, timeoutMs: timeoutMs ?? d.options.defaultTaskTimeoutMs, heartbeatMs: heartbeatMs ?? null },
+  });
+  return id;
+}
+
+/** The frame waits for one attempt of a task its step asks for. */
+export function awaitTask(d: Decision, frame: Frame, request: Omit<TaskRequest, 'attempt'>): void {
+  const taskId = scheduleTask(d, 't', { ...request, attempt: frame.attempt });
+  frame.wait = { kind: 'task', taskId };
+  d.log('TaskScheduled', request.step, { task: request.type, taskId, attempt: frame.attempt });
+}
+
+/** What an `http` step or compensation declares about its call. */
+export type HttpCall = Pick<HttpStep, 'method' | 'url' | 'headers' | 'body' | 'timeoutMs'>;
+
+/** The request the engine's HTTP executor runs (the input of a `$http` task), its templates evaluated. */
+export async function httpRequest(d: Decision, frame: Frame, call: HttpCall): Promise<Json> {
+  const b = d.bindings(frame);
+  const request: Record<string, Json> = { method: call.method, url: await call.url.evaluate(frame.data, b) };
+  if (call.headers) request.headers = await call.headers.evaluate(frame.data, b);
+  if (call.body) request.body = await call.body.evaluate(frame.data, b);
+  // The executor's own timeout; without it the call could outlast its lease.
+  if (call.timeoutMs !== undefined) request.timeoutMs = call.timeoutMs;
+  return request;
+}
+
+/** Withdraws what a frame waits for: its task, its timers, its child (told to cancel or terminate). */
+export function withdraw(d: Decision, wait: Wait, reason: string, mode: 'cancel' | 'terminate'): void {
+  switch (wait.kind) {
+    case 'task':
+      d.commands.push({ type: 'removeTask', taskId: wait.taskId });
+      return;
+    case 'retry':
+    case 'delay':
+      d.commands.push({ type: 'removeTimer', timerId: wait.timerId });
+      return;
+    case 'event':
+      if (wait.timerId) d.commands.push({ type: 'removeTimer', timerId: wait.timerId });
+      return;
+    case 'child':
+      if (wait.timerId) d.commands.push({ type: 'removeTimer', timerId: wait.timerId });
+      d.commands.push({
+        type: 'message',
+        instanceId: wait.childId,
+        messageId: `${wait.childId}:${mode}`,
+        input: { type: mode, reason },
+      });
+      return;
+    case 'join':
+    case 'compensation':
+      return;
+  }
+}
+
+/** Cancels frame `id` and everything forked from it. Registered compensations stay registered. */
+export function cancelFrame(d: Decision, id: string, reason: string, mode: 'cancel' | 'terminate' = 'cancel'): void {
+  const frame = d.frame(id);
+  if (!frame) return;
+  for (const child of Object.values(d.state.frames)) {
+    if (child.parent === id) cancelFrame(d, child.id, reason, mode);
+  }
+  if (frame.wait) withdraw(d, frame.wait, reason, mode);
+  delete d.state.frames[id];
+  d.log('StepCancelled', frame.step, { reason });
+}
+
+/** Cancels every frame of the run. */
+export function cancelAllFrames(d: Decision, reason: string, mode: 'cancel' | 'terminate' = 'cancel'): void {
+  for (const frame of Object.values(d.state.frames)) {
+    if (frame.parent === undefined) cancelFrame(d, frame.id, reason, mode);
   }
 }
 

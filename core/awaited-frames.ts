@@ -5,7 +5,7 @@
  * from one decision to the next), and a hit is checked against the frame as it is now: a miss,
  * or a frame that moved on, costs one scan, which rebuilds the index.
  */
-import type { Frame, Wait } from './state.js';
+import type { Frame, Wait } from './model.js';
 
 export type AwaitedKind = 'task' | 'timer' | 'child';
 

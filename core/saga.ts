@@ -1,27 +1,19 @@
 /**
  * Compensation (saga): compensations registered as steps complete run in reverse completion
  * order on failure, on cancel, on workflow timeout and at a `compensate` step. One runs at a time;
- * a failing one is retried per its own policy, then recorded, and the rest still run.
+ * a failing one is retried per its own policy, then recorded, and the rest still run. The ways a
+ * run ends that compensate first (failure, cancel, timeout) are here; the end itself is lifecycle.ts.
  */
 import type { CompensationSpec, Json, PlanStep } from '../definitions/model.js';
-import type { Decision } from './decision.js';
-import { endInstance, failInstance, withdrawCompensation } from './lifecycle.js';
+import { cancelAllFrames, httpRequest, scheduleTask, startTimer, type Decision } from './context.js';
+import { endInstance, withdrawCompensation } from './lifecycle.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
-import type { CompensationRun, ErrorInfo, Frame, RegisteredCompensation } from './state.js';
-import { HTTP_TASK_TYPE } from './steps.js';
-import { goto } from './steps.js';
+import { HTTP_TASK_TYPE, type CompensationRun, type ErrorInfo, type Frame, type RegisteredCompensation } from './model.js';
 
 export async function registerCompensation(d: Decision, frame: Frame, step: PlanStep, spec: CompensationSpec): Promise<void> {
-  const b = d.bindings(frame);
   let input: Json;
-  if (spec.kind === 'task') {
-    input = spec.input ? await spec.input.evaluate(frame.data, b) : frame.data;
-  } else {
-    const request: Record<string, Json> = { method: spec.method, url: await spec.url.evaluate(frame.data, b) };
-    if (spec.headers) request.headers = await spec.headers.evaluate(frame.data, b);
-    if (spec.body) request.body = await spec.body.evaluate(frame.data, b);
-    input = request;
-  }
+  if (spec.kind === 'task') input = spec.input ? await spec.input.evaluate(frame.data, d.bindings(frame)) : frame.data;
+  else input = await httpRequest(d, frame, spec);
   const registered: RegisteredCompensation = {
     step: step.name,
     kind: spec.kind,
@@ -65,22 +57,9 @@ async function runNext(d: Decision): Promise<void> {
 function scheduleAttempt(d: Decision, run: CompensationRun): void {
   const current = run.current!;
   const c = current.compensation;
-  const taskId = d.newId('k');
+  const taskId = scheduleTask(d, 'k', { step: c.step, type: c.type, queue: c.queue, input: c.input, attempt: current.attempt, timeoutMs: c.timeoutMs });
   current.taskId = taskId;
   current.timerId = undefined;
-  d.commands.push({
-    type: 'scheduleTask',
-    task: {
-      id: taskId,
-      step: c.step,
-      type: c.type,
-      queue: c.queue,
-      input: c.input,
-      attempt: current.attempt,
-      timeoutMs: c.timeoutMs ?? d.options.defaultTaskTimeoutMs,
-      heartbeatMs: null,
-    },
-  });
   d.log('CompensationStarted', c.step, { task: c.type, taskId, attempt: current.attempt });
 }
 
@@ -97,10 +76,8 @@ export async function compensationTaskDone(d: Decision, taskId: string, error?: 
   }
   if (shouldRetry(c.retry, current.attempt, error)) {
     const delayMs = retryDelayMs(c.retry, current.attempt, d.options.random());
-    const timerId = d.newId('r');
     current.taskId = undefined;
-    current.timerId = timerId;
-    d.commands.push({ type: 'startTimer', timerId, dueAt: d.now + delayMs, input: { type: 'timerFired', timerId } });
+    current.timerId = startTimer(d, 'r', d.now + delayMs);
     d.log('CompensationRetryScheduled', c.step, { attempt: current.attempt + 1, delayMs, error: error.error });
     return true;
   }
@@ -131,8 +108,8 @@ async function finish(d: Decision, run: CompensationRun): Promise<void> {
       return failInstance(d, compensationError(run));
     }
     for (const frame of frames) {
-      d.log('StepCompleted', frame.step);
-      await goto(d, frame, d.stepOf(frame).next);
+      const step = d.stepOf(frame);
+      await d.handlerOf(step).compensated?.(d, frame, step);
     }
     return;
   }
@@ -160,4 +137,43 @@ function rootOf(d: Decision, frame: Frame): Frame {
 function stripNested(error: ErrorInfo): ErrorInfo {
   const { errors: _nested, retryable: _r, ...rest } = error;
   return rest;
+}
+
+/** The run failed: compensate first when there is anything to undo. */
+export async function failInstance(d: Decision, error: ErrorInfo): Promise<void> {
+  cancelAllFrames(d, 'the instance failed');
+  if (d.state.compensations.length > 0 || d.state.compensating) return beginCompensation(d, { reason: 'failure', cause: error });
+  endInstance(d, 'FAILED', { error });
+}
+
+/** Graceful: pending work withdrawn, registered compensations run, then CANCELLED. */
+export async function cancel(d: Decision, reason: string | undefined): Promise<void> {
+  const error: ErrorInfo = { error: 'Cancelled', message: reason ?? 'cancelled by request' };
+  d.log('CancelRequested', undefined, { reason: error.message });
+  cancelAllFrames(d, 'the instance was cancelled');
+  const running = d.state.compensating;
+  if (running) {
+    // A run for a failure or timeout keeps its end status; one for a compensate step now ends the instance.
+    if (running.reason === 'step') Object.assign(running, { reason: 'cancel', cause: error, resumeFrames: [] });
+    return;
+  }
+  if (d.status !== 'PENDING' && d.state.compensations.length > 0) {
+    d.status = 'RUNNING';
+    return beginCompensation(d, { reason: 'cancel', cause: error });
+  }
+  endInstance(d, 'CANCELLED', { error });
+}
+
+/** The workflow `timeout` passed: withdraw everything, compensate, end TIMED_OUT. */
+export async function timeOut(d: Decision): Promise<void> {
+  d.state.timeoutTimerId = undefined;
+  const error: ErrorInfo = { error: 'Timeout', message: `the workflow did not finish within its timeout` };
+  cancelAllFrames(d, 'the workflow timed out');
+  if (d.state.compensating) {
+    d.state.compensating.reason = 'timeout';
+    d.state.compensating.cause = error;
+    return;
+  }
+  if (d.state.compensations.length > 0) return beginCompensation(d, { reason: 'timeout', cause: error });
+  endInstance(d, 'TIMED_OUT', { error });
 }

@@ -1,6 +1,6 @@
 /** When to retry a failed attempt, and after how long. */
 import type { RetryPolicy } from '../definitions/model.js';
-import type { ErrorInfo } from './state.js';
+import type { ErrorInfo } from './model.js';
 
 /** True when another attempt is allowed after `attempt` failed with `error`. */
 export function shouldRetry(policy: RetryPolicy, attempt: number, error: ErrorInfo): boolean {

@@ -1,16 +1,16 @@
 /**
- * Taking steps: what each step type does when a frame enters it, and how a step completes or fails.
+ * The kernel every step type goes through: taking ready steps, moving a frame on (goto), a step
+ * completing or failing (retry, catch), and a frame ending — the instance's end for the top level,
+ * the step that forked it for a branch or map iteration (through its handler in the step table).
  */
 import { END, type CatchRule, type Json, type PlanStep, type RetryPolicy } from '../definitions/model.js';
 import { ExpressionEvaluationError } from '../definitions/expressions.js';
-import { placeResult, setPath } from './data.js';
-import { Decision, errorJson, preview } from './decision.js';
-import { startMap, startParallel, childFinished, childFailed } from './fanout.js';
-import { registerCompensation, beginCompensation } from './saga.js';
-import { completeInstance, failInstance } from './lifecycle.js';
+import { errorJson, preview, startTimer, type Decision, type FrameEnd } from './context.js';
+import { placeResult } from './data.js';
+import { completeInstance } from './lifecycle.js';
+import type { ErrorInfo, Frame } from './model.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
-import type { ErrorInfo, Frame } from './state.js';
-import { startChildWorkflow, startDelay, startWait, continueAsNew } from './waits.js';
+import { failInstance, registerCompensation } from './saga.js';
 
 /** Runs ready frames until every frame waits for something or has finished. */
 export async function drain(d: Decision): Promise<void> {
@@ -34,112 +34,11 @@ async function takeStep(d: Decision, frame: Frame): Promise<void> {
   }
   d.log('StepStarted', step.name, frame.attempt > 1 ? { attempt: frame.attempt } : undefined);
   try {
-    await enter(d, frame, step);
+    await d.handlerOf(step).enter(d, frame, step);
   } catch (err) {
     if (!(err instanceof ExpressionEvaluationError)) throw err;
     await failStep(d, frame, step, { error: 'ExpressionError', message: err.message, retryable: false });
   }
-}
-
-async function enter(d: Decision, frame: Frame, step: PlanStep): Promise<void> {
-  switch (step.type) {
-    case 'task': {
-      const input = step.input ? await step.input.evaluate(frame.data, d.bindings(frame)) : frame.data;
-      scheduleTask(d, frame, step.name, step.task, step.queue, input, step.timeoutMs, step.heartbeatMs);
-      return;
-    }
-    case 'http': {
-      const b = d.bindings(frame);
-      const request: Record<string, Json> = { method: step.method, url: await step.url.evaluate(frame.data, b) };
-      if (step.headers) request.headers = await step.headers.evaluate(frame.data, b);
-      if (step.body) request.body = await step.body.evaluate(frame.data, b);
-      if (step.timeoutMs !== undefined) request.timeoutMs = step.timeoutMs;
-      scheduleTask(d, frame, step.name, HTTP_TASK_TYPE, HTTP_TASK_TYPE, request, step.timeoutMs);
-      return;
-    }
-    case 'set': {
-      const b = d.bindings(frame);
-      for (const { path, value } of step.values) frame.data = setPath(frame.data, path, await value.evaluate(frame.data, b));
-      d.log('StepCompleted', step.name);
-      return goto(d, frame, step.next);
-    }
-    case 'choice': {
-      const b = d.bindings(frame);
-      let target = step.otherwise ?? step.next;
-      for (const choice of step.choices) {
-        if (truthy(await choice.when.evaluate(frame.data, b))) {
-          target = choice.next;
-          break;
-        }
-      }
-      d.log('StepCompleted', step.name, { next: target === END ? 'end' : target });
-      return goto(d, frame, target);
-    }
-    case 'parallel':
-      return startParallel(d, frame, step);
-    case 'map':
-      return startMap(d, frame, step);
-    case 'wait':
-      return startWait(d, frame, step);
-    case 'delay':
-      return startDelay(d, frame, step);
-    case 'workflow':
-      return startChildWorkflow(d, frame, step);
-    case 'continue':
-      return continueAsNew(d, frame, step);
-    case 'compensate':
-      frame.wait = { kind: 'compensation' };
-      return beginCompensation(d, { reason: 'step', resumeFrames: [frame.id] });
-    case 'succeed': {
-      const output = step.value ? await step.value.evaluate(frame.data, d.bindings(frame)) : frame.data;
-      d.log('StepCompleted', step.name);
-      return finishFrame(d, frame, output);
-    }
-    case 'fail': {
-      const message = step.message ? String(await step.message.evaluate(frame.data, d.bindings(frame))) : '';
-      d.log('StepCompleted', step.name);
-      return failFrame(d, frame, { error: step.error, message, step: step.name, retryable: false });
-    }
-  }
-}
-
-/** The reserved task type of HTTP calls the engine makes itself. */
-export const HTTP_TASK_TYPE = '$http';
-
-export function scheduleTask(
-  d: Decision,
-  frame: Frame,
-  step: string,
-  type: string,
-  queue: string,
-  input: Json,
-  timeoutMs?: number,
-  heartbeatMs?: number,
-): void {
-  const taskId = d.newId('t');
-  d.commands.push({
-    type: 'scheduleTask',
-    task: {
-      id: taskId,
-      step,
-      type,
-      queue,
-      input,
-      attempt: frame.attempt,
-      timeoutMs: timeoutMs ?? d.options.defaultTaskTimeoutMs,
-      heartbeatMs: heartbeatMs ?? null,
-    },
-  });
-  frame.wait = { kind: 'task', taskId };
-  d.log('TaskScheduled', step, { task: type, taskId, attempt: frame.attempt });
-}
-
-/** JSONata's notion of truth (`$boolean`). */
-function truthy(value: Json | undefined): boolean {
-  if (value === undefined || value === null) return false;
-  if (Array.isArray(value)) return value.some((v) => truthy(v));
-  if (typeof value === 'object') return Object.keys(value).length > 0;
-  return Boolean(value);
 }
 
 /** Moves a frame to `target` in its scope, or finishes it at END. */
@@ -179,9 +78,7 @@ export async function failStep(d: Decision, frame: Frame, step: PlanStep, error:
   const retry: RetryPolicy | undefined = 'retry' in step ? step.retry : undefined;
   if (retry && shouldRetry(retry, frame.attempt, failure)) {
     const delayMs = retryDelayMs(retry, frame.attempt, d.options.random());
-    const timerId = d.newId('r');
-    d.commands.push({ type: 'startTimer', timerId, dueAt: d.now + delayMs, input: { type: 'timerFired', timerId } });
-    frame.wait = { kind: 'retry', timerId };
+    frame.wait = { kind: 'retry', timerId: startTimer(d, 'r', d.now + delayMs) };
     d.log('RetryScheduled', step.name, { attempt: frame.attempt + 1, delayMs });
     return;
   }
@@ -204,7 +101,7 @@ export async function finishFrame(d: Decision, frame: Frame, output: Json): Prom
     d.state.data = frame.data;
     return completeInstance(d, output);
   }
-  return childFinished(d, frame, output);
+  return childEnded(d, frame, { output });
 }
 
 /** A frame failed past its catch rules: the instance fails, or its parallel/map step handles it. */
@@ -215,5 +112,13 @@ export async function failFrame(d: Decision, frame: Frame, error: ErrorInfo): Pr
     d.state.failedFrame = { ...frame, wait: undefined, join: undefined, attempt: 1 };
     return failInstance(d, error);
   }
-  return childFailed(d, frame, error);
+  return childEnded(d, frame, { error });
+}
+
+/** Tells the step that forked `child` (still joining) how it ended; a parent gone or done ignores it. */
+async function childEnded(d: Decision, child: Frame, end: FrameEnd): Promise<void> {
+  const parent = d.frame(child.parent!);
+  if (!parent?.join) return;
+  const step = d.stepOf(parent);
+  await d.handlerOf(step).childEnded?.(d, parent, step, child, end);
 }

@@ -1,37 +1,7 @@
 /** decide on its own: no store, no clock, no handlers — records in, records and commands out. */
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { compilePlan } from '../../definitions/compile.js';
-import type { WorkflowDefinition } from '../../definitions/definition.js';
-import type { Json, Plan } from '../../definitions/model.js';
-import { decide, initialState } from '../../engine/decide.js';
-import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../../engine/decision.js';
-import type { InstanceState } from '../../engine/state.js';
-import type { InstanceRecord } from '../../engine/store/port.js';
-
-const T0 = Date.parse('2026-03-01T10:00:00Z');
-
-function plan(yaml: string): Plan {
-  return compilePlan(parse(yaml) as WorkflowDefinition, { version: 1 });
-}
-
-function fresh(p: Plan, input: Json): InstanceRecord {
-  return {
-    id: 'i1',
-    run: 1,
-    workflow: p.name,
-    version: 1,
-    status: 'PENDING',
-    rev: 0,
-    parentId: null,
-    createdAt: T0,
-    updatedAt: T0,
-    waits: [],
-    state: initialState(input, T0) as unknown as Json,
-  };
-}
-
-const options = (now: number): DecideOptions => ({ ...DEFAULT_DECIDE_OPTIONS, now, random: () => 0, defaultTaskTimeoutMs: 60_000, maxStepsPerInput: 100 });
+import { decide } from '../../core/decide.js';
+import { fresh, options, plan, T0 } from './harness.js';
 
 const twoTasks = plan(`
 name: pair
@@ -62,7 +32,7 @@ describe('decide', () => {
     const started = await decide(twoTasks, fresh(twoTasks, { n: 1 }), { type: 'start' }, options(T0));
     const done = await decide(twoTasks, started.record, { type: 'taskCompleted', taskId: 'i1:1:t1', output: { ok: 1 } }, options(T0 + 10));
     expect(done.commands.map((c) => c.type)).toEqual(['removeTask', 'scheduleTask']);
-    expect((done.record.state as unknown as InstanceState).frames.root!.data).toEqual({ n: 1, a: { ok: 1 } });
+    expect(done.record.state.frames.root!.data).toEqual({ n: 1, a: { ok: 1 } });
     const stale = await decide(twoTasks, done.record, { type: 'taskCompleted', taskId: 'i1:1:t1', output: {} }, options(T0 + 20));
     expect(stale.outcome).toEqual({ kind: 'stale', reason: 'task i1:1:t1 is no longer awaited' });
     expect(stale.commands).toEqual([]);

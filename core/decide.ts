@@ -6,16 +6,25 @@
  * It takes ownership of `record.state` (the runtime hands it a freshly loaded copy).
  */
 import type { Json, Plan } from '../definitions/model.js';
-import { frameAwaiting } from './awaited-frames.js';
-import { copyJson } from './data.js';
-import { Decision, type DecideOptions, type Outcome } from './decision.js';
-import { cancel, failInstance, isTerminal, terminate, timeOut } from './lifecycle.js';
-import { compensationTaskDone, compensationTimerFired } from './saga.js';
-import type { Command, EngineInput, ErrorInfo, Frame, InstanceState } from './state.js';
-import { LIFECYCLE_INPUTS } from './state.js';
-import { completeStep, drain, failStep, goto } from './steps.js';
 import { formatDuration } from '../definitions/duration.js';
-import type { EventWait, HistoryEvent, InstanceRecord } from './store/port.js';
+import { frameAwaiting } from './awaited-frames.js';
+import { Decision, startTimer, type DecideOptions, type Outcome } from './context.js';
+import { copyJson } from './data.js';
+import { completeStep, drain, failStep, goto } from './flow.js';
+import { isTerminal, terminate } from './lifecycle.js';
+import {
+  LIFECYCLE_INPUTS,
+  type Command,
+  type EngineInput,
+  type ErrorInfo,
+  type EventWait,
+  type Frame,
+  type HistoryEvent,
+  type InstanceRecord,
+  type InstanceState,
+} from './model.js';
+import { cancel, compensationTaskDone, compensationTimerFired, failInstance, timeOut } from './saga.js';
+import { STEPS } from './steps/index.js';
 
 export interface DecideResult {
   record: InstanceRecord;
@@ -30,7 +39,7 @@ export function initialState(input: Json, now: number, extra?: Pick<InstanceStat
 }
 
 export async function decide(plan: Plan, record: InstanceRecord, input: EngineInput, options: DecideOptions): Promise<DecideResult> {
-  const d = new Decision(plan, record, record.state as unknown as InstanceState, options);
+  const d = new Decision(plan, record, record.state, options, STEPS);
   await apply(d, input);
   await drain(d);
   while (d.continueWith !== undefined) {
@@ -45,7 +54,7 @@ export async function decide(plan: Plan, record: InstanceRecord, input: EngineIn
     updatedAt: options.now,
     // Only a plan with a wait step can have open waits: the others skip looking at every frame.
     waits: plan.hasWaitSteps ? openWaits(d.state) : [],
-    state: d.state as unknown as Json,
+    state: d.state,
   };
   return { record: next, commands: d.commands, history: d.history, outcome: d.outcome };
 }
@@ -106,9 +115,7 @@ function begin(d: Decision): void {
 
 function armWorkflowTimeout(d: Decision): void {
   if (d.plan.timeoutMs === undefined) return;
-  const timerId = d.newId('timeout');
-  d.state.timeoutTimerId = timerId;
-  d.commands.push({ type: 'startTimer', timerId, dueAt: d.now + d.plan.timeoutMs, input: { type: 'timerFired', timerId } });
+  d.state.timeoutTimerId = startTimer(d, 'timeout', d.now + d.plan.timeoutMs);
 }
 
 function findFrame(d: Decision, match: (f: Frame) => boolean): Frame | undefined {

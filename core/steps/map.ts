@@ -1,0 +1,60 @@
+/** `map`: an iteration per item, at most `concurrency` at a time; results in item order. */
+import type { Json, MapStep, ToleratedFailures } from '../../definitions/model.js';
+import type { Decision, StepHandler } from '../context.js';
+import { copyJson, isObject } from '../data.js';
+import { completeStep, failStep } from '../flow.js';
+import type { Frame } from '../model.js';
+import { abortJoin, fork, leave } from './join.js';
+
+export const map: StepHandler<MapStep> = {
+  async enter(d, frame, step) {
+    const value = await step.items.evaluate(frame.data, d.bindings(frame));
+    // JSONata gives a single value for a one-item sequence and nothing for an empty one.
+    const items: Json[] = value === undefined ? [] : Array.isArray(value) ? value : [value];
+    if (items.length === 0) return completeStep(d, frame, step, []);
+    if (items.length > d.options.maxMapItems) {
+      const message = `"items" gave ${items.length} items, more than the limit of ${d.options.maxMapItems}; split the list, or process it in pages with a loop`;
+      return failStep(d, frame, step, { error: 'LimitExceeded', message, retryable: false });
+    }
+    frame.wait = { kind: 'join' };
+    frame.join = { kind: 'map', running: [], results: {}, items, nextIndex: 0, failures: 0 };
+    launchIterations(d, frame, step);
+  },
+
+  async childEnded(d, parent, step, child, end) {
+    leave(parent, child);
+    const join = parent.join!;
+    if ('error' in end) {
+      join.failures = (join.failures ?? 0) + 1;
+      if (!withinTolerance(step.toleratedFailures, join.failures, join.items!.length)) {
+        return abortJoin(d, parent, step, { ...end.error, index: child.index! });
+      }
+      join.results[String(child.index)] = { error: end.error.error, message: end.error.message };
+    } else {
+      join.results[String(child.index)] = end.output;
+    }
+    launchIterations(d, parent, step);
+    if (join.running.length > 0) return;
+    const results = join.items!.map((_, i) => join.results[String(i)] ?? null);
+    return completeStep(d, parent, step, results);
+  },
+};
+
+function launchIterations(d: Decision, frame: Frame, step: MapStep): void {
+  const join = frame.join!;
+  const items = join.items!;
+  while (join.nextIndex! < items.length && (step.concurrency === 0 || join.running.length < step.concurrency)) {
+    const index = join.nextIndex!;
+    const item = items[index]!;
+    const child = fork(d, frame, step.body, isObject(item) ? copyJson(item) : { item: copyJson(item) });
+    child.index = index;
+    child.item = item;
+    join.running.push(child.id);
+    join.nextIndex = index + 1;
+  }
+}
+
+function withinTolerance(tolerated: ToleratedFailures, failures: number, total: number): boolean {
+  if (tolerated.kind === 'count') return failures <= tolerated.count;
+  return (failures / total) * 100 <= tolerated.percent;
+}
