@@ -115,13 +115,25 @@ export async function countQueued(tasks: Collection<TaskDoc>): Promise<Record<st
   return Object.fromEntries(groups.map((group) => [group._id, group.n]));
 }
 
+/**
+ * Counts by queue, status and worker in one $group; the oldest queued task of each queue is then
+ * the first of its range of tasks_queued (no $min accumulator: FerretDB 1.24 has none).
+ */
 export async function summarizeQueues(tasks: Collection<TaskDoc>): Promise<QueueTasks[]> {
   const groups = await tasks
-    .aggregate<{ _id: { queue: string; status: TaskStatus; worker: string | null }; n: number; oldest: number }>([
-      { $group: { _id: { queue: '$queue', status: '$status', worker: '$worker' }, n: { $sum: 1 }, oldest: { $min: '$createdAt' } } },
+    .aggregate<{ _id: { queue: string; status: TaskStatus; worker: string | null }; n: number }>([
+      { $group: { _id: { queue: '$queue', status: '$status', worker: '$worker' }, n: { $sum: 1 } } },
     ])
     .toArray();
-  return summarizeTaskGroups(groups.map((g) => ({ ...g._id, worker: g._id.worker ?? null, n: g.n, oldest: g.oldest })));
+  const oldest = async (queue: string, status: TaskStatus): Promise<number> => {
+    if (status !== 'QUEUED') return 0;
+    const first = await tasks.find(queuedFilter([queue])).sort(CLAIM_SORT).limit(1).project<{ createdAt: number }>({ createdAt: 1 }).next();
+    return first?.createdAt ?? 0;
+  };
+  const counted = await Promise.all(
+    groups.map(async (g) => ({ ...g._id, worker: g._id.worker ?? null, n: g.n, oldest: await oldest(g._id.queue, g._id.status) })),
+  );
+  return summarizeTaskGroups(counted);
 }
 
 export async function findQueuedTasks(tasks: Collection<TaskDoc>, queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]> {
