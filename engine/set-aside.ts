@@ -49,7 +49,7 @@ function logged(record: InstanceRecord, type: string, details: Json, now: number
 
 /** The step whose wait `input` answers, when a frame awaits it. */
 function stepOf(record: InstanceRecord, input: EngineInput): string | undefined {
-  const frames = (record.state).frames;
+  const frames = record.state.frames;
   if (input.type === 'timerFired') return frameAwaiting(frames, 'timer', input.timerId)?.step;
   if ('taskId' in input) return frameAwaiting(frames, 'task', input.taskId)?.step;
   if (input.type === 'childFinished') return frameAwaiting(frames, 'child', input.childId)?.step;
