@@ -264,11 +264,8 @@ export class Engine {
   /** Up to `limit` instances matching `filter` that need attention, longest in trouble first, each with why. */
   async needingAttention(filter: InstanceFilter, limit = 50): Promise<{ items: AttentionView[] }> {
     const ctx = { store: this.store, sightings: this.tasks.sightings, now: this.clock.now(), options: this.attentionOptions, limit };
-    const items: AttentionView[] = [];
-    for (const [id, attention] of await findAttention(ctx)) {
-      const record = await this.store.getInstance(id);
-      if (record && matches(record, filter)) items.push({ ...instanceView(record), attention });
-    }
+    const found = await findAttention(ctx);
+    const items: AttentionView[] = (await this.recordsMatching(found.keys(), filter)).map((record) => ({ ...instanceView(record), attention: found.get(record.id)! }));
     const since = (view: AttentionView): string => view.attention.map((r) => r.since).sort()[0]!;
     return { items: items.sort((a, b) => (since(a) < since(b) ? -1 : since(a) > since(b) ? 1 : 0)).slice(0, limit) };
   }
@@ -279,13 +276,19 @@ export class Engine {
    * KEY_SEARCH_MAX holding the key, that pass the filter.
    */
   async findByKey(key: string, filter: InstanceFilter, limit = 50): Promise<{ items: InstanceView[] }> {
-    const items: InstanceRecord[] = [];
-    for (const id of await this.store.findByWaitKey(key, KEY_SEARCH_MAX)) {
-      const record = await this.store.getInstance(id);
-      if (record && matches(record, filter)) items.push(record);
-    }
+    const items = await this.recordsMatching(await this.store.findByWaitKey(key, KEY_SEARCH_MAX), filter);
     items.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
     return { items: items.slice(0, limit).map(instanceView) };
+  }
+
+  /** The instances of these ids, in their order, that still exist and pass the filter. */
+  private async recordsMatching(ids: Iterable<string>, filter: InstanceFilter): Promise<InstanceRecord[]> {
+    const records: InstanceRecord[] = [];
+    for (const id of ids) {
+      const record = await this.store.getInstance(id);
+      if (record && matches(record, filter)) records.push(record);
+    }
+    return records;
   }
 
   /** How many instances have each status, every status named (0 for none), within the filter's workflow and createdAt bounds. */
