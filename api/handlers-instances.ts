@@ -64,7 +64,9 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
     },
     getHistory: async (call) => ({
       status: 200,
-      body: { events: await engine.history(call.params.id as string, call.query.run as number | undefined) },
+      body: {
+        events: await engine.history(call.params.id as string, call.query.run as number | undefined, call.query.after as number | undefined, call.query.limit as number | undefined),
+      },
     }),
     evaluateExpression: async (call) => ({ status: 200, body: await engine.evaluate(call.params.id as string, call.body as EvaluationRequest) }),
     raiseEvent: async (call) => {

@@ -389,7 +389,11 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: 'instances',
     summary: "An instance's history, in order",
     params: { id: instanceId },
-    query: { run: { description: 'Run number. Default: the current run.', schema: { type: 'integer', minimum: 1, maximum: MAX_WHOLE } } },
+    query: {
+      run: { description: 'Run number. Default: the current run.', schema: { type: 'integer', minimum: 1, maximum: MAX_WHOLE } },
+      after: { description: 'Only the events after this sequence number (`seq`), to read a growing history a part at a time.', schema: { type: 'integer', minimum: 0, maximum: MAX_WHOLE } },
+      limit: { description: 'At most this many events. Default: every event of the run.', schema: { type: 'integer', minimum: 1, maximum: MAX_WHOLE } },
+    },
     responses: [{ status: 200, description: 'The events.', schema: 'history' }],
     problems: [400, 404],
     authenticated: true,

@@ -166,8 +166,9 @@ export class SegueClient {
     return this.request('/v1/instances', { query: { ...listQuery(list), attention: 'true' } });
   }
 
-  async history(id: string, run?: number): Promise<HistoryView[]> {
-    return (await this.request<{ events: HistoryView[] }>(`/v1/instances/${seg(id)}/history`, { query: { run } })).events;
+  /** The events of a run (default: the current one); only those after seq `after` when given, at most `limit`. */
+  async history(id: string, run?: number, after?: number, limit?: number): Promise<HistoryView[]> {
+    return (await this.request<{ events: HistoryView[] }>(`/v1/instances/${seg(id)}/history`, { query: { run, after, limit } })).events;
   }
 
   /** Evaluates a JSONata expression against the instance's data, or a current step's; nothing changes. */

@@ -22,6 +22,12 @@ export interface DecideOptions {
   expressions: ExpressionLimits;
   /** Where evaluations that outgrow their slice of the engine's thread run (the engine gives one). */
   expressionIsolate?: ExpressionIsolate;
+  /**
+   * About how many characters of JSON a value recorded in the history (a step's result, a task's
+   * input) may take to be kept whole; a larger one is summarised, so that the history stays a
+   * small multiple of the instance's data.
+   */
+  historyValueChars: number;
 }
 
 export const DEFAULT_DECIDE_OPTIONS: Omit<DecideOptions, 'now' | 'random'> = {
@@ -29,6 +35,7 @@ export const DEFAULT_DECIDE_OPTIONS: Omit<DecideOptions, 'now' | 'random'> = {
   maxStepsPerInput: 1_000,
   maxMapItems: 10_000,
   expressions: DEFAULT_EXPRESSION_LIMITS,
+  historyValueChars: 16_384,
 };
 
 /** Outcome of an input: applied, or refused because nothing was waiting for it (a stale result). */
@@ -188,7 +195,9 @@ export function scheduleTask(d: Decision, kind: string, request: TaskRequest): s
 export function awaitTask(d: Decision, frame: Frame, request: Omit<TaskRequest, 'attempt'>): void {
   const taskId = scheduleTask(d, 't', { ...request, attempt: frame.attempt });
   frame.wait = { kind: 'task', taskId };
-  d.log('TaskScheduled', request.step, { task: request.type, taskId, attempt: frame.attempt });
+  const limits: Record<string, Json> = { timeoutMs: request.timeoutMs ?? d.options.defaultTaskTimeoutMs };
+  if (request.heartbeatMs !== undefined) limits.heartbeatMs = request.heartbeatMs;
+  d.log('TaskScheduled', request.step, { task: request.type, taskId, attempt: frame.attempt, ...limits, ...recorded(d, 'input', request.input) });
 }
 
 /** What an `http` step or compensation declares about its call. */
@@ -267,6 +276,29 @@ export function preview(value: Json | undefined, max = 200): Json {
   if (Array.isArray(value)) return `[a list of ${value.length} items]`;
   const keys = Object.keys(value as object);
   return `{an object with ${keys.length} fields: ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}}`;
+}
+
+/**
+ * `{ [key]: value }` for history details: the value whole when it is within the decision's
+ * `historyValueChars`, else its preview and `summarised: true` (a string result and a summary of
+ * a large one must not be mistaken for each other).
+ */
+export function recorded(d: Decision, key: string, value: Json): Record<string, Json> {
+  const max = d.options.historyValueChars;
+  return sizeAtMost(value, max) ? { [key]: value } : { [key]: preview(value, max), summarised: true };
+}
+
+/** Where a nested frame runs, outermost first: each map item and parallel branch on the way from the top level. */
+export function framePath(d: Decision, frame: Frame): Json[] {
+  const path: Json[] = [];
+  for (let f: Frame | undefined = frame; f?.parent !== undefined; f = d.frame(f.parent)) {
+    const forkedBy = d.frame(f.parent);
+    const place: Record<string, Json> = { step: forkedBy?.step ?? '' };
+    if (f.index !== undefined) place.item = f.index;
+    if (f.branch !== undefined) place.branch = f.branch;
+    path.unshift(place);
+  }
+  return path;
 }
 
 /** True when `value` encodes to about `budget` characters or fewer; looks at no more than that. */

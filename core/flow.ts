@@ -5,7 +5,7 @@
  */
 import { END, type CatchRule, type Json, type PlanStep, type RetryPolicy } from '../definitions/model.js';
 import { ExpressionEvaluationError } from '../definitions/expressions.js';
-import { errorJson, preview, startTimer, type Decision, type FrameEnd } from './context.js';
+import { errorJson, framePath, recorded, startTimer, type Decision, type FrameEnd } from './context.js';
 import { placeResult } from './data.js';
 import { completeInstance } from './lifecycle.js';
 import type { ErrorInfo, Frame } from './model.js';
@@ -32,13 +32,21 @@ async function takeStep(d: Decision, frame: Frame): Promise<void> {
     });
     return;
   }
-  d.log('StepStarted', step.name, frame.attempt > 1 ? { attempt: frame.attempt } : undefined);
+  d.log('StepStarted', step.name, startedDetails(d, frame));
   try {
     await d.handlerOf(step).enter(d, frame, step);
   } catch (err) {
     if (!(err instanceof ExpressionEvaluationError)) throw err;
     await failStep(d, frame, step, { error: 'ExpressionError', message: err.message, retryable: false });
   }
+}
+
+/** The attempt (after the first) and, for a nested frame, the map items and branches it runs in. */
+function startedDetails(d: Decision, frame: Frame): Json | undefined {
+  const details: Record<string, Json> = {};
+  if (frame.attempt > 1) details.attempt = frame.attempt;
+  if (frame.parent !== undefined) details.path = framePath(d, frame);
+  return Object.keys(details).length > 0 ? details : undefined;
 }
 
 /** Moves a frame to `target` in its scope, or finishes it at END. */
@@ -65,7 +73,7 @@ export async function completeStep(d: Decision, frame: Frame, step: PlanStep, ra
     if (!(err instanceof ExpressionEvaluationError)) throw err;
     return failStep(d, frame, step, { error: 'ExpressionError', message: err.message, retryable: false });
   }
-  d.log('StepCompleted', step.name, raw === undefined ? undefined : { result: preview(raw) });
+  d.log('StepCompleted', step.name, raw === undefined ? undefined : recorded(d, 'result', raw));
   return goto(d, frame, step.next);
 }
 

@@ -305,9 +305,10 @@ export class Engine {
     return evaluateOnInstance(record, plan, request, this.runtime.decideOptions(this.clock.now()));
   }
 
-  async history(id: string, run?: number): Promise<HistoryView[]> {
+  /** The events of a run (default: the current one) in order; only those after `after` (a seq) when given, at most `limit`. */
+  async history(id: string, run?: number, after?: number, limit?: number): Promise<HistoryView[]> {
     const record = await this.record(id);
-    return (await this.store.readHistory(id, run ?? record.run)).map(historyView);
+    return (await this.store.readHistory(id, run ?? record.run, after, limit)).map(historyView);
   }
 
   /** Raises an event for one instance: consumed by a wait now, or buffered until one waits. */

@@ -152,6 +152,20 @@ describe('starting and reading instances', () => {
     expect((await http(server().url, 'GET', `/v1/instances/${view.id}/history?run=1`)).json).toEqual(res.json);
     expect((await http(server().url, 'GET', `/v1/instances/${view.id}/history?run=0`)).status).toBe(400);
   });
+
+  it('returns the part of the history after a sequence number, at most a limit of events', async () => {
+    const view = await server().client.startInstance('quick', { input: { n: 2 } });
+    await until(view.id, (v) => v.status === 'COMPLETED');
+    const all = (await http(server().url, 'GET', `/v1/instances/${view.id}/history`)).json.events as { seq: number }[];
+    expect(all.length).toBeGreaterThan(4);
+    const after = await http(server().url, 'GET', `/v1/instances/${view.id}/history?after=2&limit=2`);
+    expect(after.json.events).toEqual(all.slice(2, 4));
+    const rest = await server().client.history(view.id, undefined, all.at(-2)!.seq);
+    expect(rest).toEqual(all.slice(-1));
+    expect((await http(server().url, 'GET', `/v1/instances/${view.id}/history?after=${all.at(-1)!.seq}`)).json.events).toEqual([]);
+    expect((await http(server().url, 'GET', `/v1/instances/${view.id}/history?after=-1`)).status).toBe(400);
+    expect((await http(server().url, 'GET', `/v1/instances/${view.id}/history?limit=0`)).status).toBe(400);
+  });
 });
 
 describe('listing instances', () => {

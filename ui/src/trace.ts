@@ -31,8 +31,15 @@ export interface StepAttempt {
   worker?: string | null;
   workerStart?: number;
   error?: { error: string; message: string };
-  /** The result preview the history keeps (never the whole of a large result). */
+  /** The result as the history keeps it: whole, or summarised when large (`resultSummarised`). */
   result?: Json;
+  resultSummarised?: boolean;
+  /** The task's evaluated input (task and http steps), whole or summarised (`inputSummarised`). */
+  input?: Json;
+  inputSummarised?: boolean;
+  /** The task's time limit and heartbeat interval, ms. */
+  timeoutMs?: number;
+  heartbeatMs?: number;
   /** What the attempt waits for now. */
   waiting?: 'task' | 'event' | 'delay' | 'child' | 'join' | 'compensation';
   event?: string;
@@ -143,13 +150,19 @@ class Tracer {
 
   /** What each event about a step does to the trace, by event type. */
   private readonly stepEvents: Record<string, (step: string, d: Details, at: number) => StepAttempt | undefined> = {
-    StepStarted: (step, d, at) => this.started(step, typeof d.attempt === 'number' ? d.attempt : 1, at),
+    StepStarted: (step, d, at) => this.started(step, typeof d.attempt === 'number' ? d.attempt : 1, at, placesOf(d.path)),
     TaskScheduled: (step, d) => {
       this.ids = idNumber(d.taskId) ?? this.ids;
       return this.withFocus(step, (a) => {
         a.waiting = 'task';
         a.taskId = String(d.taskId);
         this.byTask.set(a.taskId, a);
+        if (d.input !== undefined) {
+          a.input = d.input;
+          a.inputSummarised = d.summarised === true;
+        }
+        if (typeof d.timeoutMs === 'number') a.timeoutMs = d.timeoutMs;
+        if (typeof d.heartbeatMs === 'number') a.heartbeatMs = d.heartbeatMs;
       });
     },
     TaskStarted: (step, d) =>
@@ -244,10 +257,12 @@ class Tracer {
     return path;
   }
 
-  private started(step: string, attempt: number, at: number): StepAttempt {
+  /** `places`: where the engine says the step runs (histories written before it said so have none). */
+  private started(step: string, attempt: number, at: number, places?: Place[]): StepAttempt {
     // Paths made ready by an earlier transition did not go on: they were cancelled or stopped.
     this.ready = this.ready.filter((r) => r.at === at);
-    const path = this.takeReady(step) ?? this.fork(step) ?? this.newPath(this.scopeOf(step));
+    const key = places && placesKey(places);
+    const path = this.takeReady(step, key) ?? this.fork(step, places) ?? this.newPath(this.scopeOf(step));
     const node = this.graph.node(path.scope, step);
     const a: StepAttempt = { step, path, attempt, start: at, outcome: 'running', events: [], children: [] };
     if (node) a.node = node;
@@ -261,17 +276,29 @@ class Tracer {
     return a;
   }
 
-  private takeReady(step: string): ExecutionPath | undefined {
-    const i = this.ready.findIndex((r) => r.step === step || (r.step === undefined && this.graph.node(r.path.scope, step)));
+  /** A path made ready for `step` (with `key`, the one the engine names). */
+  private takeReady(step: string, key?: string): ExecutionPath | undefined {
+    const i = this.ready.findIndex((r) => (key === undefined || pathKey(r.path) === key) && (r.step === step || (r.step === undefined && this.graph.node(r.path.scope, step))));
     if (i < 0) return undefined;
     return this.ready.splice(i, 1)[0]!.path;
   }
 
-  /** A new item or branch, when `step` is the first step of a map body or a branch whose step is running. */
-  private fork(step: string): ExecutionPath | undefined {
+  /**
+   * A new item or branch, when `step` is the first step of a map body or a branch whose step is
+   * running; of the map or parallel attempt and at the item `places` names, when it names them.
+   */
+  private fork(step: string, places?: Place[]): ExecutionPath | undefined {
+    const place = places?.at(-1);
+    const parentKey = places && placesKey(places.slice(0, -1));
     for (const group of this.graph.groupsByEntry.get(step) ?? []) {
       const owner = this.graph.owner(group);
-      const parents = (this.open.get(owner?.label ?? '') ?? []).filter((a) => a.node === owner);
+      if (place && place.step !== owner?.label) continue;
+      const parents = (this.open.get(owner?.label ?? '') ?? []).filter((a) => a.node === owner && (parentKey === undefined || pathKey(a.path) === parentKey));
+      if (place?.item !== undefined && parents.length > 0) {
+        const path = this.newPath(group.scope, parents.at(-1));
+        path.index = place.item;
+        return path;
+      }
       if (group.kind === 'branch') {
         const parent = parents.find((a) => !a.children.some((c) => c.branch === group.label));
         if (!parent) continue;
@@ -324,7 +351,10 @@ class Tracer {
   private completed(a: StepAttempt, d: Details, at: number): void {
     const type = a.node?.type;
     this.end(a, type === 'fail' ? 'failed' : 'completed', at);
-    if (d.result !== undefined) a.result = d.result;
+    if (d.result !== undefined) {
+      a.result = d.result;
+      a.resultSummarised = d.summarised === true;
+    }
     if (type === 'fail') return this.finishPath(a.path, 'failed', at);
     if (type === 'succeed') return this.finishPath(a.path, 'completed', at);
     if (typeof d.next === 'string') return this.goOn(a.path, d.next === 'end' ? undefined : d.next, at);
@@ -416,6 +446,37 @@ function idNumber(id: Json | undefined): number | undefined {
 
 function errorOf(d: Details, fallback: string): { error: string; message: string } {
   return { error: typeof d.error === 'string' ? d.error : fallback, message: typeof d.message === 'string' ? d.message : '' };
+}
+
+/** One step of the way from the top level to a nested frame, as the engine logs it on StepStarted. */
+interface Place {
+  step: string;
+  item?: number;
+  branch?: string;
+}
+
+function placesOf(value: Json | undefined): Place[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.flatMap((p) => {
+    if (p === null || typeof p !== 'object' || Array.isArray(p) || typeof p.step !== 'string') return [];
+    const place: Place = { step: p.step };
+    if (typeof p.item === 'number') place.item = p.item;
+    if (typeof p.branch === 'string') place.branch = p.branch;
+    return [place];
+  });
+}
+
+function placesKey(places: Place[]): string {
+  return places.map((p) => (p.item !== undefined ? `${p.step}[${p.item}]` : `${p.step}.${p.branch ?? ''}`)).join('/');
+}
+
+/** The key of the places a path runs in, as placesKey writes the engine's. */
+function pathKey(path: ExecutionPath): string {
+  const places: Place[] = [];
+  for (let p: ExecutionPath | undefined = path; p?.parent; p = p.parent.path) {
+    places.unshift(p.index !== undefined ? { step: p.parent.step, item: p.index } : { step: p.parent.step, branch: p.branch ?? '' });
+  }
+  return placesKey(places);
 }
 
 /** Where a path is, for people: "item 3", "sales", "item 2 · sales" (innermost first). */

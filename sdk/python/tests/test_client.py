@@ -147,6 +147,7 @@ def test_reads_the_history_of_a_run(client: SegueClient) -> None:
     assert events[0]["type"] == "InstanceStarted"
     assert events[-1]["type"] == "InstanceCompleted"
     assert client.history("echo-history", run=1) == events
+    assert client.history("echo-history", after=1, limit=2) == events[1:3]
 
 
 def test_raises_an_event_on_an_instance_and_delivers_one_by_key(client: SegueClient) -> None:

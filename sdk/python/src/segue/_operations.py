@@ -203,9 +203,10 @@ def _time(value: datetime | str | None) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def history(id: str, *, run: int | None = None) -> Request[list[HistoryEvent]]:
-    """The events of the instance's current run (or of run `run`), in order."""
-    return Request("GET", f"/v1/instances/{_seg(id)}/history", _field("events"), _query(run=run))
+def history(id: str, *, run: int | None = None, after: int | None = None, limit: int | None = None) -> Request[list[HistoryEvent]]:
+    """The events of the instance's current run (or of run `run`), in order; only those after
+    sequence number `after` when given, at most `limit`."""
+    return Request("GET", f"/v1/instances/{_seg(id)}/history", _field("events"), _query(run=run, after=after, limit=limit))
 
 
 def raise_event(id: str, event: str, payload: Json = None) -> Request[None]:
