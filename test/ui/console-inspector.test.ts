@@ -88,7 +88,11 @@ describe('the instance page, inspected', () => {
       const latest = inspector.locator('.attempt').first();
       expect(await latest.locator('.error-line').textContent()).toBe('NoMailbox: e@x.org has no mailbox');
       const facts = await latest.locator('dt').allTextContents();
-      expect(facts).toEqual(expect.arrayContaining(['Started', 'Ended', 'Took', 'Queued', 'Worker']));
+      expect(facts).toEqual(expect.arrayContaining(['Started', 'Ended', 'Took', 'Queued', 'Worker', 'Time limit']));
+      // The lease: the engine's default limit, from the time the worker took the task.
+      expect(await latest.locator('dd').allTextContents()).toContainEqual(expect.stringMatching(/^5m: deadline /));
+      // The input the worker was given (the item's data), as the history recorded it.
+      expect(JSON.parse((await latest.locator('.recorded-input pre').textContent())!)).toEqual({ item: 'e@x.org' });
       expect(await latest.locator('dd').allTextContents()).toContain('console-test');
       // A completed item's result, as the map's result in the data holds it (the definition is read for that).
       await inspector.locator('.attempt', { hasText: 'item 0 · attempt 1' }).locator('summary').click();
@@ -98,6 +102,8 @@ describe('the instance page, inspected', () => {
       const send = page.locator('.inspector[data-step="send"]');
       await send.waitFor();
       expect(await send.locator('.attempt summary').allTextContents()).toEqual(['email · attempt 1 · completed']);
+      // The whole result the worker returned, as the history keeps it.
+      expect(JSON.parse((await send.locator('.recorded-result pre').textContent())!)).toEqual({ sent: 1 });
       expect(await overflow(page)).toBeLessThanOrEqual(0);
       expect(errors).toEqual([]);
       await page.close();
@@ -120,6 +126,29 @@ describe('the instance page, inspected', () => {
     await page.locator('select[name="step"]').selectOption('send');
     await expect.poll(() => rows.locator('.event-type').allTextContents()).toEqual(['StepStarted', 'TaskScheduled', 'TaskStarted', 'TaskCompleted', 'StepCompleted']);
     expect(await page.locator('.event-count').textContent()).toMatch(/^5 of \d+ events$/);
+    await page.close();
+  });
+
+  it('reads only the new part of a growing history', async () => {
+    const { server, open } = fixture();
+    await server.client.registerWorkflow(`name: console-gate
+steps:
+  - { name: hold, type: wait, event: go }
+  - { name: done, type: succeed }
+`);
+    await server.client.startInstance('console-gate', { id: 'GATE-1' });
+    const { page } = await open('#/instances/GATE-1');
+    const types = page.locator('.events > li.event .event-type');
+    await expect.poll(() => types.allTextContents()).toEqual(['InstanceStarted', 'StepStarted', 'EventAwaited']);
+    const reads: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/history')) reads.push(new URL(request.url()).search);
+    });
+    await server.client.raiseEvent('GATE-1', 'go');
+    await expect.poll(() => types.allTextContents().then((t) => t.at(-1)), { timeout: 15_000 }).toBe('InstanceCompleted');
+    // Read after the page had the first three events: only what came after them.
+    expect(reads.length).toBeGreaterThan(0);
+    for (const query of reads) expect(query).toMatch(/[?&]after=3(&|$)/);
     await page.close();
   });
 

@@ -188,6 +188,39 @@ describe('the trace of an instance', () => {
     expect(trace.attempts.find((a) => a.step === 'fan')!.children.map((c) => c.branch)).toEqual(['left', 'right', 'middle']);
   });
 
+  it('puts the items of maps nested in a map, all started in one transition, in their own outer item', async () => {
+    const NESTED = `
+name: trace-nested
+steps:
+  - name: outer
+    type: map
+    items: groups
+    steps:
+      - name: inner
+        type: map
+        items: members
+        steps:
+          - { name: work, type: task, task: trace.work }
+`;
+    const graph = graphOf(NESTED);
+    t = await testEngine();
+    await t.register(NESTED);
+    const groups = [0, 1, 2].map((o) => ({ members: Array.from({ length: 2 + o }, (_, i) => ({ o, i })) }));
+    const id = await t.run('trace-nested', { groups });
+    for (const task of (await claim(['trace.work'])).reverse()) await t.engine.tasks.complete(task.token, { done: task.input });
+    await t.engine.runUntilIdle();
+    const { view, trace } = await traced(id, graph);
+    expect(view.status).toBe('COMPLETED');
+    const works = trace.attempts.filter((a) => a.step === 'work');
+    expect(works).toHaveLength(9);
+    // Each attempt's recorded input names the member it was for: its item and its outer item must say the same.
+    for (const a of works) {
+      const { o, i } = a.input as { o: number; i: number };
+      expect([a.path.parent?.path.index, a.path.index], attemptLabel(a)).toEqual([o, i]);
+      expect(a.outcome).toBe('completed');
+    }
+  });
+
   it('cancels the open attempts of a cancelled instance, and only those', async () => {
     const graph = graphOf(MAP);
     t = await testEngine();

@@ -3,8 +3,8 @@
  * its definition, every attempt of it (in every map item and branch), each with its times, worker,
  * time queued, error and result preview, and its events; and its result as the data holds it now.
  *
- * The engine does not record a step's evaluated input or its full output yet: the sections for
- * them say so and show what there is instead (the definition's template, the result preview).
+ * The history records a task's evaluated input and a step's result whole up to a size (the
+ * engine's `historyValueChars`) and summarised beyond it; the sections say which they show.
  */
 import type { Graph, GraphNode } from '../../definitions/graph.js';
 import type { InstanceView } from '../../client/http-client.js';
@@ -96,6 +96,8 @@ function attemptItem(a: StepAttempt, open: boolean, finished: boolean, data: Ins
   ];
   if (end !== undefined) facts.push(...fact('Took', formatElapsed(end - a.start)));
   if (a.workerStart !== undefined) facts.push(...fact('Queued', `${formatElapsed(a.workerStart - a.start)} before a worker took it`));
+  if (a.timeoutMs !== undefined) facts.push(...fact('Time limit', deadlineText(a, finished)));
+  if (a.heartbeatMs !== undefined) facts.push(...fact('Heartbeat', `every ${formatElapsed(a.heartbeatMs)} at least`));
   if (a.worker !== undefined) facts.push(...fact('Worker', a.worker ?? 'unknown'));
   if (a.outcome === 'running' && !finished && a.waiting) facts.push(...fact('Waits for', waitingText(a)));
   if (a.childId) facts.push(...fact('Child', h('a', { href: `#/instances/${encodeURIComponent(a.childId)}` }, a.childId)));
@@ -108,15 +110,36 @@ function attemptItem(a: StepAttempt, open: boolean, finished: boolean, data: Ins
       h('dl', { class: 'facts' }, facts),
       a.error ? h('p', { class: 'error-line' }, h('strong', null, a.error.error), a.error.message ? `: ${a.error.message}` : '') : null,
       h('h5', null, 'Input'),
-      h('p', { class: 'muted' }, 'The engine does not record the input a step was given yet; the definition above shows how it is made.'),
+      a.input === undefined
+        ? h('p', { class: 'muted' }, 'This step takes no task input; the definition above shows what it reads.')
+        : recordedValue(a.input, a.inputSummarised === true, 'input'),
       h('h5', null, 'Result'),
-      a.result === undefined ? h('p', { class: 'muted' }, a.outcome === 'completed' ? 'No result (or none recorded).' : 'None: the attempt did not complete.') : h('div', null, h('p', { class: 'muted' }, 'As the history keeps it (large results are summarised):'), codeBlock(formatJson(a.result), 'json')),
+      a.result === undefined
+        ? h('p', { class: 'muted' }, a.outcome === 'completed' ? 'No result.' : 'None: the attempt did not complete.')
+        : recordedValue(a.result, a.resultSummarised === true, 'result'),
       stored ? h('div', null, h('p', { class: 'muted' }, 'In the instance\'s data now, at ', h('code', null, stored.path), ':'), codeBlock(formatJson(stored.value), 'json')) : null,
       h('h5', null, `Events (${a.events.length})`),
       h('ol', { class: 'attempt-events' }, a.events.map((e) => h('li', null, h('span', { class: 'muted' }, formatTime(e.at)), ' ', h('strong', null, e.type), e.details === undefined ? '' : ` ${JSON.stringify(e.details)}`))),
     );
   details.addEventListener('toggle', () => toggled(details.open));
   return h('li', { class: `attempt outcome-${outcome}` }, details);
+}
+
+/** A value the history recorded: whole, or its summary with a word on why. */
+function recordedValue(value: Json, summarised: boolean, what: 'input' | 'result'): HTMLElement {
+  return h(
+    'div',
+    { class: `recorded-${what}` },
+    summarised ? h('p', { class: 'muted' }, `Too large for the history to keep whole; a summary of the ${what}:`) : null,
+    codeBlock(formatJson(value), 'json'),
+  );
+}
+
+/** The lease a worker gets: its length, and when it ends (or ended) once a worker took the task. */
+function deadlineText(a: StepAttempt, finished: boolean): string {
+  const limit = formatElapsed(a.timeoutMs!);
+  if (a.workerStart === undefined) return a.outcome === 'running' && !finished ? `${limit} from when a worker takes it` : limit;
+  return `${limit}: deadline ${formatTime(new Date(a.workerStart + a.timeoutMs!).toISOString())}`;
 }
 
 function waitingText(a: StepAttempt): string {

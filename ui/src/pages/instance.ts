@@ -41,6 +41,8 @@ class InstanceScreen {
   private definition?: Json;
   private instance?: InstanceView;
   private history: HistoryView[] = [];
+  /** The run `history` belongs to. */
+  private historyRun?: number;
   private trace?: RunTrace;
   private historyReadAt = 0;
   /** The tab the user picked; until then, the one that matters most for the status. */
@@ -88,6 +90,17 @@ class InstanceScreen {
     fill(main, this.header, this.banner, this.problem, this.body);
   }
 
+  /** The run's history: only the events after those already read when it is the same run (a run's history only grows). */
+  private async readHistory(run: number): Promise<HistoryView[]> {
+    const last = this.history.at(-1);
+    if (last === undefined || this.historyRun !== run) {
+      this.historyRun = run;
+      return api((c) => c.history(this.id, run));
+    }
+    const newer = await api((c) => c.history(this.id, run, last.seq));
+    return newer.length === 0 ? this.history : [...this.history, ...newer];
+  }
+
   private async refresh(): Promise<Pace> {
     let instance: InstanceView;
     try {
@@ -95,7 +108,7 @@ class InstanceScreen {
       const text = JSON.stringify(instance);
       if (text !== this.shown.instance || Date.now() - this.historyReadAt >= HISTORY_AT_LEAST_MS || !this.trace) {
         this.historyReadAt = Date.now();
-        this.history = await api((c) => c.history(this.id));
+        this.history = await this.readHistory(instance.run);
       }
       this.graph ??= await workflowGraph(instance.workflow, instance.version);
     } catch (err) {
