@@ -9,7 +9,12 @@ import { BSON } from 'mongodb';
 import { parseJson } from '../checks.js';
 import { StoreError } from '../errors.js';
 import type {
+  DeadLetter,
   EventWait,
+  FeedEvent,
+  LifecycleEvent,
+  LifecycleEventType,
+  SubscriptionRecord,
   HistoryEvent,
   InstanceRecord,
   InstanceStatus,
@@ -107,6 +112,8 @@ export interface EffectsDoc {
   removeTimers: string[];
   createTimers: TimerDoc[];
   createInstances: InstanceDoc[];
+  /** Absent in the outboxes of a build before schema 3. */
+  events?: PendingEventDoc[];
 }
 
 /**
@@ -317,3 +324,61 @@ export function scheduleToDoc(s: ScheduleRecord): ScheduleDoc {
 export function docToSchedule(doc: ScheduleDoc): ScheduleRecord {
   return JSON.parse(doc.record) as ScheduleRecord;
 }
+
+export interface PendingEventDoc {
+  /** The event's id. */
+  _id: string;
+  type: string;
+  instanceId: string;
+  workflow: string;
+  version: number;
+  run: number;
+  at: number;
+  step?: string;
+  /** The event's data as JSON text: the same encoding point as an instance's state. */
+  data: string;
+}
+
+export interface EventDoc extends Omit<PendingEventDoc, '_id'> {
+  /** The event's seq in the feed. */
+  _id: number;
+  eventId: string;
+}
+
+export interface SubscriptionDoc {
+  _id: string;
+  rev: number;
+  record: string;
+}
+
+export interface DeadLetterDoc {
+  /** `<subscription id> <event id>`. */
+  _id: string;
+  subscriptionId: string;
+  seq: number;
+  record: string;
+}
+
+export function eventToDoc(event: LifecycleEvent): PendingEventDoc {
+  const { id, data, step, ...rest } = event;
+  return { _id: id, ...rest, ...(step === undefined ? {} : { step }), data: JSON.stringify(data) };
+}
+
+export function docToFeedEvent(doc: EventDoc): FeedEvent {
+  const { _id, eventId, data, type, ...rest } = doc;
+  return { seq: _id, id: eventId, ...rest, type: type as LifecycleEventType, data: parseJson(data, `data of event "${eventId}"`) };
+}
+
+export function subscriptionToDoc(s: SubscriptionRecord): SubscriptionDoc {
+  return { _id: s.id, rev: s.rev, record: JSON.stringify(s) };
+}
+
+export const docToSubscription = (doc: SubscriptionDoc): SubscriptionRecord => parseJson(doc.record, `subscription "${doc._id}"`);
+
+export function deadLetterToDoc(l: DeadLetter): DeadLetterDoc {
+  return { _id: deadLetterId(l.subscriptionId, l.event.id), subscriptionId: l.subscriptionId, seq: l.event.seq, record: JSON.stringify(l) };
+}
+
+export const deadLetterId = (subscriptionId: string, eventId: string): string => `${subscriptionId} ${eventId}`;
+
+export const docToDeadLetter = (doc: DeadLetterDoc): DeadLetter => parseJson(doc.record, `dead letter "${doc._id}"`);

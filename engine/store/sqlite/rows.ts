@@ -8,6 +8,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { parseJson } from '../checks.js';
 import { StoreError } from '../errors.js';
+import { eventToRow, type EventRow } from './events.js';
 import type {
   EventWait,
   HistoryEvent,
@@ -254,6 +255,7 @@ export interface TransitionRows {
   createTimers: TimerRow[];
   removeTimers: string[];
   createInstances: InstanceWrite[];
+  events: EventRow[];
 }
 
 export function transitionRows(transition: Omit<Transition, 'expectedRev'>, expectedRev = 0): TransitionRows {
@@ -267,5 +269,6 @@ export function transitionRows(transition: Omit<Transition, 'expectedRev'>, expe
     createTimers: transition.createTimers.map(timerToRow),
     removeTimers: [...new Set(transition.removeTimers)],
     createInstances: transition.createInstances.map((r) => instanceWrite(r)),
+    events: (transition.events ?? []).map(eventToRow),
   };
 }
