@@ -5,6 +5,7 @@
 import type { Engine } from '../engine/engine.js';
 import { parseDuration } from '../definitions/duration.js';
 import { definitionHandlers } from './handlers-definitions.js';
+import { eventOutHandlers } from './handlers-events-out.js';
 import { graphHandlers } from './handlers-graph.js';
 import { instanceHandlers } from './handlers-instances.js';
 import { scheduleHandlers } from './handlers-schedules.js';
@@ -30,7 +31,7 @@ export interface HandlerContext {
   metrics: ApiMetrics;
   /** Longest `?wait` on GET /v1/instances/{id}, ms. */
   maxInstanceWaitMs: number;
-  /** Longest `wait` of a task poll, ms. */
+  /** Longest `wait` of a task poll (and of a read of the event feed), ms. */
   maxPollWaitMs: number;
   openapi: () => object;
 }
@@ -42,6 +43,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...instanceHandlers(ctx),
     ...taskHandlers(ctx),
     ...scheduleHandlers(ctx),
+    ...eventOutHandlers(ctx),
     health: async () => {
       try {
         await ctx.engine.store.ping();

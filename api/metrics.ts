@@ -32,6 +32,7 @@ export class ApiMetrics {
   private readonly cursors = new Map<string, Cursor>();
   private readonly onCommit: (record: InstanceRecord, history: HistoryEvent[]) => void;
   private readonly stopWatchingBreakers: () => void;
+  private readonly stopWatchingDeliveries: () => void;
 
   constructor(
     private readonly engine: Engine,
@@ -119,6 +120,7 @@ export class ApiMetrics {
       'workflow',
       () => store.countSetAside(),
     );
+    this.stopWatchingDeliveries = watchDeliveries(engine, registers);
     this.onCommit = (record, history) => this.observeCommit(record, history);
     engine.runtime.notifier.on('instance', this.onCommit);
   }
@@ -142,6 +144,7 @@ export class ApiMetrics {
   close(): void {
     this.engine.runtime.notifier.off('instance', this.onCommit);
     this.stopWatchingBreakers();
+    this.stopWatchingDeliveries();
   }
 
   private observeCommit(record: InstanceRecord, history: HistoryEvent[]): void {
@@ -167,6 +170,40 @@ export class ApiMetrics {
 }
 
 /** A gauge of counts the store gives by one label, read again at each scrape. */
+/** Deliveries of lifecycle events by outcome, their lag, dead letters, and how far each subscription is behind. */
+function watchDeliveries(engine: Engine, registers: Registry[]): () => void {
+  const outcomes = new Counter({
+    name: 'segue_event_deliveries_total',
+    help: 'Attempts to deliver a lifecycle event to a subscriber by this process, by outcome (delivered, failed and to be retried, dead_lettered after the last attempt).',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const lag = new Histogram({
+    name: 'segue_event_delivery_lag_seconds',
+    help: 'Time from the transition that made an event to its delivery.',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600],
+    registers,
+  });
+  const deadLetters = new Counter({ name: 'segue_event_dead_letters_total', help: 'Events this process made dead letters (their subscriber did not take them after the last attempt).', registers });
+  const store = engine.store;
+  new Gauge({
+    name: 'segue_event_subscription_backlog',
+    help: 'Events of the feed after the cursor of each subscription, by subscription: at most this many wait for delivery (read from the store on each scrape).',
+    labelNames: ['subscription'],
+    registers,
+    async collect() {
+      const [last, subscriptions] = await Promise.all([store.lastEventSeq(), store.listSubscriptions()]);
+      this.reset();
+      for (const s of subscriptions) this.set({ subscription: s.id }, Math.max(0, last - s.cursor));
+    },
+  });
+  return engine.deliveries.onOutcome((outcome, event) => {
+    outcomes.inc({ outcome });
+    if (outcome === 'delivered') lag.observe(Math.max(0, engine.clock.now() - event.at) / 1000);
+    if (outcome === 'dead_lettered') deadLetters.inc();
+  });
+}
+
 function countGauge(registry: Registry, name: string, help: string, label: string, read: () => Promise<Record<string, number>>): void {
   new Gauge({
     name,

@@ -32,6 +32,13 @@ import scheduleFire from '../schemas/api/schedule-fire.json' with { type: 'json'
 import scheduleList from '../schemas/api/schedule-list.json' with { type: 'json' };
 import scheduleRequest from '../schemas/api/schedule-request.json' with { type: 'json' };
 import schedule from '../schemas/api/schedule.json' with { type: 'json' };
+import subscriptionRequest from '../schemas/api/subscription-request.json' with { type: 'json' };
+import subscription from '../schemas/api/subscription.json' with { type: 'json' };
+import subscriptionList from '../schemas/api/subscription-list.json' with { type: 'json' };
+import cloudEvent from '../schemas/api/cloud-event.json' with { type: 'json' };
+import eventFeed from '../schemas/api/event-feed.json' with { type: 'json' };
+import deadLetterList from '../schemas/api/dead-letter-list.json' with { type: 'json' };
+import redelivery from '../schemas/api/redelivery.json' with { type: 'json' };
 import startInstanceRequest from '../schemas/api/start-instance-request.json' with { type: 'json' };
 import taskResultsRequest from '../schemas/api/task-results-request.json' with { type: 'json' };
 import taskResultsResponse from '../schemas/api/task-results-response.json' with { type: 'json' };
@@ -69,6 +76,13 @@ export const API_SCHEMAS = {
   'schedule-fire': scheduleFire,
   'schedule-list': scheduleList,
   'schedule-request': scheduleRequest,
+  'subscription-request': subscriptionRequest,
+  subscription,
+  'subscription-list': subscriptionList,
+  'cloud-event': cloudEvent,
+  'event-feed': eventFeed,
+  'dead-letter-list': deadLetterList,
+  redelivery,
   'start-instance-request': startInstanceRequest,
   'task-results-request': taskResultsRequest,
   'task-results-response': taskResultsResponse,
