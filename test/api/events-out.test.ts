@@ -4,10 +4,12 @@
  * receives everything afterwards, in order; the feed resumes from a cursor and long-polls; the
  * subscription endpoints and their refusals.
  */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyValidator } from '../../api/schemas.js';
-import { eventually, http, serverForFile } from '../helpers/server.js';
+import { eventually, http, REPO, serverForFile } from '../helpers/server.js';
 import { receivedOnce, startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 
 const QUICK = `name: quick
@@ -84,6 +86,37 @@ describe('subscribers over HTTP', () => {
     expect((await http(url, 'POST', '/v1/subscriptions/ops/dead-letters/nope/redeliver')).status).toBe(404);
     await client.deleteSubscription(sub.id);
     expect((await http(url, 'GET', '/v1/subscriptions/ops')).status).toBe(404);
+  });
+});
+
+/** A port free now, for a process that listens on it. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe('the subscriber of docs/events.md (examples/subscribers/subscriber.mjs)', () => {
+  it('verifies the signature of what the server sends, and refuses a forged one', async () => {
+    const { client } = server();
+    const port = await freePort();
+    const sub = await client.createSubscription({ url: `http://127.0.0.1:${port}/`, types: ['segue.instance.completed'], workflow: 'quick' });
+    const child = spawn(process.execPath, ['examples/subscribers/subscriber.mjs'], { cwd: REPO, env: { ...process.env, PORT: String(port), SEGUE_WEBHOOK_SECRET: sub.secret! } });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      await eventually(() => (out.includes('subscriber listening') ? true : undefined), { what: 'the subscriber to listen' });
+      await client.startInstance('quick', { id: 'docs-1', input: { n: 3 } });
+      await eventually(() => (out.includes('segue.instance.completed docs-1') ? true : undefined), { what: 'the subscriber to print the event' });
+      expect(out).toContain('"output":{"n":3}');
+      const forged = await http(`http://127.0.0.1:${port}`, 'POST', '/', '{"id":"x"}', { 'webhook-id': 'x', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' });
+      expect(forged.status).toBe(401);
+    } finally {
+      child.kill();
+      await client.deleteSubscription(sub.id);
+    }
   });
 });
 
