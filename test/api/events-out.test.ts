@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyValidator } from '../../api/schemas.js';
-import { eventually, http, REPO, serverForFile } from '../helpers/server.js';
+import { eventually, http, REPO, runCli, serverForFile } from '../helpers/server.js';
 import { receivedOnce, startSubscriber, type Subscriber } from '../helpers/subscriber.js';
 
 const QUICK = `name: quick
@@ -97,6 +97,21 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve));
   return port;
 }
+
+describe('segue subscriptions', () => {
+  it('creates, lists and deletes subscriptions, and names a bad type', async () => {
+    const { url } = server();
+    const created = await runCli(['subscriptions', 'create', hooks.url, '--types', 'segue.instance.failed', '--id', 'cli-1', '--server', url]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/secret\s+whsec_\S+ \(shown this once\)/);
+    const listed = await runCli(['subscriptions', 'list', '--server', url]);
+    expect(listed.stdout).toMatch(/cli-1\s+http:\/\/127\.0\.0\.1/);
+    const bad = await runCli(['subscriptions', 'create', hooks.url, '--types', 'segue.instance.done', '--server', url]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('"types.0" must be');
+    expect((await runCli(['subscriptions', 'delete', 'cli-1', '--server', url])).stdout).toBe('subscription cli-1 deleted\n');
+  }, 60_000);
+});
 
 describe('the subscriber of docs/events.md (examples/subscribers/subscriber.mjs)', () => {
   it('verifies the signature of what the server sends, and refuses a forged one', async () => {
