@@ -7,7 +7,7 @@ import type { Options, Values } from './client-commands.js';
 import type { ScheduleAction, ScheduleSpec } from '../client/http-client.js';
 import { UsageError, jsonArgument, positiveInteger } from './args.js';
 import { formatSchedule, formatScheduleList } from './client-format.js';
-import { subcommandsCommand, type Subcommand } from './subcommands.js';
+import { deletion, listing, onId, subcommandsCommand, type Subcommand } from './subcommands.js';
 
 const CREATE_OPTIONS: Options = {
   cron: { type: 'string' },
@@ -21,34 +21,11 @@ const CREATE_OPTIONS: Options = {
   paused: { type: 'boolean' },
 };
 
-function action(name: ScheduleAction): Subcommand {
-  return {
-    usage: `${name} <id>`,
-    args: ['id'],
-    run: async ({ client, args }) => {
-      const view = await client.scheduleAction(args[0]!, name);
-      return { json: view, text: formatSchedule(view) };
-    },
-  };
-}
+const action = (name: ScheduleAction): Subcommand => onId(name, (client, id) => client.scheduleAction(id, name), formatSchedule);
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
-  list: {
-    usage: 'list',
-    args: [],
-    run: async ({ client }) => {
-      const items = await client.listSchedules();
-      return { json: { items }, text: formatScheduleList(items) };
-    },
-  },
-  get: {
-    usage: 'get <id>',
-    args: ['id'],
-    run: async ({ client, args }) => {
-      const view = await client.getSchedule(args[0]!);
-      return { json: view, text: formatSchedule(view) };
-    },
-  },
+  list: listing((client) => client.listSchedules(), formatScheduleList),
+  get: onId('get', (client, id) => client.getSchedule(id), formatSchedule),
   create: {
     usage:
       'create <workflow> --cron <expression> [--timezone <zone>] [--input <json|@file>] [--overlap skip|buffer|allow|cancel|terminate] ' +
@@ -62,14 +39,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   pause: action('pause'),
   resume: action('resume'),
-  delete: {
-    usage: 'delete <id>',
-    args: ['id'],
-    run: async ({ client, args }) => {
-      await client.deleteSchedule(args[0]!);
-      return { json: { id: args[0], deleted: true }, text: `schedule ${args[0]} deleted\n` };
-    },
-  },
+  delete: deletion('schedule', (client, id) => client.deleteSchedule(id)),
   trigger: action('trigger'),
 };
 

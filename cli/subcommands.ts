@@ -17,6 +17,40 @@ export interface Subcommand {
   run: (call: Invocation) => Promise<{ json: unknown; text: string }>;
 }
 
+type Client = Invocation['client'];
+
+/** `list`: every item, as a table. */
+export function listing<V>(list: (client: Client) => Promise<V[]>, format: (items: V[]) => string): Subcommand {
+  return {
+    usage: 'list',
+    args: [],
+    run: async ({ client }) => {
+      const items = await list(client);
+      return { json: { items }, text: format(items) };
+    },
+  };
+}
+
+/** `<name> <id>`: one call on the item of that id, printing the item it answers. */
+export function onId<V>(name: string, call: (client: Client, id: string) => Promise<V>, format: (view: V) => string): Subcommand {
+  return {
+    usage: `${name} <id>`,
+    args: ['id'],
+    run: async ({ client, args }) => {
+      const view = await call(client, args[0]!);
+      return { json: view, text: format(view) };
+    },
+  };
+}
+
+/** `delete <id>`: removes the `what` of that id. */
+export function deletion(what: string, remove: (client: Client, id: string) => Promise<void>): Subcommand {
+  return onId('delete', async (client, id) => {
+    await remove(client, id);
+    return { id, deleted: true };
+  }, ({ id }) => `${what} ${id} deleted\n`);
+}
+
 export function subcommandsCommand(noun: string, summary: string, subcommands: Record<string, Subcommand>): Command {
   const names = Object.keys(subcommands);
   return {

@@ -6,7 +6,7 @@ import type { DeadLetterView, SubscriptionSpec, SubscriptionView } from '../clie
 import { positiveInteger } from './args.js';
 import type { Options } from './client-commands.js';
 import { record, table } from './client-format.js';
-import { subcommandsCommand, type Subcommand } from './subcommands.js';
+import { deletion, listing, onId, subcommandsCommand, type Subcommand } from './subcommands.js';
 
 const CREATE_OPTIONS: Options = {
   types: { type: 'string' },
@@ -44,34 +44,11 @@ function formatLetters(items: DeadLetterView[]): string {
   return table(['EVENT', 'ATTEMPTS', 'DEAD AT', 'LAST ERROR'], items.map((l) => [l.eventId, String(l.attempts), l.deadAt, l.lastError]));
 }
 
-function action(name: 'pause' | 'resume'): Subcommand {
-  return {
-    usage: `${name} <id>`,
-    args: ['id'],
-    run: async ({ client, args }) => {
-      const view = await client.subscriptionAction(args[0]!, name);
-      return { json: view, text: formatOne(view) };
-    },
-  };
-}
+const action = (name: 'pause' | 'resume'): Subcommand => onId(name, (client, id) => client.subscriptionAction(id, name), formatOne);
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
-  list: {
-    usage: 'list',
-    args: [],
-    run: async ({ client }) => {
-      const items = await client.listSubscriptions();
-      return { json: { items }, text: formatList(items) };
-    },
-  },
-  get: {
-    usage: 'get <id>',
-    args: ['id'],
-    run: async ({ client, args }) => {
-      const view = await client.getSubscription(args[0]!);
-      return { json: view, text: formatOne(view) };
-    },
-  },
+  list: listing((client) => client.listSubscriptions(), formatList),
+  get: onId('get', (client, id) => client.getSubscription(id), formatOne),
   create: {
     usage: 'create <url> [--types <type,…>] [--workflow <name>] [--secret <whsec_…>] [--id <id>] [--max-attempts <n>] [--paused]',
     args: ['url'],
@@ -91,22 +68,8 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   pause: action('pause'),
   resume: action('resume'),
-  delete: {
-    usage: 'delete <id>',
-    args: ['id'],
-    run: async ({ client, args }) => {
-      await client.deleteSubscription(args[0]!);
-      return { json: { id: args[0], deleted: true }, text: `subscription ${args[0]} deleted\n` };
-    },
-  },
-  'dead-letters': {
-    usage: 'dead-letters <id>',
-    args: ['id'],
-    run: async ({ client, args }) => {
-      const items = await client.deadLetters(args[0]!);
-      return { json: { items }, text: formatLetters(items) };
-    },
-  },
+  delete: deletion('subscription', (client, id) => client.deleteSubscription(id)),
+  'dead-letters': onId('dead-letters', async (client, id) => ({ items: await client.deadLetters(id) }), ({ items }) => formatLetters(items)),
   redeliver: {
     usage: 'redeliver <id> <event-id>',
     args: ['id', 'event-id'],

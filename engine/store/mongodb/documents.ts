@@ -325,19 +325,13 @@ export function docToSchedule(doc: ScheduleDoc): ScheduleRecord {
   return JSON.parse(doc.record) as ScheduleRecord;
 }
 
-export interface PendingEventDoc {
+/** A lifecycle event waiting for its place in the feed (see events.ts). */
+export type PendingEventDoc = Omit<LifecycleEvent, 'id' | 'data'> & {
   /** The event's id. */
   _id: string;
-  type: string;
-  instanceId: string;
-  workflow: string;
-  version: number;
-  run: number;
-  at: number;
-  step?: string;
   /** The event's data as JSON text: the same encoding point as an instance's state. */
   data: string;
-}
+};
 
 export interface EventDoc extends Omit<PendingEventDoc, '_id'> {
   /** The event's seq in the feed. */

@@ -7,18 +7,11 @@ import type { Database } from 'better-sqlite3';
 import { parseJson } from '../checks.js';
 import type { DeadLetter, FeedEvent, LifecycleEvent, LifecycleEventType, SubscriptionRecord } from '../port.js';
 
-export interface EventRow {
-  id: string;
-  type: string;
-  instanceId: string;
-  workflow: string;
-  version: number;
-  run: number;
-  at: number;
+export type EventRow = Omit<LifecycleEvent, 'step' | 'data'> & {
   step: string | null;
   /** The event's data as JSON: the same encoding point as an instance's state. */
   data: string;
-}
+};
 
 export function eventToRow(event: LifecycleEvent): EventRow {
   const { step, data, ...rest } = event;
