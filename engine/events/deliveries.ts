@@ -30,11 +30,11 @@ export interface DeliveryOptions {
 
 export const DEFAULT_DELIVERY: DeliveryOptions = { leaseMs: 30_000, firstRetryMs: 1_000, maxRetryMs: 300_000, batch: 100, pollMs: 1_000 };
 
-export function retryDelay(attempts: number, options: Pick<DeliveryOptions, 'firstRetryMs' | 'maxRetryMs'>): number {
+function retryDelay(attempts: number, options: Pick<DeliveryOptions, 'firstRetryMs' | 'maxRetryMs'>): number {
   return Math.min(options.firstRetryMs * 2 ** (attempts - 1), options.maxRetryMs);
 }
 
-export function wants(subscription: SubscriptionRecord, event: FeedEvent): boolean {
+function wants(subscription: SubscriptionRecord, event: FeedEvent): boolean {
   return subscription.types.includes(event.type) && (subscription.workflow === null || subscription.workflow === event.workflow);
 }
 

@@ -12,7 +12,7 @@ import { cloudEventJson } from './cloud-event.js';
 import { sendEvent, type HttpCall } from './webhook-sender.js';
 import type { Json } from '../../definitions/model.js';
 
-export const EVENT_TYPES: readonly string[] = [...INSTANCE_EVENT_TYPES, ...STEP_EVENT_TYPES];
+const EVENT_TYPES: readonly string[] = [...INSTANCE_EVENT_TYPES, ...STEP_EVENT_TYPES];
 /** The instance events: what a subscription that names no types receives. */
 const DEFAULT_TYPES: readonly string[] = INSTANCE_EVENT_TYPES;
 const DEFAULT_MAX_ATTEMPTS = 10;

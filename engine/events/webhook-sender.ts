@@ -17,7 +17,7 @@ export type Attempt = { ok: true } | { ok: false; error: string };
 /** One attempt waits this long for an answer at most. */
 const DELIVERY_TIMEOUT_MS = 10_000;
 
-export function webhookHeaders(secret: string, event: FeedEvent, body: string, now: number): Record<string, string> {
+function webhookHeaders(secret: string, event: FeedEvent, body: string, now: number): Record<string, string> {
   const at = new Date(Math.floor(now / 1000) * 1000);
   return {
     'webhook-id': event.id,

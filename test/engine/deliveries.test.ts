@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
-import { createEngine } from '../../engine/engine.js';
+import { randomUUID } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { Engine } from '../../engine/engine.js';
+import { systemClock } from '../../engine/clock.js';
+import { openStore } from '../../engine/store/open-store.js';
+import { createMongoStore } from '../../engine/store/mongodb/mongodb-store.js';
+import type { Store } from '../../engine/store/port.js';
+import { API_SCHEMAS } from '../../api/schemas.js';
+import { INSTANCE_EVENT_TYPES, STEP_EVENT_TYPES } from '../../engine/store/port.js';
 import { startSubscriber as subscriber, type Subscriber } from '../helpers/subscriber.js';
 
 const quick = `
@@ -125,6 +133,10 @@ describe('deliveries to subscribers', () => {
     expect(t!.engine.runtime.stepEvents).toBe(false);
   });
 
+  it('take the event types the API document lists, no more, no fewer', () => {
+    expect(API_SCHEMAS['subscription-request'].properties.types.items.enum).toEqual([...INSTANCE_EVENT_TYPES, ...STEP_EVENT_TYPES]);
+  });
+
   it('refuse a subscriber URL the HTTP policy refuses, and bad settings, naming what is wrong', async () => {
     t = await testEngine({});
     const subs = t.engine.subscriptions;
@@ -137,26 +149,47 @@ describe('deliveries to subscribers', () => {
     expect(await subs.list()).toEqual([]);
   });
 
-  it('two engines on one store send each event once while the subscriber takes them', async () => {
+  it('two engines on one SQLite file send each event once while the subscriber takes them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'segue-deliveries-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-    hooks = await subscriber();
-    const store = `sqlite:${join(dir, 'segue.db')}`;
-    const options = { store, http: { allowHosts: ['127.0.0.1'] }, handlers: { charge: () => ({}) } };
-    const [one, two] = [await createEngine(options), await createEngine(options)];
-    cleanups.push(async () => {
-      await one.stop();
-      await two.stop();
-    });
-    await one.register(quick);
-    await one.subscriptions.create({ url: hooks.url, types: ['segue.instance.completed'] });
-    for (let i = 0; i < 10; i += 1) {
-      await one.startInstance('quick', { id: `q-${i}` });
-      await one.runUntilIdle();
-    }
-    await Promise.all([one.deliveries.tick(), two.deliveries.tick(), one.deliveries.tick(), two.deliveries.tick()]);
-    await Promise.all([one.deliveries.tick(), two.deliveries.tick()]);
-    const ids = hooks.received.map((r) => r.event.subject);
-    expect(ids).toEqual(Array.from({ length: 10 }, (_, i) => `q-${i}`));
+    const path = join(dir, 'segue.db');
+    await twoEnginesDeliverOnce(() => openStore(`sqlite:${path}`));
   });
 });
+
+const mongoUri = process.env.MONGODB_URI;
+describe.skipIf(!mongoUri)('deliveries on MongoDB (needs MONGODB_URI, or Go to build FerretDB)', () => {
+  it('two engines on one database send each event once, in order', async () => {
+    const database = `segue_deliveries_${randomUUID().slice(0, 8)}`;
+    cleanups.push(async () => {
+      const admin = await new MongoClient(mongoUri!).connect();
+      await admin.db(database).dropDatabase();
+      await admin.close();
+    });
+    await twoEnginesDeliverOnce(async () => {
+      const store = createMongoStore(mongoUri!, { database });
+      await store.init();
+      return store;
+    });
+  });
+});
+
+async function twoEnginesDeliverOnce(open: () => Promise<Store>): Promise<void> {
+  hooks = await subscriber();
+  const stores = [await open(), await open()];
+  const options = { http: { allowHosts: ['127.0.0.1'] }, handlers: { charge: () => ({}) } };
+  const [one, two] = stores.map((store) => new Engine(store, systemClock, options, true));
+  cleanups.push(async () => {
+    await one!.stop();
+    await two!.stop();
+  });
+  await one!.register(quick);
+  await one!.subscriptions.create({ url: hooks.url, types: ['segue.instance.completed'] });
+  for (let i = 0; i < 10; i += 1) {
+    await one!.startInstance('quick', { id: `q-${i}` });
+    await one!.runUntilIdle();
+  }
+  await Promise.all([one!.deliveries.tick(), two!.deliveries.tick(), one!.deliveries.tick(), two!.deliveries.tick()]);
+  await Promise.all([one!.deliveries.tick(), two!.deliveries.tick()]);
+  expect(hooks.received.map((r) => r.event.subject)).toEqual(Array.from({ length: 10 }, (_, i) => `q-${i}`));
+}
