@@ -3,7 +3,7 @@
  * run of it (InstanceRecord.state), the history it writes, the inputs that move it, and the
  * commands `decide` asks the runtime to carry out. The store keeps these records (store/port.ts).
  */
-import type { Json } from '../definitions/model.js';
+import type { Json, JsonObject } from '../definitions/model.js';
 
 /**
  * Every status an instance can have, in the order lists show them: the one list (the API's schema,
@@ -126,6 +126,9 @@ export interface Join {
   items?: Json[];
   nextIndex?: number;
   failures?: number;
+  /** map with hooks: iterations at once (0: no limit) and what its hooks tolerate. */
+  concurrency?: number;
+  tolerance?: JsonObject;
 }
 
 /** One path of execution over a scope's steps: the top level, a branch, or a map iteration. */
@@ -145,6 +148,10 @@ export interface Frame {
   branch?: string;
   index?: number;
   item?: Json;
+  /** Variables this frame assigned (steps with hooks); a frame sees those of the frames it was forked from too. */
+  variables?: JsonObject;
+  /** Retries of the current step, one count per rule of its hooks' error handling. */
+  retries?: number[];
 }
 
 export interface BufferedEvent {

@@ -4,10 +4,9 @@
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { compilePlan } from '../definitions/compile.js';
-import type { ScheduleDefinition, WorkflowDefinition } from '../definitions/definition.js';
-import { loadPlan } from '../definitions/load.js';
-import type { Json, Plan } from '../definitions/model.js';
+import type { ScheduleDefinition } from '../definitions/definition.js';
+import { compileStoredPlan, loadPlan } from '../definitions/load.js';
+import type { Json, JsonObject, Plan } from '../definitions/model.js';
 import type { Clock } from './clock.js';
 import { SegueError } from './errors.js';
 import { describeErrors, type ErrorWording } from './schema-errors.js';
@@ -85,7 +84,7 @@ export class PlanRegistry {
     const k = key(stored.name, stored.version);
     let plan = this.plans.get(k);
     if (!plan) {
-      plan = Promise.resolve(compilePlan(stored.definition as unknown as WorkflowDefinition, { version: stored.version }));
+      plan = Promise.resolve(compileStoredPlan(stored.definition as JsonObject, stored.name, stored.version));
       this.plans.set(k, plan);
     }
     return plan;

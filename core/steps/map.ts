@@ -3,11 +3,19 @@ import type { Json, MapStep, ToleratedFailures } from '../../definitions/model.j
 import type { Decision, StepHandler } from '../context.js';
 import { copyJson, isObject } from '../data.js';
 import { completeStep, failStep } from '../flow.js';
+import { hookEnvironment, hookError, errorInfo } from '../hooks.js';
 import type { Frame } from '../model.js';
 import { abortJoin, fork, leave } from './join.js';
 
 export const map: StepHandler<MapStep> = {
   async enter(d, frame, step) {
+    if (step.hooks?.items) {
+      const run = await step.hooks.items(frame.data, hookEnvironment(d, frame, step));
+      if (run.inputs.length === 0) return completeStep(d, frame, step, []);
+      frame.wait = { kind: 'join' };
+      frame.join = { kind: 'map', running: [], results: {}, items: run.inputs, nextIndex: 0, failures: 0, concurrency: run.concurrency, tolerance: run.tolerance };
+      return launchIterations(d, frame, step);
+    }
     const value = await step.items.evaluate(frame.data, d.bindings(frame));
     // JSONata gives a single value for a one-item sequence and nothing for an empty one.
     const items: Json[] = value === undefined ? [] : Array.isArray(value) ? value : [value];
@@ -24,7 +32,12 @@ export const map: StepHandler<MapStep> = {
   async childEnded(d, parent, step, child, end) {
     leave(parent, child);
     const join = parent.join!;
-    if ('error' in end) {
+    if ('error' in end && step.hooks?.tolerates) {
+      join.failures = (join.failures ?? 0) + 1;
+      const exceeded = step.hooks.tolerates(join.tolerance ?? {}, join.failures, join.items!.length, hookError(end.error));
+      if (exceeded) return abortJoin(d, parent, step, { ...end.error, ...errorInfo(exceeded, end.error.step ?? step.name), index: child.index! });
+      join.results[String(child.index)] = step.hooks.failedItem?.(hookError(end.error)) ?? null;
+    } else if ('error' in end) {
       join.failures = (join.failures ?? 0) + 1;
       if (!withinTolerance(step.toleratedFailures, join.failures, join.items!.length)) {
         return abortJoin(d, parent, step, { ...end.error, index: child.index! });
@@ -43,10 +56,13 @@ export const map: StepHandler<MapStep> = {
 function launchIterations(d: Decision, frame: Frame, step: MapStep): void {
   const join = frame.join!;
   const items = join.items!;
-  while (join.nextIndex! < items.length && (step.concurrency === 0 || join.running.length < step.concurrency)) {
+  const concurrency = join.concurrency ?? step.concurrency;
+  while (join.nextIndex! < items.length && (concurrency === 0 || join.running.length < concurrency)) {
     const index = join.nextIndex!;
     const item = items[index]!;
-    const child = fork(d, frame, step.body, isObject(item) ? copyJson(item) : { item: copyJson(item) });
+    // With hooks, the items are the iterations' inputs as they are.
+    const data = step.hooks ? copyJson(item) : isObject(item) ? copyJson(item) : { item: copyJson(item) };
+    const child = fork(d, frame, step.body, data);
     child.index = index;
     child.item = item;
     join.running.push(child.id);
