@@ -36,6 +36,8 @@ export function readCall(route: RouteSpec, req: Request, signal: AbortSignal): A
   const text = bodyText(req.body);
   const call: ApiCall = { params, query, body: undefined, signal };
   if (route.body) Object.assign(call, readBody(route.body, type, text));
+  // An ASL document is named by its file: the name given is the file's.
+  if (call.file !== undefined && typeof query.name === 'string') call.file = call.file.replace(/^workflow\./, `${query.name}.`);
   return call;
 }
 

@@ -225,6 +225,12 @@ export const ROUTES: readonly RouteSpec[] = [
     path: '/v1/workflows',
     tag: 'definitions',
     summary: 'Register a workflow definition (YAML or JSON body)',
+    query: {
+      name: {
+        description: 'The name of the workflow an Amazon States Language document (StartAt and States) is registered as, since it names none; default "workflow". A Segue definition names itself and ignores it.',
+        schema: { type: 'string', pattern: NAME, maxLength: 200 },
+      },
+    },
     body: { kind: 'definition' },
     responses: [
       { status: 201, description: 'Stored as a new version.', schema: 'registered' },

@@ -125,8 +125,9 @@ export class SegueClient {
     this.transport = options.transport ?? fetchTransport;
   }
 
-  async registerWorkflow(source: string, contentType = 'application/yaml'): Promise<{ name: string; version: number; created: boolean }> {
-    const { status, body } = await this.exchange<{ name: string; version: number }>('/v1/workflows', { method: 'POST', text: { value: source, contentType } });
+  /** `name`: what an Amazon States Language document (which names no workflow) is registered as. */
+  async registerWorkflow(source: string, contentType = 'application/yaml', name?: string): Promise<{ name: string; version: number; created: boolean }> {
+    const { status, body } = await this.exchange<{ name: string; version: number }>('/v1/workflows', { method: 'POST', text: { value: source, contentType }, query: { name } });
     return { ...body, created: status === 201 };
   }
 
