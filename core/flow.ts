@@ -3,10 +3,9 @@
  * completing or failing (retry, catch), and a frame ending — the instance's end for the top level,
  * the step that forked it for a branch or map iteration (through its handler in the step table).
  */
-import type { ErrorDecision } from '../definitions/step-hooks.js';
 import { END, type CatchRule, type Json, type PlanStep, type RetryPolicy } from '../definitions/model.js';
 import { ExpressionEvaluationError } from '../definitions/expressions.js';
-import { StepFailure } from '../definitions/step-hooks.js';
+import { StepFailure, type ErrorDecision } from '../definitions/step-hooks.js';
 import { errorJson, framePath, recorded, startTimer, type Decision, type FrameEnd } from './context.js';
 import { placeResult } from './data.js';
 import { applyOutcome, errorInfo, hookEnvironment, hookError } from './hooks.js';

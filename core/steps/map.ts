@@ -9,23 +9,16 @@ import { abortJoin, fork, leave } from './join.js';
 
 export const map: StepHandler<MapStep> = {
   async enter(d, frame, step) {
-    if (step.hooks?.items) {
-      const run = await step.hooks.items(frame.data, hookEnvironment(d, frame, step));
-      if (run.inputs.length === 0) return completeStep(d, frame, step, []);
-      frame.wait = { kind: 'join' };
-      frame.join = { kind: 'map', running: [], results: {}, items: run.inputs, nextIndex: 0, failures: 0, concurrency: run.concurrency, tolerance: run.tolerance };
-      return launchIterations(d, frame, step);
-    }
-    const value = await step.items.evaluate(frame.data, d.bindings(frame));
-    // JSONata gives a single value for a one-item sequence and nothing for an empty one.
-    const items: Json[] = value === undefined ? [] : Array.isArray(value) ? value : [value];
+    // With hooks (ASL), they give the iterations' inputs and limits; else `items` and the step's own.
+    const run = step.hooks?.items ? await step.hooks.items(frame.data, hookEnvironment(d, frame, step)) : undefined;
+    const items = run ? run.inputs : await ownItems(d, frame, step);
     if (items.length === 0) return completeStep(d, frame, step, []);
     if (items.length > d.options.maxMapItems) {
       const message = `"items" gave ${items.length} items, more than the limit of ${d.options.maxMapItems}; split the list, or process it in pages with a loop`;
       return failStep(d, frame, step, { error: 'LimitExceeded', message, retryable: false });
     }
     frame.wait = { kind: 'join' };
-    frame.join = { kind: 'map', running: [], results: {}, items, nextIndex: 0, failures: 0 };
+    frame.join = { kind: 'map', running: [], results: {}, items, nextIndex: 0, failures: 0, ...(run ? { concurrency: run.concurrency, tolerance: run.tolerance } : {}) };
     launchIterations(d, frame, step);
   },
 
@@ -52,6 +45,12 @@ export const map: StepHandler<MapStep> = {
     return completeStep(d, parent, step, results);
   },
 };
+
+async function ownItems(d: Decision, frame: Frame, step: MapStep): Promise<Json[]> {
+  const value = await step.items.evaluate(frame.data, d.bindings(frame));
+  // JSONata gives a single value for a one-item sequence and nothing for an empty one.
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
 
 function launchIterations(d: Decision, frame: Frame, step: MapStep): void {
   const join = frame.join!;
