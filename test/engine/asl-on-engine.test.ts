@@ -129,6 +129,17 @@ describe('ASL runs on the engine', () => {
     expect(view.output).toEqual({ sums: [11, 12, 13], count: 3 });
   });
 
+  it("keeps an ASL Map to the engine's limit on items", async () => {
+    t = await testEngine({}, { engine: { decide: { maxMapItems: 2 } } });
+    const machine = { StartAt: 'Each', States: { Each: { Type: 'Map', ItemProcessor: { StartAt: 'Id', States: { Id: { Type: 'Pass', End: true } } }, End: true } } };
+    await t.engine.register(JSON.stringify(machine), 'each.asl.json');
+    const ok = await t.run('each', [1, 2]);
+    expect((await t.engine.getInstance(ok)).output).toEqual([1, 2]);
+    const over = await t.engine.getInstance(await t.run('each', [1, 2, 3]));
+    expect(over.status).toBe('FAILED');
+    expect(over.error).toMatchObject({ error: 'LimitExceeded', message: expect.stringContaining('more than the limit of 2') });
+  });
+
   it('waits on the clock as a Wait state says, then chooses by its Choice rules', async () => {
     t = await testEngine();
     const machine = {
