@@ -45,6 +45,8 @@ const PROBLEM_TYPES: Record<ProblemCode, ProblemType> = {
   STORE_INVALID: { status: 400, title: 'Bad request', slug: 'bad-request' },
   STORE_CONFLICT: { status: 409, title: 'Conflict', slug: 'conflict' },
   STORE_CORRUPT: { status: 500, title: 'Internal server error', slug: 'internal-error' },
+  // The detail names the key id (never the key), which the operator needs to configure.
+  STORE_KEY: { status: 500, title: 'Data key missing or wrong', slug: 'data-key' },
   ROUTE_NOT_FOUND: { status: 404, title: 'Not found', slug: 'not-found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', slug: 'method-not-allowed' },
   MALFORMED_BODY: { status: 400, title: 'Malformed request body', slug: 'malformed-body' },

@@ -24,6 +24,7 @@ import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
 import { checkDefinitionLimits, checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { openStore } from './store/open-store.js';
+import { dataKeysFromEnv, type DataKeys } from './store/stored-json.js';
 import type { InstanceFilter, InstanceRecord, InstanceStatus, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
 import { INSTANCE_STATUSES, TERMINAL_STATUSES } from './store/port.js';
 import { ignoreMissing, TaskQueue } from './task-queue.js';
@@ -36,6 +37,11 @@ import { historyView, instanceView, type HistoryView, type InstanceView } from '
 export interface EngineOptions {
   /** A Store, or a store URL (`sqlite:./segue.db`, `memory`, `mongodb://…`). Default `memory`. */
   store?: Store | string;
+  /**
+   * Keys that seal instance data, task inputs and history in a store opened from a URL (a Store
+   * given whole brings its own). Default: SEGUE_DATA_KEY and SEGUE_OLD_DATA_KEYS; none, stored as text.
+   */
+  dataKeys?: DataKeys;
   /** Default: the system clock. Tests inject a ManualClock. */
   clock?: Clock;
   /** Default Math.random; used only for retry jitter. */
@@ -383,6 +389,7 @@ function matches(record: InstanceRecord, filter: InstanceFilter): boolean {
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const given = options.store;
-  const store = typeof given === 'object' ? given : await openStore(given ?? 'memory');
+  const dataKeys = options.dataKeys ?? dataKeysFromEnv();
+  const store = typeof given === 'object' ? given : await openStore(given ?? 'memory', dataKeys ? { dataKeys } : {});
   return new Engine(store, options.clock ?? systemClock, options, typeof given !== 'object');
 }

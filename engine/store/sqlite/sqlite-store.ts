@@ -31,6 +31,7 @@ import { normaliseSqliteError } from './sqlite-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { byCreatedThenId, prepareWrites, type Writes } from './writes.js';
 import { summarizeTaskGroups } from '../queue-summary.js';
+import { StoredJson, type DataKeys } from '../stored-json.js';
 import { prepareScheduleStatements, type ScheduleStatements } from './schedules.js';
 
 export interface SqliteStoreOptions {
@@ -48,6 +49,8 @@ export interface SqliteStoreOptions {
    * of at the end of the event-loop turn. Default 256.
    */
   maxBatchSize?: number;
+  /** With keys, opaque JSON is stored sealed (stored-json.ts); without, as text. */
+  dataKeys?: DataKeys;
 }
 
 interface Connection {
@@ -59,7 +62,7 @@ interface Connection {
   schedules: ScheduleStatements;
 }
 
-function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
+function checkOptions(options: SqliteStoreOptions): Required<Omit<SqliteStoreOptions, 'dataKeys'>> {
   const { path, synchronous = 'full', busyTimeoutMs = 5000, maxBatchSize = 256 } = options;
   if (typeof path !== 'string' || path === '') {
     throw new StoreError('STORE_INVALID', 'the SQLite store needs a file path (or ":memory:")');
@@ -78,12 +81,14 @@ function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions>
 
 
 export class SqliteStore implements Store {
-  private readonly options: Required<SqliteStoreOptions>;
+  private readonly options: Required<Omit<SqliteStoreOptions, 'dataKeys'>>;
+  private readonly json: StoredJson;
   private connection: Connection | undefined;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
     this.options = checkOptions(options);
+    this.json = new StoredJson(options.dataKeys);
   }
 
   async init(): Promise<void> {
@@ -99,7 +104,7 @@ export class SqliteStore implements Store {
       applySchema(db);
       const s = prepareStatements(db);
       const commits = new GroupCommit(db, this.options.maxBatchSize, normaliseSqliteError);
-      this.connection = { db, s, w: prepareWrites(s), commits, lists: new Map(), schedules: prepareScheduleStatements(db) };
+      this.connection = { db, s, w: prepareWrites(s, this.json), commits, lists: new Map(), schedules: prepareScheduleStatements(db, this.json) };
     } catch (err) {
       db?.close();
       const normalised = normaliseSqliteError(err, action);
@@ -169,14 +174,14 @@ export class SqliteStore implements Store {
   }
 
   async createInstance(transition: Omit<Transition, 'expectedRev'>): Promise<boolean> {
-    const rows = transitionRows(transition);
+    const rows = transitionRows(transition, this.json);
     return this.write(`create instance "${transition.record.id}"`, (w) => w.createInstance(rows));
   }
 
   getInstance(id: string): Promise<InstanceRecord | null> {
     return this.use(`read instance "${id}"`, (c) => {
       const row = c.s.getInstance.get(id);
-      return row ? rowToInstance(row) : null;
+      return row ? rowToInstance(row, this.json) : null;
     });
   }
 
@@ -185,12 +190,12 @@ export class SqliteStore implements Store {
     if (record.rev !== expectedRev + 1) {
       throw new StoreError('STORE_INVALID', `record.rev must be expectedRev + 1 (got rev ${record.rev}, expectedRev ${expectedRev})`);
     }
-    const rows = transitionRows(transition, expectedRev);
+    const rows = transitionRows(transition, this.json, expectedRev);
     return this.write(`commit a transition of instance "${record.id}"`, (w) => w.commitTransition(rows));
   }
 
   listInstances(filter: InstanceFilter, limit: number, cursor?: string): Promise<InstancePage> {
-    return this.use('list instances', (c) => listInstances(c.db, c.lists, filter, limit, cursor));
+    return this.use('list instances', (c) => listInstances(c.db, c.lists, this.json, filter, limit, cursor));
   }
 
   findWaiting(event: string, key: string): Promise<string[]> {
@@ -218,7 +223,7 @@ export class SqliteStore implements Store {
       const events: HistoryEvent[] = [];
       if (limit === 0) return events;
       for (const row of c.s.readHistory.iterate(instanceId, run, afterSeq)) {
-        for (const event of batchToHistory(row)) {
+        for (const event of batchToHistory(row, this.json)) {
           if (event.seq <= afterSeq) continue;
           events.push(event);
           if (events.length === limit) return events;
@@ -238,7 +243,7 @@ export class SqliteStore implements Store {
   getTaskByToken(token: string): Promise<TaskRecord | null> {
     return this.use('read a task by its token', (c) => {
       const row = c.s.taskByToken.get(token);
-      return row ? rowToTask(row) : null;
+      return row ? rowToTask(row, this.json) : null;
     });
   }
 
@@ -255,7 +260,7 @@ export class SqliteStore implements Store {
   findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
     return this.use('find expired task leases', (c) => {
       checkCount('limit', limit);
-      return c.s.expiredLeases.all(now, limit).map(rowToTask);
+      return c.s.expiredLeases.all(now, limit).map((row) => rowToTask(row, this.json));
     });
   }
 
@@ -274,7 +279,7 @@ export class SqliteStore implements Store {
       checkCount('limit', limit);
       // One range of the tasks_queued index per queue, merged oldest first.
       const rows = [...new Set(queues)].flatMap((queue) => c.s.queuedBy.all(queue, createdBy, limit));
-      return rows.sort(byCreatedThenId).slice(0, limit).map(rowToTask);
+      return rows.sort(byCreatedThenId).slice(0, limit).map((row) => rowToTask(row, this.json));
     });
   }
 
