@@ -18,6 +18,9 @@ import {
   type InstanceRecord,
   type InstanceStatus,
   type QueueTasks,
+  type RunSlots,
+  type SlotRequest,
+  type SlotTaken,
   type ScheduleRecord,
   type Store,
   type StoredDefinition,
@@ -46,6 +49,7 @@ import { Batches } from './batches.js';
 import { effectsGroups } from './group-commit.js';
 import { finishPurge, planEffects, replayOutbox, sweepOutboxes } from './outbox.js';
 import * as work from './work.js';
+import * as slots from './run-slots.js';
 import { StoredJson, type DataKeys } from '../stored-json.js';
 
 const afterInstanceUpdate = faultPoint('mongodb.commitTransition.afterInstanceUpdate');
@@ -479,6 +483,18 @@ export class MongoStore implements Store {
 
   nextTimerDue(): Promise<number | null> {
     return this.use('read the next timer', (c) => work.nextTimerDue(c.timers));
+  }
+
+  takeRunSlot(workflow: string, instanceId: string, req: SlotRequest): Promise<SlotTaken> {
+    return this.use(`take a run slot of workflow "${workflow}"`, (c) => slots.takeRunSlot(c.runSlots, workflow, instanceId, req));
+  }
+
+  giveBackRunSlot(workflow: string, instanceId: string, limit: number): Promise<string[]> {
+    return this.use(`give back a run slot of workflow "${workflow}"`, (c) => slots.giveBackRunSlot(c.runSlots, workflow, instanceId, limit));
+  }
+
+  listRunSlots(): Promise<RunSlots[]> {
+    return this.use('list the run slots', (c) => slots.listRunSlots(c.runSlots));
   }
 
   putSchedule(schedule: ScheduleRecord, expectedRev: number | null): Promise<boolean> {

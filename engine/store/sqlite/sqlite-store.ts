@@ -17,6 +17,9 @@ import type {
   InstanceRecord,
   InstanceStatus,
   QueueTasks,
+  RunSlots,
+  SlotRequest,
+  SlotTaken,
   Store,
   StoredDefinition,
   TaskRecord,
@@ -32,6 +35,7 @@ import { prepareStatements, type Statements } from './statements.js';
 import { byCreatedThenId, prepareWrites, type Writes } from './writes.js';
 import { summarizeTaskGroups } from '../queue-summary.js';
 import { StoredJson, type DataKeys } from '../stored-json.js';
+import { prepareRunSlotStatements, type RunSlotStatements } from './run-slots.js';
 import { prepareScheduleStatements, type ScheduleStatements } from './schedules.js';
 
 export interface SqliteStoreOptions {
@@ -60,6 +64,7 @@ interface Connection {
   commits: GroupCommit;
   lists: ListStatementCache;
   schedules: ScheduleStatements;
+  slots: RunSlotStatements;
 }
 
 function checkOptions(options: SqliteStoreOptions): Required<Omit<SqliteStoreOptions, 'dataKeys'>> {
@@ -104,7 +109,7 @@ export class SqliteStore implements Store {
       applySchema(db);
       const s = prepareStatements(db);
       const commits = new GroupCommit(db, this.options.maxBatchSize, normaliseSqliteError);
-      this.connection = { db, s, w: prepareWrites(s, this.json), commits, lists: new Map(), schedules: prepareScheduleStatements(db, this.json) };
+      this.connection = { db, s, w: prepareWrites(s, this.json), commits, lists: new Map(), schedules: prepareScheduleStatements(db, this.json), slots: prepareRunSlotStatements(db) };
     } catch (err) {
       db?.close();
       const normalised = normaliseSqliteError(err, action);
@@ -298,6 +303,20 @@ export class SqliteStore implements Store {
   /** When the next timer becomes claimable: its dueAt, or the end of its lease if that is later. */
   nextTimerDue(): Promise<number | null> {
     return this.use('read the next timer', (c) => c.s.nextTimerDue.get() ?? null);
+  }
+
+  takeRunSlot(workflow: string, instanceId: string, req: SlotRequest): Promise<SlotTaken> {
+    const { commits, slots } = this.open();
+    return commits.submit(`take a run slot of workflow "${workflow}"`, () => slots.take(workflow, instanceId, req));
+  }
+
+  giveBackRunSlot(workflow: string, instanceId: string, limit: number): Promise<string[]> {
+    const { commits, slots } = this.open();
+    return commits.submit(`give back a run slot of workflow "${workflow}"`, () => slots.giveBack(workflow, instanceId, limit));
+  }
+
+  listRunSlots(): Promise<RunSlots[]> {
+    return this.use('list the run slots', (c) => c.slots.list());
   }
 
   putSchedule(schedule: ScheduleRecord, expectedRev: number | null): Promise<boolean> {
