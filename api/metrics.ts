@@ -119,6 +119,20 @@ export class ApiMetrics {
       'workflow',
       () => store.countSetAside(),
     );
+    countGauge(
+      this.registry,
+      'segue_run_slots_held',
+      'Instances holding a run slot of a workflow with a concurrency limit, by workflow (read from the store on each scrape).',
+      'workflow',
+      async () => Object.fromEntries((await store.listRunSlots()).map((s) => [s.workflow, s.holders.length])),
+    );
+    countGauge(
+      this.registry,
+      'segue_run_slots_waiting',
+      'Instances waiting PENDING for a run slot of their workflow, by workflow (read from the store on each scrape).',
+      'workflow',
+      async () => Object.fromEntries((await store.listRunSlots()).map((s) => [s.workflow, s.waiting.length])),
+    );
     this.onCommit = (record, history) => this.observeCommit(record, history);
     engine.runtime.notifier.on('instance', this.onCommit);
   }

@@ -9,6 +9,7 @@ import { isTime } from '../definitions/duration.js';
 import { DEFAULT_ATTENTION, findAttention, type AttentionOptions, type AttentionReason } from './attention.js';
 import { breakerOptionsFromEnv, CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
+import { checkConcurrencyOptions, DEFAULT_CONCURRENCY, overloaded, RunSlotGate, type ConcurrencyOptions } from './concurrency.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../core/context.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
 import { ProcessIsolate } from './expression-isolate.js';
@@ -70,6 +71,8 @@ export interface EngineOptions {
    * its transition threw) may have before its instance is set aside. Default 3 (DEFAULT_SET_ASIDE_AFTER).
    */
   setAsideAfter?: number;
+  /** The cap on the instances this engine works on at once, the start queues' bound and the slot sweep; see DEFAULT_CONCURRENCY. */
+  concurrency?: Partial<ConcurrencyOptions>;
 }
 
 export interface StartOptions {
@@ -101,6 +104,9 @@ export class Engine {
   readonly schedules: ScheduleService;
   readonly limits: Limits;
   readonly attentionOptions: AttentionOptions;
+  readonly concurrency: ConcurrencyOptions;
+  /** The run slots behind workflows' concurrency limits. */
+  readonly slots: RunSlotGate;
   /** The breakers of this process's HTTP calls, by host. */
   readonly breakers: CircuitBreakers;
   /** Where evaluations that outgrow their slice of this process's thread run. */
@@ -117,6 +123,9 @@ export class Engine {
     const expressions = { ...DEFAULT_EXPRESSION_LIMITS, maxValueSize: this.limits.maxInstanceDataBytes, ...options.expressions };
     this.isolate = new ProcessIsolate({ memoryMb: expressions.memoryMb });
     this.plans = new PlanRegistry(store, clock, (text, plan) => checkDefinitionLimits(text, plan, this.limits));
+    this.concurrency = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
+    checkConcurrencyOptions(this.concurrency);
+    this.slots = new RunSlotGate(store, this.plans, () => clock.now(), this.concurrency);
     this.runtime = new Runtime({
       store,
       plans: this.plans,
@@ -132,7 +141,9 @@ export class Engine {
       limits: this.limits,
       ...(options.setAsideAfter === undefined ? {} : { setAsideAfter: options.setAsideAfter }),
       fault: transitionFaultFromEnv(),
+      slots: this.slots,
     });
+    this.slots.startInstance = (id) => this.runtime.apply(id, { type: 'start' });
     const secrets = loadSecrets(options.secrets);
     this.tasks = new TaskQueue(this.runtime, secrets, this.limits);
     this.workers = new LocalWorkers(this.tasks, options.workers, () => clock.now());
@@ -154,7 +165,7 @@ export class Engine {
     this.schedules = new ScheduleService(store, this.scheduler, clock, async (name, version) => {
       await this.plans.get(name, version ?? undefined);
     });
-    this.timers = new TimerLoop(this.runtime, this.tasks, { ...options.timers, periodic: () => this.scheduler.tick() });
+    this.timers = new TimerLoop(this.runtime, this.tasks, { ...options.timers, periodic: async () => (await this.scheduler.tick()) + (await this.slots.sweep()) });
     this.breakers = new CircuitBreakers({ ...DEFAULT_BREAKER, ...breakerOptionsFromEnv(), ...options.breakers }, () => clock.now());
     this.workers.register(HTTP_TASK_TYPE, httpTaskHandler({ ...httpPolicyFromEnv(), ...options.http }, secrets, this.breakers));
     for (const [type, handler] of Object.entries(options.handlers ?? {})) this.workers.register(type, handler);
@@ -195,6 +206,7 @@ export class Engine {
   }
 
   async startInstance(workflow: string, options: StartOptions = {}): Promise<InstanceView> {
+    this.checkLoad();
     const plan = await this.plans.get(workflow, options.version);
     const input = options.input ?? {};
     checkPayload('the start input', input, this.limits);
@@ -320,12 +332,14 @@ export class Engine {
   /** Raises an event for one instance: consumed by a wait now, or buffered until one waits. */
   async raiseEvent(id: string, event: string, payload: Json): Promise<void> {
     checkPayload(`the payload of event "${event}"`, payload, this.limits);
+    this.checkLoad();
     await this.act(id, { type: 'event', event, payload }, 'takes no more events');
   }
 
   /** Delivers to every instance now waiting on `event` with that correlation key. */
   async deliverEvent(event: string, key: string, payload: Json): Promise<{ delivered: number; instances: string[] }> {
     checkPayload(`the payload of event "${event}"`, payload, this.limits);
+    this.checkLoad();
     const instances: string[] = [];
     for (const id of await this.store.findWaiting(event, key)) {
       const result = await this.runtime.apply(id, { type: 'event', event, payload, key }).catch(() => null);
@@ -356,6 +370,13 @@ export class Engine {
       if (fired + ran === 0) return;
     }
     throw new Error(`still busy after ${maxRounds} rounds: a workflow keeps scheduling work`);
+  }
+
+  /** New work from outside is refused while this engine works on as many instances as it takes. */
+  private checkLoad(): void {
+    const active = this.runtime.active;
+    const cap = this.concurrency.maxActiveInstances;
+    if (active >= cap) throw overloaded(`this engine is working on ${active} instances, as many as it takes at once (maxActiveInstances ${cap})`);
   }
 
   private async record(id: string): Promise<InstanceRecord> {

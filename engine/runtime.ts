@@ -20,6 +20,7 @@ import { RecordCache } from './record-cache.js';
 import { limitError, overLimit, replacementFor, type LimitExcess, type StateLimits } from './state-limits.js';
 import { DEFAULT_SET_ASIDE_AFTER, hold, refusal, release, setAside, sourceOf, triesOf, withoutMarks, withoutTry, withTry } from './set-aside.js';
 import type { TransitionFault } from './transition-faults.js';
+import type { RunSlotGate } from './concurrency.js';
 
 export interface RuntimeOptions {
   store: Store;
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
   setAsideAfter?: number;
   /** The test-only fault seam (transition-faults.ts); absent outside those tests. */
   fault?: TransitionFault;
+  /** Run slots of workflows with a concurrency limit; without it, limits are not applied. */
+  slots?: RunSlotGate;
 }
 
 export interface ApplyResult {
@@ -115,6 +118,7 @@ interface Fold {
 
 const MAX_CONFLICT_RETRIES = 100;
 const APPLIED: Outcome = { kind: 'applied' };
+const QUEUED: Outcome = { kind: 'stale', reason: 'waiting for a run slot (the workflow is at its concurrency limit)' };
 /** Most inputs one commit takes from an instance's mailbox. */
 const MAX_BATCH = 256;
 /** Most results of inline tasks and due timers folded into one commit. */
@@ -132,6 +136,8 @@ export class Runtime {
 
   private readonly decideDefaults: Omit<DecideOptions, 'now'>;
   private readonly setAsideAfter: number;
+  /** Instances being created by this process at the moment. */
+  private creating = 0;
 
   constructor(private readonly options: RuntimeOptions) {
     this.decideDefaults = { ...DEFAULT_DECIDE_OPTIONS, ...options.decide, random: options.random };
@@ -143,6 +149,11 @@ export class Runtime {
 
   get store(): Store {
     return this.options.store;
+  }
+
+  /** Instances this process is applying inputs to, or creating, at the moment. */
+  get active(): number {
+    return this.mailboxes.size + this.creating;
   }
 
   now(): number {
@@ -353,6 +364,12 @@ export class Runtime {
     const now = this.now();
     const aside = f.record.setAside !== undefined;
     if (aside && input.type !== 'terminate') return this.foldSetAside(f, posted, now);
+    if (input.type === 'start' && !(await this.mayStart(f))) {
+      // It stays PENDING in its workflow's queue; the slot given back to it brings a new start.
+      consume(f.draft, consumed);
+      f.record = { ...f.record, rev: f.record.rev + 1 };
+      return QUEUED;
+    }
     let result: DecideResult;
     try {
       result = await decide(f.plan, f.record, input, this.decideOptions(now));
@@ -366,6 +383,13 @@ export class Runtime {
     consume(f.draft, consumed);
     await this.addEffects(f.draft, result, now, eager);
     return result.outcome;
+  }
+
+  /** A PENDING instance of a workflow with a concurrency limit starts only holding a run slot. */
+  private async mayStart(f: Fold, bounded = false): Promise<boolean> {
+    const slots = this.options.slots;
+    if (!slots || f.plan.concurrencyLimit === undefined || f.record.status !== 'PENDING') return true;
+    return slots.take(f.plan, f.record, bounded);
   }
 
   /**
@@ -501,11 +525,23 @@ export class Runtime {
       waits: [],
       state: initialState(spec.input, now, spec.state),
     };
+    this.creating += 1;
+    try {
+      return await this.createPending(pending, spec);
+    } finally {
+      this.creating -= 1;
+    }
+  }
+
+  private async createPending(pending: InstanceRecord, spec: { startAt?: number; deferred?: boolean }): Promise<InstanceRecord | null> {
+    const now = pending.createdAt;
     const f = await this.startFold(pending);
     if (spec.deferred || (spec.startAt !== undefined && spec.startAt > now)) {
       f.record = { ...pending, rev: 1 };
-      f.draft.createTimers.push({ id: `${spec.id}:start`, instanceId: spec.id, dueAt: Math.max(spec.startAt ?? now, now), input: { type: 'start' } });
+      f.draft.createTimers.push({ id: `${pending.id}:start`, instanceId: pending.id, dueAt: Math.max(spec.startAt ?? now, now), input: { type: 'start' } });
     } else {
+      // A start asked for from outside is refused, rather than queued, past the longest queue.
+      await this.mayStart(f, true);
       try {
         await this.fold(f, { input: { type: 'start' }, consumed: {} });
       } catch (err) {
@@ -565,6 +601,8 @@ export class Runtime {
     if (progress) progress.written = true;
     this.records.keep(transition.record);
     draft.settleEager(true);
+    // A failure here leaves the slot to the sweep.
+    if (TERMINAL_STATUSES.has(transition.record.status)) void this.options.slots?.ended(transition.record).catch(() => undefined);
     try {
       this.announce(transition);
     } finally {
