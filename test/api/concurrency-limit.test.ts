@@ -3,7 +3,9 @@
  * processes on one SQLite file, its waiting instances started in start order, and a full start
  * queue answered 503 with Retry-After.
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SegueClient } from '../../client/http-client.js';
 import { eventually, finishedOn, startServer, tempDir, type TestServer } from '../helpers/server.js';
@@ -22,10 +24,29 @@ async function running(client: SegueClient): Promise<string[]> {
   return (await client.listInstances({ workflow: 'limited', status: ['RUNNING'] })).items.map((i) => i.id);
 }
 
-describe('concurrency: { limit: 2 } on two engine processes sharing one store', () => {
-  it('never runs more than two at once, and starts the waiting ones in start order as others finish', async () => {
-    const db = join(tmp.dir, 'shared.db');
-    const servers: TestServer[] = [await startServer(db), await startServer(db)];
+const mongoUri = process.env.MONGODB_URI;
+const databases: string[] = [];
+afterAll(async () => {
+  if (databases.length === 0) return;
+  const client = await new MongoClient(mongoUri!).connect();
+  await Promise.all(databases.map((name) => client.db(name).dropDatabase()));
+  await client.close();
+});
+const STORES: [name: string, store: () => string, skip: boolean][] = [
+  ['SQLite file', () => `sqlite:${join(tmp.dir, 'shared.db')}`, false],
+  ['MongoDB database', () => {
+    const url = new URL(mongoUri!);
+    const database = `segue_limit_${randomUUID().slice(0, 8)}`;
+    databases.push(database);
+    url.pathname = `/${database}`;
+    return url.toString();
+  }, !mongoUri],
+];
+
+describe.each(STORES)('concurrency: { limit: 2 } on two engine processes sharing one %s', (_name, storeUrl, skip) => {
+  it.skipIf(skip)('never runs more than two at once, and starts the waiting ones in start order as others finish', async () => {
+    const store = storeUrl();
+    const servers: TestServer[] = [await startServer('', { store }), await startServer('', { store })];
     try {
       const [a, b] = servers.map((s) => s.client) as [SegueClient, SegueClient];
       await a.registerWorkflow(LIMITED);
