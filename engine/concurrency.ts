@@ -99,11 +99,17 @@ export class RunSlotGate {
         }
         acted += 1;
         if (record) await this.ended(record);
-        else this.startAll(await this.store.giveBackRunSlot(slots.workflow, id, (await this.plans.get(slots.workflow)).concurrencyLimit ?? 1));
+        else this.startAll(await this.store.giveBackRunSlot(slots.workflow, id, await this.latestLimit(slots.workflow)));
       }
     }
     this.suspects = suspects;
     return acted;
+  }
+
+  /** The limit of the workflow's latest version; none (a workflow no longer limited, or gone) frees every slot for the waiting. */
+  private async latestLimit(workflow: string): Promise<number> {
+    const plan = await this.plans.get(workflow).catch(() => null);
+    return plan?.concurrencyLimit ?? Number.MAX_SAFE_INTEGER;
   }
 
   private startAll(ids: string[]): void {

@@ -410,7 +410,8 @@ function matches(record: InstanceRecord, filter: InstanceFilter): boolean {
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const given = options.store;
+  if (typeof given === 'object') return new Engine(given, options.clock ?? systemClock, options, false);
   const dataKeys = options.dataKeys ?? dataKeysFromEnv();
-  const store = typeof given === 'object' ? given : await openStore(given ?? 'memory', dataKeys ? { dataKeys } : {});
-  return new Engine(store, options.clock ?? systemClock, options, typeof given !== 'object');
+  const store = await openStore(given ?? 'memory', dataKeys ? { dataKeys } : {});
+  return new Engine(store, options.clock ?? systemClock, options, true);
 }
