@@ -150,7 +150,7 @@ function serve(route: RouteSpec, handler: Handler, shutdown: AbortSignal) {
       abort();
     });
     if (shutdown.aborted) abort();
-    const reply = await handler(readCall(route, req, call.signal));
+    const reply = await handler(readCall(route, req, call.signal, res.locals.keyId as string | undefined));
     // While shutting down, a kept-alive connection would hold the server open after this answer.
     if (shutdown.aborted) res.set('Connection', 'close');
     send(res, reply);

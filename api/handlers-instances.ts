@@ -3,6 +3,7 @@ import type { Json } from '../definitions/model.js';
 import type { LifecycleAction, StartOptions } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
 import type { EvaluationRequest } from '../engine/expression-tester.js';
+import type { RetryRequest } from '../engine/redrive.js';
 import { TERMINAL_STATUSES, type InstanceFilter, type InstanceStatus } from '../engine/store/port.js';
 import { waitMs, type Handler, type HandlerContext } from './handlers.js';
 
@@ -81,7 +82,7 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
     terminateInstance: lifecycle('terminate'),
     suspendInstance: lifecycle('suspend'),
     resumeInstance: lifecycle('resume'),
-    retryInstance: lifecycle('retry'),
+    retryInstance: async (call) => ({ status: 200, body: await engine.retry(call.params.id as string, call.body as RetryRequest, call.caller) }),
   };
 }
 

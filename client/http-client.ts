@@ -6,6 +6,7 @@ import type { Json, Problem } from '../definitions/model.js';
 import type { AttentionView, LifecycleAction } from '../engine/engine.js';
 import type { EvaluationAnswer, EvaluationRequest } from '../engine/expression-tester.js';
 import type { QueueView } from '../engine/queues.js';
+import type { RetryPreview, RetryRequest } from '../engine/redrive.js';
 import type { ScheduleSpec, ScheduleView } from '../engine/schedules/schedule-service.js';
 import type { InstanceStatus, ScheduleFire } from '../engine/store/port.js';
 import type { ClaimedTask, FailureReport } from '../engine/task-queue.js';
@@ -13,7 +14,7 @@ import type { HistoryView, InstanceView } from '../engine/views.js';
 import { fetchTransport, NetworkError, type HttpAnswer, type Transport } from './transport.js';
 
 export { NetworkError, type Transport };
-export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, ScheduleFire, ScheduleSpec, ScheduleView };
+export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, RetryPreview, RetryRequest, ScheduleFire, ScheduleSpec, ScheduleView };
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
@@ -186,6 +187,13 @@ export class SegueClient {
 
   lifecycle(id: string, action: LifecycleAction, reason?: string): Promise<InstanceView> {
     return this.request(`/v1/instances/${seg(id)}/${action}`, { method: 'POST', body: reason === undefined ? {} : { reason } });
+  }
+
+  /** Retries an instance; with a request, a redrive with edits (see docs/operations.md), or its dry run. */
+  retry(id: string, request?: RetryRequest & { dryRun?: false }): Promise<InstanceView>;
+  retry(id: string, request: RetryRequest & { dryRun: true }): Promise<{ dryRun: RetryPreview }>;
+  retry(id: string, request: RetryRequest = {}): Promise<InstanceView | { dryRun: RetryPreview }> {
+    return this.request(`/v1/instances/${seg(id)}/retry`, { method: 'POST', body: request as Json });
   }
 
   async purge(id: string): Promise<void> {

@@ -19,6 +19,7 @@ import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
 import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './local-workers.js';
 import { PlanRegistry, type Registered } from './plans.js';
 import { describeQueues, type QueueView } from './queues.js';
+import { isRedrive, prepareRedrive, retryInput, type RetryPreview, type RetryRequest } from './redrive.js';
 import { Runtime } from './runtime.js';
 import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
@@ -331,6 +332,17 @@ export class Engine {
   async lifecycle(id: string, action: LifecycleAction, reason?: string): Promise<InstanceView> {
     const input: EngineInput = action === 'cancel' || action === 'terminate' ? { type: action, ...(reason ? { reason } : {}) } : { type: action };
     return instanceView(await this.act(id, input, `cannot ${action}`));
+  }
+
+  /**
+   * Retries an instance: a plain retry (the failed step, or what a set-aside one holds), or a
+   * redrive with edits (see redrive.ts). A dry run answers what would change and changes nothing.
+   */
+  async retry(id: string, request: RetryRequest = {}, by?: string): Promise<InstanceView | { dryRun: RetryPreview }> {
+    if (!isRedrive(request) && !request.dryRun) return instanceView(await this.act(id, retryInput(request, by), 'cannot retry'));
+    const { input, preview } = await prepareRedrive(await this.record(id), this.plans, request, by);
+    if (request.dryRun) return { dryRun: preview };
+    return instanceView(await this.act(id, input, 'cannot retry'));
   }
 
   /** Removes a terminal instance and its history. */

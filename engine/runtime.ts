@@ -354,14 +354,17 @@ export class Runtime {
     const aside = f.record.setAside !== undefined;
     if (aside && input.type !== 'terminate') return this.foldSetAside(f, posted, now);
     let result: DecideResult;
+    // A retry onto another version decides on that version's plan; the fold keeps it once applied.
+    const plan = input.type === 'retry' && input.version !== undefined ? await this.options.plans.get(f.record.workflow, input.version) : f.plan;
     try {
-      result = await decide(f.plan, f.record, input, this.decideOptions(now));
+      result = await decide(plan, f.record, input, this.decideOptions(now));
       this.options.fault?.(result.history);
     } catch (err) {
       throw new TransitionThrew(err);
     }
     // The commit applying an input delivered again clears its tries; terminating clears the mark.
     f.record = result.record.redelivery ? withoutTry(result.record, sourceOf(input, consumed)) : result.record;
+    if (f.record.version === plan.version) f.plan = plan;
     if (aside && TERMINAL_STATUSES.has(f.record.status)) f.record = withoutMarks(f.record);
     consume(f.draft, consumed);
     await this.addEffects(f.draft, result, now, eager);
@@ -375,6 +378,9 @@ export class Runtime {
    */
   private async foldSetAside(f: Fold, { input, consumed }: Posted, now: number): Promise<Outcome> {
     if (input.type === 'retry') {
+      if (input.from !== undefined || input.patch !== undefined || input.version !== undefined) {
+        return { kind: 'stale', reason: `it is set aside (${f.record.setAside!.reason}): a retry applies what it holds, and takes no step, patch or version` };
+      }
       const released = release(f.record, now);
       f.record = released.record;
       f.draft.history.push(released.event);
