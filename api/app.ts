@@ -4,7 +4,8 @@
  */
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Engine } from '../engine/engine.js';
-import { createHandlers, type Handler, type Reply } from './handlers.js';
+import type { Handler, Reply } from './handler-context.js';
+import { createHandlers } from './handlers.js';
 import { ApiMetrics } from './metrics.js';
 import { uiRouter } from './ui.js';
 import { allows, KeyRing, routeAccess, type ApiKey } from './access.js';

@@ -1,7 +1,7 @@
 /** Definitions: register, list, read. */
 import type { StoredDefinition } from '../engine/store/port.js';
 import { SegueError } from '../engine/errors.js';
-import type { Handler, HandlerContext } from './handlers.js';
+import type { Handler, HandlerContext } from './handler-context.js';
 
 type DefinitionOperations = 'registerWorkflow' | 'listWorkflows' | 'getWorkflow' | 'getWorkflowVersion';
 

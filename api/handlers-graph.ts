@@ -5,7 +5,7 @@
  */
 import { buildGraph } from '../definitions/graph.js';
 import { loadPlan } from '../definitions/load.js';
-import type { Handler, HandlerContext } from './handlers.js';
+import type { Handler, HandlerContext } from './handler-context.js';
 
 type GraphOperations = 'getWorkflowGraph' | 'validateWorkflow';
 

@@ -5,7 +5,7 @@ import { SegueError } from '../engine/errors.js';
 import type { EvaluationRequest } from '../engine/expression-tester.js';
 import type { RetryRequest } from '../engine/redrive.js';
 import { TERMINAL_STATUSES, type InstanceFilter, type InstanceStatus } from '../engine/store/port.js';
-import { waitMs, type Handler, type HandlerContext } from './handlers.js';
+import { waitMs, type Handler, type HandlerContext } from './handler-context.js';
 
 type InstanceOperations =
   | 'startInstance'

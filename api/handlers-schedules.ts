@@ -1,6 +1,6 @@
 /** Schedules: create, list, read, replace, delete, pause, resume, trigger. */
 import type { ScheduleSpec } from '../engine/schedules/schedule-service.js';
-import type { Handler, HandlerContext } from './handlers.js';
+import type { Handler, HandlerContext } from './handler-context.js';
 import { ApiError } from './problems.js';
 
 type ScheduleOperations =

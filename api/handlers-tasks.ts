@@ -2,7 +2,7 @@
 import type { Json } from '../definitions/model.js';
 import { SegueError } from '../engine/errors.js';
 import type { ClaimedTask, FailureReport, NextTasks } from '../engine/task-queue.js';
-import { waitMs, type Handler, type HandlerContext } from './handlers.js';
+import { waitMs, type Handler, type HandlerContext } from './handler-context.js';
 import { toProblem } from './problems.js';
 
 type TaskOperations = 'pollTasks' | 'completeTask' | 'failTask' | 'reportTaskResults' | 'heartbeatTask' | 'listQueues';

@@ -4,7 +4,7 @@
  */
 import type { Json } from '../definitions/model.js';
 import { randomUUID } from 'node:crypto';
-import type { InlineRun, LocalLeases } from './runtime.js';
+import type { InlineRun, LocalLeases } from './leases.js';
 import type { EngineInput } from '../core/model.js';
 import type { TaskRecord } from './store/port.js';
 import type { Claim, TaskQueue } from './task-queue.js';

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Json } from '../definitions/model.js';
 import { SegueError } from './errors.js';
-import type { EagerLeases, Runtime } from './runtime.js';
+import type { EagerLeases } from './leases.js';
+import type { Runtime } from './runtime.js';
 import type { EngineInput, ErrorInfo } from '../core/model.js';
 import type { TaskRecord } from './store/port.js';
 import { concealSecrets, concealText, loadSecrets, revealSecrets, type Secrets } from './secrets.js';
