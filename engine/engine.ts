@@ -6,33 +6,37 @@ import { v7 as uuidv7 } from 'uuid';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json } from '../definitions/model.js';
 import { isTime } from '../definitions/duration.js';
-import { DEFAULT_ATTENTION, findAttention, type AttentionOptions, type AttentionReason } from './attention.js';
+import { DEFAULT_ATTENTION, findAttention, type AttentionOptions } from './attention.js';
 import { breakerOptionsFromEnv, CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../core/context.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
 import { ProcessIsolate } from './expression-isolate.js';
-import { evaluateOnInstance, type EvaluationAnswer, type EvaluationRequest } from './expression-tester.js';
+import { evaluateOnInstance } from './expression-tester.js';
 import { SegueError } from './errors.js';
 import { httpTaskHandler } from './http-executor.js';
 import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
 import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './local-workers.js';
 import { PlanRegistry, type Registered } from './plans.js';
-import { describeQueues, type QueueView } from './queues.js';
-import { isRedrive, prepareRedrive, retryInput, type RetryPreview, type RetryRequest } from './redrive.js';
+import { describeQueues } from './queues.js';
+import { isRedrive, prepareRedrive, retryInput } from './redrive.js';
 import { Runtime } from './runtime.js';
 import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
 import { checkDefinitionLimits, checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { openStore } from './store/open-store.js';
-import type { InstanceFilter, InstanceRecord, InstanceStatus, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
+import type { InstanceFilter, InstanceRecord, InstanceStatus, Store, StoredDefinition } from './store/port.js';
 import { INSTANCE_STATUSES, TERMINAL_STATUSES } from './store/port.js';
 import { ignoreMissing, TaskQueue } from './task-queue.js';
 import { Scheduler } from './schedules/scheduler.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
 import { transitionFaultFromEnv } from './transition-faults.js';
-import { historyView, instanceView, type HistoryView, type InstanceView } from './views.js';
+import { historyView, instanceView } from './views.js';
+import type { EvaluationAnswer, EvaluationRequest } from '../protocol/evaluation.js';
+import type { AttentionView, HistoryView, InstanceView, LifecycleAction, RetryPreview, RetryRequest } from '../protocol/instances.js';
+import type { QueueView } from '../protocol/queues.js';
+import type { OverlapPolicy } from '../protocol/schedules.js';
 
 export interface EngineOptions {
   /** A Store, or a store URL (`sqlite:./segue.db`, `memory`, `mongodb://…`). Default `memory`. */
@@ -83,8 +87,6 @@ export interface StartOptions {
    */
   deferStart?: boolean;
 }
-
-export type LifecycleAction = 'cancel' | 'terminate' | 'suspend' | 'resume' | 'retry';
 
 export class Engine {
   readonly runtime: Runtime;
@@ -376,8 +378,6 @@ export class Engine {
     return result.record;
   }
 }
-
-export type AttentionView = InstanceView & { attention: AttentionReason[] };
 
 /** The instance filter of a listing, applied to one record. */
 /** Instances a key search reads at most: a key names a few instances, not a table. */

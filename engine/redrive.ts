@@ -4,36 +4,12 @@
  * input is applied, so a dry run answers exactly what the retry would do.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Json, JsonObject, Plan } from '../definitions/model.js';
+import type { Json, Plan } from '../definitions/model.js';
 import { isObject, mergePatch } from '../core/data.js';
 import type { EngineInput, InstanceRecord } from '../core/model.js';
 import { SegueError } from './errors.js';
 import type { PlanRegistry } from './plans.js';
-
-export interface RetryRequest {
-  /** A step of the run's top level to go on from; default the step that failed. */
-  from?: string;
-  /** A JSON merge patch (RFC 7396) applied to the instance data first. */
-  patch?: JsonObject;
-  /** The workflow version to go on with: a number or `latest`; default the instance's own. */
-  version?: number | 'latest';
-  /** Answer what would change, and change nothing. */
-  dryRun?: boolean;
-  /** Why, kept in the history with who asked. */
-  reason?: string;
-}
-
-export interface RetryPreview {
-  instanceId: string;
-  /** The step the run would go on from, and the step it failed at. */
-  from: string;
-  failedAt: string;
-  version: { from: number; to: number };
-  /** JSON pointers of the data fields the patch changes. */
-  changes: string[];
-  /** The data the step would start with. */
-  data: Json;
-}
+import type { RetryPreview, RetryRequest } from '../protocol/instances.js';
 
 /** True when the request asks for more than a plain retry. */
 export function isRedrive(request: RetryRequest): boolean {
