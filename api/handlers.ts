@@ -19,7 +19,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...scheduleHandlers(ctx),
     health: async () => {
       try {
-        await ctx.engine.store.ping();
+        await ctx.engine.ping();
       } catch (err) {
         throw new ApiError('UNHEALTHY', `the store does not answer: ${(err as Error).message}`);
       }

@@ -4,10 +4,10 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { isDeepStrictEqual } from 'node:util';
-import type { Json } from '../definitions/model.js';
+import type { Json, Plan } from '../definitions/model.js';
 import { isTime } from '../definitions/duration.js';
 import { DEFAULT_ATTENTION, findAttention, type AttentionOptions } from './attention.js';
-import { breakerOptionsFromEnv, CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker.js';
+import { breakerOptionsFromEnv, CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerState, type BreakerTransition } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../core/context.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
@@ -25,7 +25,7 @@ import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
 import { checkDefinitionLimits, checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { openStore } from './store/open-store.js';
-import type { InstanceFilter, InstanceRecord, InstanceStatus, Store, StoredDefinition } from './store/port.js';
+import type { HistoryEvent, InstanceFilter, InstanceRecord, InstanceStatus, Store, StoredDefinition } from './store/port.js';
 import { INSTANCE_STATUSES, TERMINAL_STATUSES } from './store/port.js';
 import { ignoreMissing, TaskQueue } from './task-queue.js';
 import { Scheduler } from './schedules/scheduler.js';
@@ -189,6 +189,60 @@ export class Engine {
 
   getDefinition(name: string, version?: number): Promise<StoredDefinition | null> {
     return this.store.getDefinition(name, version);
+  }
+
+  /** The latest version of every registered workflow. */
+  listWorkflows(): Promise<StoredDefinition[]> {
+    return this.store.listDefinitions();
+  }
+
+  /** The version numbers of a workflow, oldest first. */
+  async workflowVersions(name: string): Promise<number[]> {
+    return (await this.store.listDefinitionVersions(name)).map((d) => d.version).sort((a, b) => a - b);
+  }
+
+  /** The compiled plan of a workflow version (latest when absent); NOT_FOUND when it is not registered. */
+  plan(name: string, version?: number): Promise<Plan> {
+    return this.plans.get(name, version);
+  }
+
+  /** Tasks waiting for a worker, by queue. */
+  countQueued(): Promise<Record<string, number>> {
+    return this.store.countQueued();
+  }
+
+  /** How long the oldest waiting task of each queue has waited, ms (queues with none waiting left out). */
+  async oldestQueuedAges(): Promise<Record<string, number>> {
+    const now = this.clock.now();
+    const ages: Record<string, number> = {};
+    for (const q of await this.store.summarizeQueues()) if (q.oldestQueuedAt !== null) ages[q.queue] = Math.max(0, now - q.oldestQueuedAt);
+    return ages;
+  }
+
+  /** Instances set aside now, by workflow. */
+  countSetAside(): Promise<Record<string, number>> {
+    return this.store.countSetAside();
+  }
+
+  /** Calls `listener` with every record this process commits and its history; returns how to stop. */
+  onCommit(listener: (record: InstanceRecord, history: HistoryEvent[]) => void): () => void {
+    this.runtime.notifier.on('instance', listener);
+    return () => void this.runtime.notifier.off('instance', listener);
+  }
+
+  /** The circuit breaker of each host http steps have called, and its state. */
+  breakerStates(): { host: string; state: BreakerState }[] {
+    return this.breakers.states();
+  }
+
+  /** Calls `listener` on every change of state of a breaker; returns how to stop. */
+  onBreakerTransition(listener: (transition: BreakerTransition) => void): () => void {
+    return this.breakers.onTransition(listener);
+  }
+
+  /** Resolves when the store answers; rejects with why it does not. */
+  ping(): Promise<void> {
+    return this.store.ping();
   }
 
   async startInstance(workflow: string, options: StartOptions = {}): Promise<InstanceView> {
