@@ -26,6 +26,8 @@ from .types import (
     NextTasksRequest,
     Registered,
     ResultsAnswer,
+    RetryPreview,
+    RetryVersion,
     Schedule,
     ScheduleSpec,
     TaskResult,
@@ -37,7 +39,7 @@ from .types import (
 
 T = TypeVar("T")
 
-LifecycleAction = Literal["cancel", "terminate", "suspend", "resume", "retry"]
+LifecycleAction = Literal["cancel", "terminate", "suspend", "resume"]
 ScheduleAction = Literal["pause", "resume", "trigger"]
 
 
@@ -69,6 +71,11 @@ def _duration(seconds: float | None) -> str | None:
     if seconds < 0:
         raise ValueError(f"a wait must be 0 seconds or more, got {seconds}")
     return f"{round(seconds * 1000)}ms"
+
+
+def _fields(**values: Json) -> dict[str, Json]:
+    """A request body of the fields given, those None left out (the server's default)."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def _json(value: object) -> str:
@@ -162,15 +169,7 @@ def start_instance(
     it has finished, or as it is when the wait ran out (the server caps the wait).
     Starting twice with the same id and input answers the first instance.
     """
-    body: dict[str, Json] = {}
-    if input is not None:
-        body["input"] = input
-    if id is not None:
-        body["id"] = id
-    if version is not None:
-        body["version"] = version
-    if start_at is not None:
-        body["startAt"] = start_at.isoformat() if isinstance(start_at, datetime) else start_at
+    body = _fields(input=input, id=id, version=version, startAt=start_at.isoformat() if isinstance(start_at, datetime) else start_at)
     return _post(f"/v1/workflows/{_seg(workflow)}/instances", _body, body, query=_query(wait=_duration(wait)), waits=wait or 0.0)
 
 
@@ -232,6 +231,33 @@ def lifecycle(action: LifecycleAction) -> LifecycleCall:
     return act
 
 
+def retry(
+    id: str, reason: str | None = None, *, from_step: str | None = None, patch: Mapping[str, Json] | None = None, version: RetryVersion | None = None
+) -> Request[Instance]:
+    """
+    Re-runs a FAILED instance from the step that failed (or applies again what an instance set
+    aside holds). With edits, a redrive: go on `from_step` (a step of the run's top level), with
+    the data changed by `patch` (a JSON merge patch: a field set to None is removed), on workflow
+    `version` (a number, or "latest"). `reason` is kept in the history. A step or version that
+    does not exist, or a patch that breaks the input schema, raises a ProblemError 400 and changes
+    nothing; an instance that is not FAILED, a 409.
+    """
+    return _post(f"/v1/instances/{_seg(id)}/retry", _body, _retry_body(from_step, patch, version, reason=reason))
+
+
+def preview_retry(
+    id: str, *, from_step: str | None = None, patch: Mapping[str, Json] | None = None, version: RetryVersion | None = None
+) -> Request[RetryPreview]:
+    """What `retry` with these edits would do (a dry run): refused as the retry would be, and changes nothing."""
+    return _post(f"/v1/instances/{_seg(id)}/retry", _field("dryRun"), _retry_body(from_step, patch, version, dry_run=True))
+
+
+def _retry_body(
+    from_step: str | None, patch: Mapping[str, Json] | None, version: RetryVersion | None, *, reason: str | None = None, dry_run: bool = False
+) -> dict[str, Json]:
+    return _fields(**{"from": from_step}, patch=None if patch is None else dict(patch), version=version, reason=reason, dryRun=dry_run or None)
+
+
 def purge(id: str) -> Request[None]:
     """Deletes a finished instance and its history."""
     return Request("DELETE", f"/v1/instances/{_seg(id)}", _nothing)
@@ -255,12 +281,7 @@ def complete(token: str, output: Json = None) -> Request[None]:
 
 def fail(token: str, error: str, message: str | None = None, *, retryable: bool | None = None) -> Request[None]:
     """Fails the attempt: `error` is the name retry and catch rules match; retryable=False skips retries."""
-    report: dict[str, Json] = {"error": error}
-    if message is not None:
-        report["message"] = message
-    if retryable is not None:
-        report["retryable"] = retryable
-    return _post(f"/v1/tasks/{_seg(token)}/fail", _nothing, report)
+    return _post(f"/v1/tasks/{_seg(token)}/fail", _nothing, _fields(error=error, message=message, retryable=retryable))
 
 
 def report_results(results: Sequence[TaskResult]) -> Request[list[TaskResultOutcome]]:

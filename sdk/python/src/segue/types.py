@@ -241,3 +241,18 @@ class Schedule(ScheduleSpec):
     buffered: str | None
     createdAt: str
     updatedAt: str
+
+
+RetryVersion = Union[int, Literal["latest"]]
+"""The workflow version a retry goes on with: a number, or "latest"."""
+
+# "from" is a keyword in Python: these two are spelled in the functional form.
+RetryVersions = TypedDict("RetryVersions", {"from": int, "to": int})
+"""The workflow version the instance has, and the one a retry goes on with."""
+
+RetryPreview = TypedDict(
+    "RetryPreview",
+    {"instanceId": str, "from": str, "failedAt": str, "version": RetryVersions, "changes": list[str], "data": Json},
+)
+"""What a retry would do (`preview_retry`): the step it goes on `from`, the step it `failedAt`, the
+versions, the JSON pointers of the data fields the patch `changes`, and the `data` the step starts with."""
