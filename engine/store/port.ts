@@ -11,6 +11,7 @@
  */
 import type { Json } from '../../definitions/model.js';
 import type { EngineInput, EventWait, HistoryEvent, InstanceRecord, InstanceStatus, Redelivery, SetAside } from '../../core/model.js';
+import type { OverlapPolicy, ScheduleFire } from '../../protocol/schedules.js';
 
 // The records the store keeps are the interpreter's own.
 export { INSTANCE_STATUSES, TERMINAL_STATUSES } from '../../core/model.js';
@@ -200,18 +201,6 @@ export interface Store extends ScheduleStore {
   claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRecord[]>;
   /** Earliest time a timer becomes claimable: max(dueAt, end of its lease), or null. */
   nextTimerDue(): Promise<number | null>;
-}
-
-export type OverlapPolicy = 'skip' | 'buffer' | 'allow' | 'cancel' | 'terminate';
-
-/** What became of one fire time of a schedule. */
-export interface ScheduleFire {
-  /** ISO time the cron expression named. */
-  fireTime: string;
-  outcome: 'started' | 'skipped' | 'missed' | 'buffered';
-  instanceId: string | null;
-  /** Why it was skipped or missed, in words. */
-  reason?: string;
 }
 
 export interface ScheduleRecord {
