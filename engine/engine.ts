@@ -4,36 +4,41 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { isDeepStrictEqual } from 'node:util';
-import type { Json } from '../definitions/model.js';
+import type { Json, Plan } from '../definitions/model.js';
 import { isTime } from '../definitions/duration.js';
-import { DEFAULT_ATTENTION, findAttention, type AttentionOptions, type AttentionReason } from './attention.js';
-import { breakerOptionsFromEnv, CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker.js';
+import { DEFAULT_ATTENTION, findAttention, type AttentionOptions } from './attention.js';
+import { breakerOptionsFromEnv, CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerState, type BreakerTransition } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
 import { checkConcurrencyOptions, DEFAULT_CONCURRENCY, overloaded, RunSlotGate, type ConcurrencyOptions } from './concurrency.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../core/context.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
 import { ProcessIsolate } from './expression-isolate.js';
-import { evaluateOnInstance, type EvaluationAnswer, type EvaluationRequest } from './expression-tester.js';
+import { evaluateOnInstance } from './expression-tester.js';
 import { SegueError } from './errors.js';
 import { httpTaskHandler } from './http-executor.js';
 import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
 import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './local-workers.js';
 import { PlanRegistry, type Registered } from './plans.js';
-import { describeQueues, type QueueView } from './queues.js';
+import { describeQueues } from './queues.js';
+import { isRedrive, prepareRedrive, retryInput } from './redrive.js';
 import { Runtime } from './runtime.js';
 import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
 import { checkDefinitionLimits, checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { openStore } from './store/open-store.js';
 import { dataKeysFromEnv, type DataKeys } from './store/stored-json.js';
-import type { InstanceFilter, InstanceRecord, InstanceStatus, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
+import type { HistoryEvent, InstanceFilter, InstanceRecord, InstanceStatus, RunSlots, Store, StoredDefinition } from './store/port.js';
 import { INSTANCE_STATUSES, TERMINAL_STATUSES } from './store/port.js';
 import { ignoreMissing, TaskQueue } from './task-queue.js';
 import { Scheduler } from './schedules/scheduler.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
 import { transitionFaultFromEnv } from './transition-faults.js';
-import { historyView, instanceView, type HistoryView, type InstanceView } from './views.js';
+import { historyView, instanceView } from './views.js';
+import type { EvaluationAnswer, EvaluationRequest } from '../protocol/evaluation.js';
+import type { AttentionView, HistoryView, InstanceView, LifecycleAction, RetryPreview, RetryRequest } from '../protocol/instances.js';
+import type { QueueView } from '../protocol/queues.js';
+import type { OverlapPolicy } from '../protocol/schedules.js';
 
 export interface EngineOptions {
   /** A Store, or a store URL (`sqlite:./segue.db`, `memory`, `mongodb://…`). Default `memory`. */
@@ -91,8 +96,6 @@ export interface StartOptions {
    */
   deferStart?: boolean;
 }
-
-export type LifecycleAction = 'cancel' | 'terminate' | 'suspend' | 'resume' | 'retry';
 
 export class Engine {
   readonly runtime: Runtime;
@@ -203,6 +206,65 @@ export class Engine {
 
   getDefinition(name: string, version?: number): Promise<StoredDefinition | null> {
     return this.store.getDefinition(name, version);
+  }
+
+  /** The latest version of every registered workflow. */
+  listWorkflows(): Promise<StoredDefinition[]> {
+    return this.store.listDefinitions();
+  }
+
+  /** The version numbers of a workflow, oldest first. */
+  async workflowVersions(name: string): Promise<number[]> {
+    return (await this.store.listDefinitionVersions(name)).map((d) => d.version).sort((a, b) => a - b);
+  }
+
+  /** The compiled plan of a workflow version (latest when absent); NOT_FOUND when it is not registered. */
+  plan(name: string, version?: number): Promise<Plan> {
+    return this.plans.get(name, version);
+  }
+
+  /** Tasks waiting for a worker, by queue. */
+  countQueued(): Promise<Record<string, number>> {
+    return this.store.countQueued();
+  }
+
+  /** How long the oldest waiting task of each queue has waited, ms (queues with none waiting left out). */
+  async oldestQueuedAges(): Promise<Record<string, number>> {
+    const now = this.clock.now();
+    const ages: Record<string, number> = {};
+    for (const q of await this.store.summarizeQueues()) if (q.oldestQueuedAt !== null) ages[q.queue] = Math.max(0, now - q.oldestQueuedAt);
+    return ages;
+  }
+
+  /** The run slots of every workflow with a concurrency limit that has a holder or a waiting instance. */
+  runSlots(): Promise<RunSlots[]> {
+    return this.store.listRunSlots();
+  }
+
+  /** Instances set aside now, by workflow. */
+  countSetAside(): Promise<Record<string, number>> {
+    return this.store.countSetAside();
+  }
+
+  /** Calls `listener` with every record this process commits and its history; returns how to stop. */
+  onCommit(listener: (record: InstanceRecord, history: HistoryEvent[]) => void): () => void {
+    this.runtime.notifier.on('instance', listener);
+    return () => void this.runtime.notifier.off('instance', listener);
+  }
+
+  /** The circuit breaker of each host http steps have called, and its state. */
+  breakerStates(): { host: string; state: BreakerState }[] {
+    return this.breakers.states();
+  }
+
+  /** Calls `listener` on every change of state of a breaker; returns how to stop. */
+  onBreakerTransition(listener: (transition: BreakerTransition) => void): () => void {
+    return this.breakers.onTransition(listener);
+  }
+
+  /** Resolves when the store answers; rejects with why it does not. */
+  ping(): Promise<void> {
+    return this.store.ping();
   }
 
   async startInstance(workflow: string, options: StartOptions = {}): Promise<InstanceView> {
@@ -353,6 +415,17 @@ export class Engine {
     return instanceView(await this.act(id, input, `cannot ${action}`));
   }
 
+  /**
+   * Retries an instance: a plain retry (the failed step, or what a set-aside one holds), or a
+   * redrive with edits (see redrive.ts). A dry run answers what would change and changes nothing.
+   */
+  async retry(id: string, request: RetryRequest = {}, by?: string): Promise<InstanceView | { dryRun: RetryPreview }> {
+    if (!isRedrive(request) && !request.dryRun) return instanceView(await this.act(id, retryInput(request, by), 'cannot retry'));
+    const { input, preview } = await prepareRedrive(await this.record(id), this.plans, request, by);
+    if (request.dryRun) return { dryRun: preview };
+    return instanceView(await this.act(id, input, 'cannot retry'));
+  }
+
   /** Removes a terminal instance and its history. */
   async purge(id: string): Promise<void> {
     const record = await this.record(id);
@@ -391,8 +464,6 @@ export class Engine {
     return result.record;
   }
 }
-
-export type AttentionView = InstanceView & { attention: AttentionReason[] };
 
 /** The instance filter of a listing, applied to one record. */
 /** Instances a key search reads at most: a key names a few instances, not a table. */

@@ -1,9 +1,10 @@
 /**
  * The runtime applies inputs to instances: load, decide, commit atomically (compare-and-swap on
- * the instance's rev, retried on conflict), then tell local listeners what changed. It keeps no
- * instance state between calls, so any number of runtimes can share one store.
+ * the instance's rev, retried on conflict), then tell local listeners what changed. The store holds
+ * every instance's state; what the runtime keeps (the records it committed last) only saves a read,
+ * and a commit by another runtime makes it fail its compare-and-swap and read again, so any number
+ * of runtimes can share one store.
  */
-import { EventEmitter } from 'node:events';
 import type { Json, Plan } from '../definitions/model.js';
 import type { Clock } from './clock.js';
 import { decide, initialState, type DecideResult } from '../core/decide.js';
@@ -15,6 +16,8 @@ import type { EngineInput, InstanceState } from '../core/model.js';
 import type { InstanceRecord, Store, TaskRecord, Transition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
 import { Mailboxes, type Settled } from './mailboxes.js';
+import type { EagerLeases, InlineRun, LocalLeases } from './leases.js';
+import { Notifier } from './notifier.js';
 import { TransitionDraft } from './transition-draft.js';
 import { RecordCache } from './record-cache.js';
 import { limitError, overLimit, replacementFor, type LimitExcess, type StateLimits } from './state-limits.js';
@@ -55,49 +58,6 @@ export interface Consumed {
    * on its own, its try written first, and its instance is set aside after too many.
    */
   redelivered?: boolean;
-}
-
-/** In-process workers taking tasks as the transitions that schedule them are committed. */
-export interface LocalLeases {
-  /** A lease for a task this process will run itself, or null (queue it). */
-  reserve(task: Pick<TaskRecord, 'type' | 'timeoutMs' | 'heartbeatMs'>): { worker: string; token: string } | null;
-  /** The transition was not written: `count` reserved leases are given back. */
-  release(count: number): void;
-  /** The transition is durable: run the task leased to this process. */
-  runLeased(task: TaskRecord): void;
-  /** Runs a task leased to this process before the transition scheduling it is committed. */
-  runInline(task: TaskRecord): InlineRun;
-  /** How long a transition waits for the handlers it runs inline, ms (0: it runs none). */
-  readonly inlineMs: number;
-}
-
-/**
- * A remote worker that reported results and asked for the tasks they lead to: those tasks are
- * written already leased to it, in the same commit, and answered with its results (no claim).
- */
-export interface EagerLeases {
-  /** A lease for a task on `queue`, or null (it is queued for any worker). */
-  reserve(queue: string): { worker: string; token: string } | null;
-  /** A reserved lease was not used: the transition was not written, or dropped the task. */
-  release(): void;
-  /** The transition leasing `task` is durable: it is the worker's. */
-  deliver(task: TaskRecord): void;
-}
-
-/** A handler started before its task was committed. */
-export interface InlineRun {
-  /** The attempt's result, as the input that reports it. */
-  readonly result: Promise<EngineInput>;
-  /** The result will not be folded into the transition: the worker reports it itself. */
-  detach(): void;
-}
-
-/** Local notifications after commits: `tasks` (queue), `timers` (earliest dueAt), `instance` (record, history). */
-export class Notifier extends EventEmitter {
-  constructor() {
-    super();
-    this.setMaxListeners(0);
-  }
 }
 
 /** An input, what it consumed, and who takes the tasks it schedules when nobody in this process does. */
@@ -371,14 +331,17 @@ export class Runtime {
       return QUEUED;
     }
     let result: DecideResult;
+    // A retry onto another version decides on that version's plan; the fold keeps it once applied.
+    const plan = input.type === 'retry' && input.version !== undefined ? await this.options.plans.get(f.record.workflow, input.version) : f.plan;
     try {
-      result = await decide(f.plan, f.record, input, this.decideOptions(now));
+      result = await decide(plan, f.record, input, this.decideOptions(now));
       this.options.fault?.(result.history);
     } catch (err) {
       throw new TransitionThrew(err);
     }
     // The commit applying an input delivered again clears its tries; terminating clears the mark.
     f.record = result.record.redelivery ? withoutTry(result.record, sourceOf(input, consumed)) : result.record;
+    if (f.record.version === plan.version) f.plan = plan;
     if (aside && TERMINAL_STATUSES.has(f.record.status)) f.record = withoutMarks(f.record);
     consume(f.draft, consumed);
     await this.addEffects(f.draft, result, now, eager);
@@ -399,6 +362,9 @@ export class Runtime {
    */
   private async foldSetAside(f: Fold, { input, consumed }: Posted, now: number): Promise<Outcome> {
     if (input.type === 'retry') {
+      if (input.from !== undefined || input.patch !== undefined || input.version !== undefined) {
+        return { kind: 'stale', reason: `it is set aside (${f.record.setAside!.reason}): a retry applies what it holds, and takes no step, patch or version` };
+      }
       const released = release(f.record, now);
       f.record = released.record;
       f.draft.history.push(released.event);

@@ -11,6 +11,7 @@
  */
 import type { Json } from '../../definitions/model.js';
 import type { EngineInput, EventWait, HistoryEvent, InstanceRecord, InstanceStatus, Redelivery, SetAside } from '../../core/model.js';
+import type { OverlapPolicy, ScheduleFire } from '../../protocol/schedules.js';
 
 // The records the store keeps are the interpreter's own.
 export { INSTANCE_STATUSES, TERMINAL_STATUSES } from '../../core/model.js';
@@ -238,18 +239,6 @@ export interface RunSlotStore {
   giveBackRunSlot(workflow: string, instanceId: string, limit: number): Promise<string[]>;
   /** The slots of every workflow that has any holder or waiting instance. */
   listRunSlots(): Promise<RunSlots[]>;
-}
-
-export type OverlapPolicy = 'skip' | 'buffer' | 'allow' | 'cancel' | 'terminate';
-
-/** What became of one fire time of a schedule. */
-export interface ScheduleFire {
-  /** ISO time the cron expression named. */
-  fireTime: string;
-  outcome: 'started' | 'skipped' | 'missed' | 'buffered';
-  instanceId: string | null;
-  /** Why it was skipped or missed, in words. */
-  reason?: string;
 }
 
 export interface ScheduleRecord {
