@@ -231,7 +231,12 @@ export type EngineInput =
   | { type: 'terminate'; reason?: string }
   | { type: 'suspend' }
   | { type: 'resume' }
-  | { type: 'retry' }
+  /**
+   * Re-run a FAILED run: from the failed step, or from `from` (a step of the run's top level), with
+   * `patch` (a JSON merge patch) applied to its data first, on `version` of the workflow when given
+   * (the runtime decides on that version's plan). `by` and `reason` say who asked and why, for the history.
+   */
+  | { type: 'retry'; from?: string; patch?: Json; version?: number; by?: string; reason?: string }
   /** The engine ends the run with this error (a limit was exceeded); compensations run. */
   | { type: 'abort'; error: ErrorInfo };
 

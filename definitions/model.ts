@@ -210,6 +210,8 @@ export interface Plan {
   scopes: ReadonlyMap<string, Scope>;
   /** Whether any scope has a `wait` step: only then can an instance have open event waits. */
   hasWaitSteps: boolean;
+  /** The most instances of the workflow running at once (`concurrency.limit`); absent: no limit. */
+  concurrencyLimit?: number;
 }
 
 /** One problem found in a definition, positioned in its source text. */

@@ -11,10 +11,10 @@ import { SegueError } from '../engine/errors.js';
 import type { TaskRecord } from '../engine/store/port.js';
 import type { Claim } from '../engine/task-queue.js';
 import { TERMINAL_STATUSES } from '../engine/store/port.js';
-import type { InstanceView } from '../engine/views.js';
 import type { Json } from '../definitions/model.js';
 import { MockError, type Call, type Reply, type TaskAnswers } from './mocks.js';
 import type { WorkflowSet } from './workflows.js';
+import type { InstanceView } from '../protocol/instances.js';
 
 /** The worker name the tasks of a test show in their history. */
 export const TEST_WORKER = 'segue-test';
