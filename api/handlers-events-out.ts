@@ -1,7 +1,7 @@
 /** Lifecycle events out: subscriptions (create, list, read, pause, resume, delete, dead letters) and the feed. */
 import { parseCursor } from '../engine/events/feed.js';
-import type { SubscriptionSpec } from '../engine/events/subscriptions.js';
-import { waitMs, type Handler, type HandlerContext } from './handlers.js';
+import { waitMs, type Handler, type HandlerContext } from './handler-context.js';
+import type { SubscriptionSpec } from '../protocol/events.js';
 
 type EventOutOperations =
   | 'listSubscriptions'

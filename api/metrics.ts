@@ -30,12 +30,12 @@ export class ApiMetrics {
   private readonly requests: Histogram<'method' | 'route' | 'status'>;
   /** Steps and tasks still open, per instance with an unfinished run. */
   private readonly cursors = new Map<string, Cursor>();
-  private readonly onCommit: (record: InstanceRecord, history: HistoryEvent[]) => void;
+  private readonly stopObservingCommits: () => void;
   private readonly stopWatchingBreakers: () => void;
   private readonly stopWatchingDeliveries: () => void;
 
   constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     private readonly maxTracked = MAX_TRACKED_INSTANCES,
   ) {
     const registers = [this.registry];
@@ -81,21 +81,18 @@ export class ApiMetrics {
       buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 60],
       registers,
     });
-    const store = engine.store;
-    countGauge(this.registry, 'segue_task_queue_depth', 'Tasks waiting for a worker, by queue (read from the store on each scrape).', 'queue', () => store.countQueued());
+    countGauge(this.registry, 'segue_task_queue_depth', 'Tasks waiting for a worker, by queue (read from the store on each scrape).', 'queue', () => engine.countQueued());
     new Gauge({
       name: 'segue_task_queue_oldest_age_seconds',
       help: 'How long the oldest task waiting for a worker has waited, by queue (read from the store on each scrape; queues with none waiting are left out).',
       labelNames: ['queue'],
       registers,
       async collect() {
-        const queues = await store.summarizeQueues();
-        const now = engine.clock.now();
+        const ages = await engine.oldestQueuedAges();
         this.reset();
-        for (const q of queues) if (q.oldestQueuedAt !== null) this.set({ queue: q.queue }, Math.max(0, now - q.oldestQueuedAt) / 1000);
+        for (const [queue, ms] of Object.entries(ages)) this.set({ queue }, ms / 1000);
       },
     });
-    const breakers = engine.breakers;
     new Gauge({
       name: 'segue_http_circuit_state',
       help: 'The circuit breaker of each host http steps call: 1 for its current state (closed, open, half-open), 0 for the others.',
@@ -103,7 +100,7 @@ export class ApiMetrics {
       registers,
       collect() {
         this.reset();
-        for (const { host, state } of breakers.states()) for (const s of BREAKER_STATES) this.set({ host, state: s }, s === state ? 1 : 0);
+        for (const { host, state } of engine.breakerStates()) for (const s of BREAKER_STATES) this.set({ host, state: s }, s === state ? 1 : 0);
       },
     });
     const transitions = new Counter({
@@ -112,17 +109,30 @@ export class ApiMetrics {
       labelNames: ['host', 'from', 'to'],
       registers,
     });
-    this.stopWatchingBreakers = breakers.onTransition(({ host, from, to }) => transitions.inc({ host, from, to }));
+    this.stopWatchingBreakers = engine.onBreakerTransition(({ host, from, to }) => transitions.inc({ host, from, to }));
     countGauge(
       this.registry,
       'segue_instances_set_aside',
       'Instances set aside now, by workflow, waiting for an operator to retry or terminate them (read from the store on each scrape).',
       'workflow',
-      () => store.countSetAside(),
+      () => engine.countSetAside(),
     );
     this.stopWatchingDeliveries = watchDeliveries(engine, registers);
-    this.onCommit = (record, history) => this.observeCommit(record, history);
-    engine.runtime.notifier.on('instance', this.onCommit);
+    countGauge(
+      this.registry,
+      'segue_run_slots_held',
+      'Instances holding a run slot of a workflow with a concurrency limit, by workflow (read from the store on each scrape).',
+      'workflow',
+      async () => Object.fromEntries((await engine.runSlots()).map((s) => [s.workflow, s.holders.length])),
+    );
+    countGauge(
+      this.registry,
+      'segue_run_slots_waiting',
+      'Instances waiting PENDING for a run slot of their workflow, by workflow (read from the store on each scrape).',
+      'workflow',
+      async () => Object.fromEntries((await engine.runSlots()).map((s) => [s.workflow, s.waiting.length])),
+    );
+    this.stopObservingCommits = engine.onCommit((record, history) => this.observeCommit(record, history));
   }
 
   observePoll(seconds: number, claimed: number): void {
@@ -142,7 +152,7 @@ export class ApiMetrics {
   }
 
   close(): void {
-    this.engine.runtime.notifier.off('instance', this.onCommit);
+    this.stopObservingCommits();
     this.stopWatchingBreakers();
     this.stopWatchingDeliveries();
   }
@@ -185,19 +195,14 @@ function watchDeliveries(engine: Engine, registers: Registry[]): () => void {
     registers,
   });
   const deadLetters = new Counter({ name: 'segue_event_dead_letters_total', help: 'Events this process made dead letters (their subscriber did not take them after the last attempt).', registers });
-  const store = engine.store;
-  new Gauge({
-    name: 'segue_event_subscription_backlog',
-    help: 'Events of the feed after the cursor of each subscription, by subscription: at most this many wait for delivery (read from the store on each scrape).',
-    labelNames: ['subscription'],
-    registers,
-    async collect() {
-      const [last, subscriptions] = await Promise.all([store.lastEventSeq(), store.listSubscriptions()]);
-      this.reset();
-      for (const s of subscriptions) this.set({ subscription: s.id }, Math.max(0, last - s.cursor));
-    },
-  });
-  return engine.deliveries.onOutcome((outcome, event) => {
+  countGauge(
+    registers[0]!,
+    'segue_event_subscription_backlog',
+    'Events of the feed after the cursor of each subscription, by subscription: at most this many wait for delivery (read from the store on each scrape).',
+    'subscription',
+    () => engine.subscriptionBacklogs(),
+  );
+  return engine.onDelivery((outcome, event) => {
     outcomes.inc({ outcome });
     if (outcome === 'delivered') lag.observe(Math.max(0, engine.clock.now() - event.at) / 1000);
     if (outcome === 'dead_lettered') deadLetters.inc();

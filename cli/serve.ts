@@ -13,6 +13,7 @@ import { parseDuration } from '../definitions/duration.js';
 import { formatProblem } from '../definitions/model.js';
 import type { AttentionOptions } from '../engine/attention.js';
 import { createEngine, type Engine } from '../engine/engine.js';
+import type { ConcurrencyOptions } from '../engine/concurrency.js';
 import { SegueError } from '../engine/errors.js';
 import { UsageError, parseOptions, readSource } from './args.js';
 import type { Command } from './args.js';
@@ -38,11 +39,13 @@ interface ServeOptions {
   setAsideAfter?: number;
   /** From SEGUE_DELIVERY_LEASE: how long a subscription's deliveries stay with an engine that stopped writing. */
   deliveryLeaseMs?: number;
+  /** --max-active and --max-queued-starts. */
+  concurrency?: Partial<Pick<ConcurrencyOptions, 'maxActiveInstances' | 'maxQueuedStarts'>>;
 }
 
 export const serveCommand: Command = {
   summary: 'run the engine and the REST API',
-  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>] [--max-wait 60s] [--set-aside-after 3]',
+  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>] [--max-wait 60s] [--set-aside-after 3] [--max-active 10000] [--max-queued-starts 100000]',
   run: async (argv) => {
     // Options and keys are checked before the engine exists. A started engine keeps the process
     // alive: whatever fails after it must stop it, or the process prints its error and hangs.
@@ -52,6 +55,7 @@ export const serveCommand: Command = {
       attention: options.attention,
       ...(options.setAsideAfter === undefined ? {} : { setAsideAfter: options.setAsideAfter }),
       ...(options.deliveryLeaseMs === undefined ? {} : { deliveries: { leaseMs: options.deliveryLeaseMs } }),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
     let running: Running;
     try {
@@ -79,6 +83,8 @@ function serveOptions(argv: string[]): ServeOptions {
     worker: { type: 'string' },
     'max-wait': { type: 'string' },
     'set-aside-after': { type: 'string' },
+    'max-active': { type: 'string' },
+    'max-queued-starts': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments besides options, got "${positionals[0]}"`);
   const portText = values.port ?? process.env.PORT ?? '8080';
@@ -103,6 +109,12 @@ function serveOptions(argv: string[]): ServeOptions {
     const tries = values['set-aside-after'];
     if (!/^[1-9]\d{0,5}$/.test(tries)) throw new UsageError(`--set-aside-after must be a whole number of tries from 1, like 3; got "${tries}"`);
     options.setAsideAfter = Number(tries);
+  }
+  for (const [flag, key] of [['max-active', 'maxActiveInstances'], ['max-queued-starts', 'maxQueuedStarts']] as const) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    if (!/^[1-9]\d{0,8}$/.test(text)) throw new UsageError(`--${flag} must be a whole number from 1, like 1000; got "${text}"`);
+    (options.concurrency ??= {})[key] = Number(text);
   }
   return options;
 }

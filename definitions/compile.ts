@@ -46,6 +46,7 @@ export function compilePlan(definition: WorkflowDefinition, options: CompileOpti
     definition: structuredClone(own) as unknown as JsonObject,
     scopes,
     hasWaitSteps: [...scopes.values()].some((scope) => scope.steps.some((step) => step.type === 'wait')),
+    ...(own.concurrency ? { concurrencyLimit: own.concurrency.limit } : {}),
   };
 }
 

@@ -102,4 +102,5 @@ export interface WorkflowDefinition {
   defaults?: { retry?: RetryDefinition; timeout?: string };
   steps: StepDefinition[];
   schedules?: ScheduleDefinition[];
+  concurrency?: { limit: number };
 }

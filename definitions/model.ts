@@ -5,6 +5,7 @@
  * it is already compiled; the engine never parses definition text or JSONata source again.
  */
 import type { CompiledExpression, CompiledTemplate } from './expressions.js';
+import type { StepHooks } from './step-hooks.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -61,6 +62,8 @@ interface StepBase {
   output: OutputPlacement;
   /** `result:` template, evaluated with `$result` bound to the raw result. */
   result?: CompiledTemplate;
+  /** Set by a language compiled to the plan (ASL): the step's own rules for its data and errors. */
+  hooks?: StepHooks;
 }
 
 export interface TaskStep extends StepBase {
@@ -207,6 +210,8 @@ export interface Plan {
   scopes: ReadonlyMap<string, Scope>;
   /** Whether any scope has a `wait` step: only then can an instance have open event waits. */
   hasWaitSteps: boolean;
+  /** The most instances of the workflow running at once (`concurrency.limit`); absent: no limit. */
+  concurrencyLimit?: number;
 }
 
 /** One problem found in a definition, positioned in its source text. */

@@ -3,7 +3,7 @@
  * A task or timer created and done with inside the same draft is never written at all.
  */
 import { lifecycleEvents } from './events/lifecycle-events.js';
-import type { EagerLeases } from './runtime.js';
+import type { EagerLeases } from './leases.js';
 import type { HistoryEvent, InstanceRecord, TaskRecord, TimerRecord, Transition } from './store/port.js';
 
 export class TransitionDraft {

@@ -4,17 +4,11 @@
  * every second for other engines'. The cursor is the seq of the last event read: a consumer that
  * keeps it resumes where it stopped, whenever it comes back.
  */
-import type { Json } from '../../definitions/model.js';
 import { SegueError } from '../errors.js';
-import type { Notifier } from '../runtime.js';
+import type { Notifier } from '../notifier.js';
 import type { EventStore } from '../store/port.js';
 import { cloudEventJson } from './cloud-event.js';
-
-export interface FeedPage {
-  events: Json[];
-  /** The cursor to read after next: the last event's seq, or the one given when none came. */
-  cursor: string;
-}
+import type { FeedPage } from '../../protocol/events.js';
 
 const LOOK_AGAIN_MS = 1_000;
 

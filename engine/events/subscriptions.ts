@@ -10,7 +10,7 @@ import { HostRules } from '../http-policy.js';
 import { INSTANCE_EVENT_TYPES, STEP_EVENT_TYPES, type DeadLetter, type EventStore, type SubscriptionRecord } from '../store/port.js';
 import { cloudEventJson } from './cloud-event.js';
 import { sendEvent, type HttpCall } from './webhook-sender.js';
-import type { Json } from '../../definitions/model.js';
+import type { DeadLetterView, SubscriptionSpec, SubscriptionView } from '../../protocol/events.js';
 
 const EVENT_TYPES: readonly string[] = [...INSTANCE_EVENT_TYPES, ...STEP_EVENT_TYPES];
 /** The instance events: what a subscription that names no types receives. */
@@ -18,45 +18,6 @@ const DEFAULT_TYPES: readonly string[] = INSTANCE_EVENT_TYPES;
 const DEFAULT_MAX_ATTEMPTS = 10;
 const MAX_ATTEMPTS = 100;
 const SECRET = /^whsec_[A-Za-z0-9+/]{22,}={0,2}$/;
-
-/** A subscription as callers write it. */
-export interface SubscriptionSpec {
-  id?: string;
-  url: string;
-  types?: string[];
-  workflow?: string | null;
-  secret?: string;
-  maxAttempts?: number;
-  paused?: boolean;
-}
-
-export interface SubscriptionView {
-  id: string;
-  url: string;
-  types: string[];
-  workflow: string | null;
-  paused: boolean;
-  maxAttempts: number;
-  /** The feed seq of the last event dealt with. */
-  cursor: number;
-  delivered: number;
-  /** The next event's failing delivery, while it is retried. */
-  failure: { attempts: number; nextAttemptAt: string; lastError: string } | null;
-  createdAt: string;
-  updatedAt: string;
-  /** Only in the answer to the creation: the signing secret. */
-  secret?: string;
-}
-
-export interface DeadLetterView {
-  subscriptionId: string;
-  eventId: string;
-  attempts: number;
-  lastError: string;
-  deadAt: string;
-  /** The event as it was sent: a CloudEvent. */
-  event: Json;
-}
 
 export function subscriptionView(s: SubscriptionRecord): SubscriptionView {
   return {

@@ -8,6 +8,7 @@ import { queryContract } from './store-contract-queries.js';
 import { workContract } from './store-contract-work.js';
 import { scheduleContract } from './store-contract-schedules.js';
 import { eventContract } from './store-contract-events.js';
+import { runSlotContract } from './store-contract-slots.js';
 import { T0, creation, definition, historyEvent, instance, next, task, timer } from './records.js';
 
 export interface StoreContext {
@@ -41,6 +42,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     queryContract(ctx);
     scheduleContract(ctx);
     eventContract(ctx);
+    runSlotContract(ctx);
   });
 }
 

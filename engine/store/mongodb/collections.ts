@@ -17,6 +17,7 @@ import type {
   TaskDoc,
   TimerDoc,
 } from './documents.js';
+import type { RunSlotDoc } from './run-slots.js';
 
 export interface MetaDoc {
   _id: string;
@@ -36,6 +37,7 @@ export interface Collections {
   events: Collection<EventDoc>;
   subscriptions: Collection<SubscriptionDoc>;
   deadLetters: Collection<DeadLetterDoc>;
+  runSlots: Collection<RunSlotDoc>;
 }
 
 export function openCollections(db: Db): Collections {
@@ -52,5 +54,6 @@ export function openCollections(db: Db): Collections {
     events: db.collection<EventDoc>('events'),
     subscriptions: db.collection<SubscriptionDoc>('subscriptions'),
     deadLetters: db.collection<DeadLetterDoc>('dead_letters'),
+    runSlots: db.collection<RunSlotDoc>('run_slots'),
   };
 }

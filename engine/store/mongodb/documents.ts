@@ -2,12 +2,14 @@
  * Document ↔ record mapping for the MongoDB adapter. Opaque JSON (instance state, task and timer
  * inputs, history details, parsed definitions) is stored as JSON text, as in SQLite: workflow data
  * may hold keys MongoDB restricts (`$ref`, `a.b`) or nest deeper than BSON allows, and text
- * round-trips exactly. Fields the store queries (status, queue, dueAt, waits…) stay native.
+ * round-trips exactly; with a data key it is sealed (stored-json.ts) and kept as BinData. Fields
+ * the store queries (status, queue, dueAt, waits…) stay native and clear.
  * Optional record fields are left out of the document and out of the record again.
  */
-import { BSON } from 'mongodb';
+import { BSON, Binary } from 'mongodb';
 import { parseJson } from '../checks.js';
 import { StoreError } from '../errors.js';
+import type { StoredForm, StoredJson } from '../stored-json.js';
 import type {
   DeadLetter,
   EventWait,
@@ -48,9 +50,10 @@ export interface InstanceDoc {
   updatedAt: number;
   /** Native subdocuments: findWaiting matches them through a multikey index. */
   waits: EventWait[];
-  state: string;
+  state: Stored;
   /** JSON text of the record's redelivery and setAside marks, null without them (always written, so a commit clears them). */
-  redelivery: string | null;
+  redelivery: Stored | null;
+  /** Always text (sealed: in base64): instances_set_aside holds the documents whose mark is a string. */
   setAside: string | null;
   /** Writes to other collections not yet known to be applied; see outbox.ts. */
   outbox?: OutboxDoc;
@@ -65,7 +68,7 @@ export interface HistoryDoc {
   type: string;
   at: number;
   step?: string;
-  details?: string;
+  details?: Stored;
 }
 
 export interface TaskDoc {
@@ -75,7 +78,7 @@ export interface TaskDoc {
   step: string;
   type: string;
   queue: string;
-  input: string;
+  input: Stored;
   attempt: number;
   status: TaskStatus;
   timeoutMs: number;
@@ -95,7 +98,7 @@ export interface TimerDoc {
   _id: string;
   instanceId: string;
   dueAt: number;
-  input: string;
+  input: Stored;
   /** Set while an engine fires the timer; others skip it until then. */
   leasedUntil: number | null;
   /** When the timer can next be claimed: max(dueAt, leasedUntil), kept for nextTimerDue's index. */
@@ -122,6 +125,14 @@ export interface EffectsDoc {
  * process still applying them.
  */
 export type OutboxDoc = { rev: number; at: number; effects: EffectsDoc } | { at: number; purge: true };
+
+/** Opaque JSON as written (text, or a sealed Buffer) and as read back (a sealed value comes back as Binary). */
+export type Stored = StoredForm | Binary;
+
+/** A stored value as the codec reads it. */
+function stored(value: Stored): string | Uint8Array {
+  return value instanceof Binary ? value.buffer : value;
+}
 
 /** MongoDB refuses a document over 16 MiB. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -164,7 +175,7 @@ export function docToDefinition(doc: DefinitionDoc): StoredDefinition {
   };
 }
 
-export function instanceToDoc(record: InstanceRecord, stateJson?: string): InstanceDoc {
+export function instanceToDoc(record: InstanceRecord, json: StoredJson, stateJson?: string): InstanceDoc {
   return {
     _id: record.id,
     run: record.run,
@@ -176,13 +187,13 @@ export function instanceToDoc(record: InstanceRecord, stateJson?: string): Insta
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     waits: record.waits.map((wait) => ({ event: wait.event, key: wait.key })),
-    state: stateJson ?? JSON.stringify(record.state),
-    redelivery: record.redelivery ? JSON.stringify(record.redelivery) : null,
-    setAside: record.setAside ? JSON.stringify(record.setAside) : null,
+    state: json.encode(stateJson ?? JSON.stringify(record.state)),
+    redelivery: record.redelivery ? json.stringify(record.redelivery) : null,
+    setAside: record.setAside ? json.stringifyText(record.setAside) : null,
   };
 }
 
-export function docToInstance(doc: InstanceDoc): InstanceRecord {
+export function docToInstance(doc: InstanceDoc, json: StoredJson): InstanceRecord {
   const record: InstanceRecord = {
     id: doc._id,
     run: doc.run,
@@ -194,11 +205,11 @@ export function docToInstance(doc: InstanceDoc): InstanceRecord {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     waits: doc.waits.map((wait) => ({ event: wait.event, key: wait.key })),
-    state: parseJson(doc.state, `state of instance "${doc._id}"`),
+    state: json.parse(stored(doc.state), `state of instance "${doc._id}"`),
   };
   // Documents written before these fields existed have neither.
-  if (doc.redelivery) record.redelivery = parseJson<Redelivery>(doc.redelivery, `redelivery of instance "${doc._id}"`);
-  if (doc.setAside) record.setAside = parseJson<SetAside>(doc.setAside, `set-aside mark of instance "${doc._id}"`);
+  if (doc.redelivery) record.redelivery = json.parse<Redelivery>(stored(doc.redelivery), `redelivery of instance "${doc._id}"`);
+  if (doc.setAside) record.setAside = json.parse<SetAside>(doc.setAside, `set-aside mark of instance "${doc._id}"`);
   return record;
 }
 
@@ -206,7 +217,7 @@ export function historyId(event: Pick<HistoryEvent, 'instanceId' | 'run' | 'seq'
   return `${event.instanceId}:${event.run}:${event.seq}`;
 }
 
-export function historyToDoc(event: HistoryEvent): HistoryDoc {
+export function historyToDoc(event: HistoryEvent, json: StoredJson): HistoryDoc {
   const doc: HistoryDoc = {
     _id: historyId(event),
     instanceId: event.instanceId,
@@ -216,20 +227,20 @@ export function historyToDoc(event: HistoryEvent): HistoryDoc {
     at: event.at,
   };
   if (event.step !== undefined) doc.step = event.step;
-  if (event.details !== undefined) doc.details = JSON.stringify(event.details);
+  if (event.details !== undefined) doc.details = json.stringify(event.details);
   return doc;
 }
 
-export function docToHistory(doc: HistoryDoc): HistoryEvent {
+export function docToHistory(doc: HistoryDoc, json: StoredJson): HistoryEvent {
   const event: HistoryEvent = { instanceId: doc.instanceId, run: doc.run, seq: doc.seq, type: doc.type, at: doc.at };
   if (doc.step !== undefined && doc.step !== null) event.step = doc.step;
   if (doc.details !== undefined && doc.details !== null) {
-    event.details = parseJson(doc.details, `history event ${doc.seq} of "${doc.instanceId}"`);
+    event.details = json.parse(stored(doc.details), `history event ${doc.seq} of "${doc.instanceId}"`);
   }
   return event;
 }
 
-export function taskToDoc(task: TaskRecord): TaskDoc {
+export function taskToDoc(task: TaskRecord, json: StoredJson): TaskDoc {
   const doc: TaskDoc = {
     _id: task.id,
     instanceId: task.instanceId,
@@ -237,7 +248,7 @@ export function taskToDoc(task: TaskRecord): TaskDoc {
     step: task.step,
     type: task.type,
     queue: task.queue,
-    input: JSON.stringify(task.input),
+    input: json.stringify(task.input),
     attempt: task.attempt,
     status: task.status,
     timeoutMs: task.timeoutMs,
@@ -251,7 +262,7 @@ export function taskToDoc(task: TaskRecord): TaskDoc {
   return doc;
 }
 
-export function docToTask(doc: TaskDoc): TaskRecord {
+export function docToTask(doc: TaskDoc, json: StoredJson): TaskRecord {
   const task: TaskRecord = {
     id: doc._id,
     instanceId: doc.instanceId,
@@ -259,7 +270,7 @@ export function docToTask(doc: TaskDoc): TaskRecord {
     step: doc.step,
     type: doc.type,
     queue: doc.queue,
-    input: parseJson(doc.input, `input of task "${doc._id}"`),
+    input: json.parse(stored(doc.input), `input of task "${doc._id}"`),
     attempt: doc.attempt,
     status: doc.status,
     timeoutMs: doc.timeoutMs,
@@ -274,23 +285,23 @@ export function docToTask(doc: TaskDoc): TaskRecord {
   return task;
 }
 
-export function timerToDoc(timer: TimerRecord): TimerDoc {
+export function timerToDoc(timer: TimerRecord, json: StoredJson): TimerDoc {
   return {
     _id: timer.id,
     instanceId: timer.instanceId,
     dueAt: timer.dueAt,
-    input: JSON.stringify(timer.input),
+    input: json.stringify(timer.input),
     leasedUntil: null,
     readyAt: timer.dueAt,
   };
 }
 
-export function docToTimer(doc: TimerDoc): TimerRecord {
+export function docToTimer(doc: TimerDoc, json: StoredJson): TimerRecord {
   const timer: TimerRecord = {
     id: doc._id,
     instanceId: doc.instanceId,
     dueAt: doc.dueAt,
-    input: parseJson(doc.input, `input of timer "${doc._id}"`),
+    input: json.parse(stored(doc.input), `input of timer "${doc._id}"`),
   };
   if (doc.claims) timer.claims = doc.claims;
   return timer;
@@ -307,22 +318,22 @@ export interface ScheduleDoc {
   nextFireAt: number | null;
   /** True while fires are pending or one is buffered. */
   hasWork: boolean;
-  record: string;
+  record: Stored;
 }
 
-export function scheduleToDoc(s: ScheduleRecord): ScheduleDoc {
+export function scheduleToDoc(s: ScheduleRecord, json: StoredJson): ScheduleDoc {
   return {
     _id: s.id,
     rev: s.rev,
     paused: s.paused,
     nextFireAt: s.nextFireAt,
     hasWork: s.pending.length > 0 || s.buffered !== null,
-    record: JSON.stringify(s),
+    record: json.stringify(s),
   };
 }
 
-export function docToSchedule(doc: ScheduleDoc): ScheduleRecord {
-  return JSON.parse(doc.record) as ScheduleRecord;
+export function docToSchedule(doc: ScheduleDoc, json: StoredJson): ScheduleRecord {
+  return json.parse<ScheduleRecord>(stored(doc.record), `schedule "${doc._id}"`);
 }
 
 /** A lifecycle event waiting for its place in the feed (see events.ts). */
@@ -330,7 +341,7 @@ export type PendingEventDoc = Omit<LifecycleEvent, 'id' | 'data'> & {
   /** The event's id. */
   _id: string;
   /** The event's data as JSON text: the same encoding point as an instance's state. */
-  data: string;
+  data: Stored;
 };
 
 export interface EventDoc extends Omit<PendingEventDoc, '_id'> {
@@ -342,7 +353,7 @@ export interface EventDoc extends Omit<PendingEventDoc, '_id'> {
 export interface SubscriptionDoc {
   _id: string;
   rev: number;
-  record: string;
+  record: Stored;
 }
 
 export interface DeadLetterDoc {
@@ -350,29 +361,29 @@ export interface DeadLetterDoc {
   _id: string;
   subscriptionId: string;
   seq: number;
-  record: string;
+  record: Stored;
 }
 
-export function eventToDoc(event: LifecycleEvent): PendingEventDoc {
+export function eventToDoc(event: LifecycleEvent, json: StoredJson): PendingEventDoc {
   const { id, data, step, ...rest } = event;
-  return { _id: id, ...rest, ...(step === undefined ? {} : { step }), data: JSON.stringify(data) };
+  return { _id: id, ...rest, ...(step === undefined ? {} : { step }), data: json.stringify(data) };
 }
 
-export function docToFeedEvent(doc: EventDoc): FeedEvent {
+export function docToFeedEvent(doc: EventDoc, json: StoredJson): FeedEvent {
   const { _id, eventId, data, type, ...rest } = doc;
-  return { seq: _id, id: eventId, ...rest, type: type as LifecycleEventType, data: parseJson(data, `data of event "${eventId}"`) };
+  return { seq: _id, id: eventId, ...rest, type: type as LifecycleEventType, data: json.parse(stored(data), `data of event "${eventId}"`) };
 }
 
-export function subscriptionToDoc(s: SubscriptionRecord): SubscriptionDoc {
-  return { _id: s.id, rev: s.rev, record: JSON.stringify(s) };
+export function subscriptionToDoc(s: SubscriptionRecord, json: StoredJson): SubscriptionDoc {
+  return { _id: s.id, rev: s.rev, record: json.stringify(s) };
 }
 
-export const docToSubscription = (doc: SubscriptionDoc): SubscriptionRecord => parseJson(doc.record, `subscription "${doc._id}"`);
+export const docToSubscription = (doc: SubscriptionDoc, json: StoredJson): SubscriptionRecord => json.parse(stored(doc.record), `subscription "${doc._id}"`);
 
-export function deadLetterToDoc(l: DeadLetter): DeadLetterDoc {
-  return { _id: deadLetterId(l.subscriptionId, l.event.id), subscriptionId: l.subscriptionId, seq: l.event.seq, record: JSON.stringify(l) };
+export function deadLetterToDoc(l: DeadLetter, json: StoredJson): DeadLetterDoc {
+  return { _id: deadLetterId(l.subscriptionId, l.event.id), subscriptionId: l.subscriptionId, seq: l.event.seq, record: json.stringify(l) };
 }
 
 export const deadLetterId = (subscriptionId: string, eventId: string): string => `${subscriptionId} ${eventId}`;
 
-export const docToDeadLetter = (doc: DeadLetterDoc): DeadLetter => parseJson(doc.record, `dead letter "${doc._id}"`);
+export const docToDeadLetter = (doc: DeadLetterDoc, json: StoredJson): DeadLetter => json.parse(stored(doc.record), `dead letter "${doc._id}"`);

@@ -14,6 +14,7 @@
 import type { FeedEvent } from '../port.js';
 import type { Collections } from './collections.js';
 import { docToFeedEvent, type PendingEventDoc } from './documents.js';
+import type { StoredJson } from '../stored-json.js';
 import { isDuplicateKey } from './mongodb-errors.js';
 
 /** Pending events placed per pass: a pass that finds more goes round again. */
@@ -63,10 +64,10 @@ function inInstanceOrder(docs: PendingEventDoc[]): PendingEventDoc[] {
   return docs.map((doc) => byInstance.get(doc.instanceId)!.shift()!);
 }
 
-export async function readEvents(c: Collections, after: number, limit: number): Promise<FeedEvent[]> {
+export async function readEvents(c: Collections, json: StoredJson, after: number, limit: number): Promise<FeedEvent[]> {
   await sequenceEvents(c);
   if (limit === 0) return [];
-  return (await c.events.find({ _id: { $gt: after } }).sort({ _id: 1 }).limit(limit).toArray()).map(docToFeedEvent);
+  return (await c.events.find({ _id: { $gt: after } }).sort({ _id: 1 }).limit(limit).toArray()).map((doc) => docToFeedEvent(doc, json));
 }
 
 export async function lastEventSeq(c: Collections): Promise<number> {

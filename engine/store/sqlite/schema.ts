@@ -157,6 +157,14 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   PRIMARY KEY (subscriptionId, eventId)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS dead_letters_by_seq ON dead_letters (subscriptionId, seq);
+-- Run slots of workflows with a concurrency limit: the instances holding one and those waiting,
+-- in start order, as JSON arrays; a row only while either has any. (An added table needs no new
+-- schema version, as an added index does not.)
+CREATE TABLE IF NOT EXISTS run_slots (
+  workflow TEXT PRIMARY KEY,
+  holders TEXT NOT NULL,
+  waiting TEXT NOT NULL
+);
 `;
 
 /** Creates the tables and indexes if absent. Runs in one IMMEDIATE transaction, so engines starting together do not race. */
