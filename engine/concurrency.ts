@@ -68,6 +68,17 @@ export class RunSlotGate {
     return taken.answer === 'held';
   }
 
+  /**
+   * A FAILED instance retried runs again at once, so it needs a slot now: it cannot wait PENDING
+   * like a start. Without a free one the retry is refused (OVERLOADED) and nothing changes.
+   */
+  async takeForRetry(plan: Plan, record: InstanceRecord): Promise<void> {
+    const limit = plan.concurrencyLimit!;
+    const taken = await this.store.takeRunSlot(plan.name, record.id, { limit, at: record.createdAt, maxWaiting: 0 });
+    this.startAll(taken.promoted);
+    if (taken.answer !== 'held') throw overloaded(`workflow "${plan.name}" runs ${limit} instances already (its concurrency limit), so "${record.id}" cannot be retried now`);
+  }
+
   /** An instance ended: its slot goes to the oldest waiting instance, which is started. */
   async ended(record: InstanceRecord): Promise<void> {
     const plan = await this.plans.get(record.workflow, record.version);

@@ -335,6 +335,7 @@ export class Runtime {
     let result: DecideResult;
     // A retry onto another version decides on that version's plan; the fold keeps it once applied.
     const plan = input.type === 'retry' && input.version !== undefined ? await this.options.plans.get(f.record.workflow, input.version) : f.plan;
+    if (input.type === 'retry' && f.record.status === 'FAILED' && plan.concurrencyLimit !== undefined) await this.options.slots?.takeForRetry(plan, f.record);
     try {
       result = await decide(plan, f.record, input, this.decideOptions(now));
       this.options.fault?.(result.history);

@@ -43,6 +43,21 @@ describe('concurrency: { limit: 2 }', () => {
     expect(await t.engine.store.listRunSlots()).toEqual([]);
   });
 
+  it('retries a failed instance only with a slot free: it cannot wait PENDING, so the retry is refused meanwhile', async () => {
+    const t = await testEngine();
+    await t.register(LIMITED);
+    const failed = await t.run('limited', { n: 0 });
+    const [task] = await t.engine.tasks.poll({ queues: ['limited.work'], worker: 'w', max: 1 });
+    await t.engine.tasks.fail(task!.token, { error: 'Broken', retryable: false });
+    expect((await t.engine.getInstance(failed)).status).toBe('FAILED');
+    const running = [await t.run('limited', { n: 1 }), await t.run('limited', { n: 2 })];
+    await expect(t.engine.retry(failed)).rejects.toMatchObject({ code: 'OVERLOADED', message: expect.stringContaining('runs 2 instances already') });
+    expect(await statuses(t, [failed, ...running])).toEqual(['FAILED', 'RUNNING', 'RUNNING']);
+    await completeOne(t);
+    expect((await t.engine.retry(failed)).status).toBe('RUNNING');
+    expect((await t.engine.store.listRunSlots())[0]!.holders.sort()).toEqual([failed, running[1]!].sort());
+  });
+
   it('gives a cancelled waiting instance its place back, and a cancelled running one its slot', async () => {
     const t = await testEngine();
     await t.register(LIMITED);
