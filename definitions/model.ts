@@ -192,6 +192,14 @@ export interface Scope {
   byName: ReadonlyMap<string, PlanStep>;
 }
 
+/** A trigger compiled: `event` names the event; the expressions see the event (see engine/triggers.ts). */
+export interface PlanTrigger {
+  event: string;
+  filter?: CompiledExpression;
+  input?: CompiledTemplate;
+  id?: CompiledTemplate;
+}
+
 export interface Plan {
   name: string;
   version: number;
@@ -207,6 +215,8 @@ export interface Plan {
   scopes: ReadonlyMap<string, Scope>;
   /** Whether any scope has a `wait` step: only then can an instance have open event waits. */
   hasWaitSteps: boolean;
+  /** The events that start instances of it, in the order written. */
+  triggers: PlanTrigger[];
 }
 
 /** One problem found in a definition, positioned in its source text. */
