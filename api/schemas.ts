@@ -6,6 +6,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import claimedTasks from '../schemas/api/claimed-tasks.json' with { type: 'json' };
+import cloudEvent from '../schemas/api/cloud-event.json' with { type: 'json' };
 import completeTaskRequest from '../schemas/api/complete-task-request.json' with { type: 'json' };
 import definitionProblem from '../schemas/api/definition-problem.json' with { type: 'json' };
 import graph from '../schemas/api/graph.json' with { type: 'json' };
@@ -35,6 +36,7 @@ import schedule from '../schemas/api/schedule.json' with { type: 'json' };
 import startInstanceRequest from '../schemas/api/start-instance-request.json' with { type: 'json' };
 import taskResultsRequest from '../schemas/api/task-results-request.json' with { type: 'json' };
 import taskResultsResponse from '../schemas/api/task-results-response.json' with { type: 'json' };
+import triggerList from '../schemas/api/trigger-list.json' with { type: 'json' };
 import validationResult from '../schemas/api/validation-result.json' with { type: 'json' };
 import workflowList from '../schemas/api/workflow-list.json' with { type: 'json' };
 import workflow from '../schemas/api/workflow.json' with { type: 'json' };
@@ -43,6 +45,7 @@ import workflowDefinition from '../schemas/workflow.schema.json' with { type: 'j
 /** Schema file name (without `.json`) → schema. */
 export const API_SCHEMAS = {
   'claimed-tasks': claimedTasks,
+  'cloud-event': cloudEvent,
   'complete-task-request': completeTaskRequest,
   'definition-problem': definitionProblem,
   'deliver-event-request': deliverEventRequest,
@@ -72,6 +75,7 @@ export const API_SCHEMAS = {
   'start-instance-request': startInstanceRequest,
   'task-results-request': taskResultsRequest,
   'task-results-response': taskResultsResponse,
+  'trigger-list': triggerList,
   'validation-result': validationResult,
   'workflow-list': workflowList,
   workflow,

@@ -3,19 +3,30 @@
  * problem document's status, title and detail; no answer at all, a NetworkError.
  */
 import type { Json, Problem } from '../definitions/model.js';
-import type { AttentionView, LifecycleAction } from '../engine/engine.js';
+import type { AttentionView, LifecycleAction, PublishedEvent } from '../engine/engine.js';
 import type { EvaluationAnswer, EvaluationRequest } from '../engine/expression-tester.js';
 import type { QueueView } from '../engine/queues.js';
 import type { ScheduleSpec, ScheduleView } from '../engine/schedules/schedule-service.js';
 import type { InstanceStatus, ScheduleFire } from '../engine/store/port.js';
 import type { ClaimedTask, FailureReport } from '../engine/task-queue.js';
 import type { HistoryView, InstanceView } from '../engine/views.js';
+import type { TriggerView } from '../engine/triggers.js';
 import { fetchTransport, NetworkError, type HttpAnswer, type Transport } from './transport.js';
 
 export { NetworkError, type Transport };
-export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, ScheduleFire, ScheduleSpec, ScheduleView };
+export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, PublishedEvent, QueueView, ScheduleFire, ScheduleSpec, ScheduleView, TriggerView };
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
+
+/** An event as plain JSON (deliver-event-request.json). */
+export interface EventRequest {
+  key?: string;
+  data?: Json;
+  id?: string;
+  source?: string;
+  subject?: string;
+  time?: string;
+}
 
 export interface ClientOptions {
   /** Server base URL, e.g. http://127.0.0.1:8080. */
@@ -180,8 +191,17 @@ export class SegueClient {
     await this.request(`/v1/instances/${seg(id)}/events/${seg(event)}`, { method: 'POST', body: payload });
   }
 
-  deliverEvent(event: string, key: string, data: Json = null): Promise<{ delivered: number; instances: string[] }> {
-    return this.request(`/v1/events/${seg(event)}`, { method: 'POST', body: { key, data } });
+  deliverEvent(event: string, key: string, data: Json = null): Promise<PublishedEvent> {
+    return this.publishEvent(event, { key, data });
+  }
+
+  /** An event as plain JSON: delivered to instances waiting with its key, and starting what its triggers start. */
+  publishEvent(event: string, body: EventRequest): Promise<PublishedEvent> {
+    return this.request(`/v1/events/${seg(event)}`, { method: 'POST', body });
+  }
+
+  triggers(event?: string): Promise<{ items: TriggerView[] }> {
+    return this.request('/v1/triggers', { query: { event } });
   }
 
   lifecycle(id: string, action: LifecycleAction, reason?: string): Promise<InstanceView> {
