@@ -1,10 +1,10 @@
 /** Segue's public library surface: embed the engine, talk to a server, or work with definitions. */
-export { createEngine, Engine, type EngineOptions, type StartOptions, type LifecycleAction } from './engine/engine.js';
+export { createEngine, Engine, type EngineOptions, type StartOptions } from './engine/engine.js';
 export { ManualClock, systemClock, type Clock } from './engine/clock.js';
 export { SegueError, type ErrorCode } from './engine/errors.js';
 export type { TaskHandler, TaskContext } from './engine/local-workers.js';
-export type { ClaimedTask, PollRequest, FailureReport } from './engine/task-queue.js';
-export type { InstanceView, HistoryView, CurrentStep } from './engine/views.js';
+export type { ClaimedTask, PollRequest, FailureReport } from './protocol/tasks.js';
+export type { InstanceView, HistoryView, CurrentStep, LifecycleAction, StartRequest } from './protocol/instances.js';
 export type { ErrorInfo } from './core/model.js';
 export { openStore } from './engine/store/open-store.js';
 export type { Store, InstanceStatus, InstanceFilter } from './engine/store/port.js';

@@ -4,7 +4,8 @@
  */
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Engine } from '../engine/engine.js';
-import { createHandlers, type Handler, type Reply } from './handlers.js';
+import type { Handler, Reply } from './handler-context.js';
+import { createHandlers } from './handlers.js';
 import { ApiMetrics } from './metrics.js';
 import { uiRouter } from './ui.js';
 import { allows, KeyRing, routeAccess, type ApiKey } from './access.js';
@@ -150,7 +151,7 @@ function serve(route: RouteSpec, handler: Handler, shutdown: AbortSignal) {
       abort();
     });
     if (shutdown.aborted) abort();
-    const reply = await handler(readCall(route, req, call.signal));
+    const reply = await handler(readCall(route, req, call.signal, res.locals.keyId as string | undefined));
     // While shutting down, a kept-alive connection would hold the server open after this answer.
     if (shutdown.aborted) res.set('Connection', 'close');
     send(res, reply);

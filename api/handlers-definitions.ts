@@ -1,7 +1,7 @@
 /** Definitions: register, list, read. */
 import type { StoredDefinition } from '../engine/store/port.js';
 import { SegueError } from '../engine/errors.js';
-import type { Handler, HandlerContext } from './handlers.js';
+import type { Handler, HandlerContext } from './handler-context.js';
 
 type DefinitionOperations = 'registerWorkflow' | 'listWorkflows' | 'getWorkflow' | 'getWorkflowVersion';
 
@@ -11,7 +11,7 @@ export function definitionHandlers({ engine }: HandlerContext): Record<Definitio
     if (!stored) {
       throw new SegueError('NOT_FOUND', `workflow "${name}"${version === undefined ? '' : ` version ${version}`} is not registered`);
     }
-    const versions = (await engine.store.listDefinitionVersions(name)).map((d) => d.version).sort((a, b) => a - b);
+    const versions = await engine.workflowVersions(name);
     return { ...summary(stored), hash: stored.hash, source: stored.source, definition: stored.definition, versions };
   };
   return {
@@ -19,7 +19,7 @@ export function definitionHandlers({ engine }: HandlerContext): Record<Definitio
       const { name, version, created } = await engine.register(call.body as string, call.file!);
       return { status: created ? 201 : 200, body: { name, version } };
     },
-    listWorkflows: async () => ({ status: 200, body: { items: (await engine.store.listDefinitions()).map(summary) } }),
+    listWorkflows: async () => ({ status: 200, body: { items: (await engine.listWorkflows()).map(summary) } }),
     getWorkflow: async (call) => ({ status: 200, body: await workflow(call.params.name as string) }),
     getWorkflowVersion: async (call) => ({ status: 200, body: await workflow(call.params.name as string, call.params.version as number) }),
   };

@@ -5,14 +5,14 @@
  */
 import { buildGraph } from '../definitions/graph.js';
 import { loadPlan } from '../definitions/load.js';
-import type { Handler, HandlerContext } from './handlers.js';
+import type { Handler, HandlerContext } from './handler-context.js';
 
 type GraphOperations = 'getWorkflowGraph' | 'validateWorkflow';
 
 export function graphHandlers({ engine }: HandlerContext): Record<GraphOperations, Handler> {
   return {
     getWorkflowGraph: async (call) => {
-      const plan = await engine.plans.get(call.params.name as string, call.params.version as number);
+      const plan = await engine.plan(call.params.name as string, call.params.version as number);
       return { status: 200, body: buildGraph(plan) };
     },
     validateWorkflow: async (call) => {

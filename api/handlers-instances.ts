@@ -1,11 +1,12 @@
 /** Instances and events: start, read, list, history, raise and deliver events (and the triggers they start), lifecycle, purge. */
 import type { Json } from '../definitions/model.js';
-import type { LifecycleAction, StartOptions } from '../engine/engine.js';
+import type { StartOptions } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
-import type { EvaluationRequest } from '../engine/expression-tester.js';
 import type { IncomingEvent } from '../engine/triggers.js';
 import { TERMINAL_STATUSES, type InstanceFilter, type InstanceStatus } from '../engine/store/port.js';
-import { waitMs, type Handler, type HandlerContext } from './handlers.js';
+import { waitMs, type Handler, type HandlerContext } from './handler-context.js';
+import type { EvaluationRequest } from '../protocol/evaluation.js';
+import type { LifecycleAction, RetryRequest, StartRequest } from '../protocol/instances.js';
 
 type InstanceOperations =
   | 'startInstance'
@@ -20,13 +21,6 @@ type InstanceOperations =
   | 'listTriggers'
   | `${LifecycleAction}Instance`;
 
-interface StartBody {
-  input?: Json;
-  id?: string;
-  version?: number;
-  startAt?: string | number;
-}
-
 const DEFAULT_PAGE = 50;
 
 export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations, Handler> {
@@ -38,7 +32,7 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
     startInstance: async (call) => {
       // Checked before starting: a bad wait must not leave an instance behind a 400.
       const wait = waitMs(call.query.wait, ctx.maxInstanceWaitMs, 'wait');
-      const started = await engine.startInstance(call.params.name as string, startOptions(call.body as StartBody));
+      const started = await engine.startInstance(call.params.name as string, startOptions(call.body as StartRequest));
       const view = wait > 0 && !TERMINAL_STATUSES.has(started.status) ? await engine.waitForInstance(started.id, wait) : started;
       return { status: 201, body: view, headers: { Location: `/v1/instances/${encodeURIComponent(view.id)}` } };
     },
@@ -81,11 +75,11 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
     terminateInstance: lifecycle('terminate'),
     suspendInstance: lifecycle('suspend'),
     resumeInstance: lifecycle('resume'),
-    retryInstance: lifecycle('retry'),
+    retryInstance: async (call) => ({ status: 200, body: await engine.retry(call.params.id as string, call.body as RetryRequest, call.caller) }),
   };
 }
 
-function startOptions(body: StartBody): StartOptions {
+function startOptions(body: StartRequest): StartOptions {
   const options: StartOptions = {};
   if (body.input !== undefined) options.input = body.input;
   if (body.id !== undefined) options.id = body.id;

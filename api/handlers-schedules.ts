@@ -1,7 +1,7 @@
 /** Schedules: create, list, read, replace, delete, pause, resume, trigger. */
-import type { ScheduleSpec } from '../engine/schedules/schedule-service.js';
-import type { Handler, HandlerContext } from './handlers.js';
+import type { Handler, HandlerContext } from './handler-context.js';
 import { ApiError } from './problems.js';
+import type { ScheduleSpec } from '../protocol/schedules.js';
 
 type ScheduleOperations =
   | 'listSchedules'

@@ -1,9 +1,10 @@
 /** The worker protocol: long-poll for tasks, then complete, fail or heartbeat by token, one at a time or in batches; and the queues' overview. */
 import type { Json } from '../definitions/model.js';
 import { SegueError } from '../engine/errors.js';
-import type { ClaimedTask, FailureReport, NextTasks } from '../engine/task-queue.js';
-import { waitMs, type Handler, type HandlerContext } from './handlers.js';
+import type { NextTasks } from '../engine/task-queue.js';
+import { waitMs, type Handler, type HandlerContext } from './handler-context.js';
 import { toProblem } from './problems.js';
+import type { ClaimedTask, FailureReport } from '../protocol/tasks.js';
 
 type TaskOperations = 'pollTasks' | 'completeTask' | 'failTask' | 'reportTaskResults' | 'heartbeatTask' | 'listQueues';
 

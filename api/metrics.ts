@@ -30,11 +30,11 @@ export class ApiMetrics {
   private readonly requests: Histogram<'method' | 'route' | 'status'>;
   /** Steps and tasks still open, per instance with an unfinished run. */
   private readonly cursors = new Map<string, Cursor>();
-  private readonly onCommit: (record: InstanceRecord, history: HistoryEvent[]) => void;
+  private readonly stopObservingCommits: () => void;
   private readonly stopWatchingBreakers: () => void;
 
   constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     private readonly maxTracked = MAX_TRACKED_INSTANCES,
   ) {
     const registers = [this.registry];
@@ -80,21 +80,18 @@ export class ApiMetrics {
       buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 60],
       registers,
     });
-    const store = engine.store;
-    countGauge(this.registry, 'segue_task_queue_depth', 'Tasks waiting for a worker, by queue (read from the store on each scrape).', 'queue', () => store.countQueued());
+    countGauge(this.registry, 'segue_task_queue_depth', 'Tasks waiting for a worker, by queue (read from the store on each scrape).', 'queue', () => engine.countQueued());
     new Gauge({
       name: 'segue_task_queue_oldest_age_seconds',
       help: 'How long the oldest task waiting for a worker has waited, by queue (read from the store on each scrape; queues with none waiting are left out).',
       labelNames: ['queue'],
       registers,
       async collect() {
-        const queues = await store.summarizeQueues();
-        const now = engine.clock.now();
+        const ages = await engine.oldestQueuedAges();
         this.reset();
-        for (const q of queues) if (q.oldestQueuedAt !== null) this.set({ queue: q.queue }, Math.max(0, now - q.oldestQueuedAt) / 1000);
+        for (const [queue, ms] of Object.entries(ages)) this.set({ queue }, ms / 1000);
       },
     });
-    const breakers = engine.breakers;
     new Gauge({
       name: 'segue_http_circuit_state',
       help: 'The circuit breaker of each host http steps call: 1 for its current state (closed, open, half-open), 0 for the others.',
@@ -102,7 +99,7 @@ export class ApiMetrics {
       registers,
       collect() {
         this.reset();
-        for (const { host, state } of breakers.states()) for (const s of BREAKER_STATES) this.set({ host, state: s }, s === state ? 1 : 0);
+        for (const { host, state } of engine.breakerStates()) for (const s of BREAKER_STATES) this.set({ host, state: s }, s === state ? 1 : 0);
       },
     });
     const transitions = new Counter({
@@ -111,16 +108,29 @@ export class ApiMetrics {
       labelNames: ['host', 'from', 'to'],
       registers,
     });
-    this.stopWatchingBreakers = breakers.onTransition(({ host, from, to }) => transitions.inc({ host, from, to }));
+    this.stopWatchingBreakers = engine.onBreakerTransition(({ host, from, to }) => transitions.inc({ host, from, to }));
     countGauge(
       this.registry,
       'segue_instances_set_aside',
       'Instances set aside now, by workflow, waiting for an operator to retry or terminate them (read from the store on each scrape).',
       'workflow',
-      () => store.countSetAside(),
+      () => engine.countSetAside(),
     );
-    this.onCommit = (record, history) => this.observeCommit(record, history);
-    engine.runtime.notifier.on('instance', this.onCommit);
+    countGauge(
+      this.registry,
+      'segue_run_slots_held',
+      'Instances holding a run slot of a workflow with a concurrency limit, by workflow (read from the store on each scrape).',
+      'workflow',
+      async () => Object.fromEntries((await engine.runSlots()).map((s) => [s.workflow, s.holders.length])),
+    );
+    countGauge(
+      this.registry,
+      'segue_run_slots_waiting',
+      'Instances waiting PENDING for a run slot of their workflow, by workflow (read from the store on each scrape).',
+      'workflow',
+      async () => Object.fromEntries((await engine.runSlots()).map((s) => [s.workflow, s.waiting.length])),
+    );
+    this.stopObservingCommits = engine.onCommit((record, history) => this.observeCommit(record, history));
   }
 
   observePoll(seconds: number, claimed: number): void {
@@ -140,7 +150,7 @@ export class ApiMetrics {
   }
 
   close(): void {
-    this.engine.runtime.notifier.off('instance', this.onCommit);
+    this.stopObservingCommits();
     this.stopWatchingBreakers();
   }
 

@@ -20,7 +20,7 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'The body, or a value in it (a task output), is larger than its limit; the problem says which.',
   415: 'The body has a content type this endpoint does not take.',
   500: 'An unexpected error; the server log has the details.',
-  503: 'The store is unavailable or busy; try again.',
+  503: 'The store is unavailable or busy, or the engine is overloaded (it works on as many instances as it takes, or the workflow\'s start queue is full); try again, after Retry-After seconds when given.',
 };
 
 export function buildOpenApi(routes: readonly RouteSpec[], options: OpenApiOptions): Doc {
@@ -129,7 +129,9 @@ function responses(route: RouteSpec, options: OpenApiOptions): Doc {
   }
   if (route.body) statuses.add(415);
   for (const status of [...statuses].sort()) {
-    out[String(status)] = { description: STATUS_TEXT[status] ?? 'A problem.', content: { 'application/problem+json': { schema: ref('problem') } } };
+    const answer: Doc = { description: STATUS_TEXT[status] ?? 'A problem.', content: { 'application/problem+json': { schema: ref('problem') } } };
+    if (status === 503) answer.headers = { 'Retry-After': { description: 'Seconds to wait before trying again (on OVERLOADED).', schema: { type: 'string' } } };
+    out[String(status)] = answer;
   }
   return out;
 }

@@ -6,6 +6,7 @@
 import type { Problem } from '../definitions/model.js';
 import { SegueError, type ErrorCode } from '../engine/errors.js';
 import { StoreError, type StoreErrorCode } from '../engine/store/errors.js';
+import { RETRY_AFTER_S } from '../engine/concurrency.js';
 
 /** Codes of the API itself, for what goes wrong before the engine is asked anything. */
 export type ApiErrorCode =
@@ -39,12 +40,15 @@ const PROBLEM_TYPES: Record<ProblemCode, ProblemType> = {
   BAD_REQUEST: { status: 400, title: 'Bad request', slug: 'bad-request' },
   LIMIT_EXCEEDED: { status: 413, title: 'Limit exceeded', slug: 'limit-exceeded' },
   SECRET_MISSING: { status: 500, title: 'Secret not configured', slug: 'secret-missing' },
+  OVERLOADED: { status: 503, title: 'Overloaded', slug: 'overloaded' },
   STORE_UNAVAILABLE: { status: 503, title: 'Store unavailable', slug: 'store-unavailable' },
   STORE_BUSY: { status: 503, title: 'Store busy', slug: 'store-busy' },
   // A malformed cursor is the caller's mistake; the store's message says how to fix it.
   STORE_INVALID: { status: 400, title: 'Bad request', slug: 'bad-request' },
   STORE_CONFLICT: { status: 409, title: 'Conflict', slug: 'conflict' },
   STORE_CORRUPT: { status: 500, title: 'Internal server error', slug: 'internal-error' },
+  // The detail names the key id (never the key), which the operator needs to configure.
+  STORE_KEY: { status: 500, title: 'Data key missing or wrong', slug: 'data-key' },
   ROUTE_NOT_FOUND: { status: 404, title: 'Not found', slug: 'not-found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', slug: 'method-not-allowed' },
   MALFORMED_BODY: { status: 400, title: 'Malformed request body', slug: 'malformed-body' },
@@ -100,12 +104,15 @@ export function toProblem(err: unknown, path: string): MappedProblem {
   const detail = HIDDEN_DETAIL.has(code) ? GENERIC_DETAIL : (err as Error).message;
   const problem: ProblemDocument = { type: PROBLEM_BASE + type.slug, title: type.title, status: type.status, detail, instance: path };
   if (problems.length > 0) problem.errors = problems;
-  return { problem, headers, unexpected: type.status >= 500 && code !== 'UNHEALTHY' };
+  return { problem, headers, unexpected: type.status >= 500 && code !== 'UNHEALTHY' && code !== 'OVERLOADED' };
 }
 
 function classify(err: unknown): { code: ProblemCode; headers: Record<string, string>; problems: Problem[] } {
   if (err instanceof ApiError) return { code: err.code, headers: err.headers, problems: [] };
-  if (err instanceof SegueError) return { code: err.code, headers: {}, problems: err.code === 'DEFINITION_INVALID' ? err.problems : [] };
+  if (err instanceof SegueError) {
+    const headers: Record<string, string> = err.code === 'OVERLOADED' ? { 'Retry-After': String(RETRY_AFTER_S) } : {};
+    return { code: err.code, headers, problems: err.code === 'DEFINITION_INVALID' ? err.problems : [] };
+  }
   if (err instanceof StoreError) return { code: err.code, headers: {}, problems: [] };
   return { code: 'INTERNAL', headers: {}, problems: [] };
 }

@@ -21,6 +21,8 @@ export interface ApiCall {
   file?: string;
   /** Aborted when the client goes away or the server shuts down. */
   signal: AbortSignal;
+  /** The id of the API key the call came with, when keys are configured. */
+  caller?: string;
 }
 
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml']);
@@ -30,14 +32,17 @@ const TEXT_TYPES = new Set(['', 'text/plain', 'application/x-www-form-urlencoded
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export function readCall(route: RouteSpec, req: Request, signal: AbortSignal): ApiCall {
+export function readCall(route: RouteSpec, req: Request, signal: AbortSignal, caller?: string): ApiCall {
   const params = checkParameters(route, 'params', { ...req.params }, PATH_WORDING);
   const query = checkParameters(route, 'query', { ...(req.query as Record<string, unknown>) }, QUERY_WORDING);
   const type = mediaType(req);
   const text = bodyText(req.body);
   const call: ApiCall = { params, query, body: undefined, signal };
+  if (caller !== undefined) call.caller = caller;
   if (route.body?.kind === 'event') call.body = readEvent(String(params.event), req.headers, type, text);
   else if (route.body) Object.assign(call, readBody(route.body, type, text));
+  // An ASL document is named by its file: the name given is the file's.
+  if (call.file !== undefined && typeof query.name === 'string') call.file = call.file.replace(/^workflow\./, `${query.name}.`);
   return call;
 }
 

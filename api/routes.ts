@@ -113,7 +113,7 @@ const wait = (what: string): ParamSpec => ({
 
 const instance = (description: string): ResponseSpec => ({ status: 200, description, schema: 'instance' });
 
-function lifecycle(action: 'cancel' | 'terminate' | 'suspend' | 'resume' | 'retry', summary: string): RouteSpec {
+function lifecycle(action: 'cancel' | 'terminate' | 'suspend' | 'resume' | 'retry', summary: string, own?: Pick<RouteSpec, 'body' | 'responses'>): RouteSpec {
   return {
     operationId: `${action}Instance`,
     method: 'post',
@@ -125,6 +125,7 @@ function lifecycle(action: 'cancel' | 'terminate' | 'suspend' | 'resume' | 'retr
     responses: [instance('The instance after the action.')],
     problems: [400, 404, 409],
     authenticated: true,
+    ...own,
   };
 }
 
@@ -228,6 +229,12 @@ export const ROUTES: readonly RouteSpec[] = [
     path: '/v1/workflows',
     tag: 'definitions',
     summary: 'Register a workflow definition (YAML or JSON body)',
+    query: {
+      name: {
+        description: 'The name of the workflow an Amazon States Language document (StartAt and States) is registered as, since it names none; default "workflow". A Segue definition names itself and ignores it.',
+        schema: { type: 'string', pattern: NAME, maxLength: 200 },
+      },
+    },
     body: { kind: 'definition' },
     responses: [
       { status: 201, description: 'Stored as a new version.', schema: 'registered' },
@@ -453,7 +460,14 @@ export const ROUTES: readonly RouteSpec[] = [
   lifecycle('terminate', 'Terminate an instance at once: nothing more runs (an instance set aside too)'),
   lifecycle('suspend', 'Suspend an instance'),
   lifecycle('resume', 'Resume a suspended instance'),
-  lifecycle('retry', 'Re-run a FAILED instance from the failed step, or apply again what an instance set aside holds'),
+  lifecycle(
+    'retry',
+    'Re-run a FAILED instance from the failed step, or apply again what an instance set aside holds; with a body, from a chosen step, with the data patched, on a newer version, or as a dry run',
+    {
+      body: { kind: 'json', schema: 'retry-request', required: false },
+      responses: [{ status: 200, description: 'The instance after the retry, or for a dry run what it would do.', schema: 'retry-answer' }],
+    },
+  ),
   {
     operationId: 'pollTasks',
     method: 'post',

@@ -29,6 +29,9 @@ import pollRequest from '../schemas/api/poll-request.json' with { type: 'json' }
 import problem from '../schemas/api/problem.json' with { type: 'json' };
 import queueList from '../schemas/api/queue-list.json' with { type: 'json' };
 import registered from '../schemas/api/registered.json' with { type: 'json' };
+import retryAnswer from '../schemas/api/retry-answer.json' with { type: 'json' };
+import retryPreview from '../schemas/api/retry-preview.json' with { type: 'json' };
+import retryRequest from '../schemas/api/retry-request.json' with { type: 'json' };
 import scheduleFire from '../schemas/api/schedule-fire.json' with { type: 'json' };
 import scheduleList from '../schemas/api/schedule-list.json' with { type: 'json' };
 import scheduleRequest from '../schemas/api/schedule-request.json' with { type: 'json' };
@@ -68,6 +71,9 @@ export const API_SCHEMAS = {
   problem,
   'queue-list': queueList,
   registered,
+  'retry-answer': retryAnswer,
+  'retry-preview': retryPreview,
+  'retry-request': retryRequest,
   schedule,
   'schedule-fire': scheduleFire,
   'schedule-list': scheduleList,

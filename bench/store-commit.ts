@@ -6,6 +6,7 @@
  *
  *   node --import tsx bench/store-commit.ts [--seconds 2] [--committers 1,10,50]
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import type { InstanceState } from '../core/model.js';
 import type { HistoryEvent, InstanceRecord, TaskRecord, Transition } from '../engine/store/port.js';
 import { rowToInstance, transitionRows } from '../engine/store/sqlite/rows.js';
 import { SqliteStore } from '../engine/store/sqlite/sqlite-store.js';
+import { PLAIN_JSON, StoredJson } from '../engine/store/stored-json.js';
 
 const RUNS = 3;
 
@@ -133,10 +135,13 @@ function microseconds(work: () => unknown): number {
 
 function measureMapping(): void {
   const transition = transitionOf(record('i-1'), 1);
-  const row = transitionRows(transition, transition.expectedRev).instance.row;
-  const write = microseconds(() => transitionRows(transition, transition.expectedRev));
-  const read = microseconds(() => rowToInstance(row));
-  console.log(`row mapping: ${write.toFixed(1)} µs per transition to rows, ${read.toFixed(1)} µs per instance row read back`);
+  const sealed = new StoredJson({ current: { id: 'bench', key: randomBytes(32) }, old: [] });
+  for (const [name, json] of [['as text', PLAIN_JSON], ['sealed', sealed]] as const) {
+    const row = transitionRows(transition, json, transition.expectedRev).instance.row;
+    const write = microseconds(() => transitionRows(transition, json, transition.expectedRev));
+    const read = microseconds(() => rowToInstance(row, json));
+    console.log(`row mapping, ${name}: ${write.toFixed(1)} µs per transition to rows, ${read.toFixed(1)} µs per instance row read back`);
+  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'segue-bench-'));

@@ -4,10 +4,10 @@
  * refusal prints the problem's detail and exits 1.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { NetworkError, SegueClient, type LifecycleAction } from '../client/http-client.js';
+import { NetworkError, SegueClient, type LifecycleAction, type RetryRequest } from '../client/http-client.js';
 import { UsageError, jsonArgument, parseOptions, positiveInteger, type OptionValue } from './args.js';
 import type { Command, CommandTable } from './args.js';
-import { formatAttention, formatHistory, formatInstance, formatInstanceList, formatQueues } from './client-format.js';
+import { formatAttention, formatHistory, formatInstance, formatInstanceList, formatQueues, formatRetryPreview } from './client-format.js';
 import { didYouMean, listWords } from '../definitions/messages.js';
 import { INSTANCE_STATUSES, type InstanceStatus } from '../engine/store/port.js';
 
@@ -183,8 +183,39 @@ export const clientCommands: CommandTable = {
   terminate: lifecycleCommand('terminate', 'stop an instance at once (nothing more runs)'),
   suspend: lifecycleCommand('suspend', 'pause an instance'),
   resume: lifecycleCommand('resume', 'resume a suspended instance'),
-  retry: lifecycleCommand('retry', 're-run a failed instance from the failed step, or apply again what a set-aside one holds'),
+  retry: clientCommand(
+    're-run a failed instance from the failed step (or --from another, with --patch applied to its data, on --version), or apply again what a set-aside one holds',
+    'retry <instance> [--from <step>] [--patch <json|@file>] [--version <n|latest>] [--reason <text>] [--dry-run]',
+    {
+      args: ['instance'],
+      options: { from: { type: 'string' }, patch: { type: 'string' }, version: { type: 'string' }, reason: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    },
+    async ({ client, args, values }) => {
+      const request = await retryRequest(values);
+      if (request.dryRun) {
+        const { dryRun } = await client.retry(args[0]!, { ...request, dryRun: true });
+        return { json: { dryRun }, text: formatRetryPreview(dryRun) };
+      }
+      const view = await client.retry(args[0]!, { ...request, dryRun: false });
+      return { json: view, text: formatInstance(view) };
+    },
+  ),
 };
+
+async function retryRequest(values: Record<string, OptionValue>): Promise<RetryRequest> {
+  const request: RetryRequest = {};
+  if (typeof values.from === 'string') request.from = values.from;
+  const patch = await jsonArgument(values.patch, 'patch');
+  if (patch !== undefined) {
+    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw new UsageError('--patch takes a JSON object (a merge patch: a field set to null is removed)');
+    request.patch = patch;
+  }
+  if (values.version === 'latest') request.version = 'latest';
+  else if (values.version !== undefined) request.version = positiveInteger(values.version, 'version')!;
+  if (typeof values.reason === 'string') request.reason = values.reason;
+  if (values['dry-run'] === true) request.dryRun = true;
+  return request;
+}
 
 /** `--status running,failed --status completed` → the statuses, as the API names them. */
 function statuses(given: string[] = []): InstanceStatus[] {

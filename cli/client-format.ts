@@ -1,5 +1,5 @@
 /** How client commands print what the server answers: aligned tables and records, for people. */
-import type { AttentionView, HistoryView, InstanceView, QueueView, ScheduleView } from '../client/http-client.js';
+import type { AttentionView, HistoryView, InstanceView, QueueView, RetryPreview, ScheduleView } from '../client/http-client.js';
 import { formatDuration } from '../definitions/duration.js';
 
 /** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
@@ -39,6 +39,17 @@ export function formatInstance(view: InstanceView): string {
     ['input', compact(view.input)],
     ['output', view.output === null ? undefined : compact(view.output)],
     ['error', error],
+  ]);
+}
+
+/** A dry run's answer: where the run would go on, on which version, with which data. */
+export function formatRetryPreview(preview: RetryPreview): string {
+  const version = preview.version.to === preview.version.from ? `version ${preview.version.to}` : `version ${preview.version.from} → ${preview.version.to}`;
+  return record([
+    ['instance', preview.instanceId],
+    ['would run', `step ${preview.from} (${version})${preview.from === preview.failedAt ? '' : `, not ${preview.failedAt} where it failed`}`],
+    ['changes', preview.changes.length > 0 ? preview.changes.join(', ') : 'none'],
+    ['data', compact(preview.data)],
   ]);
 }
 

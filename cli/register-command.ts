@@ -4,6 +4,7 @@
  * file, and the valid files are registered whatever becomes of the others.
  */
 import { ProblemError } from '../client/http-client.js';
+import { aslWorkflowName } from '../definitions/load.js';
 import { formatProblem } from '../definitions/model.js';
 import { readSource } from './args.js';
 import { clientCommand, type Invocation, type Outcome } from './client-commands.js';
@@ -43,7 +44,8 @@ async function registerFile(client: Invocation['client'], file: string): Promise
   const source = await readSource(file);
   if (!source.ok) return { file, error: source.message };
   try {
-    const { name, version, created } = await client.registerWorkflow(source.text, /\.json$/i.test(file) ? 'application/json' : 'application/yaml');
+    // An ASL document is named by its file here as it is by `segue serve`.
+    const { name, version, created } = await client.registerWorkflow(source.text, /\.json$/i.test(file) ? 'application/json' : 'application/yaml', aslWorkflowName(file));
     return { file, name, version, created };
   } catch (err) {
     if (!(err instanceof ProblemError)) throw err;

@@ -13,6 +13,7 @@ import { parseDuration } from '../definitions/duration.js';
 import { formatProblem } from '../definitions/model.js';
 import type { AttentionOptions } from '../engine/attention.js';
 import { createEngine, type Engine } from '../engine/engine.js';
+import type { ConcurrencyOptions } from '../engine/concurrency.js';
 import { SegueError } from '../engine/errors.js';
 import { UsageError, parseOptions, readSource } from './args.js';
 import type { Command } from './args.js';
@@ -36,11 +37,13 @@ interface ServeOptions {
   attention: Partial<AttentionOptions>;
   /** Tries an input delivered again may have before its instance is set aside. */
   setAsideAfter?: number;
+  /** --max-active and --max-queued-starts. */
+  concurrency?: Partial<Pick<ConcurrencyOptions, 'maxActiveInstances' | 'maxQueuedStarts'>>;
 }
 
 export const serveCommand: Command = {
   summary: 'run the engine and the REST API',
-  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>] [--max-wait 60s] [--set-aside-after 3]',
+  usage: 'segue serve [--port 8080] [--host 127.0.0.1] [--store <url>] [--workflows <dir>] [--worker <module>] [--max-wait 60s] [--set-aside-after 3] [--max-active 10000] [--max-queued-starts 100000]',
   run: async (argv) => {
     // Options and keys are checked before the engine exists. A started engine keeps the process
     // alive: whatever fails after it must stop it, or the process prints its error and hangs.
@@ -49,6 +52,7 @@ export const serveCommand: Command = {
       store: options.store,
       attention: options.attention,
       ...(options.setAsideAfter === undefined ? {} : { setAsideAfter: options.setAsideAfter }),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
     let running: Running;
     try {
@@ -76,6 +80,8 @@ function serveOptions(argv: string[]): ServeOptions {
     worker: { type: 'string' },
     'max-wait': { type: 'string' },
     'set-aside-after': { type: 'string' },
+    'max-active': { type: 'string' },
+    'max-queued-starts': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments besides options, got "${positionals[0]}"`);
   const portText = values.port ?? process.env.PORT ?? '8080';
@@ -99,6 +105,12 @@ function serveOptions(argv: string[]): ServeOptions {
     const tries = values['set-aside-after'];
     if (!/^[1-9]\d{0,5}$/.test(tries)) throw new UsageError(`--set-aside-after must be a whole number of tries from 1, like 3; got "${tries}"`);
     options.setAsideAfter = Number(tries);
+  }
+  for (const [flag, key] of [['max-active', 'maxActiveInstances'], ['max-queued-starts', 'maxQueuedStarts']] as const) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    if (!/^[1-9]\d{0,8}$/.test(text)) throw new UsageError(`--${flag} must be a whole number from 1, like 1000; got "${text}"`);
+    (options.concurrency ??= {})[key] = Number(text);
   }
   return options;
 }

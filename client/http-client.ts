@@ -3,18 +3,16 @@
  * problem document's status, title and detail; no answer at all, a NetworkError.
  */
 import type { Json, Problem } from '../definitions/model.js';
-import type { AttentionView, LifecycleAction, PublishedEvent } from '../engine/engine.js';
-import type { EvaluationAnswer, EvaluationRequest } from '../engine/expression-tester.js';
-import type { QueueView } from '../engine/queues.js';
-import type { ScheduleSpec, ScheduleView } from '../engine/schedules/schedule-service.js';
-import type { InstanceStatus, ScheduleFire } from '../engine/store/port.js';
-import type { ClaimedTask, FailureReport } from '../engine/task-queue.js';
-import type { HistoryView, InstanceView } from '../engine/views.js';
-import type { TriggerView } from '../engine/triggers.js';
 import { fetchTransport, NetworkError, type HttpAnswer, type Transport } from './transport.js';
+import type { EvaluationAnswer, EvaluationRequest } from '../protocol/evaluation.js';
+import type { AttentionView, HistoryView, InstanceStatus, InstanceView, LifecycleAction, RetryPreview, RetryRequest, StartRequest } from '../protocol/instances.js';
+import type { QueueView } from '../protocol/queues.js';
+import type { ScheduleFire, ScheduleSpec, ScheduleView } from '../protocol/schedules.js';
+import type { ClaimedTask, FailureReport } from '../protocol/tasks.js';
+import type { PublishedEvent, TriggerView } from '../protocol/triggers.js';
 
 export { NetworkError, type Transport };
-export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, PublishedEvent, QueueView, ScheduleFire, ScheduleSpec, ScheduleView, TriggerView };
+export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, RetryPreview, RetryRequest, ScheduleFire, ScheduleSpec, ScheduleView, StartRequest, PublishedEvent, TriggerView };
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
@@ -35,14 +33,6 @@ export interface ClientOptions {
   apiKey?: string;
   /** How requests are sent. Default: fetch; in Node, `nodeTransport()` costs less CPU per call. */
   transport?: Transport;
-}
-
-export interface StartRequest {
-  input?: Json;
-  id?: string;
-  version?: number;
-  /** ISO 8601 time or epoch ms. */
-  startAt?: string | number;
 }
 
 export interface ListRequest {
@@ -136,8 +126,9 @@ export class SegueClient {
     this.transport = options.transport ?? fetchTransport;
   }
 
-  async registerWorkflow(source: string, contentType = 'application/yaml'): Promise<{ name: string; version: number; created: boolean }> {
-    const { status, body } = await this.exchange<{ name: string; version: number }>('/v1/workflows', { method: 'POST', text: { value: source, contentType } });
+  /** `name`: what an Amazon States Language document (which names no workflow) is registered as. */
+  async registerWorkflow(source: string, contentType = 'application/yaml', name?: string): Promise<{ name: string; version: number; created: boolean }> {
+    const { status, body } = await this.exchange<{ name: string; version: number }>('/v1/workflows', { method: 'POST', text: { value: source, contentType }, query: { name } });
     return { ...body, created: status === 201 };
   }
 
@@ -206,6 +197,13 @@ export class SegueClient {
 
   lifecycle(id: string, action: LifecycleAction, reason?: string): Promise<InstanceView> {
     return this.request(`/v1/instances/${seg(id)}/${action}`, { method: 'POST', body: reason === undefined ? {} : { reason } });
+  }
+
+  /** Retries an instance; with a request, a redrive with edits (see docs/operations.md), or its dry run. */
+  retry(id: string, request?: RetryRequest & { dryRun?: false }): Promise<InstanceView>;
+  retry(id: string, request: RetryRequest & { dryRun: true }): Promise<{ dryRun: RetryPreview }>;
+  retry(id: string, request: RetryRequest = {}): Promise<InstanceView | { dryRun: RetryPreview }> {
+    return this.request(`/v1/instances/${seg(id)}/retry`, { method: 'POST', body: request as Json });
   }
 
   async purge(id: string): Promise<void> {

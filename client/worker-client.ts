@@ -8,6 +8,7 @@
  */
 import { hostname } from 'node:os';
 import type { Json } from '../definitions/model.js';
+import type { TaskContext } from '../protocol/tasks.js';
 import { nodeTransport } from './node-transport.js';
 import {
   NetworkError,
@@ -20,15 +21,8 @@ import {
   type TaskResultOutcome,
 } from './http-client.js';
 
-export interface WorkerContext {
-  /** Attempt number, from 1. */
-  attempt: number;
-  instanceId: string;
-  step: string;
-  type: string;
-  /** Extends the lease; call it from long handlers of steps with a `heartbeat`. */
-  heartbeat(): Promise<void>;
-}
+/** What a handler is told of its attempt: the same as an in-process handler's. */
+export type WorkerContext = TaskContext;
 
 /** Resolve with the output; throw to fail (the error's `name` is the error name; `retryable: false` skips retries). */
 export type WorkerHandler<I = Json> = (input: I, ctx: WorkerContext) => unknown;

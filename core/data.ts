@@ -39,3 +39,18 @@ export function placeResult(data: Json, placement: OutputPlacement, value: Json)
 export function copyJson<T extends Json>(value: T): T {
   return value === null || typeof value !== 'object' ? value : structuredClone(value);
 }
+
+/**
+ * `data` with a JSON merge patch (RFC 7396) applied: a field set to null is removed, an object is
+ * merged into an object field by field, anything else replaces. Returns new data; `data` is kept.
+ */
+export function mergePatch(data: Json, patch: Json): Json {
+  if (!isObject(patch)) return copyJson(patch);
+  const target: JsonObject = isObject(data) ? { ...data } : {};
+  for (const key of Object.keys(patch)) {
+    const value = patch[key]!;
+    if (value === null) delete target[key];
+    else defineField(target, key, mergePatch(Object.hasOwn(target, key) ? target[key]! : null, value));
+  }
+  return target;
+}

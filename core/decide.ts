@@ -9,7 +9,7 @@ import type { Json, Plan } from '../definitions/model.js';
 import { formatDuration } from '../definitions/duration.js';
 import { frameAwaiting } from './awaited-frames.js';
 import { Decision, startTimer, type DecideOptions, type Outcome } from './context.js';
-import { copyJson } from './data.js';
+import { copyJson, mergePatch } from './data.js';
 import { completeStep, drain, failStep, goto } from './flow.js';
 import { isTerminal, terminate } from './lifecycle.js';
 import {
@@ -50,6 +50,8 @@ export async function decide(plan: Plan, record: InstanceRecord, input: EngineIn
     ...record,
     run: d.run,
     status: d.status,
+    // A retry onto another version of the workflow moves the instance to that version's plan.
+    version: d.outcome.kind === 'applied' ? plan.version : record.version,
     rev: record.rev + 1,
     updatedAt: options.now,
     // Only a plan with a wait step can have open waits: the others skip looking at every frame.
@@ -96,7 +98,7 @@ async function apply(d: Decision, input: EngineInput): Promise<void> {
     case 'resume':
       return resume(d);
     case 'retry':
-      return retryFailed(d);
+      return retryFailed(d, input);
     case 'abort':
       d.log('InstanceAborted', undefined, { error: input.error.error, message: input.error.message });
       return failInstance(d, input.error);
@@ -222,18 +224,40 @@ async function resume(d: Decision): Promise<void> {
   for (const input of deferred) await apply(d, input);
 }
 
-/** A FAILED run goes on from the step that failed, with the data it had then. */
-function retryFailed(d: Decision): void {
+/**
+ * A FAILED run goes on from the step that failed (or the one asked for), with the data it had then
+ * (or that data patched). The history keeps what was asked and by whom.
+ */
+function retryFailed(d: Decision, input: Extract<EngineInput, { type: 'retry' }>): void {
   const failed = d.state.failedFrame;
   if (d.status !== 'FAILED' || !failed) return d.stale(`instance ${d.record.id} has no failed step to retry`);
+  const step = input.from ?? failed.step;
+  if (!d.plan.scopes.get(failed.scope)?.byName.has(step)) {
+    return d.stale(`workflow ${d.plan.name} version ${d.plan.version} has no step "${step}" at the top level to retry from`);
+  }
   d.status = 'RUNNING';
   d.state.error = undefined;
   d.state.failedFrame = undefined;
-  d.state.frames = { [failed.id]: { ...failed, attempt: 1 } };
-  d.log('InstanceRetried', failed.step);
-  d.markReady(d.state.frames[failed.id]!);
+  const data = input.patch === undefined ? failed.data : mergePatch(failed.data, input.patch);
+  // A step chosen anew starts clean: the caught error belonged to where the run failed.
+  const frame: Frame = step === failed.step ? { ...failed, data, attempt: 1 } : { id: failed.id, scope: failed.scope, step, data, attempt: 1 };
+  d.state.frames = { [frame.id]: frame };
+  d.log('InstanceRetried', step, redriveDetails(input, failed.step, d.plan.version));
+  d.markReady(frame);
   // The retried run gets the workflow's whole timeout again.
   armWorkflowTimeout(d);
+}
+
+/** What a retry with edits asked for, for the audit trail; nothing for a plain retry. */
+function redriveDetails(input: Extract<EngineInput, { type: 'retry' }>, failedStep: string, version: number): Json | undefined {
+  const details: Record<string, Json> = {};
+  if (input.from !== undefined) details.from = input.from;
+  if (input.from !== undefined && input.from !== failedStep) details.failedAt = failedStep;
+  if (input.patch !== undefined) details.patch = input.patch;
+  if (input.version !== undefined) details.version = version;
+  if (input.by !== undefined) details.by = input.by;
+  if (input.reason !== undefined) details.reason = input.reason;
+  return Object.keys(details).length > 0 ? details : undefined;
 }
 
 function startNextRun(d: Decision, input: Json): void {

@@ -5,8 +5,10 @@
  */
 import { END, type CatchRule, type Json, type PlanStep, type RetryPolicy } from '../definitions/model.js';
 import { ExpressionEvaluationError } from '../definitions/expressions.js';
+import { StepFailure, type ErrorDecision } from '../definitions/step-hooks.js';
 import { errorJson, framePath, recorded, startTimer, type Decision, type FrameEnd } from './context.js';
 import { placeResult } from './data.js';
+import { applyOutcome, errorInfo, hookEnvironment, hookError } from './hooks.js';
 import { completeInstance } from './lifecycle.js';
 import type { ErrorInfo, Frame } from './model.js';
 import { retryDelayMs, shouldRetry } from './retry.js';
@@ -36,9 +38,15 @@ async function takeStep(d: Decision, frame: Frame): Promise<void> {
   try {
     await d.handlerOf(step).enter(d, frame, step);
   } catch (err) {
-    if (!(err instanceof ExpressionEvaluationError)) throw err;
-    await failStep(d, frame, step, { error: 'ExpressionError', message: err.message, retryable: false });
+    await failStep(d, frame, step, stepError(err));
   }
+}
+
+/** The error a step fails with when evaluating its expressions or hooks threw; anything else is a bug and goes on up. */
+function stepError(err: unknown): ErrorInfo {
+  if (err instanceof StepFailure) return { error: err.error, message: err.reason, retryable: false };
+  if (err instanceof ExpressionEvaluationError) return { error: 'ExpressionError', message: err.message, retryable: false };
+  throw err;
 }
 
 /** The attempt (after the first) and, for a nested frame, the map items and branches it runs in. */
@@ -53,6 +61,7 @@ function startedDetails(d: Decision, frame: Frame): Json | undefined {
 export async function goto(d: Decision, frame: Frame, target: string): Promise<void> {
   frame.wait = undefined;
   frame.join = undefined;
+  frame.retries = undefined;
   if (target === END) return finishFrame(d, frame, frame.data);
   frame.step = target;
   frame.attempt = 1;
@@ -64,14 +73,14 @@ export async function completeStep(d: Decision, frame: Frame, step: PlanStep, ra
   frame.wait = undefined;
   frame.join = undefined;
   try {
-    if (raw !== undefined) {
+    if (step.hooks) applyOutcome(frame, await step.hooks.output(frame.data, raw, hookEnvironment(d, frame, step)));
+    else if (raw !== undefined) {
       const result = step.result ? await step.result.evaluate(frame.data, d.bindings(frame, { result: raw })) : raw;
       frame.data = placeResult(frame.data, step.output, result);
     }
     if ('compensate' in step && step.compensate) await registerCompensation(d, frame, step, step.compensate);
   } catch (err) {
-    if (!(err instanceof ExpressionEvaluationError)) throw err;
-    return failStep(d, frame, step, { error: 'ExpressionError', message: err.message, retryable: false });
+    return failStep(d, frame, step, stepError(err));
   }
   d.log('StepCompleted', step.name, raw === undefined ? undefined : recorded(d, 'result', raw));
   return goto(d, frame, step.next);
@@ -83,6 +92,7 @@ export async function failStep(d: Decision, frame: Frame, step: PlanStep, error:
   frame.join = undefined;
   const failure: ErrorInfo = { ...error, step: error.step ?? step.name };
   d.log('StepFailed', step.name, { error: failure.error, message: failure.message, attempt: frame.attempt });
+  if (step.hooks) return failHookedStep(d, frame, step, failure);
   const retry: RetryPolicy | undefined = 'retry' in step ? step.retry : undefined;
   if (retry && shouldRetry(retry, frame.attempt, failure)) {
     const delayMs = retryDelayMs(retry, frame.attempt, d.options.random());
@@ -100,6 +110,30 @@ export async function failStep(d: Decision, frame: Frame, step: PlanStep, error:
     return goto(d, frame, rule.next);
   }
   return failFrame(d, frame, failure);
+}
+
+/** A step with hooks failed: its hooks retry it, catch the error, or fail the frame. */
+async function failHookedStep(d: Decision, frame: Frame, step: PlanStep, failure: ErrorInfo): Promise<void> {
+  let decision: ErrorDecision = { kind: 'fail', error: hookError(failure) };
+  try {
+    if (step.hooks!.onError) decision = await step.hooks!.onError(frame.data, hookError(failure), frame.retries ?? [], hookEnvironment(d, frame, step));
+  } catch (err) {
+    // The catch rule's own output failed: the step fails with that error, past its rules.
+    decision = { kind: 'fail', error: hookError(stepError(err)) };
+  }
+  switch (decision.kind) {
+    case 'retry':
+      frame.retries = decision.retries;
+      frame.wait = { kind: 'retry', timerId: startTimer(d, 'r', d.now + decision.delayMs) };
+      d.log('RetryScheduled', step.name, { attempt: frame.attempt + 1, delayMs: decision.delayMs });
+      return;
+    case 'catch':
+      applyOutcome(frame, decision.outcome);
+      d.log('ErrorCaught', step.name, { error: failure.error, next: decision.next });
+      return goto(d, frame, decision.next);
+    case 'fail':
+      return failFrame(d, frame, { ...failure, ...errorInfo(decision.error, failure.step ?? step.name) });
+  }
 }
 
 /** A frame reached its end: the instance completes, or its parallel/map step collects the result. */

@@ -3,7 +3,7 @@
  * run of it (InstanceRecord.state), the history it writes, the inputs that move it, and the
  * commands `decide` asks the runtime to carry out. The store keeps these records (store/port.ts).
  */
-import type { Json } from '../definitions/model.js';
+import type { Json, JsonObject } from '../definitions/model.js';
 
 /**
  * Every status an instance can have, in the order lists show them: the one list (the API's schema,
@@ -126,6 +126,9 @@ export interface Join {
   items?: Json[];
   nextIndex?: number;
   failures?: number;
+  /** map with hooks: iterations at once (0: no limit) and what its hooks tolerate. */
+  concurrency?: number;
+  tolerance?: JsonObject;
 }
 
 /** One path of execution over a scope's steps: the top level, a branch, or a map iteration. */
@@ -145,6 +148,10 @@ export interface Frame {
   branch?: string;
   index?: number;
   item?: Json;
+  /** Variables this frame assigned (steps with hooks); a frame sees those of the frames it was forked from too. */
+  variables?: JsonObject;
+  /** Retries of the current step, one count per rule of its hooks' error handling. */
+  retries?: number[];
 }
 
 export interface BufferedEvent {
@@ -224,7 +231,12 @@ export type EngineInput =
   | { type: 'terminate'; reason?: string }
   | { type: 'suspend' }
   | { type: 'resume' }
-  | { type: 'retry' }
+  /**
+   * Re-run a FAILED run: from the failed step, or from `from` (a step of the run's top level), with
+   * `patch` (a JSON merge patch) applied to its data first, on `version` of the workflow when given
+   * (the runtime decides on that version's plan). `by` and `reason` say who asked and why, for the history.
+   */
+  | { type: 'retry'; from?: string; patch?: Json; version?: number; by?: string; reason?: string }
   /** The engine ends the run with this error (a limit was exceeded); compensations run. */
   | { type: 'abort'; error: ErrorInfo };
 

@@ -52,6 +52,7 @@ export function compilePlan(definition: WorkflowDefinition, options: CompileOpti
       ...(t.input === undefined ? {} : { input: compileTemplate(t.input) }),
       ...(t.id === undefined ? {} : { id: compileTemplate(t.id) }),
     })),
+    ...(own.concurrency ? { concurrencyLimit: own.concurrency.limit } : {}),
   };
 }
 

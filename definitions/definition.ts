@@ -114,4 +114,5 @@ export interface WorkflowDefinition {
   steps: StepDefinition[];
   schedules?: ScheduleDefinition[];
   triggers?: TriggerDefinition[];
+  concurrency?: { limit: number };
 }

@@ -5,6 +5,7 @@
  * it is already compiled; the engine never parses definition text or JSONata source again.
  */
 import type { CompiledExpression, CompiledTemplate } from './expressions.js';
+import type { StepHooks } from './step-hooks.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -61,6 +62,8 @@ interface StepBase {
   output: OutputPlacement;
   /** `result:` template, evaluated with `$result` bound to the raw result. */
   result?: CompiledTemplate;
+  /** Set by a language compiled to the plan (ASL): the step's own rules for its data and errors. */
+  hooks?: StepHooks;
 }
 
 export interface TaskStep extends StepBase {
@@ -217,6 +220,8 @@ export interface Plan {
   hasWaitSteps: boolean;
   /** The events that start instances of it, in the order written. */
   triggers: PlanTrigger[];
+  /** The most instances of the workflow running at once (`concurrency.limit`); absent: no limit. */
+  concurrencyLimit?: number;
 }
 
 /** One problem found in a definition, positioned in its source text. */

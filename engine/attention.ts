@@ -5,6 +5,7 @@
 import { formatDuration } from '../definitions/duration.js';
 import type { Store, TaskRecord } from './store/port.js';
 import type { WorkerSightings } from './worker-sightings.js';
+import type { AttentionReason } from '../protocol/instances.js';
 
 export interface AttentionOptions {
   /**
@@ -18,17 +19,6 @@ export interface AttentionOptions {
 }
 
 export const DEFAULT_ATTENTION: AttentionOptions = { unpolledMs: 60_000, overdueMs: 30_000 };
-
-/** Why one instance needs attention. */
-export interface AttentionReason {
-  /** The check that found it. */
-  check: string;
-  /** The step concerned, when there is one. */
-  step: string | null;
-  /** Since when the trouble has stood, ISO time. */
-  since: string;
-  message: string;
-}
 
 export interface AttentionContext {
   store: Store;

@@ -6,37 +6,50 @@ import { v7 as uuidv7 } from 'uuid';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json, Plan } from '../definitions/model.js';
 import { isTime } from '../definitions/duration.js';
-import { DEFAULT_ATTENTION, findAttention, type AttentionOptions, type AttentionReason } from './attention.js';
-import { breakerOptionsFromEnv, CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions } from './circuit-breaker.js';
+import { DEFAULT_ATTENTION, findAttention, type AttentionOptions } from './attention.js';
+import { breakerOptionsFromEnv, CircuitBreakers, DEFAULT_BREAKER, type BreakerOptions, type BreakerState, type BreakerTransition } from './circuit-breaker.js';
 import { systemClock, type Clock } from './clock.js';
+import { checkConcurrencyOptions, DEFAULT_CONCURRENCY, overloaded, RunSlotGate, type ConcurrencyOptions } from './concurrency.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../core/context.js';
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions/expression-budget.js';
 import { ProcessIsolate } from './expression-isolate.js';
-import { evaluateOnInstance, type EvaluationAnswer, type EvaluationRequest } from './expression-tester.js';
+import { evaluateOnInstance } from './expression-tester.js';
 import { SegueError } from './errors.js';
 import { httpTaskHandler } from './http-executor.js';
 import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
 import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './local-workers.js';
 import { PlanRegistry, type Registered } from './plans.js';
-import { describeQueues, type QueueView } from './queues.js';
+import { describeQueues } from './queues.js';
+import { isRedrive, prepareRedrive, retryInput } from './redrive.js';
 import { Runtime } from './runtime.js';
 import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
 import { checkDefinitionLimits, checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { openStore } from './store/open-store.js';
-import type { InstanceFilter, InstanceRecord, InstanceStatus, OverlapPolicy, Store, StoredDefinition } from './store/port.js';
+import { dataKeysFromEnv, type DataKeys } from './store/stored-json.js';
+import type { HistoryEvent, InstanceFilter, InstanceRecord, InstanceStatus, RunSlots, Store, StoredDefinition } from './store/port.js';
 import { INSTANCE_STATUSES, TERMINAL_STATUSES } from './store/port.js';
 import { ignoreMissing, TaskQueue } from './task-queue.js';
 import { Scheduler } from './schedules/scheduler.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
 import { transitionFaultFromEnv } from './transition-faults.js';
-import { historyView, instanceView, type HistoryView, type InstanceView } from './views.js';
-import { matchTriggers, triggerScope, triggerViews, type IncomingEvent, type TriggeredStart, type TriggerOutcome, type TriggerView } from './triggers.js';
+import { historyView, instanceView } from './views.js';
+import type { EvaluationAnswer, EvaluationRequest } from '../protocol/evaluation.js';
+import type { AttentionView, HistoryView, InstanceView, LifecycleAction, RetryPreview, RetryRequest } from '../protocol/instances.js';
+import type { QueueView } from '../protocol/queues.js';
+import type { OverlapPolicy } from '../protocol/schedules.js';
+import { matchTriggers, triggerScope, triggerViews, type IncomingEvent, type TriggeredStart } from './triggers.js';
+import type { PublishedEvent, TriggerOutcome, TriggerView } from '../protocol/triggers.js';
 
 export interface EngineOptions {
   /** A Store, or a store URL (`sqlite:./segue.db`, `memory`, `mongodb://…`). Default `memory`. */
   store?: Store | string;
+  /**
+   * Keys that seal instance data, task inputs and history in a store opened from a URL (a Store
+   * given whole brings its own). Default: SEGUE_DATA_KEY and SEGUE_OLD_DATA_KEYS; none, stored as text.
+   */
+  dataKeys?: DataKeys;
   /** Default: the system clock. Tests inject a ManualClock. */
   clock?: Clock;
   /** Default Math.random; used only for retry jitter. */
@@ -65,14 +78,8 @@ export interface EngineOptions {
    * its transition threw) may have before its instance is set aside. Default 3 (DEFAULT_SET_ASIDE_AFTER).
    */
   setAsideAfter?: number;
-}
-
-/** What an event did: the instances waiting with its key that took it, and what each matching trigger started. */
-export interface PublishedEvent {
-  event: string;
-  delivered: number;
-  instances: string[];
-  started: TriggerOutcome[];
+  /** The cap on the instances this engine works on at once, the start queues' bound and the slot sweep; see DEFAULT_CONCURRENCY. */
+  concurrency?: Partial<ConcurrencyOptions>;
 }
 
 export interface StartOptions {
@@ -92,8 +99,6 @@ export interface StartOptions {
   deferStart?: boolean;
 }
 
-export type LifecycleAction = 'cancel' | 'terminate' | 'suspend' | 'resume' | 'retry';
-
 export class Engine {
   readonly runtime: Runtime;
   readonly plans: PlanRegistry;
@@ -104,6 +109,9 @@ export class Engine {
   readonly schedules: ScheduleService;
   readonly limits: Limits;
   readonly attentionOptions: AttentionOptions;
+  readonly concurrency: ConcurrencyOptions;
+  /** The run slots behind workflows' concurrency limits. */
+  readonly slots: RunSlotGate;
   /** The breakers of this process's HTTP calls, by host. */
   readonly breakers: CircuitBreakers;
   /** Where evaluations that outgrow their slice of this process's thread run. */
@@ -122,6 +130,9 @@ export class Engine {
     this.isolate = new ProcessIsolate({ memoryMb: expressions.memoryMb });
     this.expressionLimits = expressions;
     this.plans = new PlanRegistry(store, clock, (text, plan) => checkDefinitionLimits(text, plan, this.limits));
+    this.concurrency = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
+    checkConcurrencyOptions(this.concurrency);
+    this.slots = new RunSlotGate(store, this.plans, () => clock.now(), this.concurrency);
     this.runtime = new Runtime({
       store,
       plans: this.plans,
@@ -137,7 +148,9 @@ export class Engine {
       limits: this.limits,
       ...(options.setAsideAfter === undefined ? {} : { setAsideAfter: options.setAsideAfter }),
       fault: transitionFaultFromEnv(),
+      slots: this.slots,
     });
+    this.slots.startInstance = (id) => this.runtime.apply(id, { type: 'start' });
     const secrets = loadSecrets(options.secrets);
     this.tasks = new TaskQueue(this.runtime, secrets, this.limits);
     this.workers = new LocalWorkers(this.tasks, options.workers, () => clock.now());
@@ -159,7 +172,7 @@ export class Engine {
     this.schedules = new ScheduleService(store, this.scheduler, clock, async (name, version) => {
       await this.plans.get(name, version ?? undefined);
     });
-    this.timers = new TimerLoop(this.runtime, this.tasks, { ...options.timers, periodic: () => this.scheduler.tick() });
+    this.timers = new TimerLoop(this.runtime, this.tasks, { ...options.timers, periodic: async () => (await this.scheduler.tick()) + (await this.slots.sweep()) });
     this.breakers = new CircuitBreakers({ ...DEFAULT_BREAKER, ...breakerOptionsFromEnv(), ...options.breakers }, () => clock.now());
     this.workers.register(HTTP_TASK_TYPE, httpTaskHandler({ ...httpPolicyFromEnv(), ...options.http }, secrets, this.breakers));
     for (const [type, handler] of Object.entries(options.handlers ?? {})) this.workers.register(type, handler);
@@ -199,7 +212,67 @@ export class Engine {
     return this.store.getDefinition(name, version);
   }
 
+  /** The latest version of every registered workflow. */
+  listWorkflows(): Promise<StoredDefinition[]> {
+    return this.store.listDefinitions();
+  }
+
+  /** The version numbers of a workflow, oldest first. */
+  async workflowVersions(name: string): Promise<number[]> {
+    return (await this.store.listDefinitionVersions(name)).map((d) => d.version).sort((a, b) => a - b);
+  }
+
+  /** The compiled plan of a workflow version (latest when absent); NOT_FOUND when it is not registered. */
+  plan(name: string, version?: number): Promise<Plan> {
+    return this.plans.get(name, version);
+  }
+
+  /** Tasks waiting for a worker, by queue. */
+  countQueued(): Promise<Record<string, number>> {
+    return this.store.countQueued();
+  }
+
+  /** How long the oldest waiting task of each queue has waited, ms (queues with none waiting left out). */
+  async oldestQueuedAges(): Promise<Record<string, number>> {
+    const now = this.clock.now();
+    const ages: Record<string, number> = {};
+    for (const q of await this.store.summarizeQueues()) if (q.oldestQueuedAt !== null) ages[q.queue] = Math.max(0, now - q.oldestQueuedAt);
+    return ages;
+  }
+
+  /** The run slots of every workflow with a concurrency limit that has a holder or a waiting instance. */
+  runSlots(): Promise<RunSlots[]> {
+    return this.store.listRunSlots();
+  }
+
+  /** Instances set aside now, by workflow. */
+  countSetAside(): Promise<Record<string, number>> {
+    return this.store.countSetAside();
+  }
+
+  /** Calls `listener` with every record this process commits and its history; returns how to stop. */
+  onCommit(listener: (record: InstanceRecord, history: HistoryEvent[]) => void): () => void {
+    this.runtime.notifier.on('instance', listener);
+    return () => void this.runtime.notifier.off('instance', listener);
+  }
+
+  /** The circuit breaker of each host http steps have called, and its state. */
+  breakerStates(): { host: string; state: BreakerState }[] {
+    return this.breakers.states();
+  }
+
+  /** Calls `listener` on every change of state of a breaker; returns how to stop. */
+  onBreakerTransition(listener: (transition: BreakerTransition) => void): () => void {
+    return this.breakers.onTransition(listener);
+  }
+
+  /** Resolves when the store answers; rejects with why it does not. */
+  ping(): Promise<void> {
+    return this.store.ping();
+  }
+
   async startInstance(workflow: string, options: StartOptions = {}): Promise<InstanceView> {
+    this.checkLoad();
     const plan = await this.plans.get(workflow, options.version);
     const input = options.input ?? {};
     checkPayload('the start input', input, this.limits);
@@ -325,12 +398,14 @@ export class Engine {
   /** Raises an event for one instance: consumed by a wait now, or buffered until one waits. */
   async raiseEvent(id: string, event: string, payload: Json): Promise<void> {
     checkPayload(`the payload of event "${event}"`, payload, this.limits);
+    this.checkLoad();
     await this.act(id, { type: 'event', event, payload }, 'takes no more events');
   }
 
   /** Delivers to every instance now waiting on `event` with that correlation key. */
   async deliverEvent(event: string, key: string, payload: Json): Promise<{ delivered: number; instances: string[] }> {
     checkPayload(`the payload of event "${event}"`, payload, this.limits);
+    this.checkLoad();
     const instances: string[] = [];
     for (const id of await this.store.findWaiting(event, key)) {
       const result = await this.runtime.apply(id, { type: 'event', event, payload, key }).catch(() => null);
@@ -386,6 +461,17 @@ export class Engine {
     return instanceView(await this.act(id, input, `cannot ${action}`));
   }
 
+  /**
+   * Retries an instance: a plain retry (the failed step, or what a set-aside one holds), or a
+   * redrive with edits (see redrive.ts). A dry run answers what would change and changes nothing.
+   */
+  async retry(id: string, request: RetryRequest = {}, by?: string): Promise<InstanceView | { dryRun: RetryPreview }> {
+    if (!isRedrive(request) && !request.dryRun) return instanceView(await this.act(id, retryInput(request, by), 'cannot retry'));
+    const { input, preview } = await prepareRedrive(await this.record(id), this.plans, request, by);
+    if (request.dryRun) return { dryRun: preview };
+    return instanceView(await this.act(id, input, 'cannot retry'));
+  }
+
   /** Removes a terminal instance and its history. */
   async purge(id: string): Promise<void> {
     const record = await this.record(id);
@@ -405,6 +491,13 @@ export class Engine {
     throw new Error(`still busy after ${maxRounds} rounds: a workflow keeps scheduling work`);
   }
 
+  /** New work from outside is refused while this engine works on as many instances as it takes. */
+  private checkLoad(): void {
+    const active = this.runtime.active;
+    const cap = this.concurrency.maxActiveInstances;
+    if (active >= cap) throw overloaded(`this engine is working on ${active} instances, as many as it takes at once (maxActiveInstances ${cap})`);
+  }
+
   private async record(id: string): Promise<InstanceRecord> {
     const record = await this.store.getInstance(id);
     if (!record) throw new SegueError('NOT_FOUND', `instance "${id}" does not exist`);
@@ -417,8 +510,6 @@ export class Engine {
     return result.record;
   }
 }
-
-export type AttentionView = InstanceView & { attention: AttentionReason[] };
 
 /** The instance filter of a listing, applied to one record. */
 /** Instances a key search reads at most: a key names a few instances, not a table. */
@@ -436,6 +527,8 @@ function matches(record: InstanceRecord, filter: InstanceFilter): boolean {
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
   const given = options.store;
-  const store = typeof given === 'object' ? given : await openStore(given ?? 'memory');
-  return new Engine(store, options.clock ?? systemClock, options, typeof given !== 'object');
+  if (typeof given === 'object') return new Engine(given, options.clock ?? systemClock, options, false);
+  const dataKeys = options.dataKeys ?? dataKeysFromEnv();
+  const store = await openStore(given ?? 'memory', dataKeys ? { dataKeys } : {});
+  return new Engine(store, options.clock ?? systemClock, options, true);
 }

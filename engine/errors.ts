@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'BAD_REQUEST'
   | 'LIMIT_EXCEEDED'
-  | 'SECRET_MISSING';
+  | 'SECRET_MISSING'
+  /** The engine has more work than it takes at once, or a workflow's start queue is full: try again later. */
+  | 'OVERLOADED';
 
 export class SegueError extends Error {
   constructor(

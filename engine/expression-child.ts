@@ -1,5 +1,5 @@
 /**
- * The isolate's process (see expression-isolate.ts): evaluates what it is sent, whole, with the
+ * The isolate's process (see expression-processes.ts): evaluates what it is sent, whole, with the
  * same code as the engine's thread, one evaluation at a time, and answers the value or the
  * failure. Its heap is its own (`--max-old-space-size`): running out of it, or being killed at the
  * time limit, ends this process and never the engine's.

@@ -5,25 +5,13 @@
  * committed, and the instance never knows.
  */
 import { compileExpression, ExpressionEvaluationError, ExpressionSyntaxError } from '../definitions/expressions.js';
-import type { Json, Plan } from '../definitions/model.js';
+import type { Plan } from '../definitions/model.js';
 import { Decision, type DecideOptions } from '../core/context.js';
 import { STEPS } from '../core/steps/index.js';
 import { SegueError } from './errors.js';
 import type { Frame, InstanceState } from '../core/model.js';
 import type { InstanceRecord } from './store/port.js';
-
-export interface EvaluationRequest {
-  expression: string;
-  /** A step the instance is at now: its data and bindings; absent, the instance's data. */
-  step?: string;
-  /** Which item of a map the step runs in, when several are at it (default: the first). */
-  index?: number;
-}
-
-/** The value (absent when the expression selects nothing), or the failure with where it is in the expression. */
-export type EvaluationAnswer =
-  | { ok: true; result?: Json }
-  | { ok: false; error: { message: string; code?: string; position?: number } };
+import type { EvaluationAnswer, EvaluationRequest } from '../protocol/evaluation.js';
 
 export async function evaluateOnInstance(record: InstanceRecord, plan: Plan, request: EvaluationRequest, options: DecideOptions): Promise<EvaluationAnswer> {
   const state = record.state;

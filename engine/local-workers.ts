@@ -4,20 +4,13 @@
  */
 import type { Json } from '../definitions/model.js';
 import { randomUUID } from 'node:crypto';
-import type { InlineRun, LocalLeases } from './runtime.js';
+import type { InlineRun, LocalLeases } from './leases.js';
 import type { EngineInput } from '../core/model.js';
 import type { TaskRecord } from './store/port.js';
 import type { Claim, TaskQueue } from './task-queue.js';
+import type { TaskContext } from '../protocol/tasks.js';
 
-export interface TaskContext {
-  /** Attempt number, from 1. */
-  attempt: number;
-  instanceId: string;
-  step: string;
-  type: string;
-  /** Extends the lease; call it from long handlers of steps with a `heartbeat`. */
-  heartbeat(): Promise<void>;
-}
+export type { TaskContext };
 
 /** A task handler: resolve with the output; throw to fail (the error's `name` is the error name). */
 export type TaskHandler = (input: Json, ctx: TaskContext) => Promise<Json | undefined> | Json | undefined;

@@ -21,6 +21,11 @@ export class Mailboxes<T, R> {
     private readonly maxBatch: number,
   ) {}
 
+  /** Keys with items being handled or waiting. */
+  get size(): number {
+    return this.boxes.size;
+  }
+
   post(key: string, item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const letter = { item, resolve, reject };

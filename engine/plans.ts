@@ -2,12 +2,11 @@
  * The registry of workflow definitions: validates and stores immutable versions, and hands the
  * engine compiled Plans, each compiled once per process and version.
  */
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { compilePlan } from '../definitions/compile.js';
-import type { ScheduleDefinition, WorkflowDefinition } from '../definitions/definition.js';
-import { loadPlan } from '../definitions/load.js';
-import type { Json, Plan } from '../definitions/model.js';
+import type { ScheduleDefinition } from '../definitions/definition.js';
+import { compileStoredPlan, loadPlan } from '../definitions/load.js';
+import type { Json, JsonObject, Plan } from '../definitions/model.js';
 import type { Clock } from './clock.js';
 import { SegueError } from './errors.js';
 import { describeErrors, type ErrorWording } from './schema-errors.js';
@@ -85,7 +84,7 @@ export class PlanRegistry {
     const k = key(stored.name, stored.version);
     let plan = this.plans.get(k);
     if (!plan) {
-      plan = Promise.resolve(compilePlan(stored.definition as unknown as WorkflowDefinition, { version: stored.version }));
+      plan = Promise.resolve(compileStoredPlan(stored.definition as JsonObject, stored.name, stored.version));
       this.plans.set(k, plan);
     }
     return plan;
@@ -93,14 +92,35 @@ export class PlanRegistry {
 
   /** Checks a start input against the workflow's `input` schema; throws INPUT_INVALID. */
   checkInput(plan: Plan, input: Json): void {
+    const errors = this.inputErrors(plan, input);
+    if (errors.length === 0) return;
+    throw new SegueError('INPUT_INVALID', `the input does not match the input schema of "${plan.name}": ${describeErrors(errors, INPUT_WORDING)}`);
+  }
+
+  /**
+   * Checks patched instance data against the `input` schema. Data grows past the input as steps
+   * write their results, so only what the patch breaks counts: errors the data had before are not
+   * the patch's. Throws INPUT_INVALID.
+   */
+  checkPatchedData(plan: Plan, before: Json, after: Json): void {
+    const known = new Set(this.inputErrors(plan, before).map(errorKey));
+    const added = this.inputErrors(plan, after).filter((e) => !known.has(errorKey(e)));
+    if (added.length === 0) return;
+    throw new SegueError('INPUT_INVALID', `the patched data does not match the input schema of "${plan.name}": ${describeErrors(added, INPUT_WORDING)}`);
+  }
+
+  private inputErrors(plan: Plan, data: Json): ErrorObject[] {
     let validate = this.inputValidators.get(plan);
     if (validate === undefined) {
       validate = plan.inputSchema ? ajv.compile(plan.inputSchema) : null;
       this.inputValidators.set(plan, validate);
     }
-    if (!validate || validate(input)) return;
-    throw new SegueError('INPUT_INVALID', `the input does not match the input schema of "${plan.name}": ${describeErrors(validate.errors, INPUT_WORDING)}`);
+    return !validate || validate(data) ? [] : [...(validate.errors ?? [])];
   }
+}
+
+function errorKey(e: ErrorObject): string {
+  return `${e.instancePath} ${e.keyword} ${JSON.stringify(e.params)}`;
 }
 
 function key(name: string, version: number): string {

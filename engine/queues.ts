@@ -1,27 +1,7 @@
 /** The task queues as an operator sees them: what waits, what is in flight, and who serves them. */
 import type { QueueTasks, Store } from './store/port.js';
 import type { WorkerSightings } from './worker-sightings.js';
-
-export interface QueueWorkerView {
-  name: string;
-  /** Its latest poll on the queue seen by this engine; null for a worker known only by the leases it holds. */
-  lastSeen: string | null;
-  /** Attempts of the queue's tasks it holds now. */
-  holding: number;
-}
-
-export interface QueueView {
-  queue: string;
-  queued: number;
-  oldestQueuedAt: string | null;
-  /** How long the oldest queued task has waited, ms; null when none waits. */
-  oldestQueuedAgeMs: number | null;
-  leased: number;
-  /** The latest poll on the queue this engine saw, whoever made it. */
-  lastPolledAt: string | null;
-  /** Workers that polled it within the recent window, and workers holding its tasks. */
-  workers: QueueWorkerView[];
-}
+import type { QueueView, QueueWorkerView } from '../protocol/queues.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

@@ -1,9 +1,10 @@
 /**
  * The runtime applies inputs to instances: load, decide, commit atomically (compare-and-swap on
- * the instance's rev, retried on conflict), then tell local listeners what changed. It keeps no
- * instance state between calls, so any number of runtimes can share one store.
+ * the instance's rev, retried on conflict), then tell local listeners what changed. The store holds
+ * every instance's state; what the runtime keeps (the records it committed last) only saves a read,
+ * and a commit by another runtime makes it fail its compare-and-swap and read again, so any number
+ * of runtimes can share one store.
  */
-import { EventEmitter } from 'node:events';
 import type { Json, Plan } from '../definitions/model.js';
 import type { Clock } from './clock.js';
 import { decide, initialState, type DecideResult } from '../core/decide.js';
@@ -15,11 +16,14 @@ import type { EngineInput, InstanceState } from '../core/model.js';
 import type { InstanceRecord, Store, TaskRecord, Transition } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
 import { Mailboxes, type Settled } from './mailboxes.js';
+import type { EagerLeases, InlineRun, LocalLeases } from './leases.js';
+import { Notifier } from './notifier.js';
 import { TransitionDraft } from './transition-draft.js';
 import { RecordCache } from './record-cache.js';
 import { limitError, overLimit, replacementFor, type LimitExcess, type StateLimits } from './state-limits.js';
 import { DEFAULT_SET_ASIDE_AFTER, hold, refusal, release, setAside, sourceOf, triesOf, withoutMarks, withoutTry, withTry } from './set-aside.js';
 import type { TransitionFault } from './transition-faults.js';
+import type { RunSlotGate } from './concurrency.js';
 
 export interface RuntimeOptions {
   store: Store;
@@ -35,6 +39,8 @@ export interface RuntimeOptions {
   setAsideAfter?: number;
   /** The test-only fault seam (transition-faults.ts); absent outside those tests. */
   fault?: TransitionFault;
+  /** Run slots of workflows with a concurrency limit; without it, limits are not applied. */
+  slots?: RunSlotGate;
 }
 
 export interface ApplyResult {
@@ -52,49 +58,6 @@ export interface Consumed {
    * on its own, its try written first, and its instance is set aside after too many.
    */
   redelivered?: boolean;
-}
-
-/** In-process workers taking tasks as the transitions that schedule them are committed. */
-export interface LocalLeases {
-  /** A lease for a task this process will run itself, or null (queue it). */
-  reserve(task: Pick<TaskRecord, 'type' | 'timeoutMs' | 'heartbeatMs'>): { worker: string; token: string } | null;
-  /** The transition was not written: `count` reserved leases are given back. */
-  release(count: number): void;
-  /** The transition is durable: run the task leased to this process. */
-  runLeased(task: TaskRecord): void;
-  /** Runs a task leased to this process before the transition scheduling it is committed. */
-  runInline(task: TaskRecord): InlineRun;
-  /** How long a transition waits for the handlers it runs inline, ms (0: it runs none). */
-  readonly inlineMs: number;
-}
-
-/**
- * A remote worker that reported results and asked for the tasks they lead to: those tasks are
- * written already leased to it, in the same commit, and answered with its results (no claim).
- */
-export interface EagerLeases {
-  /** A lease for a task on `queue`, or null (it is queued for any worker). */
-  reserve(queue: string): { worker: string; token: string } | null;
-  /** A reserved lease was not used: the transition was not written, or dropped the task. */
-  release(): void;
-  /** The transition leasing `task` is durable: it is the worker's. */
-  deliver(task: TaskRecord): void;
-}
-
-/** A handler started before its task was committed. */
-export interface InlineRun {
-  /** The attempt's result, as the input that reports it. */
-  readonly result: Promise<EngineInput>;
-  /** The result will not be folded into the transition: the worker reports it itself. */
-  detach(): void;
-}
-
-/** Local notifications after commits: `tasks` (queue), `timers` (earliest dueAt), `instance` (record, history). */
-export class Notifier extends EventEmitter {
-  constructor() {
-    super();
-    this.setMaxListeners(0);
-  }
 }
 
 /** An input, what it consumed, and who takes the tasks it schedules when nobody in this process does. */
@@ -115,6 +78,7 @@ interface Fold {
 
 const MAX_CONFLICT_RETRIES = 100;
 const APPLIED: Outcome = { kind: 'applied' };
+const QUEUED: Outcome = { kind: 'stale', reason: 'waiting for a run slot (the workflow is at its concurrency limit)' };
 /** Most inputs one commit takes from an instance's mailbox. */
 const MAX_BATCH = 256;
 /** Most results of inline tasks and due timers folded into one commit. */
@@ -132,6 +96,8 @@ export class Runtime {
 
   private readonly decideDefaults: Omit<DecideOptions, 'now'>;
   private readonly setAsideAfter: number;
+  /** Instances being created by this process at the moment. */
+  private creating = 0;
 
   constructor(private readonly options: RuntimeOptions) {
     this.decideDefaults = { ...DEFAULT_DECIDE_OPTIONS, ...options.decide, random: options.random };
@@ -143,6 +109,11 @@ export class Runtime {
 
   get store(): Store {
     return this.options.store;
+  }
+
+  /** Instances this process is applying inputs to, or creating, at the moment. */
+  get active(): number {
+    return this.mailboxes.size + this.creating;
   }
 
   now(): number {
@@ -353,19 +324,35 @@ export class Runtime {
     const now = this.now();
     const aside = f.record.setAside !== undefined;
     if (aside && input.type !== 'terminate') return this.foldSetAside(f, posted, now);
+    if (input.type === 'start' && !(await this.mayStart(f))) {
+      // It stays PENDING in its workflow's queue; the slot given back to it brings a new start.
+      consume(f.draft, consumed);
+      f.record = { ...f.record, rev: f.record.rev + 1 };
+      return QUEUED;
+    }
     let result: DecideResult;
+    // A retry onto another version decides on that version's plan; the fold keeps it once applied.
+    const plan = input.type === 'retry' && input.version !== undefined ? await this.options.plans.get(f.record.workflow, input.version) : f.plan;
     try {
-      result = await decide(f.plan, f.record, input, this.decideOptions(now));
+      result = await decide(plan, f.record, input, this.decideOptions(now));
       this.options.fault?.(result.history);
     } catch (err) {
       throw new TransitionThrew(err);
     }
     // The commit applying an input delivered again clears its tries; terminating clears the mark.
     f.record = result.record.redelivery ? withoutTry(result.record, sourceOf(input, consumed)) : result.record;
+    if (f.record.version === plan.version) f.plan = plan;
     if (aside && TERMINAL_STATUSES.has(f.record.status)) f.record = withoutMarks(f.record);
     consume(f.draft, consumed);
     await this.addEffects(f.draft, result, now, eager);
     return result.outcome;
+  }
+
+  /** A PENDING instance of a workflow with a concurrency limit starts only holding a run slot. */
+  private async mayStart(f: Fold, bounded = false): Promise<boolean> {
+    const slots = this.options.slots;
+    if (!slots || f.plan.concurrencyLimit === undefined || f.record.status !== 'PENDING') return true;
+    return slots.take(f.plan, f.record, bounded);
   }
 
   /**
@@ -375,6 +362,9 @@ export class Runtime {
    */
   private async foldSetAside(f: Fold, { input, consumed }: Posted, now: number): Promise<Outcome> {
     if (input.type === 'retry') {
+      if (input.from !== undefined || input.patch !== undefined || input.version !== undefined) {
+        return { kind: 'stale', reason: `it is set aside (${f.record.setAside!.reason}): a retry applies what it holds, and takes no step, patch or version` };
+      }
       const released = release(f.record, now);
       f.record = released.record;
       f.draft.history.push(released.event);
@@ -501,11 +491,23 @@ export class Runtime {
       waits: [],
       state: initialState(spec.input, now, spec.state),
     };
+    this.creating += 1;
+    try {
+      return await this.createPending(pending, spec);
+    } finally {
+      this.creating -= 1;
+    }
+  }
+
+  private async createPending(pending: InstanceRecord, spec: { startAt?: number; deferred?: boolean }): Promise<InstanceRecord | null> {
+    const now = pending.createdAt;
     const f = await this.startFold(pending);
     if (spec.deferred || (spec.startAt !== undefined && spec.startAt > now)) {
       f.record = { ...pending, rev: 1 };
-      f.draft.createTimers.push({ id: `${spec.id}:start`, instanceId: spec.id, dueAt: Math.max(spec.startAt ?? now, now), input: { type: 'start' } });
+      f.draft.createTimers.push({ id: `${pending.id}:start`, instanceId: pending.id, dueAt: Math.max(spec.startAt ?? now, now), input: { type: 'start' } });
     } else {
+      // A start asked for from outside is refused, rather than queued, past the longest queue.
+      await this.mayStart(f, true);
       try {
         await this.fold(f, { input: { type: 'start' }, consumed: {} });
       } catch (err) {
@@ -565,6 +567,8 @@ export class Runtime {
     if (progress) progress.written = true;
     this.records.keep(transition.record);
     draft.settleEager(true);
+    // A failure here leaves the slot to the sweep.
+    if (TERMINAL_STATUSES.has(transition.record.status)) void this.options.slots?.ended(transition.record).catch(() => undefined);
     try {
       this.announce(transition);
     } finally {

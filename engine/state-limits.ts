@@ -46,6 +46,9 @@ export function replacementFor(input: EngineInput, reason: string): EngineInput 
       return { type: 'childFinished', childId: input.childId, status: 'FAILED', error };
     case 'event':
       throw new SegueError('LIMIT_EXCEEDED', `event "${input.event}" was refused: ${reason}`);
+    // A retry's patch is the operator's, refused as it is given: the failed instance stays as it was.
+    case 'retry':
+      throw new SegueError('LIMIT_EXCEEDED', `the retry was refused: ${reason}`);
     default:
       return { type: 'abort', error };
   }

@@ -5,50 +5,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Json } from '../definitions/model.js';
 import { SegueError } from './errors.js';
-import type { EagerLeases, Runtime } from './runtime.js';
+import type { EagerLeases } from './leases.js';
+import type { Runtime } from './runtime.js';
 import type { EngineInput, ErrorInfo } from '../core/model.js';
 import type { TaskRecord } from './store/port.js';
 import { concealSecrets, concealText, loadSecrets, revealSecrets, type Secrets } from './secrets.js';
 import { checkPayload, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { WorkerSightings } from './worker-sightings.js';
-
-export interface ClaimedTask {
-  token: string;
-  type: string;
-  input: Json;
-  attempt: number;
-  /** ISO time the lease ends unless extended by a heartbeat. */
-  deadline: string;
-  instanceId: string;
-  step: string;
-}
-
-export interface PollRequest {
-  queues: string[];
-  worker?: string;
-  max?: number;
-  /** Longest time to wait for a task, ms; 0 answers at once. */
-  waitMs?: number;
-}
+import type { ClaimedTask, FailureReport, NextTasksRequest, PollRequest } from '../protocol/tasks.js';
 
 /** A claimed task: the lease as stored, and what its worker receives. */
 export interface Claim {
   task: TaskRecord;
   claimed: ClaimedTask;
-}
-
-export interface FailureReport {
-  error: string;
-  message?: string;
-  /** False when retrying cannot help; the step's retry policy is then skipped. */
-  retryable?: boolean;
-}
-
-/** A remote worker's request for the tasks its reported results lead to: up to `max` of `queues`. */
-export interface NextTasksRequest {
-  queues: string[];
-  worker: string;
-  max: number;
 }
 
 /** How a refusal of a result too large to keep ends: the worker learns that the attempt failed. */

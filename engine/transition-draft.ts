@@ -2,7 +2,7 @@
  * The store writes of one transition, gathered from one or more decisions before it is committed.
  * A task or timer created and done with inside the same draft is never written at all.
  */
-import type { EagerLeases } from './runtime.js';
+import type { EagerLeases } from './leases.js';
 import type { HistoryEvent, InstanceRecord, TaskRecord, TimerRecord, Transition } from './store/port.js';
 
 export class TransitionDraft {

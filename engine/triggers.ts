@@ -10,6 +10,7 @@ import { EvaluationBudget, type ExpressionScope } from '../definitions/expressio
 import type { ExpressionLimits, ExpressionIsolate } from '../definitions/expression-budget.js';
 import type { Json, Plan, PlanTrigger } from '../definitions/model.js';
 import { truthy } from '../core/steps/choice.js';
+import type { TriggerOutcome, TriggerView } from '../protocol/triggers.js';
 
 /** An event as triggers see it: the fields of a CloudEvent that matter here, and its data. */
 export interface IncomingEvent {
@@ -23,23 +24,6 @@ export interface IncomingEvent {
   key?: string;
   data: Json;
 }
-
-/** A trigger of a workflow, as listed over the API. */
-export interface TriggerView {
-  workflow: string;
-  version: number;
-  /** Its place in the workflow's `triggers:`, from 1. */
-  trigger: number;
-  event: string;
-  filter?: string;
-  input?: Json;
-  id?: string;
-}
-
-/** What one trigger that matched made of the event: the instance it started (or had started), or why none. */
-export type TriggerOutcome =
-  | { workflow: string; version: number; trigger: number; instance: string }
-  | { workflow: string; version: number; trigger: number; error: string };
 
 /** What a trigger that matched asks to start. */
 export interface TriggeredStart {

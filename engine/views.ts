@@ -1,52 +1,7 @@
-/** What callers see of an instance: the API's shape, kept apart from the stored model. */
-import type { Json } from '../definitions/model.js';
-import type { ErrorInfo, InstanceState } from '../core/model.js';
-import type { HistoryEvent, InstanceRecord, InstanceStatus, SetAside } from './store/port.js';
-
-export interface CurrentStep {
-  step: string;
-  /** What the step waits for: task, retry, delay, event, child, join, compensation; or running. */
-  waiting: string;
-  attempt: number;
-  branch?: string;
-  index?: number;
-  event?: string;
-  childId?: string;
-}
-
-export interface InstanceView {
-  id: string;
-  workflow: string;
-  version: number;
-  run: number;
-  status: InstanceStatus;
-  input: Json;
-  output: Json;
-  error: ErrorInfo | null;
-  data: Json;
-  current: CurrentStep[];
-  parentId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  /** Compensations under way, when the instance is winding down. */
-  compensating?: { reason: string; step: string | null };
-  schedule?: { id: string; fireTime: string };
-  previousRun?: { run: number; endedAt: string };
-  /** Set aside after an input failed too many tries: nothing is applied to it but terminate and retry. */
-  setAside?: SetAsideView;
-}
-
-export interface SetAsideView {
-  reason: string;
-  at: string;
-  /** Tries of the input that did not finish. */
-  tries: number;
-  /** The input's type (timerFired, taskTimedOut, …). */
-  input: string;
-  step?: string;
-  /** Inputs held for the retry, the one it was set aside on included. */
-  held: number;
-}
+/** Builds what callers see of an instance and its history (protocol/instances.ts) from the stored model. */
+import type { InstanceState } from '../core/model.js';
+import type { HistoryEvent, InstanceRecord, SetAside } from './store/port.js';
+import type { CurrentStep, HistoryView, InstanceView, SetAsideView } from '../protocol/instances.js';
 
 export function instanceView(record: InstanceRecord): InstanceView {
   const state = record.state;
@@ -86,14 +41,6 @@ function currentStep(frame: InstanceState['frames'][string]): CurrentStep {
   if (frame.wait?.kind === 'event') c.event = frame.wait.event;
   if (frame.wait?.kind === 'child') c.childId = frame.wait.childId;
   return c;
-}
-
-export interface HistoryView {
-  seq: number;
-  type: string;
-  step?: string;
-  at: string;
-  details?: Json;
 }
 
 export function historyView(event: HistoryEvent): HistoryView {

@@ -58,6 +58,8 @@ describe('segue run on the examples', () => {
     ['monitor-loop.yaml', 0, { jobId: 'export-42', checks: 3 }],
     ['trip-booking-saga.yaml', 0, { tripId: 'T-1', flight: expect.stringMatching(/^FLT-/) }],
     ['shipment.yaml', 0, { carrier: 'CheapShip', trackingNumber: expect.stringMatching(/^CHE-/) }],
+    // An Amazon States Language state machine, run like the others.
+    ['expense-claim.yaml', 0, { claimId: 'C-1', total: 275, approvedBy: 'policy' }],
   ])('%s completes with its documented input', async (example, nth, output) => {
     const input = await documentedInput(example, nth);
     const result = await segueRun([`examples/${example}`, '--worker', WORKER, '--input', input]);

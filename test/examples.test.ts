@@ -35,6 +35,7 @@ describe('examples', () => {
       expect.arrayContaining([
         'batch-fanout.yaml',
         'eternal-aggregator.yaml',
+        'expense-claim.yaml',
         'http-call.yaml',
         'human-approval.yaml',
         'map-items.yaml',

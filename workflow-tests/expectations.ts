@@ -7,8 +7,8 @@ import { parseDuration } from '../definitions/duration.js';
 import type { Json } from '../definitions/model.js';
 import { isRecord, quote, type Path } from '../definitions/messages.js';
 import type { ErrorInfo } from '../core/model.js';
-import type { InstanceView } from '../engine/views.js';
 import type { ExpectDefinition } from './model.js';
+import type { InstanceView } from '../protocol/instances.js';
 
 /** What went differently than expected; `path` is in the test file. */
 export interface Mismatch {

@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json } from '../definitions/model.js';
-import type { HistoryView } from '../engine/views.js';
+import type { HistoryView } from '../protocol/instances.js';
 
 export type GoldenEvent = HistoryView & { run: number };
 

@@ -30,6 +30,11 @@ export type Reply =
   | { kind: 'error'; error: string; message: string; retryable?: boolean; afterMs: number }
   | { kind: 'noAnswer' };
 
+/** Where the virtual-time driver finds the answer to a task: a case's mocks, or another source. */
+export interface TaskAnswers {
+  find(call: Call): { reply(call: Call): Promise<Reply | undefined> } | undefined;
+}
+
 /** A mock that failed to answer (its `when` or a template failed to evaluate). */
 export class MockError extends Error {
   constructor(
@@ -80,7 +85,7 @@ export class Mock {
 }
 
 /** The mocks of one case: every mock keeps its own count of calls, from 0 at the start of the case. */
-export class CaseMocks {
+export class CaseMocks implements TaskAnswers {
   private readonly tables: Record<MockTable, Map<string, Mock>> = { tasks: new Map(), steps: new Map(), compensations: new Map() };
 
   /** `mocks`: the file's mocks then the case's, each with the path it is at in the test file. */

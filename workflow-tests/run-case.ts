@@ -6,7 +6,6 @@ import { dirname, relative, resolve } from 'node:path';
 import { ManualClock } from '../engine/clock.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
-import type { InstanceView } from '../engine/views.js';
 import { TERMINAL_STATUSES } from '../engine/store/port.js';
 import { parseDuration } from '../definitions/duration.js';
 import type { Problem } from '../definitions/model.js';
@@ -18,6 +17,7 @@ import { CaseMocks, type Call } from './mocks.js';
 import { DEFAULT_INSTANCE_ID, DEFAULT_START, type EventDefinition } from './model.js';
 import type { TestFile } from './test-file.js';
 import { VirtualTimeDriver, type DriveOptions, type DriveResult, type PlannedEvent } from './virtual-time.js';
+import type { InstanceView } from '../protocol/instances.js';
 
 export interface CaseResult {
   name: string;

@@ -11,10 +11,10 @@ import { SegueError } from '../engine/errors.js';
 import type { TaskRecord } from '../engine/store/port.js';
 import type { Claim } from '../engine/task-queue.js';
 import { TERMINAL_STATUSES } from '../engine/store/port.js';
-import type { InstanceView } from '../engine/views.js';
 import type { Json } from '../definitions/model.js';
-import { MockError, type Call, type CaseMocks, type Reply } from './mocks.js';
+import { MockError, type Call, type Reply, type TaskAnswers } from './mocks.js';
 import type { WorkflowSet } from './workflows.js';
+import type { InstanceView } from '../protocol/instances.js';
 
 /** The worker name the tasks of a test show in their history. */
 export const TEST_WORKER = 'segue-test';
@@ -64,7 +64,7 @@ export interface DriveOptions {
   clock: ManualClock;
   instanceId: string;
   workflows: WorkflowSet;
-  mocks: CaseMocks;
+  mocks: TaskAnswers;
   events: PlannedEvent[];
   /** Epoch ms at which the case stops even if the instance has not finished. */
   stopAtMs?: number;

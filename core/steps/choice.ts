@@ -2,9 +2,16 @@
 import { END, type ChoiceStep, type Json } from '../../definitions/model.js';
 import type { StepHandler } from '../context.js';
 import { goto } from '../flow.js';
+import { applyOutcome, hookEnvironment } from '../hooks.js';
 
 export const choice: StepHandler<ChoiceStep> = {
   async enter(d, frame, step) {
+    if (step.hooks?.choose) {
+      const chosen = await step.hooks.choose(frame.data, hookEnvironment(d, frame, step));
+      applyOutcome(frame, chosen);
+      d.log('StepCompleted', step.name, { next: chosen.next });
+      return goto(d, frame, chosen.next);
+    }
     const b = d.bindings(frame);
     let target = step.otherwise ?? step.next;
     for (const option of step.choices) {

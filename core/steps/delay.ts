@@ -4,11 +4,13 @@ import { ExpressionEvaluationError } from '../../definitions/expressions.js';
 import { isTime, MAX_TIME_MS } from '../../definitions/duration.js';
 import { preview, startTimer, type StepHandler } from '../context.js';
 import { completeStep } from '../flow.js';
+import { hookEnvironment } from '../hooks.js';
 
 export const delay: StepHandler<DelayStep> = {
   async enter(d, frame, step) {
     let dueAt = d.now + (step.durationMs ?? 0);
-    if (step.until) {
+    if (step.hooks?.waitUntil) dueAt = await step.hooks.waitUntil(frame.data, hookEnvironment(d, frame, step));
+    else if (step.until) {
       const value = await step.until.evaluate(frame.data, d.bindings(frame));
       const time = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
       if (!isTime(time)) {

@@ -3,28 +3,34 @@ import type { Json, MapStep, ToleratedFailures } from '../../definitions/model.j
 import type { Decision, StepHandler } from '../context.js';
 import { copyJson, isObject } from '../data.js';
 import { completeStep, failStep } from '../flow.js';
+import { hookEnvironment, hookError, errorInfo } from '../hooks.js';
 import type { Frame } from '../model.js';
 import { abortJoin, fork, leave } from './join.js';
 
 export const map: StepHandler<MapStep> = {
   async enter(d, frame, step) {
-    const value = await step.items.evaluate(frame.data, d.bindings(frame));
-    // JSONata gives a single value for a one-item sequence and nothing for an empty one.
-    const items: Json[] = value === undefined ? [] : Array.isArray(value) ? value : [value];
+    // With hooks (ASL), they give the iterations' inputs and limits; else `items` and the step's own.
+    const run = step.hooks?.items ? await step.hooks.items(frame.data, hookEnvironment(d, frame, step)) : undefined;
+    const items = run ? run.inputs : await ownItems(d, frame, step);
     if (items.length === 0) return completeStep(d, frame, step, []);
     if (items.length > d.options.maxMapItems) {
       const message = `"items" gave ${items.length} items, more than the limit of ${d.options.maxMapItems}; split the list, or process it in pages with a loop`;
       return failStep(d, frame, step, { error: 'LimitExceeded', message, retryable: false });
     }
     frame.wait = { kind: 'join' };
-    frame.join = { kind: 'map', running: [], results: {}, items, nextIndex: 0, failures: 0 };
+    frame.join = { kind: 'map', running: [], results: {}, items, nextIndex: 0, failures: 0, ...(run ? { concurrency: run.concurrency, tolerance: run.tolerance } : {}) };
     launchIterations(d, frame, step);
   },
 
   async childEnded(d, parent, step, child, end) {
     leave(parent, child);
     const join = parent.join!;
-    if ('error' in end) {
+    if ('error' in end && step.hooks?.tolerates) {
+      join.failures = (join.failures ?? 0) + 1;
+      const exceeded = step.hooks.tolerates(join.tolerance ?? {}, join.failures, join.items!.length, hookError(end.error));
+      if (exceeded) return abortJoin(d, parent, step, { ...end.error, ...errorInfo(exceeded, end.error.step ?? step.name), index: child.index! });
+      join.results[String(child.index)] = step.hooks.failedItem?.(hookError(end.error)) ?? null;
+    } else if ('error' in end) {
       join.failures = (join.failures ?? 0) + 1;
       if (!withinTolerance(step.toleratedFailures, join.failures, join.items!.length)) {
         return abortJoin(d, parent, step, { ...end.error, index: child.index! });
@@ -40,13 +46,22 @@ export const map: StepHandler<MapStep> = {
   },
 };
 
+async function ownItems(d: Decision, frame: Frame, step: MapStep): Promise<Json[]> {
+  const value = await step.items.evaluate(frame.data, d.bindings(frame));
+  // JSONata gives a single value for a one-item sequence and nothing for an empty one.
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
 function launchIterations(d: Decision, frame: Frame, step: MapStep): void {
   const join = frame.join!;
   const items = join.items!;
-  while (join.nextIndex! < items.length && (step.concurrency === 0 || join.running.length < step.concurrency)) {
+  const concurrency = join.concurrency ?? step.concurrency;
+  while (join.nextIndex! < items.length && (concurrency === 0 || join.running.length < concurrency)) {
     const index = join.nextIndex!;
     const item = items[index]!;
-    const child = fork(d, frame, step.body, isObject(item) ? copyJson(item) : { item: copyJson(item) });
+    // With hooks, the items are the iterations' inputs as they are.
+    const data = step.hooks ? copyJson(item) : isObject(item) ? copyJson(item) : { item: copyJson(item) };
+    const child = fork(d, frame, step.body, data);
     child.index = index;
     child.item = item;
     join.running.push(child.id);

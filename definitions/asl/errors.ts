@@ -4,6 +4,7 @@
  * of the cause. The engine adds the prefix naming the state and the history event (see
  * `stateFailureCause`), because only it knows which event entered the state.
  */
+import { StepFailure } from '../step-hooks.js';
 
 /** The predefined error names of the Amazon States Language. */
 export const STATES_ERRORS = {
@@ -32,12 +33,12 @@ export const PREDEFINED_ERROR_NAMES: readonly string[] = Object.values(STATES_ER
  * A state could not go on. `cause` is AWS's wording of what went wrong, without the prefix that
  * names the state (see stateFailureCause).
  */
-export class StatesError extends Error {
+export class StatesError extends StepFailure {
   constructor(
-    readonly error: string,
+    error: string,
     override readonly cause: string,
   ) {
-    super(`${error}: ${cause}`);
+    super(error, cause);
     this.name = 'StatesError';
   }
 }

@@ -2,8 +2,9 @@
  * Which fires of a schedule are due now and what becomes of each, by the overlap policy and the
  * catch-up window. Pure: the scheduler supplies the time and whether the last instance still runs.
  */
-import type { ScheduleFire, ScheduleRecord } from '../store/port.js';
+import type { ScheduleRecord } from '../store/port.js';
 import type { CronSchedule } from '../../definitions/cron.js';
+import type { ScheduleFire } from '../../protocol/schedules.js';
 
 /** Fires enumerated per claim at most; a schedule down for longer records the rest as missed. */
 const MAX_FIRES_PER_CLAIM = 1_000;

@@ -4,51 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../definitions/duration.js';
-import type { Json } from '../../definitions/model.js';
 import type { Clock } from '../clock.js';
 import { SegueError } from '../errors.js';
-import type { OverlapPolicy, ScheduleFire, ScheduleRecord, ScheduleStore } from '../store/port.js';
+import type { ScheduleRecord, ScheduleStore } from '../store/port.js';
 import { parseCron, type CronSchedule } from '../../definitions/cron.js';
 import type { Scheduler } from './scheduler.js';
+import type { OverlapPolicy, ScheduleSpec, ScheduleView } from '../../protocol/schedules.js';
 
 export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'buffer', 'allow', 'cancel', 'terminate'];
 const DEFAULT_CATCHUP_MS = 60_000;
 const NEXT_FIRES_SHOWN = 5;
-
-/** A schedule as callers write it. */
-export interface ScheduleSpec {
-  id?: string;
-  workflow: string;
-  version?: number | null;
-  cron: string;
-  timezone?: string;
-  input?: Json;
-  overlap?: OverlapPolicy;
-  /** A duration like `5m`; default 1m. */
-  catchupWindow?: string;
-  paused?: boolean;
-  note?: string | null;
-}
-
-export interface ScheduleView {
-  id: string;
-  workflow: string;
-  version: number | null;
-  cron: string;
-  timezone: string;
-  input: Json;
-  overlap: OverlapPolicy;
-  catchupWindow: string;
-  paused: boolean;
-  note: string | null;
-  origin: 'api' | 'definition';
-  /** The next fire times (ISO), none while paused. */
-  nextFires: string[];
-  recent: ScheduleFire[];
-  buffered: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export class ScheduleService {
   constructor(

@@ -6,10 +6,11 @@
  * is taken.
  */
 import type { Json } from '../../definitions/model.js';
-import type { ScheduleFire, ScheduleRecord, ScheduleStore } from '../store/port.js';
+import type { ScheduleRecord, ScheduleStore } from '../store/port.js';
 import { StoreError } from '../store/errors.js';
 import { parseCron } from '../../definitions/cron.js';
 import { fireInstanceId, isIdlePlan, planFires, RECENT_FIRES_KEPT } from './fires.js';
+import type { ScheduleFire } from '../../protocol/schedules.js';
 
 /** What the scheduler needs of the engine. */
 export interface ScheduleActions {

@@ -13,7 +13,9 @@ export type StoreErrorCode =
   /** The caller passed something the store cannot use (a malformed cursor, a bad option). */
   | 'STORE_INVALID'
   /** The stored data is unreadable or was written by a newer version. */
-  | 'STORE_CORRUPT';
+  | 'STORE_CORRUPT'
+  /** A stored value is sealed with a data key this engine does not have, or with another key under that id. */
+  | 'STORE_KEY';
 
 const RETRYABLE: ReadonlySet<StoreErrorCode> = new Set(['STORE_UNAVAILABLE', 'STORE_BUSY']);
 

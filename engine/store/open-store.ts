@@ -1,15 +1,16 @@
 /**
  * Opens a Store from a URL: `sqlite:<path>`, `memory`, or `mongodb://…` / `mongodb+srv://…`.
  * The MongoDB adapter is loaded only when asked for; its module must export
- * `createMongoStore(url: string): Store`.
+ * `createMongoStore(url: string, options: { dataKeys?: DataKeys }): Store`.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StoreError } from './errors.js';
 import type { Store } from './port.js';
+import type { DataKeys } from './stored-json.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 
-/** Options for the SQLite adapter (`sqlite:` and `memory`); see SqliteStoreOptions for defaults. */
+/** Options for the SQLite adapter (`sqlite:` and `memory`; see SqliteStoreOptions for defaults), and `dataKeys` for every adapter. */
 export type OpenStoreOptions = Omit<SqliteStoreOptions, 'path'>;
 
 const ACCEPTED = '"sqlite:<path>" (e.g. sqlite:./segue.db), "memory", or "mongodb://…" / "mongodb+srv://…"';
@@ -18,17 +19,17 @@ const ACCEPTED = '"sqlite:<path>" (e.g. sqlite:./segue.db), "memory", or "mongod
 const MONGODB_MODULE = './mongodb/mongodb-store.js';
 
 interface MongoModule {
-  createMongoStore(url: string): Store;
+  createMongoStore(url: string, options: { dataKeys?: DataKeys }): Store;
 }
 
-async function loadMongoStore(url: string): Promise<Store> {
+async function loadMongoStore(url: string, dataKeys: DataKeys | undefined): Promise<Store> {
   let module: MongoModule;
   try {
     module = (await import(MONGODB_MODULE)) as MongoModule;
   } catch (err) {
     throw new StoreError('STORE_UNAVAILABLE', 'MongoDB store is not available in this build', { cause: err });
   }
-  return module.createMongoStore(url);
+  return module.createMongoStore(url, dataKeys ? { dataKeys } : {});
 }
 
 function sqlitePath(url: string): string {
@@ -54,7 +55,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   let store: Store;
   if (url === 'memory') store = new SqliteStore({ ...options, path: ':memory:' });
   else if (url.startsWith('sqlite:')) store = new SqliteStore({ ...options, path: sqlitePath(url) });
-  else if (url.startsWith('mongodb://') || url.startsWith('mongodb+srv://')) store = await loadMongoStore(url);
+  else if (url.startsWith('mongodb://') || url.startsWith('mongodb+srv://')) store = await loadMongoStore(url, options.dataKeys);
   else throw new StoreError('STORE_INVALID', `unknown store URL ${describeUrl(url)}; accepted forms: ${ACCEPTED}`);
   await store.init();
   return store;

@@ -11,6 +11,7 @@
  */
 import type { Json } from '../../definitions/model.js';
 import type { EngineInput, EventWait, HistoryEvent, InstanceRecord, InstanceStatus, Redelivery, SetAside } from '../../core/model.js';
+import type { OverlapPolicy, ScheduleFire } from '../../protocol/schedules.js';
 
 // The records the store keeps are the interpreter's own.
 export { INSTANCE_STATUSES, TERMINAL_STATUSES } from '../../core/model.js';
@@ -132,7 +133,32 @@ export interface QueueTasks {
   holders: Record<string, number>;
 }
 
-export interface Store extends ScheduleStore {
+/** The run slots of one workflow with a concurrency limit (see run-slots.ts). */
+export interface RunSlots {
+  workflow: string;
+  /** Instances holding a slot: they may run. */
+  holders: string[];
+  /** Instances waiting for a slot, in start order (`at`: their createdAt). */
+  waiting: { id: string; at: number }[];
+}
+
+export interface SlotRequest {
+  /** The workflow's concurrency limit. */
+  limit: number;
+  /** The instance's start time (its createdAt), which orders the queue. */
+  at: number;
+  /** Most instances the queue holds; past it the request is refused and nothing queued. */
+  maxWaiting: number;
+}
+
+export interface SlotTaken {
+  /** `held`: the instance has a slot; `queued`: it waits for one; `refused`: the queue is full. */
+  answer: 'held' | 'queued' | 'refused';
+  /** Waiting instances that took free slots on the way (their start is the caller's to apply). */
+  promoted: string[];
+}
+
+export interface Store extends ScheduleStore, RunSlotStore {
   /** Creates tables/collections and indexes if absent. Idempotent. */
   init(): Promise<void>;
   close(): Promise<void>;
@@ -202,16 +228,17 @@ export interface Store extends ScheduleStore {
   nextTimerDue(): Promise<number | null>;
 }
 
-export type OverlapPolicy = 'skip' | 'buffer' | 'allow' | 'cancel' | 'terminate';
-
-/** What became of one fire time of a schedule. */
-export interface ScheduleFire {
-  /** ISO time the cron expression named. */
-  fireTime: string;
-  outcome: 'started' | 'skipped' | 'missed' | 'buffered';
-  instanceId: string | null;
-  /** Why it was skipped or missed, in words. */
-  reason?: string;
+/**
+ * Run slots of workflows with a concurrency limit, each workflow's changed atomically, so the limit
+ * holds across every engine on the store.
+ */
+export interface RunSlotStore {
+  /** A slot for the instance (it keeps the one it holds), else its place in the queue. */
+  takeRunSlot(workflow: string, instanceId: string, req: SlotRequest): Promise<SlotTaken>;
+  /** Gives back its slot or place; answers the waiting instances that took the freed slots, oldest first. */
+  giveBackRunSlot(workflow: string, instanceId: string, limit: number): Promise<string[]>;
+  /** The slots of every workflow that has any holder or waiting instance. */
+  listRunSlots(): Promise<RunSlots[]>;
 }
 
 export interface ScheduleRecord {

@@ -102,6 +102,13 @@ const handlers: Record<string, TaskHandler> = {
     if (!THUMBNAIL_FORMATS.includes(format)) throw failure('UnsupportedFormat', `cannot make a thumbnail of a .${format} file`);
     return { thumbnailUrl: String(url).replace(/(\.[a-z]+)$/i, `-w${width}$1`) };
   },
+
+  // expense-claim (an ASL state machine): gifts need a receipt nobody keeps.
+  'claims.checkReceipt': async ({ claimId, item, amount }) => {
+    if (item === 'gift') throw failure('ReceiptMissing', `claim ${claimId}: no receipt for the ${item}`);
+    return { item, amount, receipt: idFor('RCT', claimId, item) };
+  },
+  'claims.askManager': async ({ total }) => ({ manager: Number(total) <= 2000 ? 'manager' : 'director' }),
 };
 
 export default handlers;

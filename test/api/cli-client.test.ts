@@ -104,6 +104,11 @@ describe('client commands', () => {
     expect(all.code).toBe(0);
     expect(all.stdout).toBe(`unchanged cli-one version 1 (${one})\nregistered cli-two version 1 (${join(folder, 'cli-two.json')})\n`);
     expect((await segue('start', 'cli-one', '--wait', '5s', '--json')).stdout).toMatch(/"output": \{\s+"one": 1/);
+    // An Amazon States Language document is named by its file.
+    const asl = join(server().dir, 'cli-asl.asl.json');
+    writeFileSync(asl, JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', Result: { asl: true }, End: true } } }));
+    expect((await segue('register', asl)).stdout).toBe(`registered cli-asl version 1 (${asl})\n`);
+    expect((await segue('start', 'cli-asl', '--wait', '5s', '--json')).stdout).toMatch(/"output": \{\s+"asl": true/);
   });
 
   it('registers the valid files and reports each problem of the others at its line, exiting 1', async () => {

@@ -48,6 +48,23 @@ describe('POST /v1/workflows', () => {
     expect(res.json).toEqual({ name: 'json-flow', version: 1 });
   });
 
+  it('registers an Amazon States Language document under the name given, and runs it', async () => {
+    const machine = { StartAt: 'Hello', States: { Hello: { Type: 'Pass', Parameters: { 'greeting.$': "States.Format('hello {}', $.who)" }, End: true } } };
+    const res = await http(server().url, 'POST', '/v1/workflows?name=hello-asl', JSON.stringify(machine));
+    expect(res.status).toBe(201);
+    expect(res.json).toEqual({ name: 'hello-asl', version: 1 });
+    const started = await http(server().url, 'POST', '/v1/workflows/hello-asl/instances', JSON.stringify({ input: { who: 'ada' } }));
+    expect(started.status).toBe(201);
+    await eventually(async () => {
+      const view = await http(server().url, 'GET', `/v1/instances/${started.json.id}`);
+      expect(view.json).toMatchObject({ status: 'COMPLETED', output: { greeting: 'hello ada' } });
+      return view.json;
+    });
+    const bad = await http(server().url, 'POST', '/v1/workflows?name=hello-asl', JSON.stringify({ StartAt: 'Nowhere', States: { Hello: { Type: 'Succeed' } } }));
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors[0].message).toMatch(/StartAt/);
+  });
+
   it('refuses an invalid definition with a problem listing each error with its position', async () => {
     const res = await postYaml('/v1/workflows', INVALID);
     expect(res.status).toBe(400);

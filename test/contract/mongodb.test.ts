@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { BSON, MongoClient, MongoServerError, type Document } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ import { parseMongoUrl } from '../../engine/store/mongodb/mongodb-url.js';
 import { pendingFilter, planEffects } from '../../engine/store/mongodb/outbox.js';
 import { CLAIM_SORT, DUE_SORT, EXPIRY_SORT, dueFilter, expiredFilter, queuedFilter, tokenFilter } from '../../engine/store/mongodb/work.js';
 import { openStore } from '../../engine/store/open-store.js';
+import { PLAIN_JSON } from '../../engine/store/stored-json.js';
 import type { Store } from '../../engine/store/port.js';
 import { T0, creation, definition, historyEvent, instance, next, task, timer } from './records.js';
 import { storeContract } from './store-contract.js';
@@ -51,6 +52,7 @@ const HOT_QUERIES: { index: string; collection: string; filter: Document; sort?:
  * equality on top-level fields, not ranges, `$exists` or dotted paths (see docs/deploy.md).
  */
 const SCANNED_ON_SQLITE = ['timers_by_due', 'instances_with_outbox', 'instances_by_wait'];
+const json = PLAIN_JSON;
 const bson = <T>(doc: T): T => BSON.deserialize(BSON.serialize(doc as Document)) as T;
 const injected = (point: string) => ({ code: 'STORE_UNAVAILABLE', message: `storage failure injected at ${point}` });
 
@@ -89,41 +91,41 @@ describe('MongoDB documents', () => {
       fc.property(fc.jsonValue(), (value) => {
         const state = JSON.parse(JSON.stringify(value ?? null));
         const record = instance('i-1', { state, waits: [{ event: 'paid', key: 'o-1' }, { event: 'shipped', key: null }] });
-        expect(docToInstance(bson(instanceToDoc(record)))).toEqual(record);
+        expect(docToInstance(bson(instanceToDoc(record, json)), json)).toEqual(record);
       }),
       { numRuns: 200 },
     );
     const awkward = instance('i-2', { state: { $ref: 'x', 'a.b': { $gt: 1 }, deep: [[[{}]]] }, parentId: 'i-1' });
-    const doc = instanceToDoc(awkward);
+    const doc = instanceToDoc(awkward, json);
     expect(typeof doc.state).toBe('string');
     expect(doc._id).toBe('i-2');
-    expect(docToInstance(bson(doc))).toEqual(awkward);
+    expect(docToInstance(bson(doc), json)).toEqual(awkward);
   });
 
   it('round-trip history, tasks, timers and definitions, leaving optional fields out', () => {
     const bare = { instanceId: 'i:1', run: 2, seq: 3, type: 'Started', at: T0 };
-    expect(historyToDoc(bare)).toEqual({ _id: 'i:1:2:3', ...bare });
-    expect(docToHistory(bson(historyToDoc(bare)))).toEqual(bare);
+    expect(historyToDoc(bare, json)).toEqual({ _id: 'i:1:2:3', ...bare });
+    expect(docToHistory(bson(historyToDoc(bare, json)), json)).toEqual(bare);
     const full = historyEvent('i-1', 4, { details: { error: { name: 'Timeout' } } });
-    expect(docToHistory(bson(historyToDoc(full)))).toEqual(full);
+    expect(docToHistory(bson(historyToDoc(full, json)), json)).toEqual(full);
     const leased = task('t-1', { status: 'LEASED', token: 'tok', worker: 'w', leasedAt: T0, leaseExpiresAt: T0 + 5, heartbeatMs: 5 });
-    for (const t of [task('t-0'), leased]) expect(docToTask(bson(taskToDoc(t)))).toEqual(t);
-    expect(timerToDoc(timer('tm-1'))).toMatchObject({ _id: 'tm-1', leasedUntil: null });
-    expect(docToTimer(bson(timerToDoc(timer('tm-1'))))).toEqual(timer('tm-1'));
+    for (const t of [task('t-0'), leased]) expect(docToTask(bson(taskToDoc(t, json)), json)).toEqual(t);
+    expect(timerToDoc(timer('tm-1'), json)).toMatchObject({ _id: 'tm-1', leasedUntil: null });
+    expect(docToTimer(bson(timerToDoc(timer('tm-1'), json)), json)).toEqual(timer('tm-1'));
     expect(docToDefinition(bson(definitionToDoc(definition('orders', 3))))).toEqual(definition('orders', 3));
   });
 
   it('reports unreadable JSON as STORE_CORRUPT', () => {
-    const doc = { ...instanceToDoc(instance('i-1')), state: '{broken' };
-    expect(() => docToInstance(doc)).toThrow(expect.objectContaining({ code: 'STORE_CORRUPT', message: 'stored state of instance "i-1" is not valid JSON' }));
+    const doc = { ...instanceToDoc(instance('i-1'), json), state: '{broken' };
+    expect(() => docToInstance(doc, json)).toThrow(expect.objectContaining({ code: 'STORE_CORRUPT', message: 'stored state of instance "i-1" is not valid JSON' }));
   });
 
   it('refuses an instance document over 16 MiB before writing, counting its outbox', () => {
     const big = { blob: 'x'.repeat(4 * 1024 * 1024) };
     const parent = instance('i-1', { state: big });
-    expect(() => checkDocumentSize(instanceToDoc(parent))).not.toThrow();
+    expect(() => checkDocumentSize(instanceToDoc(parent, json))).not.toThrow();
     const children = Array.from({ length: 4 }, (_, i) => instance(`c-${i}`, { state: big }));
-    const doc: InstanceDoc = { ...instanceToDoc(parent), outbox: { rev: 2, at: T0, effects: planEffects(creation(parent, { createInstances: children }))! } };
+    const doc: InstanceDoc = { ...instanceToDoc(parent, json), outbox: { rev: 2, at: T0, effects: planEffects(creation(parent, { createInstances: children }), json)! } };
     expect(() => checkDocumentSize(doc)).toThrow(
       expect.objectContaining({ code: 'STORE_INVALID', message: expect.stringMatching(/^instance "i-1" would take 20\.0 MiB .* over the 16 MiB/) }),
     );
@@ -132,7 +134,7 @@ describe('MongoDB documents', () => {
 
 describe('MongoDB outbox planner', () => {
   it('plans nothing for a transition that writes only the instance', () => {
-    expect(planEffects(creation(instance('i-1')))).toBeNull();
+    expect(planEffects(creation(instance('i-1')), json)).toBeNull();
   });
 
   it('plans every effect as the document it writes, with deterministic ids, and survives BSON', () => {
@@ -146,13 +148,14 @@ describe('MongoDB outbox planner', () => {
         removeTimers: ['tm'],
         createInstances: [child],
       }),
+      json,
     )!;
     expect(effects.history.map((h) => h._id)).toEqual(['i-1:1:7']);
     expect(effects).toMatchObject({ removeTasks: ['t-1'], removeTimers: ['tm'] });
-    expect(effects.createTasks.map(docToTask)).toEqual([task('t-2')]);
-    expect(effects.createTimers.map(docToTimer)).toEqual([timer('tm', { dueAt: T0 + 9 })]);
+    expect(effects.createTasks.map((d) => docToTask(d, json))).toEqual([task('t-2')]);
+    expect(effects.createTimers.map((d) => docToTimer(d, json))).toEqual([timer('tm', { dueAt: T0 + 9 })]);
     expect(effects.createInstances[0]).not.toHaveProperty('outbox');
-    expect(bson(effects).createInstances.map(docToInstance)).toEqual([child]);
+    expect(bson(effects).createInstances.map((d) => docToInstance(d, json))).toEqual([child]);
   });
 });
 
@@ -265,6 +268,11 @@ describe.skipIf(!uri)('mongodb store contract (needs MONGODB_URI, or Go to build
 
   storeContract('mongodb', async () => {
     const { store } = await freshStore();
+    return { store, cleanup: async () => undefined };
+  });
+
+  storeContract('mongodb, data sealed with a key', async () => {
+    const { store } = await freshStore({ dataKeys: { current: { id: 'contract', key: randomBytes(32) }, old: [] } });
     return { store, cleanup: async () => undefined };
   });
 
@@ -480,8 +488,8 @@ describe.skipIf(!uri)('mongodb store contract (needs MONGODB_URI, or Go to build
       const { raw } = await freshStore();
       const tasks = raw.collection<TaskDoc>('tasks');
       expect((await tasks.indexes()).find((index) => index.name === 'tasks_by_token')).toMatchObject({ unique: true });
-      await tasks.insertMany([taskToDoc(task('t-1')), taskToDoc(task('t-2'))]);
-      const leased = (id: string) => taskToDoc(task(id, { status: 'LEASED', token: 'same', worker: 'w', leasedAt: T0, leaseExpiresAt: T0 + 5 }));
+      await tasks.insertMany([taskToDoc(task('t-1'), json), taskToDoc(task('t-2'), json)]);
+      const leased = (id: string) => taskToDoc(task(id, { status: 'LEASED', token: 'same', worker: 'w', leasedAt: T0, leaseExpiresAt: T0 + 5 }), json);
       await tasks.insertOne(leased('t-3'));
       await expect(tasks.insertOne(leased('t-4'))).rejects.toMatchObject({ code: 11000 });
       expect(await tasks.countDocuments({})).toBe(3);

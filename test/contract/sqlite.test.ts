@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -17,6 +18,11 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 storeContract('sqlite file', async () => {
   const store = await openStore(`sqlite:${freshFile()}`);
+  return { store, cleanup: () => store.close() };
+});
+
+storeContract('sqlite file, data sealed with a key', async () => {
+  const store = await openStore(`sqlite:${freshFile()}`, { dataKeys: { current: { id: 'contract', key: randomBytes(32) }, old: [] } });
   return { store, cleanup: () => store.close() };
 });
 

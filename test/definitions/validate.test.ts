@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { loadPlan } from '../../definitions/load.js';
 import { checkDefinition, formatProblems } from '../../definitions/validate.js';
 
 const invalid = new URL('../fixtures/invalid/', import.meta.url);
@@ -16,6 +17,7 @@ const EXPECTED: Record<string, string[]> = {
     '4:11: "cron" of schedule 1 is "61 2 * * *", which is not a cron expression (invalid value for minute: 61); write it like "0 9 * * MON-FRI"',
     '5:15: "timezone" of schedule 1 is "Europe/Pariss", which is not a time zone; write it like Europe/Paris or UTC',
   ],
+  'bad-concurrency.yaml': ['4:10: "concurrency.limit" is 0; it must be 1 or more', '5:3: "concurrency" has no field "queue"; it takes limit'],
   'bad-duration.yaml': [
     '7:14: step "wait for approval": "timeout" is "5 minutes", which is not a duration; write it like 30s, 5m, 2h, 3d or PT5M',
   ],
@@ -300,8 +302,9 @@ describe('checkDefinition: valid definitions', () => {
     expect(definition?.steps.length).toBeGreaterThan(0);
   });
 
+  // In either language: loadPlan checks an ASL example (expense-claim.yaml) as ASL.
   it.each(readdirSync(examples).filter((f) => f.endsWith('.yaml') && !f.endsWith('.test.yaml')))('example %s has no problem', (file) => {
-    expect(formatProblems(check(examples, file).problems)).toBe('');
+    expect(formatProblems(loadPlan(readFileSync(new URL(file, examples), 'utf8'), file).problems)).toBe('');
   });
 });
 

@@ -84,6 +84,26 @@ describe('the isolate', () => {
     expect(await iso.evaluate(request('"next"'))).toBe('next');
   });
 
+  it('kills and replaces a process from a thread of its own, while the engine\'s thread is held', { timeout: 60_000 }, async () => {
+    const iso = open();
+    expect(await iso.evaluate(request('1'))).toBe(1);
+    const [first] = iso.pids();
+    const killed = failureOf(iso.evaluate(request(ENDLESS, { timeoutMs: 300 })));
+    // Held without a turn of the event loop: a timer or a spawn on this thread could not run
+    // until it is released, so a replacement seen meanwhile was started elsewhere.
+    const held = new Int32Array(new SharedArrayBuffer(4));
+    const deadline = Date.now() + 30_000;
+    let replacement: number | undefined;
+    while (replacement === undefined && Date.now() < deadline) {
+      Atomics.wait(held, 0, 0, 50);
+      if (!running(first!)) replacement = evaluatorsOf(process.pid).find((pid) => pid !== first);
+    }
+    expect(replacement).toBeDefined();
+    expect(await killed).toEqual({ code: 'D1012', message: 'it ran longer than the 300 ms an expression may take' });
+    expect(await iso.evaluate(request('"next"'))).toBe('next');
+    expect(iso.pids()).toEqual([replacement]);
+  });
+
   it('lets evaluations wait their turn, and fails at once one more than may wait', { timeout: 60_000 }, async () => {
     const iso = open({ processes: 1, maxWaiting: 1 });
     const slow = failureOf(iso.evaluate(request(ENDLESS, { timeoutMs: 300 })));

@@ -44,6 +44,24 @@ steps:
 });
 
 describe('instance data and history', () => {
+  it('refuses a retry whose patch would make the data too large, leaving the instance FAILED', async () => {
+    t = await testEngine({}, { engine: { limits: { maxInstanceDataBytes: 4 * KIB } } });
+    await t.register(`
+name: patched
+steps:
+  - { name: pay, type: task, task: pay }
+`);
+    const { id } = await t.engine.startInstance('patched');
+    const [task] = await t.engine.tasks.poll({ queues: ['pay'] });
+    await t.engine.tasks.fail(task!.token, { error: 'Declined', retryable: false });
+    await expect(t.engine.retry(id, { patch: { blob: 'x'.repeat(6 * KIB) } })).rejects.toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      message: expect.stringMatching(/^the retry was refused: .*4 KiB/),
+    });
+    expect((await t.engine.getInstance(id)).status).toBe('FAILED');
+  });
+
+
   it('fails the step whose result would make the data too large', async () => {
     t = await testEngine({ grow: () => ({ blob: 'x'.repeat(6 * KIB) }) }, { engine: { limits: { maxInstanceDataBytes: 4 * KIB } } });
     await t.register(`

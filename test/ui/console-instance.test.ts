@@ -127,6 +127,38 @@ describe('the instance page', () => {
     await tab.page.close();
   });
 
+  it('retries a failed instance with edits: a bad patch or step is refused in the dialog, a good one is kept in the history', async () => {
+    const { server, open } = fixture();
+    await server.client.registerWorkflow(FLAKY_WORKFLOW);
+    await server.client.startInstance('console-flaky', { id: 'FLAKY-3', input: { tries: 1 } });
+    const [first] = await claim(server.client, 'console.call', 1);
+    await server.client.fail(first!.token, { error: 'Unavailable', message: 'the service is down', retryable: false });
+    await statusOf('FLAKY-3', 'FAILED');
+
+    const { page } = await open('#/instances/FLAKY-3');
+    await page.locator('button[data-action="retry"]').click();
+    const dialogError = page.locator('dialog .dialog-error');
+    await page.locator('dialog textarea[name="patch"]').fill('[1]');
+    await page.locator('dialog button[type="submit"]').click();
+    await expect.poll(() => dialogError.textContent()).toBe('The patch must be a JSON object: the fields to change, null for those to remove.');
+    await page.locator('dialog textarea[name="patch"]').fill('{ "tries": 2 }');
+    await page.locator('dialog input[name="from"]').fill('cal');
+    await page.locator('dialog button[type="submit"]').click();
+    await expect.poll(() => dialogError.textContent()).toContain('has no step "cal" at its top level to retry from; its steps are "call", "done"');
+    await page.locator('dialog input[name="from"]').fill('call');
+    await page.locator('dialog input[name="reason"]').fill('service is back');
+    await page.locator('dialog button[type="submit"]').click();
+    await page.locator('dialog').waitFor({ state: 'detached' });
+
+    const [second] = await claim(server.client, 'console.call', 1);
+    await server.client.complete(second!.token, { ok: true });
+    const done = await statusOf('FLAKY-3', 'COMPLETED');
+    expect(done.data).toMatchObject({ tries: 2 });
+    const retried = (await server.client.history('FLAKY-3')).find((e) => e.type === 'InstanceRetried');
+    expect(retried?.details).toEqual({ from: 'call', patch: { tries: 2 }, reason: 'service is back' });
+    await page.close();
+  });
+
   it('says so before raising an event the instance is not waiting for', async () => {
     await waitingApproval('EVT-1');
     const { page } = await fixture().open('#/instances/EVT-1');

@@ -6,12 +6,12 @@
  * must be those its result records.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClaimedTask } from '../../engine/task-queue.js';
-import type { InstanceView } from '../../engine/views.js';
 import { buildGraph, type Graph } from '../../definitions/graph.js';
 import { loadPlan } from '../../definitions/load.js';
 import { testEngine, type TestEngine } from '../helpers/engine.js';
 import { attemptLabel, traceRun, type RunTrace } from '../../ui/src/trace.js';
+import type { InstanceView } from '../../protocol/instances.js';
+import type { ClaimedTask } from '../../protocol/tasks.js';
 
 let t: TestEngine;
 afterEach(async () => t?.engine.stop());

@@ -1,8 +1,8 @@
 /** How a case's expectations read against how its instance ended: a diff, one line per difference. */
 import { describe, expect, it } from 'vitest';
-import type { InstanceView } from '../../engine/views.js';
 import { checkExpectations, diff, formatElapsed, type Outcome } from '../../workflow-tests/expectations.js';
 import { parseDuration } from '../../definitions/duration.js';
+import type { InstanceView } from '../../protocol/instances.js';
 
 function ended(view: Partial<InstanceView>, rest: Partial<Outcome> = {}): Outcome {
   const full: InstanceView = {

@@ -1,5 +1,5 @@
 /** A small element builder and the formatting every page shares. */
-import { TERMINAL_STATUSES } from '../../core/model.js';
+import { TERMINAL_STATUSES } from '../../protocol/instances.js';
 import { formatDuration } from '../../definitions/duration.js';
 
 export type Child = Node | string | number | null | undefined | false | Child[];

@@ -4,9 +4,9 @@
  * now, with the engine's own bindings and limits. A failure is shown at its place in the text.
  */
 import type { InstanceView } from '../../client/http-client.js';
-import type { EvaluationAnswer, EvaluationRequest } from '../../engine/expression-tester.js';
 import { api, describeError } from './api.js';
 import { codeBlock, fill, formatJson, h } from './dom.js';
+import type { EvaluationAnswer, EvaluationRequest } from '../../protocol/evaluation.js';
 
 /** The value of the "data of" choice: '' for the instance's data, else `step` or `step#index`. */
 function targetValue(step: string, index: number | undefined): string {

@@ -5,6 +5,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import type { DefinitionDoc, HistoryDoc, InstanceDoc, ScheduleDoc, TaskDoc, TimerDoc } from './documents.js';
+import type { RunSlotDoc } from './run-slots.js';
 
 export interface MetaDoc {
   _id: string;
@@ -20,6 +21,7 @@ export interface Collections {
   tasks: Collection<TaskDoc>;
   timers: Collection<TimerDoc>;
   schedules: Collection<ScheduleDoc>;
+  runSlots: Collection<RunSlotDoc>;
 }
 
 export function openCollections(db: Db): Collections {
@@ -32,5 +34,6 @@ export function openCollections(db: Db): Collections {
     tasks: db.collection<TaskDoc>('tasks'),
     timers: db.collection<TimerDoc>('timers'),
     schedules: db.collection<ScheduleDoc>('schedules'),
+    runSlots: db.collection<RunSlotDoc>('run_slots'),
   };
 }

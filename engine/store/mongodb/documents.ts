@@ -2,12 +2,14 @@
  * Document ↔ record mapping for the MongoDB adapter. Opaque JSON (instance state, task and timer
  * inputs, history details, parsed definitions) is stored as JSON text, as in SQLite: workflow data
  * may hold keys MongoDB restricts (`$ref`, `a.b`) or nest deeper than BSON allows, and text
- * round-trips exactly. Fields the store queries (status, queue, dueAt, waits…) stay native.
+ * round-trips exactly; with a data key it is sealed (stored-json.ts) and kept as BinData. Fields
+ * the store queries (status, queue, dueAt, waits…) stay native and clear.
  * Optional record fields are left out of the document and out of the record again.
  */
-import { BSON } from 'mongodb';
+import { BSON, Binary } from 'mongodb';
 import { parseJson } from '../checks.js';
 import { StoreError } from '../errors.js';
+import type { StoredForm, StoredJson } from '../stored-json.js';
 import type {
   EventWait,
   HistoryEvent,
@@ -43,9 +45,10 @@ export interface InstanceDoc {
   updatedAt: number;
   /** Native subdocuments: findWaiting matches them through a multikey index. */
   waits: EventWait[];
-  state: string;
+  state: Stored;
   /** JSON text of the record's redelivery and setAside marks, null without them (always written, so a commit clears them). */
-  redelivery: string | null;
+  redelivery: Stored | null;
+  /** Always text (sealed: in base64): instances_set_aside holds the documents whose mark is a string. */
   setAside: string | null;
   /** Writes to other collections not yet known to be applied; see outbox.ts. */
   outbox?: OutboxDoc;
@@ -60,7 +63,7 @@ export interface HistoryDoc {
   type: string;
   at: number;
   step?: string;
-  details?: string;
+  details?: Stored;
 }
 
 export interface TaskDoc {
@@ -70,7 +73,7 @@ export interface TaskDoc {
   step: string;
   type: string;
   queue: string;
-  input: string;
+  input: Stored;
   attempt: number;
   status: TaskStatus;
   timeoutMs: number;
@@ -90,7 +93,7 @@ export interface TimerDoc {
   _id: string;
   instanceId: string;
   dueAt: number;
-  input: string;
+  input: Stored;
   /** Set while an engine fires the timer; others skip it until then. */
   leasedUntil: number | null;
   /** When the timer can next be claimed: max(dueAt, leasedUntil), kept for nextTimerDue's index. */
@@ -115,6 +118,14 @@ export interface EffectsDoc {
  * process still applying them.
  */
 export type OutboxDoc = { rev: number; at: number; effects: EffectsDoc } | { at: number; purge: true };
+
+/** Opaque JSON as written (text, or a sealed Buffer) and as read back (a sealed value comes back as Binary). */
+export type Stored = StoredForm | Binary;
+
+/** A stored value as the codec reads it. */
+function stored(value: Stored): string | Uint8Array {
+  return value instanceof Binary ? value.buffer : value;
+}
 
 /** MongoDB refuses a document over 16 MiB. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -157,7 +168,7 @@ export function docToDefinition(doc: DefinitionDoc): StoredDefinition {
   };
 }
 
-export function instanceToDoc(record: InstanceRecord, stateJson?: string): InstanceDoc {
+export function instanceToDoc(record: InstanceRecord, json: StoredJson, stateJson?: string): InstanceDoc {
   return {
     _id: record.id,
     run: record.run,
@@ -169,13 +180,13 @@ export function instanceToDoc(record: InstanceRecord, stateJson?: string): Insta
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     waits: record.waits.map((wait) => ({ event: wait.event, key: wait.key })),
-    state: stateJson ?? JSON.stringify(record.state),
-    redelivery: record.redelivery ? JSON.stringify(record.redelivery) : null,
-    setAside: record.setAside ? JSON.stringify(record.setAside) : null,
+    state: json.encode(stateJson ?? JSON.stringify(record.state)),
+    redelivery: record.redelivery ? json.stringify(record.redelivery) : null,
+    setAside: record.setAside ? json.stringifyText(record.setAside) : null,
   };
 }
 
-export function docToInstance(doc: InstanceDoc): InstanceRecord {
+export function docToInstance(doc: InstanceDoc, json: StoredJson): InstanceRecord {
   const record: InstanceRecord = {
     id: doc._id,
     run: doc.run,
@@ -187,11 +198,11 @@ export function docToInstance(doc: InstanceDoc): InstanceRecord {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     waits: doc.waits.map((wait) => ({ event: wait.event, key: wait.key })),
-    state: parseJson(doc.state, `state of instance "${doc._id}"`),
+    state: json.parse(stored(doc.state), `state of instance "${doc._id}"`),
   };
   // Documents written before these fields existed have neither.
-  if (doc.redelivery) record.redelivery = parseJson<Redelivery>(doc.redelivery, `redelivery of instance "${doc._id}"`);
-  if (doc.setAside) record.setAside = parseJson<SetAside>(doc.setAside, `set-aside mark of instance "${doc._id}"`);
+  if (doc.redelivery) record.redelivery = json.parse<Redelivery>(stored(doc.redelivery), `redelivery of instance "${doc._id}"`);
+  if (doc.setAside) record.setAside = json.parse<SetAside>(doc.setAside, `set-aside mark of instance "${doc._id}"`);
   return record;
 }
 
@@ -199,7 +210,7 @@ export function historyId(event: Pick<HistoryEvent, 'instanceId' | 'run' | 'seq'
   return `${event.instanceId}:${event.run}:${event.seq}`;
 }
 
-export function historyToDoc(event: HistoryEvent): HistoryDoc {
+export function historyToDoc(event: HistoryEvent, json: StoredJson): HistoryDoc {
   const doc: HistoryDoc = {
     _id: historyId(event),
     instanceId: event.instanceId,
@@ -209,20 +220,20 @@ export function historyToDoc(event: HistoryEvent): HistoryDoc {
     at: event.at,
   };
   if (event.step !== undefined) doc.step = event.step;
-  if (event.details !== undefined) doc.details = JSON.stringify(event.details);
+  if (event.details !== undefined) doc.details = json.stringify(event.details);
   return doc;
 }
 
-export function docToHistory(doc: HistoryDoc): HistoryEvent {
+export function docToHistory(doc: HistoryDoc, json: StoredJson): HistoryEvent {
   const event: HistoryEvent = { instanceId: doc.instanceId, run: doc.run, seq: doc.seq, type: doc.type, at: doc.at };
   if (doc.step !== undefined && doc.step !== null) event.step = doc.step;
   if (doc.details !== undefined && doc.details !== null) {
-    event.details = parseJson(doc.details, `history event ${doc.seq} of "${doc.instanceId}"`);
+    event.details = json.parse(stored(doc.details), `history event ${doc.seq} of "${doc.instanceId}"`);
   }
   return event;
 }
 
-export function taskToDoc(task: TaskRecord): TaskDoc {
+export function taskToDoc(task: TaskRecord, json: StoredJson): TaskDoc {
   const doc: TaskDoc = {
     _id: task.id,
     instanceId: task.instanceId,
@@ -230,7 +241,7 @@ export function taskToDoc(task: TaskRecord): TaskDoc {
     step: task.step,
     type: task.type,
     queue: task.queue,
-    input: JSON.stringify(task.input),
+    input: json.stringify(task.input),
     attempt: task.attempt,
     status: task.status,
     timeoutMs: task.timeoutMs,
@@ -244,7 +255,7 @@ export function taskToDoc(task: TaskRecord): TaskDoc {
   return doc;
 }
 
-export function docToTask(doc: TaskDoc): TaskRecord {
+export function docToTask(doc: TaskDoc, json: StoredJson): TaskRecord {
   const task: TaskRecord = {
     id: doc._id,
     instanceId: doc.instanceId,
@@ -252,7 +263,7 @@ export function docToTask(doc: TaskDoc): TaskRecord {
     step: doc.step,
     type: doc.type,
     queue: doc.queue,
-    input: parseJson(doc.input, `input of task "${doc._id}"`),
+    input: json.parse(stored(doc.input), `input of task "${doc._id}"`),
     attempt: doc.attempt,
     status: doc.status,
     timeoutMs: doc.timeoutMs,
@@ -267,23 +278,23 @@ export function docToTask(doc: TaskDoc): TaskRecord {
   return task;
 }
 
-export function timerToDoc(timer: TimerRecord): TimerDoc {
+export function timerToDoc(timer: TimerRecord, json: StoredJson): TimerDoc {
   return {
     _id: timer.id,
     instanceId: timer.instanceId,
     dueAt: timer.dueAt,
-    input: JSON.stringify(timer.input),
+    input: json.stringify(timer.input),
     leasedUntil: null,
     readyAt: timer.dueAt,
   };
 }
 
-export function docToTimer(doc: TimerDoc): TimerRecord {
+export function docToTimer(doc: TimerDoc, json: StoredJson): TimerRecord {
   const timer: TimerRecord = {
     id: doc._id,
     instanceId: doc.instanceId,
     dueAt: doc.dueAt,
-    input: parseJson(doc.input, `input of timer "${doc._id}"`),
+    input: json.parse(stored(doc.input), `input of timer "${doc._id}"`),
   };
   if (doc.claims) timer.claims = doc.claims;
   return timer;
@@ -300,20 +311,20 @@ export interface ScheduleDoc {
   nextFireAt: number | null;
   /** True while fires are pending or one is buffered. */
   hasWork: boolean;
-  record: string;
+  record: Stored;
 }
 
-export function scheduleToDoc(s: ScheduleRecord): ScheduleDoc {
+export function scheduleToDoc(s: ScheduleRecord, json: StoredJson): ScheduleDoc {
   return {
     _id: s.id,
     rev: s.rev,
     paused: s.paused,
     nextFireAt: s.nextFireAt,
     hasWork: s.pending.length > 0 || s.buffered !== null,
-    record: JSON.stringify(s),
+    record: json.stringify(s),
   };
 }
 
-export function docToSchedule(doc: ScheduleDoc): ScheduleRecord {
-  return JSON.parse(doc.record) as ScheduleRecord;
+export function docToSchedule(doc: ScheduleDoc, json: StoredJson): ScheduleRecord {
+  return json.parse<ScheduleRecord>(stored(doc.record), `schedule "${doc._id}"`);
 }

@@ -9,6 +9,7 @@ import { checkPageLimit, decodeCursor, encodeCursor } from '../cursor.js';
 import { statusFilter } from '../checks.js';
 import type { InstanceFilter, InstancePage, InstanceStatus } from '../port.js';
 import { docToInstance, type InstanceDoc } from './documents.js';
+import type { StoredJson } from '../stored-json.js';
 
 
 export const LIST_SORT = { createdAt: -1, _id: -1 } as const;
@@ -43,6 +44,7 @@ export function listQuery(filter: InstanceFilter, cursor?: string): Filter<Insta
 
 export async function listInstances(
   instances: Collection<InstanceDoc>,
+  json: StoredJson,
   filter: InstanceFilter,
   limit: number,
   cursor: string | undefined,
@@ -50,7 +52,7 @@ export async function listInstances(
   checkPageLimit(limit);
   // One document more than asked tells whether another page follows.
   const docs = await instances.find(listQuery(filter, cursor)).sort(LIST_SORT).limit(limit + 1).toArray();
-  const items = docs.slice(0, limit).map(docToInstance);
+  const items = docs.slice(0, limit).map((doc) => docToInstance(doc, json));
   if (docs.length <= limit) return { items };
   return { items, nextCursor: encodeCursor(items[items.length - 1]!) };
 }

@@ -18,6 +18,9 @@ import {
   type InstanceRecord,
   type InstanceStatus,
   type QueueTasks,
+  type RunSlots,
+  type SlotRequest,
+  type SlotTaken,
   type ScheduleRecord,
   type Store,
   type StoredDefinition,
@@ -46,6 +49,8 @@ import { Batches } from './batches.js';
 import { effectsGroups } from './group-commit.js';
 import { finishPurge, planEffects, replayOutbox, sweepOutboxes } from './outbox.js';
 import * as work from './work.js';
+import * as slots from './run-slots.js';
+import { StoredJson, type DataKeys } from '../stored-json.js';
 
 const afterInstanceUpdate = faultPoint('mongodb.commitTransition.afterInstanceUpdate');
 const afterInstanceInsert = faultPoint('mongodb.createInstance.afterInstanceInsert');
@@ -74,6 +79,8 @@ export interface MongoStoreOptions {
    * a workload costs. Default: none, and the driver does not monitor.
    */
   onCommand?: (event: CommandStartedEvent) => void;
+  /** With keys, opaque JSON is stored sealed (stored-json.ts); without, as text. */
+  dataKeys?: DataKeys;
 }
 
 interface Settings {
@@ -123,6 +130,7 @@ function clientOptions(settings: Settings): MongoClientOptions {
 
 export class MongoStore implements Store {
   private readonly settings: Settings;
+  private readonly json: StoredJson;
   private client: MongoClient | undefined;
   private collections: Collections | undefined;
   private opening: Promise<void> | undefined;
@@ -131,12 +139,13 @@ export class MongoStore implements Store {
   private readonly effectsGroups = effectsGroups(beforeOutboxClear);
   /** Token lookups of the moment, in one read (every result and heartbeat of a worker starts with one). */
   private readonly tokenLookups = new Batches<{ c: Collections; token: string }, TaskRecord | null>(async (lookups) => {
-    const found = await work.getTasksByToken(lookups[0]!.c.tasks, lookups.map((l) => l.token));
+    const found = await work.getTasksByToken(lookups[0]!.c.tasks, this.json, lookups.map((l) => l.token));
     return lookups.map((l) => found.get(l.token) ?? null);
   });
 
   constructor(url: string, options: MongoStoreOptions = {}) {
     this.settings = checkOptions(url, options);
+    this.json = new StoredJson(options.dataKeys);
   }
 
   init(): Promise<void> {
@@ -283,8 +292,8 @@ export class MongoStore implements Store {
   createInstance(transition: Omit<Transition, 'expectedRev'>): Promise<boolean> {
     const { record } = transition;
     return this.use(`create instance "${record.id}"`, async (c) => {
-      const effects = planEffects(transition);
-      const doc = instanceToDoc(record, transition.stateJson);
+      const effects = planEffects(transition, this.json);
+      const doc = instanceToDoc(record, this.json, transition.stateJson);
       if (effects) doc.outbox = { rev: record.rev, at: Date.now(), effects };
       checkDocumentSize(doc);
       try {
@@ -307,7 +316,7 @@ export class MongoStore implements Store {
         await replayOutbox(c, id, doc.outbox);
         if ('purge' in doc.outbox) return null;
       }
-      return docToInstance(doc);
+      return docToInstance(doc, this.json);
     });
   }
 
@@ -317,8 +326,8 @@ export class MongoStore implements Store {
       if (record.rev !== expectedRev + 1) {
         throw new StoreError('STORE_INVALID', `record.rev must be expectedRev + 1 (got rev ${record.rev}, expectedRev ${expectedRev})`);
       }
-      const effects = planEffects(transition);
-      const doc = instanceToDoc(record, transition.stateJson);
+      const effects = planEffects(transition, this.json);
+      const doc = instanceToDoc(record, this.json, transition.stateJson);
       if (effects) doc.outbox = { rev: record.rev, at: Date.now(), effects };
       checkDocumentSize(doc);
       if (!(await this.swap(c, doc, expectedRev))) return false;
@@ -342,7 +351,7 @@ export class MongoStore implements Store {
   }
 
   listInstances(filter: InstanceFilter, limit: number, cursor?: string): Promise<InstancePage> {
-    return this.use('list instances', (c) => listInstances(c.instances, filter, limit, cursor));
+    return this.use('list instances', (c) => listInstances(c.instances, this.json, filter, limit, cursor));
   }
 
   findWaiting(event: string, key: string): Promise<string[]> {
@@ -402,7 +411,7 @@ export class MongoStore implements Store {
       await this.replayPending(c, instanceId);
       const events = c.history.find({ instanceId, run, seq: { $gt: afterSeq } }).sort({ seq: 1 });
       if (limit !== undefined) events.limit(limit);
-      return (await events.toArray()).map(docToHistory);
+      return (await events.toArray()).map((doc) => docToHistory(doc, this.json));
     });
   }
 
@@ -411,7 +420,7 @@ export class MongoStore implements Store {
       checkCount('max', req.max);
       if (req.queues.length === 0 || req.max === 0) return [];
       await this.sweepIfDue(c);
-      return work.claimTasks(c.tasks, req);
+      return work.claimTasks(c.tasks, this.json, req);
     });
   }
 
@@ -428,14 +437,14 @@ export class MongoStore implements Store {
       checkCount('limit', limit);
       if (limit === 0) return [];
       await this.sweepIfDue(c);
-      return work.claimExpiredLeases(c.tasks, now, limit, leaseMs);
+      return work.claimExpiredLeases(c.tasks, this.json, now, limit, leaseMs);
     });
   }
 
   findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
     return this.use('find expired task leases', (c) => {
       checkCount('limit', limit);
-      return limit === 0 ? Promise.resolve([]) : work.findExpiredLeases(c.tasks, now, limit);
+      return limit === 0 ? Promise.resolve([]) : work.findExpiredLeases(c.tasks, this.json, now, limit);
     });
   }
 
@@ -450,7 +459,7 @@ export class MongoStore implements Store {
   findQueuedTasks(queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]> {
     return this.use('find queued tasks', (c) => {
       checkCount('limit', limit);
-      return limit === 0 || queues.length === 0 ? Promise.resolve([]) : work.findQueuedTasks(c.tasks, queues, createdBy, limit);
+      return limit === 0 || queues.length === 0 ? Promise.resolve([]) : work.findQueuedTasks(c.tasks, this.json, queues, createdBy, limit);
     });
   }
 
@@ -468,7 +477,7 @@ export class MongoStore implements Store {
       checkCount('limit', limit);
       if (limit === 0) return [];
       await this.sweepIfDue(c);
-      return work.claimDueTimers(c.timers, now, limit, leaseMs);
+      return work.claimDueTimers(c.timers, this.json, now, limit, leaseMs);
     });
   }
 
@@ -476,8 +485,20 @@ export class MongoStore implements Store {
     return this.use('read the next timer', (c) => work.nextTimerDue(c.timers));
   }
 
+  takeRunSlot(workflow: string, instanceId: string, req: SlotRequest): Promise<SlotTaken> {
+    return this.use(`take a run slot of workflow "${workflow}"`, (c) => slots.takeRunSlot(c.runSlots, workflow, instanceId, req));
+  }
+
+  giveBackRunSlot(workflow: string, instanceId: string, limit: number): Promise<string[]> {
+    return this.use(`give back a run slot of workflow "${workflow}"`, (c) => slots.giveBackRunSlot(c.runSlots, workflow, instanceId, limit));
+  }
+
+  listRunSlots(): Promise<RunSlots[]> {
+    return this.use('list the run slots', (c) => slots.listRunSlots(c.runSlots));
+  }
+
   putSchedule(schedule: ScheduleRecord, expectedRev: number | null): Promise<boolean> {
-    const doc = scheduleToDoc(schedule);
+    const doc = scheduleToDoc(schedule, this.json);
     return this.use(`store schedule "${schedule.id}"`, async (c) => {
       if (expectedRev !== null) return (await c.schedules.replaceOne({ _id: doc._id, rev: expectedRev }, doc)).matchedCount === 1;
       try {
@@ -493,12 +514,12 @@ export class MongoStore implements Store {
   getSchedule(id: string): Promise<ScheduleRecord | null> {
     return this.use(`read schedule "${id}"`, async (c) => {
       const doc = await c.schedules.findOne({ _id: id });
-      return doc ? docToSchedule(doc) : null;
+      return doc ? docToSchedule(doc, this.json) : null;
     });
   }
 
   listSchedules(): Promise<ScheduleRecord[]> {
-    return this.use('list the schedules', async (c) => (await c.schedules.find({}).sort({ _id: 1 }).toArray()).map(docToSchedule));
+    return this.use('list the schedules', async (c) => (await c.schedules.find({}).sort({ _id: 1 }).toArray()).map((doc) => docToSchedule(doc, this.json)));
   }
 
   deleteSchedule(id: string): Promise<boolean> {
@@ -513,7 +534,7 @@ export class MongoStore implements Store {
         .sort({ nextFireAt: 1, _id: 1 })
         .limit(limit)
         .toArray();
-      return docs.map(docToSchedule);
+      return docs.map((doc) => docToSchedule(doc, this.json));
     });
   }
 }

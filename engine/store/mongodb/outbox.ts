@@ -29,18 +29,19 @@ import {
   type OutboxDoc,
 } from './documents.js';
 import { isOnlyDuplicates } from './mongodb-errors.js';
+import type { StoredJson } from '../stored-json.js';
 
 type Effects = Omit<Transition, 'expectedRev' | 'record'>;
 
 /** The effects of a transition as documents, or null when it writes nothing outside the instance. */
-export function planEffects(effects: Effects): EffectsDoc | null {
+export function planEffects(effects: Effects, json: StoredJson): EffectsDoc | null {
   const planned: EffectsDoc = {
-    history: effects.history.map(historyToDoc),
+    history: effects.history.map((event) => historyToDoc(event, json)),
     removeTasks: [...effects.removeTasks],
-    createTasks: effects.createTasks.map(taskToDoc),
+    createTasks: effects.createTasks.map((task) => taskToDoc(task, json)),
     removeTimers: [...effects.removeTimers],
-    createTimers: effects.createTimers.map(timerToDoc),
-    createInstances: effects.createInstances.map((r) => instanceToDoc(r)),
+    createTimers: effects.createTimers.map((timer) => timerToDoc(timer, json)),
+    createInstances: effects.createInstances.map((r) => instanceToDoc(r, json)),
   };
   const writes = Object.values(planned).reduce((n: number, list: unknown[]) => n + list.length, 0);
   return writes === 0 ? null : planned;

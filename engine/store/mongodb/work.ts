@@ -9,6 +9,7 @@ import type { Collection, Filter } from 'mongodb';
 import type { ClaimRequest, QueueTasks, TaskRecord, TaskStatus, TimerRecord } from '../port.js';
 import { summarizeTaskGroups } from '../queue-summary.js';
 import { docToTask, docToTimer, type TaskDoc, type TimerDoc } from './documents.js';
+import type { StoredJson } from '../stored-json.js';
 
 export const CLAIM_SORT = { createdAt: 1, _id: 1 } as const;
 export const EXPIRY_SORT = { leaseExpiresAt: 1, _id: 1 } as const;
@@ -46,7 +47,7 @@ function leased(doc: TaskDoc, worker: string, now: number): TaskDoc {
  * lease computed from the candidate read is the task's own. When some updates found their task
  * taken, the tasks won are read back by the tokens written.
  */
-async function leaseCandidates(tasks: Collection<TaskDoc>, candidates: TaskDoc[], worker: string, now: number): Promise<TaskRecord[]> {
+async function leaseCandidates(tasks: Collection<TaskDoc>, json: StoredJson, candidates: TaskDoc[], worker: string, now: number): Promise<TaskRecord[]> {
   if (candidates.length === 0) return [];
   const wanted = candidates.map((doc) => leased(doc, worker, now));
   const result = await tasks.bulkWrite(
@@ -55,23 +56,23 @@ async function leaseCandidates(tasks: Collection<TaskDoc>, candidates: TaskDoc[]
     })),
     { ordered: false },
   );
-  if (result.matchedCount === wanted.length) return wanted.map(docToTask);
+  if (result.matchedCount === wanted.length) return wanted.map((doc) => docToTask(doc, json));
   const tokens = wanted.map((doc) => doc.token as string);
   const won = await tasks.find(tokenFilter(tokens)).sort(CLAIM_SORT).toArray();
-  return won.map(docToTask);
+  return won.map((doc) => docToTask(doc, json));
 }
 
 /**
  * The oldest queued tasks of the queues, up to `max`: one read of candidates and one write per
  * round; another round only when a racing claimer took some of them.
  */
-export async function claimTasks(tasks: Collection<TaskDoc>, req: ClaimRequest): Promise<TaskRecord[]> {
+export async function claimTasks(tasks: Collection<TaskDoc>, json: StoredJson, req: ClaimRequest): Promise<TaskRecord[]> {
   const claimed: TaskRecord[] = [];
   const filter = queuedFilter(req.queues);
   while (claimed.length < req.max) {
     const wanted = req.max - claimed.length;
     const candidates = await tasks.find(filter).sort(CLAIM_SORT).limit(wanted).toArray();
-    const won = await leaseCandidates(tasks, candidates, req.worker, req.now);
+    const won = await leaseCandidates(tasks, json, candidates, req.worker, req.now);
     claimed.push(...won);
     // Fewer candidates than wanted: the queues are empty now.
     if (candidates.length < wanted) break;
@@ -80,9 +81,9 @@ export async function claimTasks(tasks: Collection<TaskDoc>, req: ClaimRequest):
 }
 
 /** The leased tasks holding these tokens, by token. */
-export async function getTasksByToken(tasks: Collection<TaskDoc>, tokens: string[]): Promise<Map<string, TaskRecord>> {
+export async function getTasksByToken(tasks: Collection<TaskDoc>, json: StoredJson, tokens: string[]): Promise<Map<string, TaskRecord>> {
   const docs = await tasks.find(tokenFilter(tokens.length === 1 ? tokens[0]! : tokens)).toArray();
-  return new Map(docs.map((doc) => [doc.token!, docToTask(doc)]));
+  return new Map(docs.map((doc) => [doc.token!, docToTask(doc, json)]));
 }
 
 export async function extendLease(tasks: Collection<TaskDoc>, token: string, until: number): Promise<boolean> {
@@ -91,21 +92,21 @@ export async function extendLease(tasks: Collection<TaskDoc>, token: string, unt
   return result.matchedCount > 0;
 }
 
-export async function claimExpiredLeases(tasks: Collection<TaskDoc>, now: number, limit: number, leaseMs: number): Promise<TaskRecord[]> {
+export async function claimExpiredLeases(tasks: Collection<TaskDoc>, json: StoredJson, now: number, limit: number, leaseMs: number): Promise<TaskRecord[]> {
   const claimed: TaskRecord[] = [];
   const filter = expiredFilter(now);
   while (claimed.length < limit) {
     const update = { $set: { sweptUntil: now + leaseMs }, $inc: { sweeps: 1 } };
     const doc = await tasks.findOneAndUpdate(filter, update, { sort: EXPIRY_SORT, returnDocument: 'after' });
     if (!doc) break;
-    claimed.push(docToTask(doc));
+    claimed.push(docToTask(doc, json));
   }
   return claimed;
 }
 
-export async function findExpiredLeases(tasks: Collection<TaskDoc>, now: number, limit: number): Promise<TaskRecord[]> {
+export async function findExpiredLeases(tasks: Collection<TaskDoc>, json: StoredJson, now: number, limit: number): Promise<TaskRecord[]> {
   const docs = await tasks.find({ status: 'LEASED', leaseExpiresAt: { $lte: now } }).sort(EXPIRY_SORT).limit(limit).toArray();
-  return docs.map(docToTask);
+  return docs.map((doc) => docToTask(doc, json));
 }
 
 export async function countQueued(tasks: Collection<TaskDoc>): Promise<Record<string, number>> {
@@ -136,12 +137,12 @@ export async function summarizeQueues(tasks: Collection<TaskDoc>): Promise<Queue
   return summarizeTaskGroups(counted);
 }
 
-export async function findQueuedTasks(tasks: Collection<TaskDoc>, queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]> {
+export async function findQueuedTasks(tasks: Collection<TaskDoc>, json: StoredJson, queues: string[], createdBy: number, limit: number): Promise<TaskRecord[]> {
   const docs = await tasks.find({ ...queuedFilter(queues), createdAt: { $lte: createdBy } }).sort(CLAIM_SORT).limit(limit).toArray();
-  return docs.map(docToTask);
+  return docs.map((doc) => docToTask(doc, json));
 }
 
-export async function claimDueTimers(timers: Collection<TimerDoc>, now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {
+export async function claimDueTimers(timers: Collection<TimerDoc>, json: StoredJson, now: number, limit: number, leaseMs: number): Promise<TimerRecord[]> {
   const claimed: TimerRecord[] = [];
   const filter = dueFilter(now);
   while (claimed.length < limit) {
@@ -149,7 +150,7 @@ export async function claimDueTimers(timers: Collection<TimerDoc>, now: number, 
     const update = { $set: { leasedUntil: now + leaseMs, readyAt: now + leaseMs }, $inc: { claims: 1 } };
     const doc = await timers.findOneAndUpdate(filter, update, { sort: DUE_SORT, returnDocument: 'after' });
     if (!doc) break;
-    claimed.push(docToTimer(doc));
+    claimed.push(docToTimer(doc, json));
   }
   return claimed;
 }

@@ -9,6 +9,7 @@ import { checkPageLimit, decodeCursor, encodeCursor } from '../cursor.js';
 import { statusFilter } from '../checks.js';
 import type { InstanceFilter, InstancePage, InstanceStatus } from '../port.js';
 import { rowToInstance, type InstanceRow } from './rows.js';
+import type { StoredJson } from '../stored-json.js';
 import type { Prepared } from './statements.js';
 
 type ListParams = Record<string, string | number>;
@@ -62,6 +63,7 @@ function listSql(conditions: string[], statuses: number): string {
 export function listInstances(
   db: Database,
   cache: ListStatementCache,
+  json: StoredJson,
   filter: InstanceFilter,
   limit: number,
   cursor: string | undefined,
@@ -76,7 +78,7 @@ export function listInstances(
     cache.set(shape, statement);
   }
   const rows = statement.all(params);
-  const items = rows.slice(0, limit).map(rowToInstance);
+  const items = rows.slice(0, limit).map((row) => rowToInstance(row, json));
   if (rows.length <= limit) return { items };
   return { items, nextCursor: encodeCursor(items[items.length - 1]) };
 }

@@ -1,13 +1,14 @@
 /**
  * Row ↔ record mapping for the SQLite adapter. JSON columns hold JSON.stringify text (long history
- * batches deflated) and are parsed on read; optional record fields stored as NULL are left out of
- * the record again. Writes are turned into rows when they are submitted, not when their batch
+ * batches deflated), or with a data key the same sealed (stored-json.ts), and are parsed on read;
+ * optional record fields stored as NULL are left out of the record again. Writes are turned into rows when they are submitted, not when their batch
  * runs: the batch then stores what the caller passed even if the caller changes its objects
  * meanwhile, and each JSON field is serialised exactly once.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { parseJson } from '../checks.js';
 import { StoreError } from '../errors.js';
+import { isSealed, type StoredForm, type StoredJson } from '../stored-json.js';
 import type {
   EventWait,
   HistoryEvent,
@@ -43,10 +44,10 @@ export interface InstanceRow {
   updatedAt: number;
   /** The record's waits as JSON, so a read needs no join; the waits table is the lookup index. */
   waits: string;
-  state: string;
+  state: StoredForm;
   /** JSON of the record's redelivery and setAside marks, NULL without them. */
-  redelivery: string | null;
-  setAside: string | null;
+  redelivery: StoredForm | null;
+  setAside: StoredForm | null;
 }
 
 /** The events one transition appended to one run. */
@@ -55,7 +56,7 @@ export interface HistoryBatchRow {
   run: number;
   firstSeq: number;
   lastSeq: number;
-  /** A JSON array of StoredEvent: as text, or (from schema 3, when it is long) raw-deflated. */
+  /** A JSON array of StoredEvent: as text, (from schema 3, when it is long) raw-deflated, or sealed. */
   events: Buffer | string;
 }
 
@@ -69,7 +70,7 @@ export interface TaskRow {
   step: string;
   type: string;
   queue: string;
-  input: string;
+  input: StoredForm;
   attempt: number;
   status: string;
   timeoutMs: number;
@@ -87,7 +88,7 @@ export interface TimerRow {
   id: string;
   instanceId: string;
   dueAt: number;
-  input: string;
+  input: StoredForm;
   /** Read only: counted by claims. */
   claims?: number;
 }
@@ -104,7 +105,7 @@ export function rowToDefinition(row: DefinitionRow): StoredDefinition {
 // Most instances wait on nothing: skip the JSON round trip for that case.
 const NO_WAITS = '[]';
 
-export function instanceToRow(record: InstanceRecord, stateJson?: string): InstanceRow {
+export function instanceToRow(record: InstanceRecord, json: StoredJson, stateJson?: string): InstanceRow {
   return {
     id: record.id,
     run: record.run,
@@ -116,13 +117,13 @@ export function instanceToRow(record: InstanceRecord, stateJson?: string): Insta
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     waits: record.waits.length === 0 ? NO_WAITS : JSON.stringify(record.waits),
-    state: stateJson ?? JSON.stringify(record.state),
-    redelivery: record.redelivery ? JSON.stringify(record.redelivery) : null,
-    setAside: record.setAside ? JSON.stringify(record.setAside) : null,
+    state: json.encode(stateJson ?? JSON.stringify(record.state)),
+    redelivery: record.redelivery ? json.stringify(record.redelivery) : null,
+    setAside: record.setAside ? json.stringify(record.setAside) : null,
   };
 }
 
-export function rowToInstance(row: InstanceRow): InstanceRecord {
+export function rowToInstance(row: InstanceRow, json: StoredJson): InstanceRecord {
   const record: InstanceRecord = {
     id: row.id,
     run: row.run,
@@ -134,15 +135,15 @@ export function rowToInstance(row: InstanceRow): InstanceRecord {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     waits: row.waits === NO_WAITS ? [] : parseJson<EventWait[]>(row.waits, `waits of instance "${row.id}"`),
-    state: parseJson(row.state, `state of instance "${row.id}"`),
+    state: json.parse(row.state, `state of instance "${row.id}"`),
   };
-  if (row.redelivery !== null) record.redelivery = parseJson<Redelivery>(row.redelivery, `redelivery of instance "${row.id}"`);
-  if (row.setAside !== null) record.setAside = parseJson<SetAside>(row.setAside, `set-aside mark of instance "${row.id}"`);
+  if (row.redelivery !== null) record.redelivery = json.parse<Redelivery>(row.redelivery, `redelivery of instance "${row.id}"`);
+  if (row.setAside !== null) record.setAside = json.parse<SetAside>(row.setAside, `set-aside mark of instance "${row.id}"`);
   return record;
 }
 
 /** A transition's events as rows: one per run they belong to (a `continue` starts a run mid-transition). */
-export function historyBatches(events: HistoryEvent[]): HistoryBatchRow[] {
+export function historyBatches(events: HistoryEvent[], json: StoredJson): HistoryBatchRow[] {
   const batches: { first: HistoryEvent; stored: StoredEvent[] }[] = [];
   for (const e of events) {
     const last = batches.at(-1);
@@ -155,7 +156,7 @@ export function historyBatches(events: HistoryEvent[]): HistoryBatchRow[] {
     run: first.run,
     firstSeq: first.seq,
     lastSeq: stored.at(-1)!.seq,
-    events: packEvents(stored),
+    events: packEvents(stored, json),
   }));
 }
 
@@ -168,15 +169,18 @@ const DEFLATE_FROM_CHARS = 1_000;
 
 // History is most of what a commit writes (a W1 chain: 6.6 KB of JSON), and its text repeats
 // itself: deflated it is a tenth of that. The fastest level compresses about as well as the others here.
-function packEvents(stored: StoredEvent[]): Buffer | string {
+function packEvents(stored: StoredEvent[], json: StoredJson): Buffer | string {
   const text = JSON.stringify(stored);
-  return text.length < DEFLATE_FROM_CHARS ? text : deflateRawSync(text, { level: 1 });
+  const deflate = text.length >= DEFLATE_FROM_CHARS;
+  if (json.keyId !== null) return json.encode(text, deflate);
+  return deflate ? deflateRawSync(text, { level: 1 }) : text;
 }
 
-function unpackEvents(row: HistoryBatchRow): StoredEvent[] {
+function unpackEvents(row: HistoryBatchRow, json: StoredJson): StoredEvent[] {
   const what = `history events ${row.firstSeq}–${row.lastSeq} of "${row.instanceId}"`;
-  const text = typeof row.events === 'string' ? row.events : inflated(row.events, what);
-  return parseJson<StoredEvent[]>(text, what);
+  const { events } = row;
+  if (typeof events !== 'string' && !isSealed(events)) return parseJson<StoredEvent[]>(inflated(events, what), what);
+  return json.parse<StoredEvent[]>(events, what);
 }
 
 function inflated(deflated: Buffer, what: string): string {
@@ -187,8 +191,8 @@ function inflated(deflated: Buffer, what: string): string {
   }
 }
 
-export function batchToHistory(row: HistoryBatchRow): HistoryEvent[] {
-  return unpackEvents(row).map((e) => {
+export function batchToHistory(row: HistoryBatchRow, json: StoredJson): HistoryEvent[] {
+  return unpackEvents(row, json).map((e) => {
     const event: HistoryEvent = { instanceId: row.instanceId, run: row.run, seq: e.seq, type: e.type, at: e.at };
     if (e.step !== undefined) event.step = e.step;
     if (e.details !== undefined) event.details = e.details;
@@ -196,12 +200,12 @@ export function batchToHistory(row: HistoryBatchRow): HistoryEvent[] {
   });
 }
 
-export function taskToRow(task: TaskRecord): TaskRow {
+export function taskToRow(task: TaskRecord, json: StoredJson): TaskRow {
   const { sweeps: _counted, ...row } = task;
-  return { ...row, input: JSON.stringify(task.input) };
+  return { ...row, input: json.stringify(task.input) };
 }
 
-export function rowToTask(row: TaskRow): TaskRecord {
+export function rowToTask(row: TaskRow, json: StoredJson): TaskRecord {
   const task: TaskRecord = {
     id: row.id,
     instanceId: row.instanceId,
@@ -209,7 +213,7 @@ export function rowToTask(row: TaskRow): TaskRecord {
     step: row.step,
     type: row.type,
     queue: row.queue,
-    input: parseJson(row.input, `input of task "${row.id}"`),
+    input: json.parse(row.input, `input of task "${row.id}"`),
     attempt: row.attempt,
     status: row.status as TaskStatus,
     timeoutMs: row.timeoutMs,
@@ -224,12 +228,12 @@ export function rowToTask(row: TaskRow): TaskRecord {
   return task;
 }
 
-export function timerToRow(timer: TimerRecord): TimerRow {
-  return { id: timer.id, instanceId: timer.instanceId, dueAt: timer.dueAt, input: JSON.stringify(timer.input) };
+export function timerToRow(timer: TimerRecord, json: StoredJson): TimerRow {
+  return { id: timer.id, instanceId: timer.instanceId, dueAt: timer.dueAt, input: json.stringify(timer.input) };
 }
 
-export function rowToTimer(row: TimerRow): TimerRecord {
-  const timer: TimerRecord = { id: row.id, instanceId: row.instanceId, dueAt: row.dueAt, input: parseJson(row.input, `input of timer "${row.id}"`) };
+export function rowToTimer(row: TimerRow, json: StoredJson): TimerRecord {
+  const timer: TimerRecord = { id: row.id, instanceId: row.instanceId, dueAt: row.dueAt, input: json.parse(row.input, `input of timer "${row.id}"`) };
   if (row.claims) timer.claims = row.claims;
   return timer;
 }
@@ -240,8 +244,8 @@ export interface InstanceWrite {
   waits: Array<[event: string, key: string | null]>;
 }
 
-export function instanceWrite(record: InstanceRecord, stateJson?: string): InstanceWrite {
-  return { row: instanceToRow(record, stateJson), waits: record.waits.map((w) => [w.event, w.key]) };
+export function instanceWrite(record: InstanceRecord, json: StoredJson, stateJson?: string): InstanceWrite {
+  return { row: instanceToRow(record, json, stateJson), waits: record.waits.map((w) => [w.event, w.key]) };
 }
 
 /** A transition (or a creation, without `expectedRev`) as rows. */
@@ -256,16 +260,16 @@ export interface TransitionRows {
   createInstances: InstanceWrite[];
 }
 
-export function transitionRows(transition: Omit<Transition, 'expectedRev'>, expectedRev = 0): TransitionRows {
+export function transitionRows(transition: Omit<Transition, 'expectedRev'>, json: StoredJson, expectedRev = 0): TransitionRows {
   return {
-    instance: instanceWrite(transition.record, transition.stateJson),
+    instance: instanceWrite(transition.record, json, transition.stateJson),
     expectedRev,
-    history: historyBatches(transition.history),
-    createTasks: transition.createTasks.map(taskToRow),
+    history: historyBatches(transition.history, json),
+    createTasks: transition.createTasks.map((task) => taskToRow(task, json)),
     // A Set both copies and drops repeats (the engine may remove a consumed task twice).
     removeTasks: [...new Set(transition.removeTasks)],
-    createTimers: transition.createTimers.map(timerToRow),
+    createTimers: transition.createTimers.map((timer) => timerToRow(timer, json)),
     removeTimers: [...new Set(transition.removeTimers)],
-    createInstances: transition.createInstances.map((r) => instanceWrite(r)),
+    createInstances: transition.createInstances.map((r) => instanceWrite(r, json)),
   };
 }

@@ -124,6 +124,15 @@ CREATE TABLE IF NOT EXISTS schedules (
 );
 CREATE INDEX IF NOT EXISTS schedules_by_next_fire ON schedules (paused, nextFireAt);
 CREATE INDEX IF NOT EXISTS schedules_with_work ON schedules (hasWork) WHERE hasWork = 1;
+
+-- Run slots of workflows with a concurrency limit: the instances holding one and those waiting,
+-- in start order, as JSON arrays; a row only while either has any. (An added table needs no new
+-- schema version, as an added index does not.)
+CREATE TABLE IF NOT EXISTS run_slots (
+  workflow TEXT PRIMARY KEY,
+  holders TEXT NOT NULL,
+  waiting TEXT NOT NULL
+);
 `;
 
 /** Creates the tables and indexes if absent. Runs in one IMMEDIATE transaction, so engines starting together do not race. */

@@ -17,6 +17,9 @@ import type {
   InstanceRecord,
   InstanceStatus,
   QueueTasks,
+  RunSlots,
+  SlotRequest,
+  SlotTaken,
   Store,
   StoredDefinition,
   TaskRecord,
@@ -31,6 +34,8 @@ import { normaliseSqliteError } from './sqlite-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { byCreatedThenId, prepareWrites, type Writes } from './writes.js';
 import { summarizeTaskGroups } from '../queue-summary.js';
+import { StoredJson, type DataKeys } from '../stored-json.js';
+import { prepareRunSlotStatements, type RunSlotStatements } from './run-slots.js';
 import { prepareScheduleStatements, type ScheduleStatements } from './schedules.js';
 
 export interface SqliteStoreOptions {
@@ -48,6 +53,8 @@ export interface SqliteStoreOptions {
    * of at the end of the event-loop turn. Default 256.
    */
   maxBatchSize?: number;
+  /** With keys, opaque JSON is stored sealed (stored-json.ts); without, as text. */
+  dataKeys?: DataKeys;
 }
 
 interface Connection {
@@ -57,9 +64,10 @@ interface Connection {
   commits: GroupCommit;
   lists: ListStatementCache;
   schedules: ScheduleStatements;
+  slots: RunSlotStatements;
 }
 
-function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
+function checkOptions(options: SqliteStoreOptions): Required<Omit<SqliteStoreOptions, 'dataKeys'>> {
   const { path, synchronous = 'full', busyTimeoutMs = 5000, maxBatchSize = 256 } = options;
   if (typeof path !== 'string' || path === '') {
     throw new StoreError('STORE_INVALID', 'the SQLite store needs a file path (or ":memory:")');
@@ -78,12 +86,14 @@ function checkOptions(options: SqliteStoreOptions): Required<SqliteStoreOptions>
 
 
 export class SqliteStore implements Store {
-  private readonly options: Required<SqliteStoreOptions>;
+  private readonly options: Required<Omit<SqliteStoreOptions, 'dataKeys'>>;
+  private readonly json: StoredJson;
   private connection: Connection | undefined;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
     this.options = checkOptions(options);
+    this.json = new StoredJson(options.dataKeys);
   }
 
   async init(): Promise<void> {
@@ -99,7 +109,7 @@ export class SqliteStore implements Store {
       applySchema(db);
       const s = prepareStatements(db);
       const commits = new GroupCommit(db, this.options.maxBatchSize, normaliseSqliteError);
-      this.connection = { db, s, w: prepareWrites(s), commits, lists: new Map(), schedules: prepareScheduleStatements(db) };
+      this.connection = { db, s, w: prepareWrites(s, this.json), commits, lists: new Map(), schedules: prepareScheduleStatements(db, this.json), slots: prepareRunSlotStatements(db) };
     } catch (err) {
       db?.close();
       const normalised = normaliseSqliteError(err, action);
@@ -169,14 +179,14 @@ export class SqliteStore implements Store {
   }
 
   async createInstance(transition: Omit<Transition, 'expectedRev'>): Promise<boolean> {
-    const rows = transitionRows(transition);
+    const rows = transitionRows(transition, this.json);
     return this.write(`create instance "${transition.record.id}"`, (w) => w.createInstance(rows));
   }
 
   getInstance(id: string): Promise<InstanceRecord | null> {
     return this.use(`read instance "${id}"`, (c) => {
       const row = c.s.getInstance.get(id);
-      return row ? rowToInstance(row) : null;
+      return row ? rowToInstance(row, this.json) : null;
     });
   }
 
@@ -185,12 +195,12 @@ export class SqliteStore implements Store {
     if (record.rev !== expectedRev + 1) {
       throw new StoreError('STORE_INVALID', `record.rev must be expectedRev + 1 (got rev ${record.rev}, expectedRev ${expectedRev})`);
     }
-    const rows = transitionRows(transition, expectedRev);
+    const rows = transitionRows(transition, this.json, expectedRev);
     return this.write(`commit a transition of instance "${record.id}"`, (w) => w.commitTransition(rows));
   }
 
   listInstances(filter: InstanceFilter, limit: number, cursor?: string): Promise<InstancePage> {
-    return this.use('list instances', (c) => listInstances(c.db, c.lists, filter, limit, cursor));
+    return this.use('list instances', (c) => listInstances(c.db, c.lists, this.json, filter, limit, cursor));
   }
 
   findWaiting(event: string, key: string): Promise<string[]> {
@@ -218,7 +228,7 @@ export class SqliteStore implements Store {
       const events: HistoryEvent[] = [];
       if (limit === 0) return events;
       for (const row of c.s.readHistory.iterate(instanceId, run, afterSeq)) {
-        for (const event of batchToHistory(row)) {
+        for (const event of batchToHistory(row, this.json)) {
           if (event.seq <= afterSeq) continue;
           events.push(event);
           if (events.length === limit) return events;
@@ -238,7 +248,7 @@ export class SqliteStore implements Store {
   getTaskByToken(token: string): Promise<TaskRecord | null> {
     return this.use('read a task by its token', (c) => {
       const row = c.s.taskByToken.get(token);
-      return row ? rowToTask(row) : null;
+      return row ? rowToTask(row, this.json) : null;
     });
   }
 
@@ -255,7 +265,7 @@ export class SqliteStore implements Store {
   findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
     return this.use('find expired task leases', (c) => {
       checkCount('limit', limit);
-      return c.s.expiredLeases.all(now, limit).map(rowToTask);
+      return c.s.expiredLeases.all(now, limit).map((row) => rowToTask(row, this.json));
     });
   }
 
@@ -274,7 +284,7 @@ export class SqliteStore implements Store {
       checkCount('limit', limit);
       // One range of the tasks_queued index per queue, merged oldest first.
       const rows = [...new Set(queues)].flatMap((queue) => c.s.queuedBy.all(queue, createdBy, limit));
-      return rows.sort(byCreatedThenId).slice(0, limit).map(rowToTask);
+      return rows.sort(byCreatedThenId).slice(0, limit).map((row) => rowToTask(row, this.json));
     });
   }
 
@@ -293,6 +303,20 @@ export class SqliteStore implements Store {
   /** When the next timer becomes claimable: its dueAt, or the end of its lease if that is later. */
   nextTimerDue(): Promise<number | null> {
     return this.use('read the next timer', (c) => c.s.nextTimerDue.get() ?? null);
+  }
+
+  takeRunSlot(workflow: string, instanceId: string, req: SlotRequest): Promise<SlotTaken> {
+    const { commits, slots } = this.open();
+    return commits.submit(`take a run slot of workflow "${workflow}"`, () => slots.take(workflow, instanceId, req));
+  }
+
+  giveBackRunSlot(workflow: string, instanceId: string, limit: number): Promise<string[]> {
+    const { commits, slots } = this.open();
+    return commits.submit(`give back a run slot of workflow "${workflow}"`, () => slots.giveBack(workflow, instanceId, limit));
+  }
+
+  listRunSlots(): Promise<RunSlots[]> {
+    return this.use('list the run slots', (c) => c.slots.list());
   }
 
   putSchedule(schedule: ScheduleRecord, expectedRev: number | null): Promise<boolean> {

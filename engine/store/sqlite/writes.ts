@@ -25,6 +25,7 @@ import {
   type TransitionRows,
 } from './rows.js';
 import type { Statements } from './statements.js';
+import type { StoredJson } from '../stored-json.js';
 
 const afterInstanceUpdate = faultPoint('sqlite.commitTransition.afterInstanceUpdate');
 const beforeTransitionCommit = faultPoint('sqlite.commitTransition.beforeCommit');
@@ -71,7 +72,7 @@ function writers(s: Statements) {
   return { insertWaits, insertInstance, pickQueued, applyEffects };
 }
 
-export function prepareWrites(s: Statements) {
+export function prepareWrites(s: Statements, json: StoredJson) {
   const { insertWaits, insertInstance, pickQueued, applyEffects } = writers(s);
 
   return {
@@ -124,7 +125,7 @@ export function prepareWrites(s: Statements) {
       const claimed: TaskRecord[] = [];
       for (const id of pickQueued(req.queues, req.max)) {
         const row = s.leaseTask.get({ id, token: randomUUID(), worker: req.worker, now: req.now });
-        if (row) claimed.push(rowToTask(row));
+        if (row) claimed.push(rowToTask(row, json));
       }
       beforeClaimTasksCommit();
       return claimed;
@@ -137,14 +138,14 @@ export function prepareWrites(s: Statements) {
     claimExpiredLeases(now: number, limit: number, leaseMs: number): TaskRecord[] {
       const rows = s.claimExpiredLeases.all({ now, until: now + leaseMs, limit });
       // RETURNING gives no order guarantee.
-      return rows.sort((a, b) => a.leaseExpiresAt! - b.leaseExpiresAt! || byId(a, b)).map(rowToTask);
+      return rows.sort((a, b) => a.leaseExpiresAt! - b.leaseExpiresAt! || byId(a, b)).map((row) => rowToTask(row, json));
     },
 
     claimDueTimers(now: number, limit: number, leaseMs: number): TimerRecord[] {
       const rows = s.claimTimers.all({ now, until: now + leaseMs, limit });
       beforeClaimTimersCommit();
       // RETURNING gives no order guarantee.
-      return rows.sort(byDueThenId).map(rowToTimer);
+      return rows.sort(byDueThenId).map((row) => rowToTimer(row, json));
     },
   };
 }

@@ -23,3 +23,11 @@ def test_ships_the_py_typed_marker() -> None:
 def test_the_package_and_the_example_worker_pass_mypy_strict() -> None:
     checked = mypy("--strict", str(SDK / "src" / "segue"), str(SDK / "examples"))
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_answers_of_retry_and_the_operator_calls_read_as_typed() -> None:
+    # These tests read the answers as a user would (an Evaluation told apart by `ok`, the
+    # `attention` of an instance needing it, a RetryPreview's "from"): mypy --strict must agree.
+    tests = Path(__file__).resolve().parent
+    checked = mypy("--strict", str(tests / "test_redrive.py"), str(tests / "test_triage.py"))
+    assert checked.returncode == 0, checked.stdout + checked.stderr

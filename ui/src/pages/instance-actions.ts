@@ -5,8 +5,8 @@
  * set aside takes only Retry and Terminate, offered in the banner that says why it was. Whether an
  * action is possible right now is still the API's to say, and its refusal is shown in the dialog.
  */
-import type { InstanceView, LifecycleAction } from '../../../client/http-client.js';
-import type { Json } from '../../../definitions/model.js';
+import type { InstanceView, LifecycleAction, RetryRequest } from '../../../client/http-client.js';
+import type { Json, JsonObject } from '../../../definitions/model.js';
 import { api } from '../api.js';
 import { formatTime, h, isTerminal } from '../dom.js';
 import { openDialog, type ActionSpec } from '../dialog.js';
@@ -23,7 +23,7 @@ export const LIFECYCLE: Record<LifecycleAction, LifecycleText> = {
   resume: { label: 'Resume', explain: 'It goes on from where it was suspended.' },
   cancel: { label: 'Cancel', explain: 'Pending work is withdrawn and the compensations registered so far run, newest first.', danger: true },
   terminate: { label: 'Terminate', explain: 'It stops at once: nothing more runs, not even compensations.', danger: true },
-  retry: { label: 'Retry', explain: 'It runs again from the step that failed, with the data it had then.' },
+  retry: { label: 'Retry', explain: 'It runs again from the step that failed, with the data it had then — or from the step named below, with its data patched, on a newer version.' },
 };
 
 /** Retry means something else for an instance set aside. */
@@ -89,7 +89,36 @@ function lifecycleButton(instance: InstanceView, action: LifecycleAction, done: 
       done();
     },
   };
+  if (action === 'retry' && !instance.setAside) Object.assign(spec, redriveFields(instance, done));
   return h('button', { type: 'button', class: `button${text.danger ? ' danger-outline' : ''}`, 'data-action': action, onclick: () => openDialog(spec) }, text.label);
+}
+
+/** A FAILED instance's retry takes edits: another step to go on from, a patch of its data, a newer version. */
+function redriveFields(instance: InstanceView, done: () => void): Pick<ActionSpec, 'fields' | 'run'> {
+  return {
+    fields: [
+      { name: 'from', label: 'From step (optional: default the step that failed)', kind: 'text' },
+      { name: 'patch', label: 'Patch of the data (optional: a JSON merge patch, null removes a field)', kind: 'json', placeholder: '{ "amount": 20 }' },
+      { name: 'version', label: 'Workflow version (optional: a number, or latest)', kind: 'text' },
+      { name: 'reason', label: 'Reason (optional, kept in the history)', kind: 'text' },
+    ],
+    run: async ({ from, patch, version, reason }) => {
+      const request: Omit<RetryRequest, 'dryRun'> = {};
+      if (from) request.from = from as string;
+      if (patch !== null) {
+        if (typeof patch !== 'object' || Array.isArray(patch)) throw new Error('The patch must be a JSON object: the fields to change, null for those to remove.');
+        request.patch = patch as JsonObject;
+      }
+      if (version === 'latest') request.version = 'latest';
+      else if (version) {
+        if (!/^[1-9][0-9]*$/.test(version as string)) throw new Error(`The version must be a number or latest, not "${version as string}".`);
+        request.version = Number(version);
+      }
+      if (reason) request.reason = reason as string;
+      await api((c) => c.retry(instance.id, request));
+      done();
+    },
+  };
 }
 
 function quoted(names: string[]): string {

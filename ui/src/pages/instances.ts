@@ -5,7 +5,7 @@
  * five seconds when asked, and retried, cancelled or terminated as a filtered set. The filters and
  * the page's cursor live in the hash, so a filtered view can be shared and reloaded.
  */
-import { INSTANCE_STATUSES } from '../../../core/model.js';
+import { INSTANCE_STATUSES } from '../../../protocol/instances.js';
 import type { InstanceView, ListRequest } from '../../../client/http-client.js';
 import { api, ProblemError } from '../api.js';
 import { fill, formatTime, h, setAsideBadge, stackedTable, statusBadge } from '../dom.js';

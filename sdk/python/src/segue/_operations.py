@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Generic, Literal, Mapping, Protocol, Sequence, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, Generic, Literal, Mapping, Protocol, Sequence, TypeVar, cast
 from urllib.parse import quote
 
 from .errors import ProblemError
@@ -16,16 +16,23 @@ from .types import (
     ClaimedTask,
     Delivered,
     DefinitionProblem,
+    Evaluation,
     Health,
     HistoryEvent,
     Instance,
+    InstanceCounts,
+    InstanceFilter,
+    InstanceNeedingAttention,
     InstancePage,
     InstanceStatus,
     Json,
     Lease,
     NextTasksRequest,
+    Queue,
     Registered,
     ResultsAnswer,
+    RetryPreview,
+    RetryVersion,
     Schedule,
     ScheduleSpec,
     TaskResult,
@@ -35,9 +42,13 @@ from .types import (
     WorkflowVersion,
 )
 
+if TYPE_CHECKING:
+    # For the type checker only (typing.Unpack is Python 3.11's): the package needs no more than httpx.
+    from typing_extensions import Unpack
+
 T = TypeVar("T")
 
-LifecycleAction = Literal["cancel", "terminate", "suspend", "resume", "retry"]
+LifecycleAction = Literal["cancel", "terminate", "suspend", "resume"]
 ScheduleAction = Literal["pause", "resume", "trigger"]
 
 
@@ -69,6 +80,11 @@ def _duration(seconds: float | None) -> str | None:
     if seconds < 0:
         raise ValueError(f"a wait must be 0 seconds or more, got {seconds}")
     return f"{round(seconds * 1000)}ms"
+
+
+def _fields(**values: Json) -> dict[str, Json]:
+    """A request body of the fields given, those None left out (the server's default)."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def _json(value: object) -> str:
@@ -162,15 +178,7 @@ def start_instance(
     it has finished, or as it is when the wait ran out (the server caps the wait).
     Starting twice with the same id and input answers the first instance.
     """
-    body: dict[str, Json] = {}
-    if input is not None:
-        body["input"] = input
-    if id is not None:
-        body["id"] = id
-    if version is not None:
-        body["version"] = version
-    if start_at is not None:
-        body["startAt"] = start_at.isoformat() if isinstance(start_at, datetime) else start_at
+    body = _fields(input=input, id=id, version=version, startAt=start_at.isoformat() if isinstance(start_at, datetime) else start_at)
     return _post(f"/v1/workflows/{_seg(workflow)}/instances", _body, body, query=_query(wait=_duration(wait)), waits=wait or 0.0)
 
 
@@ -179,24 +187,53 @@ def get_instance(id: str, *, wait: float | None = None) -> Request[Instance]:
     return Request("GET", f"/v1/instances/{_seg(id)}", _body, _query(wait=_duration(wait)), waits=wait or 0.0)
 
 
-def list_instances(
-    *,
-    workflow: str | None = None,
-    status: InstanceStatus | Sequence[InstanceStatus] | None = None,
-    from_: datetime | str | None = None,
-    to: datetime | str | None = None,
-    set_aside: bool | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
-) -> Request[InstancePage]:
-    """One page of instances, newest first; pass its `nextCursor` as `cursor` for the next.
-
-    `set_aside=True` lists only the instances set aside (see `Instance["setAside"]`), `False` the others.
+def list_instances(*, limit: int | None = None, cursor: str | None = None, **filter: Unpack[InstanceFilter]) -> Request[InstancePage]:
+    """One page of instances, newest first, of up to `limit` (default 50); pass its `nextCursor` as
+    `cursor` for the next. Only those of `workflow`, of `status` (one or several), created from
+    `from_` to `to`; `set_aside=True` only the instances set aside (see `Instance["setAside"]`),
+    `False` the others.
     """
+    return Request("GET", "/v1/instances", _body, {**_filter(filter), **_query(limit=limit, cursor=cursor)})
+
+
+def needing_attention(*, limit: int | None = None, **filter: Unpack[InstanceFilter]) -> Request[list[InstanceNeedingAttention]]:
+    """
+    The instances that need attention (a task on a queue no worker polls, an attempt past its
+    deadline, an instance set aside), longest in trouble first, each with its `attention` reasons;
+    the filters of list_instances apply. One page of up to `limit` (default 50), with no cursor.
+    """
+    return Request("GET", "/v1/instances", _field("items"), {**_filter(filter), **_query(attention="true", limit=limit)})
+
+
+def find_by_key(key: str, *, limit: int | None = None, **filter: Unpack[InstanceFilter]) -> Request[list[Instance]]:
+    """
+    The instances waiting with this correlation key (the value of a wait step's `correlate`, such
+    as an order number), whatever the event, newest first; the filters of list_instances apply.
+    One page of up to `limit` (default 50), with no cursor.
+    """
+    return Request("GET", "/v1/instances", _field("items"), {**_filter(filter), **_query(key=key, limit=limit)})
+
+
+def count_instances(*, workflow: str | None = None, from_: datetime | str | None = None, to: datetime | str | None = None) -> Request[InstanceCounts]:
+    """How many instances have each status (every status named), of a workflow and created in a time range."""
+    return Request("GET", "/v1/instance-counts", _body, _filter({"workflow": workflow, "from_": from_, "to": to}))
+
+
+def _filter(filter: InstanceFilter) -> dict[str, str]:
+    # Typed callers cannot pass another keyword; this stops a misspelt one from filtering nothing.
+    unknown = sorted(set(filter) - InstanceFilter.__optional_keys__)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r} (the filters are {', '.join(sorted(InstanceFilter.__optional_keys__))})")
+    status = filter.get("status")
     statuses = status if isinstance(status, str) or status is None else ",".join(status)
-    aside = None if set_aside is None else str(set_aside).lower()
-    query = _query(workflow=workflow, status=statuses, **{"from": _time(from_)}, to=_time(to), setAside=aside, limit=limit, cursor=cursor)
-    return Request("GET", "/v1/instances", _body, query)
+    aside = filter.get("set_aside")
+    return _query(
+        workflow=filter.get("workflow"),
+        status=statuses,
+        **{"from": _time(filter.get("from_"))},
+        to=_time(filter.get("to")),
+        setAside=None if aside is None else str(aside).lower(),
+    )
 
 
 def _time(value: datetime | str | None) -> str | None:
@@ -207,6 +244,16 @@ def history(id: str, *, run: int | None = None, after: int | None = None, limit:
     """The events of the instance's current run (or of run `run`), in order; only those after
     sequence number `after` when given, at most `limit`."""
     return Request("GET", f"/v1/instances/{_seg(id)}/history", _field("events"), _query(run=run, after=after, limit=limit))
+
+
+def evaluate(id: str, expression: str, *, step: str | None = None, index: int | None = None) -> Request[Evaluation]:
+    """
+    Evaluates a JSONata expression (as a step holds it, without `${ }`) against the instance's
+    data, or with `step` against the data and bindings of a step it is at now (`index`: which item
+    of a map, default the first). Nothing changes. An expression that fails is an answer, with
+    `ok` False and the `error`; a step the instance is not at raises a ProblemError 409.
+    """
+    return _post(f"/v1/instances/{_seg(id)}/evaluate", _body, _fields(expression=expression, step=step, index=index))
 
 
 def raise_event(id: str, event: str, payload: Json = None) -> Request[None]:
@@ -232,6 +279,33 @@ def lifecycle(action: LifecycleAction) -> LifecycleCall:
     return act
 
 
+def retry(
+    id: str, reason: str | None = None, *, from_step: str | None = None, patch: Mapping[str, Json] | None = None, version: RetryVersion | None = None
+) -> Request[Instance]:
+    """
+    Re-runs a FAILED instance from the step that failed (or applies again what an instance set
+    aside holds). With edits, a redrive: go on `from_step` (a step of the run's top level), with
+    the data changed by `patch` (a JSON merge patch: a field set to None is removed), on workflow
+    `version` (a number, or "latest"). `reason` is kept in the history. A step or version that
+    does not exist, or a patch that breaks the input schema, raises a ProblemError 400 and changes
+    nothing; an instance that is not FAILED, a 409.
+    """
+    return _post(f"/v1/instances/{_seg(id)}/retry", _body, _retry_body(from_step, patch, version, reason=reason))
+
+
+def preview_retry(
+    id: str, *, from_step: str | None = None, patch: Mapping[str, Json] | None = None, version: RetryVersion | None = None
+) -> Request[RetryPreview]:
+    """What `retry` with these edits would do (a dry run): refused as the retry would be, and changes nothing."""
+    return _post(f"/v1/instances/{_seg(id)}/retry", _field("dryRun"), _retry_body(from_step, patch, version, dry_run=True))
+
+
+def _retry_body(
+    from_step: str | None, patch: Mapping[str, Json] | None, version: RetryVersion | None, *, reason: str | None = None, dry_run: bool = False
+) -> dict[str, Json]:
+    return _fields(**{"from": from_step}, patch=None if patch is None else dict(patch), version=version, reason=reason, dryRun=dry_run or None)
+
+
 def purge(id: str) -> Request[None]:
     """Deletes a finished instance and its history."""
     return Request("DELETE", f"/v1/instances/{_seg(id)}", _nothing)
@@ -255,12 +329,7 @@ def complete(token: str, output: Json = None) -> Request[None]:
 
 def fail(token: str, error: str, message: str | None = None, *, retryable: bool | None = None) -> Request[None]:
     """Fails the attempt: `error` is the name retry and catch rules match; retryable=False skips retries."""
-    report: dict[str, Json] = {"error": error}
-    if message is not None:
-        report["message"] = message
-    if retryable is not None:
-        report["retryable"] = retryable
-    return _post(f"/v1/tasks/{_seg(token)}/fail", _nothing, report)
+    return _post(f"/v1/tasks/{_seg(token)}/fail", _nothing, _fields(error=error, message=message, retryable=retryable))
 
 
 def report_results(results: Sequence[TaskResult]) -> Request[list[TaskResultOutcome]]:
@@ -286,6 +355,14 @@ def report_results_taking_next(results: Sequence[TaskResult], next: NextTasksReq
 def heartbeat(token: str) -> Request[Lease]:
     """Extends the attempt's lease by the step's heartbeat interval (never past its timeout)."""
     return _post(f"/v1/tasks/{_seg(token)}/heartbeat", _body, {})
+
+
+# Queues
+
+
+def queues() -> Request[list[Queue]]:
+    """Every task queue holding a task or polled recently, by name: its depth, oldest task, attempts in flight and workers."""
+    return Request("GET", "/v1/queues", _field("items"))
 
 
 # Schedules

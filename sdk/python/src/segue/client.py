@@ -7,14 +7,17 @@ raises a ProblemError with the problem document's fields; no answer at all, a Ne
 from __future__ import annotations
 
 import functools
-from typing import Any, AsyncIterator, Awaitable, Callable, Generic, Iterator, ParamSpec, Sequence, TypeVar, overload
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Generic, Iterator, ParamSpec, TypeVar, overload
 
 import httpx
 
 from . import _operations as op
 from ._operations import Request
 from .errors import NetworkError
-from .types import Instance, InstanceStatus
+from .types import Instance, InstanceFilter
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack is Python 3.11's
 
 try:
     from importlib.metadata import version as _version
@@ -91,14 +94,19 @@ class _Client:
     start_instance = _Call(op.start_instance)
     get_instance = _Call(op.get_instance)
     list_instances = _Call(op.list_instances)
+    needing_attention = _Call(op.needing_attention)
+    find_by_key = _Call(op.find_by_key)
+    count_instances = _Call(op.count_instances)
     history = _Call(op.history)
+    evaluate = _Call(op.evaluate)
     raise_event = _Call(op.raise_event)
     deliver_event = _Call(op.deliver_event)
     cancel = _Call(op.lifecycle("cancel"))
     terminate = _Call(op.lifecycle("terminate"))
     suspend = _Call(op.lifecycle("suspend"))
     resume = _Call(op.lifecycle("resume"))
-    retry = _Call(op.lifecycle("retry"))
+    retry = _Call(op.retry)
+    preview_retry = _Call(op.preview_retry)
     purge = _Call(op.purge)
     poll = _Call(op.poll)
     complete = _Call(op.complete)
@@ -106,6 +114,7 @@ class _Client:
     report_results = _Call(op.report_results)
     report_results_taking_next = _Call(op.report_results_taking_next)
     heartbeat = _Call(op.heartbeat)
+    queues = _Call(op.queues)
     list_schedules = _Call(op.list_schedules)
     create_schedule = _Call(op.create_schedule)
     get_schedule = _Call(op.get_schedule)
@@ -135,13 +144,11 @@ class SegueClient(_Client):
             raise NetworkError(options["url"], err) from err
         return op.read_answer(request, response.status_code, response.reason_phrase, response.text)
 
-    def iter_instances(
-        self, *, workflow: str | None = None, status: InstanceStatus | Sequence[InstanceStatus] | None = None, page_size: int | None = None, **window: Any
-    ) -> Iterator[Instance]:
-        """Every instance that list_instances would list, newest first, fetched a page at a time (`from_`, `to` as there)."""
+    def iter_instances(self, *, page_size: int | None = None, **filter: Unpack[InstanceFilter]) -> Iterator[Instance]:
+        """Every instance that list_instances would list with these filters, newest first, fetched a page at a time."""
         cursor: str | None = None
         while True:
-            page = self.list_instances(workflow=workflow, status=status, limit=page_size, cursor=cursor, **window)
+            page = self.list_instances(limit=page_size, cursor=cursor, **filter)
             yield from page["items"]
             cursor = page.get("nextCursor")
             if cursor is None:
@@ -174,13 +181,11 @@ class AsyncSegueClient(_Client):
             raise NetworkError(options["url"], err) from err
         return op.read_answer(request, response.status_code, response.reason_phrase, response.text)
 
-    async def iter_instances(
-        self, *, workflow: str | None = None, status: InstanceStatus | Sequence[InstanceStatus] | None = None, page_size: int | None = None, **window: Any
-    ) -> AsyncIterator[Instance]:
+    async def iter_instances(self, *, page_size: int | None = None, **filter: Unpack[InstanceFilter]) -> AsyncIterator[Instance]:
         """As SegueClient.iter_instances."""
         cursor: str | None = None
         while True:
-            page = await self.list_instances(workflow=workflow, status=status, limit=page_size, cursor=cursor, **window)
+            page = await self.list_instances(limit=page_size, cursor=cursor, **filter)
             for item in page["items"]:
                 yield item
             cursor = page.get("nextCursor")

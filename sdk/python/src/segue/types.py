@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Literal, TypedDict, Union
+from datetime import datetime
+from typing import Dict, List, Literal, Sequence, TypedDict, Union
 
 Json = Union[None, bool, int, float, str, List["Json"], Dict[str, "Json"]]
 """Any JSON value."""
@@ -82,13 +83,54 @@ class SetAside(_SetAsideFields, total=False):
     step: str
 
 
-class Instance(_InstanceFields, total=False):
-    """An instance as it is now (`GET /v1/instances/{id}`)."""
+class AttentionReason(TypedDict):
+    """Why an instance needs attention: the `check` that found it (queue-unpolled, task-overdue,
+    set-aside), its step (None when not one), since when the trouble has stood, and what it is."""
 
+    check: str
+    step: str | None
+    since: str
+    message: str
+
+
+class _InstanceOptionalFields(_InstanceFields, total=False):
     compensating: dict[str, Json]
     schedule: dict[str, Json]
     previousRun: dict[str, Json]
     setAside: SetAside
+
+
+class Instance(_InstanceOptionalFields, total=False):
+    """An instance as it is now (`GET /v1/instances/{id}`)."""
+
+    attention: list[AttentionReason]
+    """Only in the answers of `needing_attention`, which use InstanceNeedingAttention."""
+
+
+class InstanceNeedingAttention(_InstanceOptionalFields):
+    """An instance of `needing_attention`, with why it needs it."""
+
+    attention: list[AttentionReason]
+
+
+class InstanceFilter(TypedDict, total=False):
+    """Which instances a listing takes (keyword arguments of list_instances, needing_attention and find_by_key); None is no filter."""
+
+    workflow: str | None
+    status: InstanceStatus | Sequence[InstanceStatus] | None
+    from_: datetime | str | None
+    """Created at or after this time."""
+    to: datetime | str | None
+    """Created at or before this time."""
+    set_aside: bool | None
+    """True: only the instances set aside; False: only the others."""
+
+
+class InstanceCounts(TypedDict):
+    """How many instances have each status (every status named, 0 for none), and in all."""
+
+    counts: dict[InstanceStatus, int]
+    total: int
 
 
 class _InstancePageFields(TypedDict):
@@ -241,3 +283,67 @@ class Schedule(ScheduleSpec):
     buffered: str | None
     createdAt: str
     updatedAt: str
+
+
+class QueueWorker(TypedDict):
+    """A worker that polled the queue recently (`lastSeen` None when it polled another server), and how many of its tasks it holds."""
+
+    name: str
+    lastSeen: str | None
+    holding: int
+
+
+class Queue(TypedDict):
+    """A task queue: tasks waiting (`queued`, the oldest since when and for how many ms), attempts in flight (`leased`), its workers."""
+
+    queue: str
+    queued: int
+    oldestQueuedAt: str | None
+    oldestQueuedAgeMs: int | None
+    leased: int
+    lastPolledAt: str | None
+    workers: list[QueueWorker]
+
+
+class _EvaluatedFields(TypedDict):
+    ok: Literal[True]
+
+
+class Evaluated(_EvaluatedFields, total=False):
+    """The expression's value; `result` is absent when it selects nothing."""
+
+    result: Json
+
+
+class _EvaluationErrorFields(TypedDict):
+    message: str
+
+
+class EvaluationError(_EvaluationErrorFields, total=False):
+    """Why the expression failed: JSONata's error `code` (S0202, T1006…) or a limit's, and the offset it failed at."""
+
+    code: str
+    position: int
+
+
+class EvaluationFailed(TypedDict):
+    ok: Literal[False]
+    error: EvaluationError
+
+
+Evaluation = Union[Evaluated, EvaluationFailed]
+"""What `evaluate` answers: tell the two apart by `ok`."""
+
+RetryVersion = Union[int, Literal["latest"]]
+"""The workflow version a retry goes on with: a number, or "latest"."""
+
+# "from" is a keyword in Python: these two are spelled in the functional form.
+RetryVersions = TypedDict("RetryVersions", {"from": int, "to": int})
+"""The workflow version the instance has, and the one a retry goes on with."""
+
+RetryPreview = TypedDict(
+    "RetryPreview",
+    {"instanceId": str, "from": str, "failedAt": str, "version": RetryVersions, "changes": list[str], "data": Json},
+)
+"""What a retry would do (`preview_retry`): the step it goes on `from`, the step it `failedAt`, the
+versions, the JSON pointers of the data fields the patch `changes`, and the `data` the step starts with."""
