@@ -103,7 +103,9 @@ export function createServer(engine: Engine, options: ServerOptions = {}): expre
     if (route.body?.kind === 'json' && route.body.taskResult) chain.push(failUnreadableResult(engine));
     app[route.method](expressPath(route.path), ...chain, serve(route, handlers[route.operationId], shutdown));
   }
-  for (const [path, methods] of methodsByPath()) app.all(expressPath(path), methodNotAllowed(methods));
+  // A literal path first: /v1/events/feed must not answer for /v1/events/{event}.
+  const paths = [...methodsByPath()].sort(([a], [b]) => Number(a.includes('{')) - Number(b.includes('{')));
+  for (const [path, methods] of paths) app.all(expressPath(path), methodNotAllowed(methods));
   app.use((req: Request) => {
     throw new ApiError('ROUTE_NOT_FOUND', `there is no ${req.method} ${req.path}; /openapi.json lists the API's routes`);
   });

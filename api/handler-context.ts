@@ -26,7 +26,7 @@ export interface HandlerContext {
   metrics: ApiMetrics;
   /** Longest `?wait` on GET /v1/instances/{id}, ms. */
   maxInstanceWaitMs: number;
-  /** Longest `wait` of a task poll, ms. */
+  /** Longest `wait` of a task poll (and of a read of the event feed), ms. */
   maxPollWaitMs: number;
   openapi: () => object;
 }

@@ -3,6 +3,7 @@
  * Validation, errors and serialisation live around them (request.ts, problems.ts, app.ts).
  */
 import { definitionHandlers } from './handlers-definitions.js';
+import { eventOutHandlers } from './handlers-events-out.js';
 import { graphHandlers } from './handlers-graph.js';
 import { instanceHandlers } from './handlers-instances.js';
 import { scheduleHandlers } from './handlers-schedules.js';
@@ -17,6 +18,7 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     ...instanceHandlers(ctx),
     ...taskHandlers(ctx),
     ...scheduleHandlers(ctx),
+    ...eventOutHandlers(ctx),
     health: async () => {
       try {
         await ctx.engine.ping();

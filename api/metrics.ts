@@ -32,6 +32,7 @@ export class ApiMetrics {
   private readonly cursors = new Map<string, Cursor>();
   private readonly stopObservingCommits: () => void;
   private readonly stopWatchingBreakers: () => void;
+  private readonly stopWatchingDeliveries: () => void;
 
   constructor(
     engine: Engine,
@@ -116,6 +117,7 @@ export class ApiMetrics {
       'workflow',
       () => engine.countSetAside(),
     );
+    this.stopWatchingDeliveries = watchDeliveries(engine, registers);
     countGauge(
       this.registry,
       'segue_run_slots_held',
@@ -152,6 +154,7 @@ export class ApiMetrics {
   close(): void {
     this.stopObservingCommits();
     this.stopWatchingBreakers();
+    this.stopWatchingDeliveries();
   }
 
   private observeCommit(record: InstanceRecord, history: HistoryEvent[]): void {
@@ -177,6 +180,35 @@ export class ApiMetrics {
 }
 
 /** A gauge of counts the store gives by one label, read again at each scrape. */
+/** Deliveries of lifecycle events by outcome, their lag, dead letters, and how far each subscription is behind. */
+function watchDeliveries(engine: Engine, registers: Registry[]): () => void {
+  const outcomes = new Counter({
+    name: 'segue_event_deliveries_total',
+    help: 'Attempts to deliver a lifecycle event to a subscriber by this process, by outcome (delivered, failed and to be retried, dead_lettered after the last attempt).',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const lag = new Histogram({
+    name: 'segue_event_delivery_lag_seconds',
+    help: 'Time from the transition that made an event to its delivery.',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600],
+    registers,
+  });
+  const deadLetters = new Counter({ name: 'segue_event_dead_letters_total', help: 'Events this process made dead letters (their subscriber did not take them after the last attempt).', registers });
+  countGauge(
+    registers[0]!,
+    'segue_event_subscription_backlog',
+    'Events of the feed after the cursor of each subscription, by subscription: at most this many wait for delivery (read from the store on each scrape).',
+    'subscription',
+    () => engine.subscriptionBacklogs(),
+  );
+  return engine.onDelivery((outcome, event) => {
+    outcomes.inc({ outcome });
+    if (outcome === 'delivered') lag.observe(Math.max(0, engine.clock.now() - event.at) / 1000);
+    if (outcome === 'dead_lettered') deadLetters.inc();
+  });
+}
+
 function countGauge(registry: Registry, name: string, help: string, label: string, read: () => Promise<Record<string, number>>): void {
   new Gauge({
     name,

@@ -38,10 +38,11 @@ export function buildOpenApi(routes: readonly RouteSpec[], options: OpenApiOptio
     tags: [
       { name: 'definitions', description: 'Workflow definitions: immutable, versioned.' },
       { name: 'instances', description: 'Running and finished instances.' },
-      { name: 'events', description: 'Events for waiting instances.' },
+      { name: 'events', description: 'Events for waiting instances, and the feed of lifecycle events.' },
       { name: 'tasks', description: 'The worker protocol: poll, complete, fail (one result, or many in one request), heartbeat.' },
       { name: 'queues', description: 'The task queues as operators see them: depth, age, leases and workers.' },
       { name: 'schedules', description: 'Cron schedules that start instances.' },
+      { name: 'subscriptions', description: 'Subscribers of lifecycle events, their deliveries and dead letters.' },
       { name: 'system', description: 'Health, metrics and this document.' },
     ],
     paths,

@@ -86,10 +86,10 @@ function checkBody(schema: SchemaName, body: unknown, wording = BODY_WORDING): v
 
 function readEvent(name: string, headers: Request['headers'], type: string, text: string | undefined): unknown {
   if (isCloudEvent(headers, type)) {
-    // A structured event is the document's cloud-event schema; the package reads and checks it then.
+    // A structured event is the document's incoming-cloud-event schema; the package reads and checks it then.
     const json = (): unknown => {
       const value = parseJson(text!);
-      if (type === CLOUDEVENTS_JSON) checkBody('cloud-event', value, CLOUD_EVENT_WORDING);
+      if (type === CLOUDEVENTS_JSON) checkBody('incoming-cloud-event', value, CLOUD_EVENT_WORDING);
       return value;
     };
     return cloudEventOf({ name, headers, type, text, json });

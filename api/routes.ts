@@ -41,6 +41,15 @@ export type OperationId =
   | 'pauseSchedule'
   | 'resumeSchedule'
   | 'triggerSchedule'
+  | 'listSubscriptions'
+  | 'createSubscription'
+  | 'getSubscription'
+  | 'deleteSubscription'
+  | 'pauseSubscription'
+  | 'resumeSubscription'
+  | 'listDeadLetters'
+  | 'redeliverDeadLetter'
+  | 'readEventFeed'
   | 'health'
   | 'metrics'
   | 'openapi';
@@ -80,7 +89,7 @@ export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI form: `/v1/instances/{id}`. */
   path: string;
-  tag: 'definitions' | 'instances' | 'events' | 'tasks' | 'queues' | 'schedules' | 'system';
+  tag: 'definitions' | 'instances' | 'events' | 'subscriptions' | 'tasks' | 'queues' | 'schedules' | 'system';
   summary: string;
   params?: Record<string, ParamSpec>;
   query?: Record<string, ParamSpec>;
@@ -220,6 +229,109 @@ const SCHEDULE_ROUTES: readonly RouteSpec[] = [
   scheduleAction('pause', 'Pause a schedule: nothing fires until it is resumed'),
   scheduleAction('resume', 'Resume a paused schedule from now (fires missed while paused are not made up)'),
   scheduleAction('trigger', 'Fire a schedule now: start an instance at once'),
+];
+
+const subscriptionId: ParamSpec = { description: 'Subscription id.', schema: { type: 'string', minLength: 1 } };
+const subscription = (description: string): ResponseSpec => ({ status: 200, description, schema: 'subscription' });
+
+function subscriptionAction(action: 'pause' | 'resume', summary: string): RouteSpec {
+  return {
+    operationId: `${action}Subscription`,
+    method: 'post',
+    path: `/v1/subscriptions/{id}/${action}`,
+    tag: 'subscriptions',
+    summary,
+    params: { id: subscriptionId },
+    responses: [subscription('The subscription after the action.')],
+    problems: [400, 404],
+    authenticated: true,
+  };
+}
+
+const EVENT_OUT_ROUTES: readonly RouteSpec[] = [
+  {
+    operationId: 'listSubscriptions',
+    method: 'get',
+    path: '/v1/subscriptions',
+    tag: 'subscriptions',
+    summary: 'List the subscribers of lifecycle events, by id',
+    responses: [{ status: 200, description: 'Every subscription (without its secret).', schema: 'subscription-list' }],
+    problems: [],
+    authenticated: true,
+  },
+  {
+    operationId: 'createSubscription',
+    method: 'post',
+    path: '/v1/subscriptions',
+    tag: 'subscriptions',
+    summary: 'Subscribe a URL to lifecycle events: CloudEvents, signed per Standard Webhooks, from now on',
+    body: { kind: 'json', schema: 'subscription-request', required: true },
+    responses: [{ status: 201, description: 'Created; the only answer that shows the signing secret.', schema: 'subscription', headers: { Location: 'The subscription: /v1/subscriptions/{id}.' } }],
+    problems: [400, 409, 413],
+    authenticated: true,
+  },
+  {
+    operationId: 'getSubscription',
+    method: 'get',
+    path: '/v1/subscriptions/{id}',
+    tag: 'subscriptions',
+    summary: 'A subscription: where its deliveries stand, and a failing one being retried',
+    params: { id: subscriptionId },
+    responses: [subscription('The subscription (without its secret).')],
+    problems: [400, 404],
+    authenticated: true,
+  },
+  {
+    operationId: 'deleteSubscription',
+    method: 'delete',
+    path: '/v1/subscriptions/{id}',
+    tag: 'subscriptions',
+    summary: 'Delete a subscription and its dead letters',
+    params: { id: subscriptionId },
+    responses: [{ status: 204, description: 'Deleted.' }],
+    problems: [400, 404],
+    authenticated: true,
+  },
+  subscriptionAction('pause', 'Pause a subscription: events wait (in order) until it is resumed'),
+  subscriptionAction('resume', 'Resume a subscription: what it missed is delivered, a failing delivery retried at once'),
+  {
+    operationId: 'listDeadLetters',
+    method: 'get',
+    path: '/v1/subscriptions/{id}/dead-letters',
+    tag: 'subscriptions',
+    summary: "The events a subscription's subscriber did not take after the last attempt, oldest first",
+    params: { id: subscriptionId },
+    query: { limit: { description: 'At most this many, 1 to 1000. Default 100.', schema: { type: 'integer', minimum: 1, maximum: 1000 } } },
+    responses: [{ status: 200, description: 'The dead letters.', schema: 'dead-letter-list' }],
+    problems: [400, 404],
+    authenticated: true,
+  },
+  {
+    operationId: 'redeliverDeadLetter',
+    method: 'post',
+    path: '/v1/subscriptions/{id}/dead-letters/{eventId}/redeliver',
+    tag: 'subscriptions',
+    summary: 'Deliver a dead letter again, now: removed once the subscriber takes it',
+    params: { id: subscriptionId, eventId: { description: 'The event id (the webhook-id it was sent with).', schema: { type: 'string', minLength: 1 } } },
+    responses: [{ status: 200, description: 'Whether the subscriber took it, and why not.', schema: 'redelivery' }],
+    problems: [400, 404],
+    authenticated: true,
+  },
+  {
+    operationId: 'readEventFeed',
+    method: 'get',
+    path: '/v1/events/feed',
+    tag: 'events',
+    summary: 'Lifecycle events after a cursor, in order, as CloudEvents; with ?wait, a long poll for the next',
+    query: {
+      after: { description: 'The cursor of an earlier answer: only events after it. Default: the start of the feed.', schema: { type: 'string', pattern: '^[0-9]{1,15}$' } },
+      limit: { description: 'At most this many events, 1 to 1000. Default 100.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+      wait: wait('long-poll up to this long when no event is there yet'),
+    },
+    responses: [{ status: 200, description: 'The events, and the cursor to read after next.', schema: 'event-feed' }],
+    problems: [400],
+    authenticated: true,
+  },
 ];
 
 export const ROUTES: readonly RouteSpec[] = [
@@ -524,6 +636,7 @@ export const ROUTES: readonly RouteSpec[] = [
     authenticated: true,
   },
   ...SCHEDULE_ROUTES,
+  ...EVENT_OUT_ROUTES,
   {
     operationId: 'health',
     method: 'get',

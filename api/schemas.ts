@@ -6,7 +6,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import claimedTasks from '../schemas/api/claimed-tasks.json' with { type: 'json' };
-import cloudEvent from '../schemas/api/cloud-event.json' with { type: 'json' };
 import completeTaskRequest from '../schemas/api/complete-task-request.json' with { type: 'json' };
 import definitionProblem from '../schemas/api/definition-problem.json' with { type: 'json' };
 import graph from '../schemas/api/graph.json' with { type: 'json' };
@@ -36,6 +35,14 @@ import scheduleFire from '../schemas/api/schedule-fire.json' with { type: 'json'
 import scheduleList from '../schemas/api/schedule-list.json' with { type: 'json' };
 import scheduleRequest from '../schemas/api/schedule-request.json' with { type: 'json' };
 import schedule from '../schemas/api/schedule.json' with { type: 'json' };
+import subscriptionRequest from '../schemas/api/subscription-request.json' with { type: 'json' };
+import subscription from '../schemas/api/subscription.json' with { type: 'json' };
+import subscriptionList from '../schemas/api/subscription-list.json' with { type: 'json' };
+import cloudEvent from '../schemas/api/cloud-event.json' with { type: 'json' };
+import eventFeed from '../schemas/api/event-feed.json' with { type: 'json' };
+import incomingCloudEvent from '../schemas/api/incoming-cloud-event.json' with { type: 'json' };
+import deadLetterList from '../schemas/api/dead-letter-list.json' with { type: 'json' };
+import redelivery from '../schemas/api/redelivery.json' with { type: 'json' };
 import startInstanceRequest from '../schemas/api/start-instance-request.json' with { type: 'json' };
 import taskResultsRequest from '../schemas/api/task-results-request.json' with { type: 'json' };
 import taskResultsResponse from '../schemas/api/task-results-response.json' with { type: 'json' };
@@ -48,7 +55,6 @@ import workflowDefinition from '../schemas/workflow.schema.json' with { type: 'j
 /** Schema file name (without `.json`) → schema. */
 export const API_SCHEMAS = {
   'claimed-tasks': claimedTasks,
-  'cloud-event': cloudEvent,
   'complete-task-request': completeTaskRequest,
   'definition-problem': definitionProblem,
   'deliver-event-request': deliverEventRequest,
@@ -78,6 +84,14 @@ export const API_SCHEMAS = {
   'schedule-fire': scheduleFire,
   'schedule-list': scheduleList,
   'schedule-request': scheduleRequest,
+  'subscription-request': subscriptionRequest,
+  subscription,
+  'subscription-list': subscriptionList,
+  'cloud-event': cloudEvent,
+  'event-feed': eventFeed,
+  'incoming-cloud-event': incomingCloudEvent,
+  'dead-letter-list': deadLetterList,
+  redelivery,
   'start-instance-request': startInstanceRequest,
   'task-results-request': taskResultsRequest,
   'task-results-response': taskResultsResponse,

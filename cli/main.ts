@@ -9,6 +9,7 @@ import { graphCommand } from './graph.js';
 import { registerCommand } from './register-command.js';
 import { runCommand as runInstanceCommand } from './run.js';
 import { scheduleCommand } from './schedule-command.js';
+import { subscriptionsCommand } from './subscriptions-command.js';
 import { clientCommands } from './client-commands.js';
 import { serveCommand } from './serve.js';
 import { testCommand } from './test-command.js';
@@ -26,6 +27,7 @@ export const commands: CommandTable = {
   register: registerCommand,
   ...clientCommands,
   schedule: scheduleCommand,
+  subscriptions: subscriptionsCommand,
 };
 
 export function helpText(table: CommandTable = commands): string {
@@ -41,7 +43,7 @@ export function helpText(table: CommandTable = commands): string {
     'commands:',
     ...rows,
     '',
-    'Client commands (register … retry, schedule) talk to a server given by --server or SEGUE_URL.',
+    'Client commands (register … retry, schedule, subscriptions) talk to a server given by --server or SEGUE_URL.',
     'Run "segue <command> --help" for the arguments of one command.',
     '',
   ].join('\n');

@@ -3,21 +3,11 @@
  * server (`--server`, or SEGUE_URL; default http://127.0.0.1:8080). Tables for people by default,
  * the server's JSON with `--json`. A refusal prints the problem's detail and exits 1.
  */
-import { COMMON, SUFFIX, connect, reach, type Invocation, type Options, type Values } from './client-commands.js';
+import type { Options, Values } from './client-commands.js';
 import type { ScheduleAction, ScheduleSpec } from '../client/http-client.js';
-import { didYouMean } from '../definitions/messages.js';
-import { UsageError, jsonArgument, parseOptions, positiveInteger } from './args.js';
-import type { Command } from './args.js';
+import { UsageError, jsonArgument, positiveInteger } from './args.js';
 import { formatSchedule, formatScheduleList } from './client-format.js';
-
-interface Subcommand {
-  /** Arguments and options after `segue schedule <name>`. */
-  usage: string;
-  args: string[];
-  options?: Options;
-  /** What to print: the server's JSON, and the human form of it. */
-  run: (call: Invocation) => Promise<{ json: unknown; text: string }>;
-}
+import { deletion, listing, onId, subcommandsCommand, type Subcommand } from './subcommands.js';
 
 const CREATE_OPTIONS: Options = {
   cron: { type: 'string' },
@@ -31,34 +21,11 @@ const CREATE_OPTIONS: Options = {
   paused: { type: 'boolean' },
 };
 
-function action(name: ScheduleAction): Subcommand {
-  return {
-    usage: `${name} <id>`,
-    args: ['id'],
-    run: async ({ client, args }) => {
-      const view = await client.scheduleAction(args[0]!, name);
-      return { json: view, text: formatSchedule(view) };
-    },
-  };
-}
+const action = (name: ScheduleAction): Subcommand => onId(name, (client, id) => client.scheduleAction(id, name), formatSchedule);
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
-  list: {
-    usage: 'list',
-    args: [],
-    run: async ({ client }) => {
-      const items = await client.listSchedules();
-      return { json: { items }, text: formatScheduleList(items) };
-    },
-  },
-  get: {
-    usage: 'get <id>',
-    args: ['id'],
-    run: async ({ client, args }) => {
-      const view = await client.getSchedule(args[0]!);
-      return { json: view, text: formatSchedule(view) };
-    },
-  },
+  list: listing((client) => client.listSchedules(), formatScheduleList),
+  get: onId('get', (client, id) => client.getSchedule(id), formatSchedule),
   create: {
     usage:
       'create <workflow> --cron <expression> [--timezone <zone>] [--input <json|@file>] [--overlap skip|buffer|allow|cancel|terminate] ' +
@@ -72,41 +39,11 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   },
   pause: action('pause'),
   resume: action('resume'),
-  delete: {
-    usage: 'delete <id>',
-    args: ['id'],
-    run: async ({ client, args }) => {
-      await client.deleteSchedule(args[0]!);
-      return { json: { id: args[0], deleted: true }, text: `schedule ${args[0]} deleted\n` };
-    },
-  },
+  delete: deletion('schedule', (client, id) => client.deleteSchedule(id)),
   trigger: action('trigger'),
 };
 
-const USAGE = [
-  `segue schedule <${Object.keys(SUBCOMMANDS).join('|')}> … ${SUFFIX}`,
-  ...Object.values(SUBCOMMANDS).map((sub) => `  segue schedule ${sub.usage}`),
-].join('\n');
-
-export const scheduleCommand: Command = {
-  summary: 'manage cron schedules on a server (list, get, create, pause, resume, delete, trigger)',
-  usage: USAGE,
-  run: async (argv) => {
-    const [name, ...rest] = argv;
-    if (name === undefined) throw new UsageError(`name a subcommand: ${Object.keys(SUBCOMMANDS).join(', ')}`);
-    const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name]! : undefined;
-    if (!sub) throw new UsageError(`"${name}" is not a schedule subcommand${didYouMean(name, Object.keys(SUBCOMMANDS))}`);
-    const { values, positionals } = parseOptions(rest, { ...COMMON, ...sub.options });
-    if (positionals.length !== sub.args.length) {
-      const expected = sub.args.length === 0 ? 'no arguments' : sub.args.map((a) => `<${a}>`).join(' ');
-      throw new UsageError(`schedule ${name} takes ${expected}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
-    }
-    const { server, client } = connect(values as Values);
-    const out = await reach(server, () => sub.run({ client, args: positionals, values: values as Values }));
-    process.stdout.write(values.json ? `${JSON.stringify(out.json, null, 2)}\n` : out.text);
-    return 0;
-  },
-};
+export const scheduleCommand = subcommandsCommand('schedule', 'manage cron schedules on a server (list, get, create, pause, resume, delete, trigger)', SUBCOMMANDS);
 
 /** The options of `create` as a request; the server checks the cron expression, zone, policy and duration. */
 async function scheduleSpec(workflow: string, values: Values): Promise<ScheduleSpec> {

@@ -37,6 +37,8 @@ interface ServeOptions {
   attention: Partial<AttentionOptions>;
   /** Tries an input delivered again may have before its instance is set aside. */
   setAsideAfter?: number;
+  /** From SEGUE_DELIVERY_LEASE: how long a subscription's deliveries stay with an engine that stopped writing. */
+  deliveryLeaseMs?: number;
   /** --max-active and --max-queued-starts. */
   concurrency?: Partial<Pick<ConcurrencyOptions, 'maxActiveInstances' | 'maxQueuedStarts'>>;
 }
@@ -52,6 +54,7 @@ export const serveCommand: Command = {
       store: options.store,
       attention: options.attention,
       ...(options.setAsideAfter === undefined ? {} : { setAsideAfter: options.setAsideAfter }),
+      ...(options.deliveryLeaseMs === undefined ? {} : { deliveries: { leaseMs: options.deliveryLeaseMs } }),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     });
     let running: Running;
@@ -93,6 +96,7 @@ function serveOptions(argv: string[]): ServeOptions {
     store: values.store ?? process.env.SEGUE_STORE ?? 'sqlite:./segue.db',
     apiKeys: parseApiKeys(process.env.SEGUE_API_KEYS ?? ''),
     attention: attentionFromEnv(process.env),
+    ...deliveryLeaseFromEnv(process.env),
   };
   if (values.workflows !== undefined) options.workflows = values.workflows;
   if (values.worker !== undefined) options.worker = values.worker;
@@ -126,6 +130,15 @@ function attentionFromEnv(env: NodeJS.ProcessEnv): Partial<AttentionOptions> {
     attention[key] = ms;
   }
   return attention;
+}
+
+/** SEGUE_DELIVERY_LEASE: longer than one delivery attempt (10 s at most), or deliveries would change hands mid-attempt. */
+function deliveryLeaseFromEnv(env: NodeJS.ProcessEnv): Pick<ServeOptions, 'deliveryLeaseMs'> {
+  const text = env.SEGUE_DELIVERY_LEASE;
+  if (text === undefined) return {};
+  const ms = parseDuration(text);
+  if (ms === null || ms < 11_000) throw new UsageError(`SEGUE_DELIVERY_LEASE must be a duration of 11s or more, like 30s; got "${text}"`);
+  return { deliveryLeaseMs: ms };
 }
 
 async function prepare(engine: Engine, options: ServeOptions): Promise<void> {

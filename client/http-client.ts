@@ -10,9 +10,10 @@ import type { QueueView } from '../protocol/queues.js';
 import type { ScheduleFire, ScheduleSpec, ScheduleView } from '../protocol/schedules.js';
 import type { ClaimedTask, FailureReport } from '../protocol/tasks.js';
 import type { PublishedEvent, TriggerView } from '../protocol/triggers.js';
+import type { DeadLetterView, FeedPage, SubscriptionSpec, SubscriptionView } from '../protocol/events.js';
 
 export { NetworkError, type Transport };
-export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, RetryPreview, RetryRequest, ScheduleFire, ScheduleSpec, ScheduleView, StartRequest, PublishedEvent, TriggerView };
+export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, RetryPreview, RetryRequest, ScheduleFire, ScheduleSpec, ScheduleView, StartRequest, DeadLetterView, FeedPage, SubscriptionSpec, SubscriptionView, PublishedEvent, TriggerView };
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
@@ -273,6 +274,44 @@ export class SegueClient {
   /** `trigger` starts an instance now, whatever the cron expression says. */
   scheduleAction(id: string, action: ScheduleAction): Promise<ScheduleView> {
     return this.request(`/v1/schedules/${seg(id)}/${action}`, { method: 'POST' });
+  }
+
+  async listSubscriptions(): Promise<SubscriptionView[]> {
+    return (await this.request<{ items: SubscriptionView[] }>('/v1/subscriptions')).items;
+  }
+
+  /** The answer holds the signing secret; no later one does. */
+  createSubscription(spec: SubscriptionSpec): Promise<SubscriptionView> {
+    return this.request('/v1/subscriptions', { method: 'POST', body: spec });
+  }
+
+  getSubscription(id: string): Promise<SubscriptionView> {
+    return this.request(`/v1/subscriptions/${seg(id)}`);
+  }
+
+  async deleteSubscription(id: string): Promise<void> {
+    await this.request(`/v1/subscriptions/${seg(id)}`, { method: 'DELETE' });
+  }
+
+  subscriptionAction(id: string, action: 'pause' | 'resume'): Promise<SubscriptionView> {
+    return this.request(`/v1/subscriptions/${seg(id)}/${action}`, { method: 'POST' });
+  }
+
+  async deadLetters(id: string, limit?: number): Promise<DeadLetterView[]> {
+    const query = limit === undefined ? '' : `?limit=${limit}`;
+    return (await this.request<{ items: DeadLetterView[] }>(`/v1/subscriptions/${seg(id)}/dead-letters${query}`)).items;
+  }
+
+  redeliver(id: string, eventId: string): Promise<{ delivered: boolean; error?: string }> {
+    return this.request(`/v1/subscriptions/${seg(id)}/dead-letters/${seg(eventId)}/redeliver`, { method: 'POST' });
+  }
+
+  /** Lifecycle events after `after` (a cursor of an earlier answer; default the start), waiting up to `wait` (like 30s) for one. */
+  readEvents(options: { after?: string; limit?: number; wait?: string } = {}): Promise<FeedPage> {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(options)) if (value !== undefined) query.set(name, String(value));
+    const text = query.toString();
+    return this.request(`/v1/events/feed${text ? `?${text}` : ''}`);
   }
 
   health(): Promise<{ status: string }> {

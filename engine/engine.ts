@@ -15,8 +15,11 @@ import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from '../definitions
 import { ProcessIsolate } from './expression-isolate.js';
 import { evaluateOnInstance } from './expression-tester.js';
 import { SegueError } from './errors.js';
-import { httpTaskHandler } from './http-executor.js';
-import { httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
+import { httpCaller, httpTaskHandler } from './http-executor.js';
+import { DEFAULT_HTTP_POLICY, HostRules, httpPolicyFromEnv, type HttpPolicy } from './http-policy.js';
+import { DEFAULT_DELIVERY, Deliveries, type DeliveryListener, type DeliveryOptions } from './events/deliveries.js';
+import { readFeed } from './events/feed.js';
+import { SubscriptionService } from './events/subscriptions.js';
 import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './local-workers.js';
 import { PlanRegistry, type Registered } from './plans.js';
 import { describeQueues } from './queues.js';
@@ -41,6 +44,7 @@ import type { QueueView } from '../protocol/queues.js';
 import type { OverlapPolicy } from '../protocol/schedules.js';
 import { matchTriggers, triggerScope, triggerViews, type IncomingEvent, type TriggeredStart } from './triggers.js';
 import type { PublishedEvent, TriggerOutcome, TriggerView } from '../protocol/triggers.js';
+import type { FeedPage } from '../protocol/events.js';
 
 export interface EngineOptions {
   /** A Store, or a store URL (`sqlite:./segue.db`, `memory`, `mongodb://…`). Default `memory`. */
@@ -78,6 +82,8 @@ export interface EngineOptions {
    * its transition threw) may have before its instance is set aside. Default 3 (DEFAULT_SET_ASIDE_AFTER).
    */
   setAsideAfter?: number;
+  /** Delivery of lifecycle events to subscribers: leases, retry backoff, batch; see DEFAULT_DELIVERY. */
+  deliveries?: Partial<DeliveryOptions>;
   /** The cap on the instances this engine works on at once, the start queues' bound and the slot sweep; see DEFAULT_CONCURRENCY. */
   concurrency?: Partial<ConcurrencyOptions>;
 }
@@ -114,6 +120,9 @@ export class Engine {
   readonly slots: RunSlotGate;
   /** The breakers of this process's HTTP calls, by host. */
   readonly breakers: CircuitBreakers;
+  readonly subscriptions: SubscriptionService;
+  /** Delivers lifecycle events to the subscribers. */
+  readonly deliveries: Deliveries;
   /** Where evaluations that outgrow their slice of this process's thread run. */
   private readonly isolate: ProcessIsolate;
   private readonly expressionLimits: ExpressionLimits;
@@ -174,7 +183,16 @@ export class Engine {
     });
     this.timers = new TimerLoop(this.runtime, this.tasks, { ...options.timers, periodic: async () => (await this.scheduler.tick()) + (await this.slots.sweep()) });
     this.breakers = new CircuitBreakers({ ...DEFAULT_BREAKER, ...breakerOptionsFromEnv(), ...options.breakers }, () => clock.now());
-    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler({ ...httpPolicyFromEnv(), ...options.http }, secrets, this.breakers));
+    const httpPolicy = { ...httpPolicyFromEnv(), ...options.http };
+    this.workers.register(HTTP_TASK_TYPE, httpTaskHandler(httpPolicy, secrets, this.breakers));
+    // Subscriber URLs obey the policy of http steps; no secret of a workflow goes to them.
+    const webhookCall = httpCaller(httpPolicy, loadSecrets({}, {}));
+    const runtime = this.runtime;
+    this.deliveries = new Deliveries(store, clock, webhookCall, { ...DEFAULT_DELIVERY, ...options.deliveries }, (wanted) => {
+      runtime.stepEvents = wanted;
+    });
+    this.subscriptions = new SubscriptionService(store, clock, webhookCall, new HostRules(httpPolicy.allowHosts ?? DEFAULT_HTTP_POLICY.allowHosts), () => this.deliveries.wake());
+    runtime.notifier.on('events', () => this.deliveries.wake());
     for (const [type, handler] of Object.entries(options.handlers ?? {})) this.workers.register(type, handler);
   }
 
@@ -182,10 +200,12 @@ export class Engine {
   start(): this {
     this.timers.start();
     this.workers.start();
+    this.deliveries.start();
     return this;
   }
 
   async stop(): Promise<void> {
+    await this.deliveries.stop();
     await this.workers.stop();
     await this.timers.stop();
     await this.isolate.close();
@@ -243,6 +263,17 @@ export class Engine {
   /** The run slots of every workflow with a concurrency limit that has a holder or a waiting instance. */
   runSlots(): Promise<RunSlots[]> {
     return this.store.listRunSlots();
+  }
+
+  /** How far each subscription is behind the feed: events after its cursor, by subscription. */
+  async subscriptionBacklogs(): Promise<Record<string, number>> {
+    const [last, subscriptions] = await Promise.all([this.store.lastEventSeq(), this.store.listSubscriptions()]);
+    return Object.fromEntries(subscriptions.map((s) => [s.id, Math.max(0, last - s.cursor)]));
+  }
+
+  /** Calls `listener` with the outcome of every delivery attempt this process makes; returns how to stop. */
+  onDelivery(listener: DeliveryListener): () => void {
+    return this.deliveries.onOutcome(listener);
   }
 
   /** Instances set aside now, by workflow. */
@@ -393,6 +424,11 @@ export class Engine {
   async history(id: string, run?: number, after?: number, limit?: number): Promise<HistoryView[]> {
     const record = await this.record(id);
     return (await this.store.readHistory(id, run ?? record.run, after, limit)).map(historyView);
+  }
+
+  /** Lifecycle events after the cursor `after` (0: the start), at most `limit`; waits up to `waitMs` for one when there are none. */
+  feed(after: number, limit: number, waitMs: number): Promise<FeedPage> {
+    return readFeed(this.store, this.runtime.notifier, after, limit, waitMs);
   }
 
   /** Raises an event for one instance: consumed by a wait now, or buffered until one waits. */

@@ -45,14 +45,23 @@ interface RawResponse {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function httpTaskHandler(policy: Partial<HttpPolicy>, secrets: Secrets, breakers: CircuitBreakers): TaskHandler {
-  const p = { ...DEFAULT_HTTP_POLICY, ...policy };
-  const rules = new HostRules(p.allowHosts);
+  const send = httpCaller(policy, secrets);
   return async (input) => {
     const spec = requestSpec(input);
     // Guarded by the host first called: a redirect elsewhere counts for it, as the step names it.
     const host = new URL(spec.url).host;
-    return breakers.guard(host, `${spec.method} ${spec.url}`, () => call(spec, rules, p, secrets), countsAgainstHost);
+    return breakers.guard(host, `${spec.method} ${spec.url}`, () => send(spec), countsAgainstHost);
   };
+}
+
+/**
+ * A function making HTTP calls under the policy (the one every call the engine makes goes
+ * through): resolves with status, headers and body on a 2xx, throws HttpStepError otherwise.
+ */
+export function httpCaller(policy: Partial<HttpPolicy>, secrets: Secrets): (spec: HttpRequestSpec) => Promise<Json> {
+  const p = { ...DEFAULT_HTTP_POLICY, ...policy };
+  const rules = new HostRules(p.allowHosts);
+  return (spec) => call(spec, rules, p, secrets);
 }
 
 /** What the breaker counts: the host did not answer, or answered that it cannot serve (5xx, 429). */

@@ -88,6 +88,8 @@ export class Runtime {
   readonly notifier = new Notifier();
   /** In-process workers that take tasks as they are scheduled (set by the engine when they run). */
   localLeases?: LocalLeases;
+  /** Step lifecycle events are written only while some subscription asks for them (set by the deliveries). */
+  stepEvents = false;
   private readonly records = new RecordCache();
   // Inputs to one instance are applied in order, never racing each other in this process (so
   // compare-and-swap conflicts come only from other engines); those that arrive while a commit is
@@ -521,7 +523,7 @@ export class Runtime {
       this.discard(f.draft);
       throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
     }
-    const { expectedRev: _none, ...transition } = f.draft.toTransition(f.record, 0, stateJson);
+    const { expectedRev: _none, ...transition } = f.draft.toTransition(f.record, 0, stateJson, this.stepEvents);
     if (!(await this.committed(transition, f.draft, () => this.options.store.createInstance(transition)))) return null;
     return f.record;
   }
@@ -534,7 +536,7 @@ export class Runtime {
     held?: HeldTasks,
     progress?: { written: boolean },
   ): Promise<boolean> {
-    const transition = draft.toTransition(record, expectedRev, stateJson);
+    const transition = draft.toTransition(record, expectedRev, stateJson, this.stepEvents);
     return this.committed(transition, draft, () => this.options.store.commitTransition(transition), held, progress);
   }
 
@@ -675,6 +677,7 @@ export class Runtime {
     for (const task of t.createTasks) if (task.status === 'QUEUED') n.emit('tasks', task.queue);
     if (t.createTimers.length > 0) n.emit('timers', Math.min(...t.createTimers.map((x) => x.dueAt)));
     n.emit('instance', t.record, t.history);
+    if (t.events && t.events.length > 0) n.emit('events', t.events);
     if (TERMINAL_STATUSES.has(t.record.status)) n.emit(`finished:${t.record.id}`, t.record);
   }
 }

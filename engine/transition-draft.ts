@@ -2,6 +2,7 @@
  * The store writes of one transition, gathered from one or more decisions before it is committed.
  * A task or timer created and done with inside the same draft is never written at all.
  */
+import { lifecycleEvents } from './events/lifecycle-events.js';
 import type { EagerLeases } from './leases.js';
 import type { HistoryEvent, InstanceRecord, TaskRecord, TimerRecord, Transition } from './store/port.js';
 
@@ -70,7 +71,8 @@ export class TransitionDraft {
     return this.createTasks.filter((t) => t.status === 'LEASED' && !this.running.has(t.id) && !this.isEager(t.id));
   }
 
-  toTransition(record: InstanceRecord, expectedRev: number, stateJson: string): Transition {
+  /** The draft as one transition to `record`; its lifecycle events with it, step events only `stepEvents`. */
+  toTransition(record: InstanceRecord, expectedRev: number, stateJson: string, stepEvents: boolean): Transition {
     return {
       record,
       expectedRev,
@@ -81,6 +83,7 @@ export class TransitionDraft {
       createTimers: this.createTimers,
       removeTimers: [...this.removedTimers],
       createInstances: this.createInstances,
+      events: lifecycleEvents(record, this.history, stepEvents),
     };
   }
 }

@@ -94,6 +94,101 @@ export interface Transition {
    * not encode it again. When given, it must be exactly `JSON.stringify(record.state)`.
    */
   stateJson?: string;
+  /** Lifecycle events of this transition (the outbox), written with it or not at all. Absent: none. */
+  events?: LifecycleEvent[];
+}
+
+/** The lifecycle event types (the CloudEvents `type`): an instance's transitions, and its steps'. */
+export const INSTANCE_EVENT_TYPES = [
+  'segue.instance.started',
+  'segue.instance.completed',
+  'segue.instance.failed',
+  'segue.instance.cancelled',
+  'segue.instance.terminated',
+  'segue.instance.timed_out',
+  'segue.instance.suspended',
+  'segue.instance.resumed',
+  'segue.instance.continued',
+] as const;
+export const STEP_EVENT_TYPES = ['segue.step.started', 'segue.step.completed', 'segue.step.failed'] as const;
+export type LifecycleEventType = (typeof INSTANCE_EVENT_TYPES)[number] | (typeof STEP_EVENT_TYPES)[number];
+
+/** One lifecycle event, as the transition that made it writes it. */
+export interface LifecycleEvent {
+  /** Deterministic: `<instance id>:<run>:<history seq>`, so a replayed outbox writes it once. */
+  id: string;
+  type: LifecycleEventType;
+  instanceId: string;
+  workflow: string;
+  version: number;
+  run: number;
+  /** Epoch ms of the transition. */
+  at: number;
+  step?: string;
+  /** What the event says: the instance's status, and its output or error where it ended. */
+  data: Json;
+}
+
+/** A lifecycle event in the feed. */
+export interface FeedEvent extends LifecycleEvent {
+  /** Its place in the feed: increasing in the order events become readable (gaps allowed). */
+  seq: number;
+}
+
+export interface SubscriptionRecord {
+  id: string;
+  url: string;
+  /** Event types delivered (of INSTANCE_EVENT_TYPES and STEP_EVENT_TYPES). */
+  types: string[];
+  /** Only events of this workflow, or of all when null. */
+  workflow: string | null;
+  /** Standard Webhooks signing secret (`whsec_` + base64). */
+  secret: string;
+  paused: boolean;
+  /** Attempts per event before it becomes a dead letter. */
+  maxAttempts: number;
+  /** Compare-and-swap revision: 1 when created. */
+  rev: number;
+  createdAt: number;
+  updatedAt: number;
+  /** Feed seq of the last event dealt with (delivered, skipped by the filter, or dead-lettered). */
+  cursor: number;
+  /** The failing delivery of the next event, while it is retried. */
+  failure: { attempts: number; nextAttemptAt: number; lastError: string } | null;
+  /** The engine delivering, until when; null when none is. */
+  lease: { owner: string; until: number } | null;
+  /** Events delivered so far. */
+  delivered: number;
+}
+
+/** An event a subscriber did not take after its last attempt. */
+export interface DeadLetter {
+  subscriptionId: string;
+  event: FeedEvent;
+  attempts: number;
+  lastError: string;
+  /** Epoch ms. */
+  deadAt: number;
+}
+
+/** The lifecycle event feed, subscriptions and their dead letters. */
+export interface EventStore {
+  /** Events of the feed with seq > `after`, in feed order, at most `limit`. */
+  readEvents(after: number, limit: number): Promise<FeedEvent[]>;
+  /** The seq of the last event in the feed, 0 when it is empty. */
+  lastEventSeq(): Promise<number>;
+  /** Inserts (`expectedRev` null: only if the id is free) or replaces at `expectedRev`; false on conflict. */
+  putSubscription(subscription: SubscriptionRecord, expectedRev: number | null): Promise<boolean>;
+  getSubscription(id: string): Promise<SubscriptionRecord | null>;
+  listSubscriptions(): Promise<SubscriptionRecord[]>;
+  /** Removes the subscription and its dead letters; false if absent. */
+  deleteSubscription(id: string): Promise<boolean>;
+  /** Stores a dead letter (replacing one for the same subscription and event). */
+  putDeadLetter(letter: DeadLetter): Promise<void>;
+  /** The subscription's dead letters, oldest event first, at most `limit`. */
+  listDeadLetters(subscriptionId: string, limit: number): Promise<DeadLetter[]>;
+  getDeadLetter(subscriptionId: string, eventId: string): Promise<DeadLetter | null>;
+  deleteDeadLetter(subscriptionId: string, eventId: string): Promise<boolean>;
 }
 
 export interface InstanceFilter {
@@ -158,7 +253,7 @@ export interface SlotTaken {
   promoted: string[];
 }
 
-export interface Store extends ScheduleStore, RunSlotStore {
+export interface Store extends ScheduleStore, RunSlotStore, EventStore {
   /** Creates tables/collections and indexes if absent. Idempotent. */
   init(): Promise<void>;
   close(): Promise<void>;

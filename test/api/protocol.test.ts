@@ -65,6 +65,7 @@ const WRONG_SHAPE: Partial<Record<OperationId, unknown>> = {
   heartbeatTask: { beat: 1 },
   createSchedule: { workflow: 'metered' },
   replaceSchedule: { workflow: 'metered', cron: '* * * * *', every: '1h' },
+  createSubscription: { url: 'https://hooks.example.com/', types: 'segue.instance.completed' },
 };
 
 describe('malformed requests', () => {

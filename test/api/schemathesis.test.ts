@@ -42,6 +42,7 @@ beforeAll(async () => {
   server = await startServer(join(tmp.dir, 'schemathesis.db'), { args });
   for (const s of SEEDED) await server.client.startInstance(s.workflow, { id: s.id, input: s.input }, '5s');
   await server.client.createSchedule({ id: 'st-schedule', workflow: 'map-items', cron: '0 0 1 1 *', paused: true });
+  await server.client.createSubscription({ id: 'st-subscription', url: 'https://hooks.example.com/segue', paused: true });
 });
 
 afterAll(async () => {

@@ -31,7 +31,7 @@ import { CLAIM_SORT, DUE_SORT, EXPIRY_SORT, dueFilter, expiredFilter, queuedFilt
 import { openStore } from '../../engine/store/open-store.js';
 import { PLAIN_JSON } from '../../engine/store/stored-json.js';
 import type { Store } from '../../engine/store/port.js';
-import { T0, creation, definition, historyEvent, instance, next, task, timer } from './records.js';
+import { T0, creation, definition, historyEvent, instance, lifecycleEvent, next, task, timer } from './records.js';
 import { storeContract } from './store-contract.js';
 
 const uri = process.env.MONGODB_URI;
@@ -284,6 +284,7 @@ describe.skipIf(!uri)('mongodb store contract (needs MONGODB_URI, or Go to build
       removeTasks: ['t-old'],
       createTimers: [timer('tm-1', { dueAt: T0 + 5 })],
       createInstances: [instance('i-child', { parentId: 'i-1' })],
+      events: [lifecycleEvent('i-1', 1)],
     });
 
     async function expectEffects(store: Store): Promise<void> {
@@ -293,6 +294,7 @@ describe.skipIf(!uri)('mongodb store contract (needs MONGODB_URI, or Go to build
       expect(await store.nextTimerDue()).toBe(T0 + 5);
       expect(await store.getInstance('i-child')).toEqual(instance('i-child', { parentId: 'i-1' }));
       expect(await store.findWaiting('shipped', 'k')).toEqual(['i-1']);
+      expect((await store.readEvents(0, 10)).map((e) => [e.seq, e.id])).toEqual([[1, 'i-1:1:1']]);
     }
 
     /** Creates i-1, then fails its transition right after the compare-and-swap. */
@@ -342,6 +344,27 @@ describe.skipIf(!uri)('mongodb store contract (needs MONGODB_URI, or Go to build
       expect(await second.getTaskByToken(leased!.token!)).toEqual(leased);
       expect(await second.readHistory('i-1', 1)).toEqual([historyEvent('i-1', 1)]);
       expect(await second.nextTimerDue()).toBe(T0 + 5);
+      expect((await second.readEvents(0, 10)).map((e) => e.id)).toEqual(['i-1:1:1']);
+      expect((await store.readEvents(0, 10)).map((e) => e.id)).toEqual(['i-1:1:1']);
+    });
+
+    it('engines placing events in the feed at once give each one place, each instance in its order', async () => {
+      const { store, database } = await freshStore();
+      const others = [(await freshStore({}, database)).store, (await freshStore({}, database)).store];
+      // Out of step clocks: the later events of i-0 carry earlier times than its first.
+      const made = Array.from({ length: 4 }, (_, n) => `i-${n}`);
+      for (const id of made) {
+        const created = instance(id);
+        await store.createInstance(creation(created, { events: [lifecycleEvent(id, 1, { at: T0 + 100 })] }));
+        await store.commitTransition(next(created, {}, { events: [lifecycleEvent(id, 2, { at: T0 + 50 }), lifecycleEvent(id, 3, { at: T0 + 50 })] }));
+      }
+      const reads = await Promise.all([store, ...others, store, ...others].map((s) => s.readEvents(0, 100)));
+      const feed = await store.readEvents(0, 100);
+      expect(feed.map((e) => e.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      for (const id of made) expect(feed.filter((e) => e.instanceId === id).map((e) => e.id)).toEqual([`${id}:1:1`, `${id}:1:2`, `${id}:1:3`]);
+      // Every reader saw a prefix of the one feed.
+      for (const read of reads) expect(read).toEqual(feed.slice(0, read.length));
+      expect(await admin.db(database).collection('pending_events').countDocuments()).toBe(0);
     });
 
     it('a creation that failed after its insert gets its effects on replay, and is not created twice', async () => {
@@ -451,7 +474,7 @@ describe.skipIf(!uri)('mongodb store contract (needs MONGODB_URI, or Go to build
       await raw.collection<{ _id: string; version: number }>('meta').updateOne({ _id: 'schema' }, { $set: { version: 99 } });
       await expect(freshStore({}, database)).rejects.toMatchObject({
         code: 'STORE_CORRUPT',
-        message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 2)',
+        message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 3)',
       });
     });
 
@@ -474,9 +497,10 @@ describe.skipIf(!uri)('mongodb store contract (needs MONGODB_URI, or Go to build
 
     it('gives each partial index the form the server takes, and says which got the plain one', async () => {
       const { raw } = await freshStore();
-      const plain = await applySchema(openCollections(raw));
+      const collections = openCollections(raw);
+      const plain = await applySchema(collections);
       for (const name of Object.keys(INDEXES) as (keyof typeof INDEXES)[]) {
-        const built = await raw.collection(name).indexes();
+        const built = await collections[name].indexes();
         for (const index of INDEXES[name].filter((i) => i.partialFilterExpression)) {
           const expected = plain.includes(index.name!) ? PLAIN_FORMS[index.name!]! : index;
           expect(built.find((b) => b.name === index.name)?.key, index.name).toEqual(expected.key);

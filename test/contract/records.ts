@@ -3,6 +3,7 @@ import type { Json } from '../../definitions/model.js';
 import type {
   HistoryEvent,
   InstanceRecord,
+  LifecycleEvent,
   StoredDefinition,
   TaskRecord,
   TimerRecord,
@@ -113,5 +114,20 @@ export function next(
     record: { ...record, updatedAt: record.updatedAt + 1, ...rest, ...(state === undefined ? {} : { state: opaque(state) }), rev: record.rev + 1 },
     expectedRev: record.rev,
     ...effects(fields),
+  };
+}
+
+/** A lifecycle event of instance `instanceId`, as the transition of history seq `seq` makes it. */
+export function lifecycleEvent(instanceId: string, seq: number, fields: Partial<LifecycleEvent> = {}): LifecycleEvent {
+  return {
+    id: `${instanceId}:1:${seq}`,
+    type: 'segue.instance.started',
+    instanceId,
+    workflow: 'orders',
+    version: 1,
+    run: 1,
+    at: T0 + seq,
+    data: { status: 'RUNNING', 'odd.key': { $ref: 'kept as written' } },
+    ...fields,
   };
 }

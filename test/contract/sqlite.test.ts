@@ -8,7 +8,7 @@ import { faults } from '../../engine/store/faults.js';
 import { openStore, type OpenStoreOptions } from '../../engine/store/open-store.js';
 import type { Store } from '../../engine/store/port.js';
 import { SqliteStore } from '../../engine/store/sqlite/sqlite-store.js';
-import { T0, creation, definition, historyEvent, instance, next, task, timer } from './records.js';
+import { T0, creation, definition, historyEvent, instance, lifecycleEvent, next, task, timer } from './records.js';
 import { storeContract } from './store-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'segue-sqlite-'));
@@ -92,7 +92,7 @@ describe('SQLite store', () => {
     expect(claimed).toMatchObject({ id: 't-1', input: { n: 1 }, status: 'LEASED', worker: 'w' });
     expect(await store.getTaskByToken(claimed!.token!)).toMatchObject({ id: 't-1' });
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(4);
+    expect(raw.pragma('user_version', { simple: true })).toBe(5);
     const names = raw.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").pluck().all();
     expect(names).not.toContain('history');
     expect(names).not.toContain('tasks_schema1');
@@ -134,11 +134,32 @@ describe('SQLite store', () => {
     expect(await store.readHistory('i-1', 1, 20)).toEqual([...later.slice(18), last]);
 
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(4);
+    expect(raw.pragma('user_version', { simple: true })).toBe(5);
     const rows = raw.prepare('SELECT firstSeq, typeof(events) AS kind, length(events) AS bytes FROM history_batches ORDER BY firstSeq').all();
     expect(rows).toMatchObject([{ firstSeq: 1, kind: 'text' }, { firstSeq: 3, kind: 'blob' }, { firstSeq: 33, kind: 'text' }]);
     const textBytes = JSON.stringify(later.map(({ instanceId: _i, run: _r, ...e }) => e)).length;
     expect((rows[1] as { bytes: number }).bytes).toBeLessThan(textBytes / 4);
+    raw.close();
+  });
+
+  it('upgrades a schema 4 file in place: its instances carry on, and their transitions write events', async () => {
+    const path = freshFile();
+    const first = await track(path);
+    const a = instance('i-1');
+    await first.createInstance(creation(a, { history: [historyEvent('i-1', 1)] }));
+    await first.close();
+    // The file as a build of schema 4 left it: no event, subscription or dead letter tables.
+    const old = new Database(path);
+    old.exec('DROP TABLE events; DROP TABLE subscriptions; DROP TABLE dead_letters;');
+    old.pragma('user_version = 4');
+    old.close();
+
+    const store = await track(path);
+    expect(await store.getInstance('i-1')).toEqual(a);
+    expect(await store.commitTransition(next(a, { status: 'COMPLETED' }, { events: [lifecycleEvent('i-1', 2, { type: 'segue.instance.completed' })] }))).toBe(true);
+    expect((await store.readEvents(0, 10)).map((e) => [e.seq, e.id])).toEqual([[1, 'i-1:1:2']]);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(5);
     raw.close();
   });
 
@@ -208,7 +229,7 @@ describe('SQLite store', () => {
     raw.close();
     await expect(openStore(`sqlite:${path}`)).rejects.toMatchObject({
       code: 'STORE_CORRUPT',
-      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 4)',
+      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 5)',
     });
   });
 

@@ -7,6 +7,7 @@ import type { Store } from '../../engine/store/port.js';
 import { queryContract } from './store-contract-queries.js';
 import { workContract } from './store-contract-work.js';
 import { scheduleContract } from './store-contract-schedules.js';
+import { eventContract } from './store-contract-events.js';
 import { runSlotContract } from './store-contract-slots.js';
 import { T0, creation, definition, historyEvent, instance, next, task, timer } from './records.js';
 
@@ -40,6 +41,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     workContract(ctx);
     queryContract(ctx);
     scheduleContract(ctx);
+    eventContract(ctx);
     runSlotContract(ctx);
   });
 }

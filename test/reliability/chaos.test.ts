@@ -1,7 +1,7 @@
 /**
  * The short chaos run: a real server killed with SIGKILL three times under a mixed workload of
  * real worker processes; every instance must still end as its input says, with no step completed
- * twice and no event lost or consumed twice. `npm run chaos` is the long run, with two servers.
+ * twice, no event lost or consumed twice, and every instance's terminal lifecycle event delivered. `npm run chaos` is the long run, with two servers.
  */
 import { describe, expect, it } from 'vitest';
 import { formatReport, killPlan, runChaos, SHORT_RUN } from './chaos.js';
@@ -22,5 +22,7 @@ describe('chaos: kill -9 under load', () => {
     expect(report.instances).toBe(SHORT_RUN.instances);
     expect(report.duplicateCompletions + report.lostEvents + report.duplicateEvents).toBe(0);
     expect(report.eventsRaised).toBe(SHORT_RUN.instances / 2);
+    expect(report.terminalEvents).toBe(SHORT_RUN.instances);
+    expect(report.missingTerminalEvents + report.unexpectedTerminalEvents).toBe(0);
   }, 90_000);
 });

@@ -15,6 +15,8 @@ import { freePort } from '../../scripts/free-port.js';
 import { Cluster, pause, type Slot } from './cluster.js';
 import { Driver } from './drive.js';
 import { drawWorkload, seededRandom, WORKFLOW_FILES, type InstanceSpec } from './workload.js';
+import { checkTerminalEvents, subscribeToEnds } from './lifecycle-events.js';
+import type { Subscriber } from '../helpers/subscriber.js';
 
 export interface ChaosOptions {
   seed: number;
@@ -92,8 +94,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const specs = drawWorkload(options.seed, options.instances, 0.9 * options.periodMs);
   const driver = new Driver(cluster, specs);
   const tally = emptyTally();
+  let hooks: Subscriber | undefined;
   try {
     const [a, b] = await prepare(cluster, options, dir);
+    hooks = await subscribeToEnds(cluster);
     log(`${specs.length} instances, ${options.workers.length} workers, store ${store.shown}`);
     const period = Date.now();
     const delivering = driver.deliverAll().catch((err: Error) => void tally.failures.push(`delivering events: ${err.message}`));
@@ -105,12 +109,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     tally.failures.push(...driver.failures);
     if (unfinished.length > 0) log(`${unfinished.length} instances still unfinished after ${options.drainMs} ms`);
     await verify(cluster, specs, driver, tally);
+    // A server killed holding the subscription leaves its lease to run out first.
+    await checkTerminalEvents(tally, specs, cluster, hooks, 30_000);
     await cluster.shutdown();
     checkExecutions(tally, specs, readExecutions(dir));
     return report(options, cluster, tally, began);
   } finally {
     driver.stop();
     await cluster.shutdown();
+    await hooks?.close();
     // A failed run keeps its store and worker logs for a look (the report shares this failure list).
     if (tally.failures.length === 0) {
       rmSync(dir, { recursive: true, force: true });
@@ -235,6 +242,7 @@ export function formatReport(r: ChaosReport): string {
     `  distinct tasks       ${r.distinctTasks}; executions beyond one per task: ${r.finalExecutions - r.distinctTasks}`,
     `  step completions     ${r.stepCompletions}; duplicates: ${r.duplicateCompletions}`,
     `  events               ${r.eventsRaised} raised (${r.eventsBuffered} buffered before the wait), ${r.eventsConsumed} consumed; lost: ${r.lostEvents}, duplicate: ${r.duplicateEvents}`,
+    `  terminal events      ${r.terminalEvents} delivered (${r.terminalDeliveries} requests, repeats included); missing: ${r.missingTerminalEvents}, for no transition: ${r.unexpectedTerminalEvents}`,
     `  slowest instance     ${(r.slowest.ms / 1000).toFixed(1)} s from start to end (${r.slowest.id})`,
     `  server errors (500)  ${r.serverErrors}`,
     `  wall time            ${(r.wallMs / 1000).toFixed(1)} s`,

@@ -27,6 +27,11 @@ export interface Tally {
   distinctTasks: number;
   /** The longest time from creation to the last change, and whose: crash recovery shows here. */
   slowest: { id: string; ms: number };
+  /** Distinct terminal lifecycle events the subscriber received, its requests (repeats included), and those missing or for no transition. */
+  terminalEvents: number;
+  terminalDeliveries: number;
+  missingTerminalEvents: number;
+  unexpectedTerminalEvents: number;
   failures: string[];
 }
 
@@ -46,6 +51,10 @@ export function emptyTally(): Tally {
     finalExecutions: 0,
     distinctTasks: 0,
     slowest: { id: '', ms: 0 },
+    terminalEvents: 0,
+    terminalDeliveries: 0,
+    missingTerminalEvents: 0,
+    unexpectedTerminalEvents: 0,
     failures: [],
   };
 }

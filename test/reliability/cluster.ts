@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { NetworkError, ProblemError, SegueClient } from '../../client/http-client.js';
 import { REPO, eventually, startServer, type TestServer } from '../helpers/server.js';
+import { DELIVERY_ENV } from './lifecycle-events.js';
 
 const WORKER_SCRIPT = 'test/reliability/chaos-worker.ts';
 const RESTART_ATTEMPTS = 20;
@@ -50,7 +51,7 @@ export class Cluster {
   async start(slot: Slot): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const server = await startServer('', { port: slot.port, store: this.store });
+        const server = await startServer('', { port: slot.port, store: this.store, env: DELIVERY_ENV });
         this.servers.push(server);
         slot.server = server;
         slot.port = server.port;

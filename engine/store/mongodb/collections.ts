@@ -1,10 +1,22 @@
 /**
  * The MongoDB adapter's collections. The instance document is the unit of consistency: every
  * change to an instance is one conditional update on it, and the writes a transition makes to the
- * other collections go through its outbox (outbox.ts). `meta` holds the schema version.
+ * other collections go through its outbox (outbox.ts). `meta` holds the schema version. Lifecycle
+ * events reach the feed as events.ts describes.
  */
 import type { Collection, Db } from 'mongodb';
-import type { DefinitionDoc, HistoryDoc, InstanceDoc, ScheduleDoc, TaskDoc, TimerDoc } from './documents.js';
+import type {
+  DeadLetterDoc,
+  DefinitionDoc,
+  EventDoc,
+  HistoryDoc,
+  InstanceDoc,
+  PendingEventDoc,
+  ScheduleDoc,
+  SubscriptionDoc,
+  TaskDoc,
+  TimerDoc,
+} from './documents.js';
 import type { RunSlotDoc } from './run-slots.js';
 
 export interface MetaDoc {
@@ -21,6 +33,10 @@ export interface Collections {
   tasks: Collection<TaskDoc>;
   timers: Collection<TimerDoc>;
   schedules: Collection<ScheduleDoc>;
+  pendingEvents: Collection<PendingEventDoc>;
+  events: Collection<EventDoc>;
+  subscriptions: Collection<SubscriptionDoc>;
+  deadLetters: Collection<DeadLetterDoc>;
   runSlots: Collection<RunSlotDoc>;
 }
 
@@ -34,6 +50,10 @@ export function openCollections(db: Db): Collections {
     tasks: db.collection<TaskDoc>('tasks'),
     timers: db.collection<TimerDoc>('timers'),
     schedules: db.collection<ScheduleDoc>('schedules'),
+    pendingEvents: db.collection<PendingEventDoc>('pending_events'),
+    events: db.collection<EventDoc>('events'),
+    subscriptions: db.collection<SubscriptionDoc>('subscriptions'),
+    deadLetters: db.collection<DeadLetterDoc>('dead_letters'),
     runSlots: db.collection<RunSlotDoc>('run_slots'),
   };
 }

@@ -11,7 +11,12 @@ import { parseJson } from '../checks.js';
 import { StoreError } from '../errors.js';
 import type { StoredForm, StoredJson } from '../stored-json.js';
 import type {
+  DeadLetter,
   EventWait,
+  FeedEvent,
+  LifecycleEvent,
+  LifecycleEventType,
+  SubscriptionRecord,
   HistoryEvent,
   InstanceRecord,
   InstanceStatus,
@@ -110,6 +115,8 @@ export interface EffectsDoc {
   removeTimers: string[];
   createTimers: TimerDoc[];
   createInstances: InstanceDoc[];
+  /** Absent in the outboxes of a build before schema 3. */
+  events?: PendingEventDoc[];
 }
 
 /**
@@ -328,3 +335,55 @@ export function scheduleToDoc(s: ScheduleRecord, json: StoredJson): ScheduleDoc 
 export function docToSchedule(doc: ScheduleDoc, json: StoredJson): ScheduleRecord {
   return json.parse<ScheduleRecord>(stored(doc.record), `schedule "${doc._id}"`);
 }
+
+/** A lifecycle event waiting for its place in the feed (see events.ts). */
+export type PendingEventDoc = Omit<LifecycleEvent, 'id' | 'data'> & {
+  /** The event's id. */
+  _id: string;
+  /** The event's data as JSON text: the same encoding point as an instance's state. */
+  data: Stored;
+};
+
+export interface EventDoc extends Omit<PendingEventDoc, '_id'> {
+  /** The event's seq in the feed. */
+  _id: number;
+  eventId: string;
+}
+
+export interface SubscriptionDoc {
+  _id: string;
+  rev: number;
+  record: Stored;
+}
+
+export interface DeadLetterDoc {
+  /** `<subscription id> <event id>`. */
+  _id: string;
+  subscriptionId: string;
+  seq: number;
+  record: Stored;
+}
+
+export function eventToDoc(event: LifecycleEvent, json: StoredJson): PendingEventDoc {
+  const { id, data, step, ...rest } = event;
+  return { _id: id, ...rest, ...(step === undefined ? {} : { step }), data: json.stringify(data) };
+}
+
+export function docToFeedEvent(doc: EventDoc, json: StoredJson): FeedEvent {
+  const { _id, eventId, data, type, ...rest } = doc;
+  return { seq: _id, id: eventId, ...rest, type: type as LifecycleEventType, data: json.parse(stored(data), `data of event "${eventId}"`) };
+}
+
+export function subscriptionToDoc(s: SubscriptionRecord, json: StoredJson): SubscriptionDoc {
+  return { _id: s.id, rev: s.rev, record: json.stringify(s) };
+}
+
+export const docToSubscription = (doc: SubscriptionDoc, json: StoredJson): SubscriptionRecord => json.parse(stored(doc.record), `subscription "${doc._id}"`);
+
+export function deadLetterToDoc(l: DeadLetter, json: StoredJson): DeadLetterDoc {
+  return { _id: deadLetterId(l.subscriptionId, l.event.id), subscriptionId: l.subscriptionId, seq: l.event.seq, record: json.stringify(l) };
+}
+
+export const deadLetterId = (subscriptionId: string, eventId: string): string => `${subscriptionId} ${eventId}`;
+
+export const docToDeadLetter = (doc: DeadLetterDoc, json: StoredJson): DeadLetter => json.parse(stored(doc.record), `dead letter "${doc._id}"`);

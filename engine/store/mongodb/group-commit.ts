@@ -44,5 +44,6 @@ function mergeEffects(all: EffectsDoc[]): EffectsDoc {
     removeTimers: all.flatMap((e) => e.removeTimers),
     createTimers: all.flatMap((e) => e.createTimers),
     createInstances: all.flatMap((e) => e.createInstances),
+    events: all.flatMap((e) => e.events ?? []),
   };
 }

@@ -7,10 +7,13 @@ import { MongoServerError, type IndexDescription } from 'mongodb';
 import { StoreError } from '../errors.js';
 import type { Collections } from './collections.js';
 
-/** 2: instances carry redelivery and set-aside marks, which a build of schema 1 would ignore. */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: instances carry redelivery and set-aside marks, which a build of schema 1 would ignore.
+ * 3: outboxes carry lifecycle events, which a build of schema 2 would drop.
+ */
+export const SCHEMA_VERSION = 3;
 
-type IndexedCollection = 'definitions' | 'instances' | 'history' | 'tasks' | 'timers' | 'schedules';
+type IndexedCollection = 'definitions' | 'instances' | 'history' | 'tasks' | 'timers' | 'schedules' | 'pendingEvents' | 'events' | 'deadLetters';
 
 /**
  * The indexes of each collection. The ones with a partial filter hold only live work (queued
@@ -92,6 +95,18 @@ export const INDEXES: Record<IndexedCollection, IndexDescription[]> = {
     { name: 'schedules_by_next_fire', key: { paused: 1, nextFireAt: 1, _id: 1 } },
     // findDueSchedules: schedules with pending or buffered fires (few at any time).
     { name: 'schedules_with_work', key: { hasWork: 1 }, partialFilterExpression: { hasWork: true } },
+  ],
+  pendingEvents: [
+    // sequenceEvents: oldest first, an instance's in order.
+    { name: 'pending_events_by_time', key: { at: 1, instanceId: 1, run: 1, _id: 1 } },
+  ],
+  events: [
+    // sequenceEvents: one place in the feed per event.
+    { name: 'events_by_event_id', key: { eventId: 1 }, unique: true },
+  ],
+  deadLetters: [
+    // listDeadLetters: a subscription's, oldest event first; deleteSubscription.
+    { name: 'dead_letters_by_seq', key: { subscriptionId: 1, seq: 1 } },
   ],
 };
 

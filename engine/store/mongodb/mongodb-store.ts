@@ -12,6 +12,9 @@ import { faultPoint } from '../faults.js';
 import {
   TERMINAL_STATUSES,
   type ClaimRequest,
+  type DeadLetter,
+  type FeedEvent,
+  type SubscriptionRecord,
   type HistoryEvent,
   type InstanceFilter,
   type InstancePage,
@@ -31,6 +34,11 @@ import {
 import { openCollections, type Collections } from './collections.js';
 import {
   checkDocumentSize,
+  deadLetterId,
+  deadLetterToDoc,
+  docToDeadLetter,
+  docToSubscription,
+  subscriptionToDoc,
   definitionToDoc,
   docToDefinition,
   docToHistory,
@@ -49,6 +57,7 @@ import { Batches } from './batches.js';
 import { effectsGroups } from './group-commit.js';
 import { finishPurge, planEffects, replayOutbox, sweepOutboxes } from './outbox.js';
 import * as work from './work.js';
+import * as events from './events.js';
 import * as slots from './run-slots.js';
 import { StoredJson, type DataKeys } from '../stored-json.js';
 
@@ -536,6 +545,76 @@ export class MongoStore implements Store {
         .toArray();
       return docs.map((doc) => docToSchedule(doc, this.json));
     });
+  }
+
+  readEvents(after: number, limit: number): Promise<FeedEvent[]> {
+    checkCount('limit', limit);
+    return this.use('read the event feed', (c) => events.readEvents(c, this.json, after, limit));
+  }
+
+  lastEventSeq(): Promise<number> {
+    return this.use('read the end of the event feed', (c) => events.lastEventSeq(c));
+  }
+
+  putSubscription(subscription: SubscriptionRecord, expectedRev: number | null): Promise<boolean> {
+    return this.use(`store subscription "${subscription.id}"`, async (c) => {
+      const doc = subscriptionToDoc(subscription, this.json);
+      if (expectedRev !== null) return (await c.subscriptions.replaceOne({ _id: doc._id, rev: expectedRev }, doc)).matchedCount === 1;
+      try {
+        await c.subscriptions.insertOne(doc);
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    });
+  }
+
+  getSubscription(id: string): Promise<SubscriptionRecord | null> {
+    return this.use(`read subscription "${id}"`, async (c) => {
+      const doc = await c.subscriptions.findOne({ _id: id });
+      return doc ? docToSubscription(doc, this.json) : null;
+    });
+  }
+
+  listSubscriptions(): Promise<SubscriptionRecord[]> {
+    return this.use('list the subscriptions', async (c) => (await c.subscriptions.find({}).sort({ _id: 1 }).toArray()).map((doc) => docToSubscription(doc, this.json)));
+  }
+
+  deleteSubscription(id: string): Promise<boolean> {
+    return this.use(`delete subscription "${id}"`, async (c) => {
+      const deleted = (await c.subscriptions.deleteOne({ _id: id })).deletedCount === 1;
+      await c.deadLetters.deleteMany({ subscriptionId: id });
+      return deleted;
+    });
+  }
+
+  putDeadLetter(letter: DeadLetter): Promise<void> {
+    return this.use(`store a dead letter of subscription "${letter.subscriptionId}"`, async (c) => {
+      const doc = deadLetterToDoc(letter, this.json);
+      await c.deadLetters.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    });
+  }
+
+  listDeadLetters(subscriptionId: string, limit: number): Promise<DeadLetter[]> {
+    checkCount('limit', limit);
+    return this.use(`list the dead letters of subscription "${subscriptionId}"`, async (c) => {
+      if (limit === 0) return [];
+      return (await c.deadLetters.find({ subscriptionId }).sort({ seq: 1 }).limit(limit).toArray()).map((doc) => docToDeadLetter(doc, this.json));
+    });
+  }
+
+  getDeadLetter(subscriptionId: string, eventId: string): Promise<DeadLetter | null> {
+    return this.use(`read a dead letter of subscription "${subscriptionId}"`, async (c) => {
+      const doc = await c.deadLetters.findOne({ _id: deadLetterId(subscriptionId, eventId) });
+      return doc ? docToDeadLetter(doc, this.json) : null;
+    });
+  }
+
+  deleteDeadLetter(subscriptionId: string, eventId: string): Promise<boolean> {
+    return this.use(`delete a dead letter of subscription "${subscriptionId}"`, async (c) =>
+      (await c.deadLetters.deleteOne({ _id: deadLetterId(subscriptionId, eventId) })).deletedCount === 1,
+    );
   }
 }
 

@@ -20,6 +20,7 @@ import type { Filter } from 'mongodb';
 import type { Transition } from '../port.js';
 import type { Collections } from './collections.js';
 import {
+  eventToDoc,
   historyToDoc,
   instanceToDoc,
   taskToDoc,
@@ -42,8 +43,9 @@ export function planEffects(effects: Effects, json: StoredJson): EffectsDoc | nu
     removeTimers: [...effects.removeTimers],
     createTimers: effects.createTimers.map((timer) => timerToDoc(timer, json)),
     createInstances: effects.createInstances.map((r) => instanceToDoc(r, json)),
+    events: (effects.events ?? []).map((event) => eventToDoc(event, json)),
   };
-  const writes = Object.values(planned).reduce((n: number, list: unknown[]) => n + list.length, 0);
+  const writes = Object.values(planned).reduce((n: number, list: unknown[] | undefined) => n + (list?.length ?? 0), 0);
   return writes === 0 ? null : planned;
 }
 
@@ -81,6 +83,7 @@ export async function applyEffects(c: Collections, effects: EffectsDoc): Promise
     insertAbsent(c.history, effects.history),
     removeThenInsert(c.tasks, effects.removeTasks, effects.createTasks),
     removeThenInsert(c.timers, effects.removeTimers, effects.createTimers),
+    insertAbsent(c.pendingEvents, effects.events ?? []),
   ]);
 }
 

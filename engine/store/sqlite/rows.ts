@@ -8,6 +8,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { parseJson } from '../checks.js';
 import { StoreError } from '../errors.js';
+import { eventToRow, type EventRow } from './events.js';
 import { isSealed, type StoredForm, type StoredJson } from '../stored-json.js';
 import type {
   EventWait,
@@ -258,6 +259,7 @@ export interface TransitionRows {
   createTimers: TimerRow[];
   removeTimers: string[];
   createInstances: InstanceWrite[];
+  events: EventRow[];
 }
 
 export function transitionRows(transition: Omit<Transition, 'expectedRev'>, json: StoredJson, expectedRev = 0): TransitionRows {
@@ -271,5 +273,6 @@ export function transitionRows(transition: Omit<Transition, 'expectedRev'>, json
     createTimers: transition.createTimers.map((timer) => timerToRow(timer, json)),
     removeTimers: [...new Set(transition.removeTimers)],
     createInstances: transition.createInstances.map((r) => instanceWrite(r, json)),
+    events: (transition.events ?? []).map((event) => eventToRow(event, json)),
   };
 }

@@ -12,8 +12,11 @@ import { StoreError } from '../errors.js';
  * 4: instances carry their redelivery tries and set-aside mark, timers count their claims, and the
  *    lease sweep claims expired task leases (so an older build, which would apply inputs to an
  *    instance set aside, refuses the file).
+ * 5: lifecycle events (written with the transitions that make them), subscriptions and their dead
+ *    letters; added in place to a file of schema 4 (an older build, which would commit transitions
+ *    without their events, refuses the file).
  */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS definitions (
@@ -125,6 +128,35 @@ CREATE TABLE IF NOT EXISTS schedules (
 CREATE INDEX IF NOT EXISTS schedules_by_next_fire ON schedules (paused, nextFireAt);
 CREATE INDEX IF NOT EXISTS schedules_with_work ON schedules (hasWork) WHERE hasWork = 1;
 
+-- Lifecycle events, in the transaction of the transition that made them: seq is the feed's order
+-- (the single writer assigns it at commit, so a reader never sees a later seq before an earlier one).
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  instanceId TEXT NOT NULL,
+  workflow TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  run INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  step TEXT,
+  data TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS subscriptions (
+  id TEXT PRIMARY KEY,
+  rev INTEGER NOT NULL,
+  record TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS dead_letters (
+  subscriptionId TEXT NOT NULL,
+  eventId TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (subscriptionId, eventId)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dead_letters_by_seq ON dead_letters (subscriptionId, seq);
 -- Run slots of workflows with a concurrency limit: the instances holding one and those waiting,
 -- in start order, as JSON arrays; a row only while either has any. (An added table needs no new
 -- schema version, as an added index does not.)

@@ -10,6 +10,9 @@ import { checkCount } from '../checks.js';
 import { StoreError, storeFailure } from '../errors.js';
 import type {
   ClaimRequest,
+  DeadLetter,
+  FeedEvent,
+  SubscriptionRecord,
   HistoryEvent,
   ScheduleRecord,
   InstanceFilter,
@@ -37,6 +40,7 @@ import { summarizeTaskGroups } from '../queue-summary.js';
 import { StoredJson, type DataKeys } from '../stored-json.js';
 import { prepareRunSlotStatements, type RunSlotStatements } from './run-slots.js';
 import { prepareScheduleStatements, type ScheduleStatements } from './schedules.js';
+import { prepareEventStatements, type EventStatements } from './events.js';
 
 export interface SqliteStoreOptions {
   /** Database file path, or `:memory:` for a private in-memory database. */
@@ -64,6 +68,7 @@ interface Connection {
   commits: GroupCommit;
   lists: ListStatementCache;
   schedules: ScheduleStatements;
+  events: EventStatements;
   slots: RunSlotStatements;
 }
 
@@ -109,7 +114,7 @@ export class SqliteStore implements Store {
       applySchema(db);
       const s = prepareStatements(db);
       const commits = new GroupCommit(db, this.options.maxBatchSize, normaliseSqliteError);
-      this.connection = { db, s, w: prepareWrites(s, this.json), commits, lists: new Map(), schedules: prepareScheduleStatements(db, this.json), slots: prepareRunSlotStatements(db) };
+      this.connection = { db, s, w: prepareWrites(s, this.json), commits, lists: new Map(), schedules: prepareScheduleStatements(db, this.json), slots: prepareRunSlotStatements(db), events: prepareEventStatements(db, this.json) };
     } catch (err) {
       db?.close();
       const normalised = normaliseSqliteError(err, action);
@@ -341,5 +346,57 @@ export class SqliteStore implements Store {
   findDueSchedules(now: number, limit: number): Promise<ScheduleRecord[]> {
     checkCount('limit', limit);
     return this.use('find the due schedules', (c) => c.schedules.due(now, limit));
+  }
+
+  readEvents(after: number, limit: number): Promise<FeedEvent[]> {
+    return this.use('read the event feed', (c) => {
+      checkCount('limit', limit);
+      return c.events.readEvents(after, limit);
+    });
+  }
+
+  lastEventSeq(): Promise<number> {
+    return this.use('read the end of the event feed', (c) => c.events.lastEventSeq());
+  }
+
+  putSubscription(subscription: SubscriptionRecord, expectedRev: number | null): Promise<boolean> {
+    const { commits, events } = this.open();
+    const copy = structuredClone(subscription);
+    return commits.submit(`store subscription "${subscription.id}"`, () => events.putSubscription(copy, expectedRev));
+  }
+
+  getSubscription(id: string): Promise<SubscriptionRecord | null> {
+    return this.use(`read subscription "${id}"`, (c) => c.events.getSubscription(id));
+  }
+
+  listSubscriptions(): Promise<SubscriptionRecord[]> {
+    return this.use('list the subscriptions', (c) => c.events.listSubscriptions());
+  }
+
+  deleteSubscription(id: string): Promise<boolean> {
+    const { commits, events } = this.open();
+    return commits.submit(`delete subscription "${id}"`, () => events.deleteSubscription(id));
+  }
+
+  putDeadLetter(letter: DeadLetter): Promise<void> {
+    const { commits, events } = this.open();
+    const copy = structuredClone(letter);
+    return commits.submit(`store a dead letter of subscription "${letter.subscriptionId}"`, () => events.putDeadLetter(copy));
+  }
+
+  listDeadLetters(subscriptionId: string, limit: number): Promise<DeadLetter[]> {
+    return this.use(`list the dead letters of subscription "${subscriptionId}"`, (c) => {
+      checkCount('limit', limit);
+      return c.events.listDeadLetters(subscriptionId, limit);
+    });
+  }
+
+  getDeadLetter(subscriptionId: string, eventId: string): Promise<DeadLetter | null> {
+    return this.use(`read a dead letter of subscription "${subscriptionId}"`, (c) => c.events.getDeadLetter(subscriptionId, eventId));
+  }
+
+  deleteDeadLetter(subscriptionId: string, eventId: string): Promise<boolean> {
+    const { commits, events } = this.open();
+    return commits.submit(`delete a dead letter of subscription "${subscriptionId}"`, () => events.deleteDeadLetter(subscriptionId, eventId));
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { Database, RunResult } from 'better-sqlite3';
 import type { TaskGroup } from '../queue-summary.js';
+import type { EventRow } from './events.js';
 import type { DefinitionRow, HistoryBatchRow, InstanceRow, TaskRow, TimerRow } from './rows.js';
 
 /** The part of a prepared statement the adapter uses. */
@@ -86,6 +87,10 @@ function instanceStatements({ one, column, named }: Preparer) {
       'SELECT * FROM history_batches WHERE instanceId = ? AND run = ? AND lastSeq > ? ORDER BY firstSeq',
     ),
     deleteHistory: one<[string], unknown>('DELETE FROM history_batches WHERE instanceId = ?'),
+    insertEvent: named<EventRow>(
+      `INSERT INTO events (id, type, instanceId, workflow, version, run, at, step, data)
+       VALUES (@id, @type, @instanceId, @workflow, @version, @run, @at, @step, @data)`,
+    ),
   };
 }
 

@@ -67,6 +67,7 @@ function writers(s: Statements) {
     for (const id of rows.removeTimers) s.deleteTimer.run(id);
     for (const timer of rows.createTimers) s.insertTimer.run(timer);
     for (const child of rows.createInstances) insertInstance(child);
+    for (const event of rows.events) s.insertEvent.run(event);
   }
 
   return { insertWaits, insertInstance, pickQueued, applyEffects };
