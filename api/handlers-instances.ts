@@ -1,7 +1,8 @@
-/** Instances and events: start, read, list, history, raise and deliver events, lifecycle, purge. */
+/** Instances and events: start, read, list, history, raise and deliver events (and the triggers they start), lifecycle, purge. */
 import type { Json } from '../definitions/model.js';
 import type { StartOptions } from '../engine/engine.js';
 import { SegueError } from '../engine/errors.js';
+import type { IncomingEvent } from '../engine/triggers.js';
 import { TERMINAL_STATUSES, type InstanceFilter, type InstanceStatus } from '../engine/store/port.js';
 import { waitMs, type Handler, type HandlerContext } from './handler-context.js';
 import type { EvaluationRequest } from '../protocol/evaluation.js';
@@ -17,6 +18,7 @@ type InstanceOperations =
   | 'evaluateExpression'
   | 'raiseEvent'
   | 'deliverEvent'
+  | 'listTriggers'
   | `${LifecycleAction}Instance`;
 
 const DEFAULT_PAGE = 50;
@@ -67,10 +69,8 @@ export function instanceHandlers(ctx: HandlerContext): Record<InstanceOperations
       await engine.raiseEvent(call.params.id as string, call.params.event as string, call.body as Json);
       return { status: 202 };
     },
-    deliverEvent: async (call) => {
-      const { key, data } = call.body as { key: string; data?: Json };
-      return { status: 200, body: await engine.deliverEvent(call.params.event as string, key, data ?? null) };
-    },
+    deliverEvent: async (call) => ({ status: 200, body: await engine.publishEvent(call.body as IncomingEvent) }),
+    listTriggers: async (call) => ({ status: 200, body: await engine.triggers(call.query.event as string | undefined) }),
     cancelInstance: lifecycle('cancel'),
     terminateInstance: lifecycle('terminate'),
     suspendInstance: lifecycle('suspend'),

@@ -110,6 +110,13 @@ function requestBody(route: RouteSpec): Doc {
     };
   }
   if (body.kind === 'payload') return { required: false, description: body.description, content: { 'application/json': { schema: {} } } };
+  if (body.kind === 'event') {
+    return {
+      required: false,
+      description: 'The event as plain JSON, or as a CloudEvent 1.0: structured (application/cloudevents+json) or binary (the attributes as `ce-*` headers, the body its data).',
+      content: { 'application/json': { schema: ref('deliver-event-request') }, 'application/cloudevents+json': { schema: ref('cloud-event') } },
+    };
+  }
   return { required: body.required, content: { 'application/json': { schema: ref(body.schema) } } };
 }
 

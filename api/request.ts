@@ -9,7 +9,8 @@ import { ApiError } from './problems.js';
 import { parseJsonText } from './json-text.js';
 import type { BodySpec, ParamSpec, RouteSpec } from './routes.js';
 import { describeErrors, type ErrorWording } from '../engine/schema-errors.js';
-import { bodyValidator, parametersValidator } from './schemas.js';
+import { bodyValidator, parametersValidator, type SchemaName } from './schemas.js';
+import { CLOUDEVENTS_JSON, cloudEventOf, isCloudEvent, plainEventOf } from './event-body.js';
 
 export interface ApiCall {
   params: Record<string, unknown>;
@@ -38,7 +39,8 @@ export function readCall(route: RouteSpec, req: Request, signal: AbortSignal, ca
   const text = bodyText(req.body);
   const call: ApiCall = { params, query, body: undefined, signal };
   if (caller !== undefined) call.caller = caller;
-  if (route.body) Object.assign(call, readBody(route.body, type, text));
+  if (route.body?.kind === 'event') call.body = readEvent(String(params.event), req.headers, type, text);
+  else if (route.body) Object.assign(call, readBody(route.body, type, text));
   // An ASL document is named by its file: the name given is the file's.
   if (call.file !== undefined && typeof query.name === 'string') call.file = call.file.replace(/^workflow\./, `${query.name}.`);
   return call;
@@ -62,7 +64,7 @@ function bodyText(raw: unknown): string | undefined {
   }
 }
 
-function readBody(spec: BodySpec, type: string, text: string | undefined): Pick<ApiCall, 'body' | 'file'> {
+function readBody(spec: Exclude<BodySpec, { kind: 'event' }>, type: string, text: string | undefined): Pick<ApiCall, 'body' | 'file'> {
   if (spec.kind === 'definition') return { body: definitionText(type, text), file: isJsonType(type) ? 'workflow.json' : 'workflow.yaml' };
   // JSON routes take what is declared JSON: text/plain (fetch's default for a string) is refused,
   // not guessed at. A request without a body may leave the type out.
@@ -73,9 +75,27 @@ function readBody(spec: BodySpec, type: string, text: string | undefined): Pick<
   if (spec.kind === 'payload') return { body: text === undefined ? null : parseJson(text) };
   if (text === undefined && spec.required) throw new ApiError('MALFORMED_BODY', 'this endpoint needs a JSON object as the body');
   const body = text === undefined ? {} : parseJson(text);
-  const validate = bodyValidator(spec.schema);
-  if (!validate(body)) throw new ApiError('REQUEST_INVALID', describeErrors(validate.errors, BODY_WORDING));
+  checkBody(spec.schema, body);
   return { body };
+}
+
+function checkBody(schema: SchemaName, body: unknown, wording = BODY_WORDING): void {
+  const validate = bodyValidator(schema);
+  if (!validate(body)) throw new ApiError('REQUEST_INVALID', describeErrors(validate.errors, wording));
+}
+
+function readEvent(name: string, headers: Request['headers'], type: string, text: string | undefined): unknown {
+  if (isCloudEvent(headers, type)) {
+    // A structured event is the document's incoming-cloud-event schema; the package reads and checks it then.
+    const json = (): unknown => {
+      const value = parseJson(text!);
+      if (type === CLOUDEVENTS_JSON) checkBody('incoming-cloud-event', value, CLOUD_EVENT_WORDING);
+      return value;
+    };
+    return cloudEventOf({ name, headers, type, text, json });
+  }
+  const { body } = readBody({ kind: 'json', schema: 'deliver-event-request', required: false }, type, text);
+  return plainEventOf(name, body as Parameters<typeof plainEventOf>[1]);
 }
 
 function definitionText(type: string, text: string | undefined): string {
@@ -95,6 +115,7 @@ function parseJson(text: string): unknown {
 const parameterValidators = new WeakMap<RouteSpec, Partial<Record<'params' | 'query', ValidateFunction>>>();
 
 const BODY_WORDING: ErrorWording = { subject: 'the body', member: (p) => `"${p}"`, noun: 'field' };
+const CLOUD_EVENT_WORDING: ErrorWording = { subject: 'the CloudEvent', member: (p) => `"${p}"`, noun: 'attribute' };
 const QUERY_WORDING: ErrorWording = { subject: 'the query string', member: (p) => `query parameter "${p}"`, noun: 'parameter' };
 const PATH_WORDING: ErrorWording = { subject: 'the path', member: (p) => `path parameter "${p}"`, noun: 'parameter' };
 

@@ -21,6 +21,7 @@ export type OperationId =
   | 'evaluateExpression'
   | 'raiseEvent'
   | 'deliverEvent'
+  | 'listTriggers'
   | 'cancelInstance'
   | 'terminateInstance'
   | 'suspendInstance'
@@ -65,12 +66,14 @@ export interface ParamSpec {
  * limit instead of the payload limit, and so are `taskResult` bodies (the result of the attempt
  * whose token is in the path), where one too large to read fails that attempt. `definition`: YAML
  * or JSON text of a workflow (`checkOnly`: any text, whose problems the answer lists). `payload`:
- * any JSON (absent = null).
+ * any JSON (absent = null). `event`: an event, plain JSON (deliver-event-request) or a CloudEvent
+ * in structured or binary mode (see event-body.ts).
  */
 export type BodySpec =
   | { kind: 'json'; schema: SchemaName; required: boolean; batch?: boolean; taskResult?: boolean }
   | { kind: 'definition'; checkOnly?: boolean }
-  | { kind: 'payload'; description: string };
+  | { kind: 'payload'; description: string }
+  | { kind: 'event' };
 
 export interface ResponseSpec {
   status: number;
@@ -547,11 +550,22 @@ export const ROUTES: readonly RouteSpec[] = [
     method: 'post',
     path: '/v1/events/{event}',
     tag: 'events',
-    summary: 'Deliver an event to every instance waiting on it with this correlation key',
-    params: { event: { description: 'Event name.', schema: { type: 'string', minLength: 1 } } },
-    body: { kind: 'json', schema: 'deliver-event-request', required: true },
-    responses: [{ status: 200, description: 'How many instances took it.', schema: 'delivered' }],
+    summary: 'Deliver an event to every instance waiting on it with its correlation key, and start an instance of every workflow whose trigger matches it',
+    params: { event: { description: 'Event name (a CloudEvent\'s type).', schema: { type: 'string', minLength: 1 } } },
+    body: { kind: 'event' },
+    responses: [{ status: 200, description: 'The instances that took it and what each matching trigger started (the same instance each time the event is sent again).', schema: 'delivered' }],
     problems: [400, 413],
+    authenticated: true,
+  },
+  {
+    operationId: 'listTriggers',
+    method: 'get',
+    path: '/v1/triggers',
+    tag: 'events',
+    summary: "List the triggers of every workflow's latest version",
+    query: { event: { description: 'Only the triggers of this event.', schema: { type: 'string', minLength: 1 } } },
+    responses: [{ status: 200, description: 'The triggers, by workflow name.', schema: 'trigger-list' }],
+    problems: [400],
     authenticated: true,
   },
   lifecycle('cancel', 'Cancel an instance: pending work withdrawn, compensations run'),

@@ -40,11 +40,13 @@ import subscription from '../schemas/api/subscription.json' with { type: 'json' 
 import subscriptionList from '../schemas/api/subscription-list.json' with { type: 'json' };
 import cloudEvent from '../schemas/api/cloud-event.json' with { type: 'json' };
 import eventFeed from '../schemas/api/event-feed.json' with { type: 'json' };
+import incomingCloudEvent from '../schemas/api/incoming-cloud-event.json' with { type: 'json' };
 import deadLetterList from '../schemas/api/dead-letter-list.json' with { type: 'json' };
 import redelivery from '../schemas/api/redelivery.json' with { type: 'json' };
 import startInstanceRequest from '../schemas/api/start-instance-request.json' with { type: 'json' };
 import taskResultsRequest from '../schemas/api/task-results-request.json' with { type: 'json' };
 import taskResultsResponse from '../schemas/api/task-results-response.json' with { type: 'json' };
+import triggerList from '../schemas/api/trigger-list.json' with { type: 'json' };
 import validationResult from '../schemas/api/validation-result.json' with { type: 'json' };
 import workflowList from '../schemas/api/workflow-list.json' with { type: 'json' };
 import workflow from '../schemas/api/workflow.json' with { type: 'json' };
@@ -87,11 +89,13 @@ export const API_SCHEMAS = {
   'subscription-list': subscriptionList,
   'cloud-event': cloudEvent,
   'event-feed': eventFeed,
+  'incoming-cloud-event': incomingCloudEvent,
   'dead-letter-list': deadLetterList,
   redelivery,
   'start-instance-request': startInstanceRequest,
   'task-results-request': taskResultsRequest,
   'task-results-response': taskResultsResponse,
+  'trigger-list': triggerList,
   'validation-result': validationResult,
   'workflow-list': workflowList,
   workflow,

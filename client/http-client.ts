@@ -9,12 +9,23 @@ import type { AttentionView, HistoryView, InstanceStatus, InstanceView, Lifecycl
 import type { QueueView } from '../protocol/queues.js';
 import type { ScheduleFire, ScheduleSpec, ScheduleView } from '../protocol/schedules.js';
 import type { ClaimedTask, FailureReport } from '../protocol/tasks.js';
+import type { PublishedEvent, TriggerView } from '../protocol/triggers.js';
 import type { DeadLetterView, FeedPage, SubscriptionSpec, SubscriptionView } from '../protocol/events.js';
 
 export { NetworkError, type Transport };
-export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, RetryPreview, RetryRequest, ScheduleFire, ScheduleSpec, ScheduleView, StartRequest, DeadLetterView, FeedPage, SubscriptionSpec, SubscriptionView };
+export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, RetryPreview, RetryRequest, ScheduleFire, ScheduleSpec, ScheduleView, StartRequest, DeadLetterView, FeedPage, SubscriptionSpec, SubscriptionView, PublishedEvent, TriggerView };
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
+
+/** An event as plain JSON (deliver-event-request.json). */
+export interface EventRequest {
+  key?: string;
+  data?: Json;
+  id?: string;
+  source?: string;
+  subject?: string;
+  time?: string;
+}
 
 export interface ClientOptions {
   /** Server base URL, e.g. http://127.0.0.1:8080. */
@@ -172,8 +183,17 @@ export class SegueClient {
     await this.request(`/v1/instances/${seg(id)}/events/${seg(event)}`, { method: 'POST', body: payload });
   }
 
-  deliverEvent(event: string, key: string, data: Json = null): Promise<{ delivered: number; instances: string[] }> {
-    return this.request(`/v1/events/${seg(event)}`, { method: 'POST', body: { key, data } });
+  deliverEvent(event: string, key: string, data: Json = null): Promise<PublishedEvent> {
+    return this.publishEvent(event, { key, data });
+  }
+
+  /** An event as plain JSON: delivered to instances waiting with its key, and starting what its triggers start. */
+  publishEvent(event: string, body: EventRequest): Promise<PublishedEvent> {
+    return this.request(`/v1/events/${seg(event)}`, { method: 'POST', body });
+  }
+
+  triggers(event?: string): Promise<{ items: TriggerView[] }> {
+    return this.request('/v1/triggers', { query: { event } });
   }
 
   lifecycle(id: string, action: LifecycleAction, reason?: string): Promise<InstanceView> {

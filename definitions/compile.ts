@@ -46,6 +46,12 @@ export function compilePlan(definition: WorkflowDefinition, options: CompileOpti
     definition: structuredClone(own) as unknown as JsonObject,
     scopes,
     hasWaitSteps: [...scopes.values()].some((scope) => scope.steps.some((step) => step.type === 'wait')),
+    triggers: (own.triggers ?? []).map((t) => ({
+      event: t.event,
+      ...(t.filter === undefined ? {} : { filter: condition(t.filter) }),
+      ...(t.input === undefined ? {} : { input: compileTemplate(t.input) }),
+      ...(t.id === undefined ? {} : { id: compileTemplate(t.id) }),
+    })),
     ...(own.concurrency ? { concurrencyLimit: own.concurrency.limit } : {}),
   };
 }

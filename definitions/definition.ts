@@ -93,6 +93,17 @@ export interface ScheduleDefinition {
   note?: string;
 }
 
+/** An event that starts an instance of the workflow (`triggers:`). */
+export interface TriggerDefinition {
+  event: string;
+  /** JSONata on the event: the trigger starts an instance only when it is true. */
+  filter?: string;
+  /** The start input, a template on the event; the event's data when absent. */
+  input?: Json;
+  /** The instance id, a template on the event; derived from the event's id when absent. */
+  id?: string;
+}
+
 export interface WorkflowDefinition {
   name: string;
   version?: number;
@@ -102,5 +113,6 @@ export interface WorkflowDefinition {
   defaults?: { retry?: RetryDefinition; timeout?: string };
   steps: StepDefinition[];
   schedules?: ScheduleDefinition[];
+  triggers?: TriggerDefinition[];
   concurrency?: { limit: number };
 }

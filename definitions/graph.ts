@@ -6,7 +6,8 @@ import { formatDuration } from './duration.js';
 import { END } from './model.js';
 import type { Plan, PlanStep, Scope, StepType } from './model.js';
 
-export type GraphNodeKind = 'start' | 'end' | 'step';
+/** `trigger`: an event that starts the workflow (`triggers:`), leading to the start node. */
+export type GraphNodeKind = 'start' | 'end' | 'step' | 'trigger';
 
 export interface GraphNode {
   /** Unique in the graph: the step name, prefixed by its scope id inside branches and map bodies. */
@@ -19,13 +20,13 @@ export interface GraphNode {
   scope: string;
 }
 
-export type GraphEdgeKind = 'next' | 'choice' | 'otherwise' | 'catch' | 'timeout' | 'branch' | 'map';
+export type GraphEdgeKind = 'next' | 'choice' | 'otherwise' | 'catch' | 'timeout' | 'branch' | 'map' | 'trigger';
 
 export interface GraphEdge {
   from: string;
   to: string;
   kind: GraphEdgeKind;
-  /** choice: the `when` source; catch: the error names; branch: its name; timeout: the delay. */
+  /** choice: the `when` source; catch: the error names; branch: its name; timeout: the delay; trigger: its filter. */
   label?: string;
 }
 
@@ -66,6 +67,12 @@ function endId(scope: string): string {
 export function buildGraph(plan: Plan): Graph {
   const graph: Graph = { name: plan.name, version: plan.version, start: START_ID, end: endId(''), nodes: [], edges: [], groups: [] };
   graph.nodes.push({ id: START_ID, label: 'start', kind: 'start', scope: '' });
+  const triggers = (plan.definition.triggers ?? []) as { event: string; filter?: string }[];
+  triggers.forEach((trigger, i) => {
+    const id = `$trigger/${i + 1}`;
+    graph.nodes.push({ id, label: `on ${trigger.event}`, kind: 'trigger', scope: '' });
+    graph.edges.push({ from: id, to: START_ID, kind: 'trigger', ...(trigger.filter === undefined ? {} : { label: trigger.filter }) });
+  });
   const top = plan.scopes.get('');
   graph.edges.push({ from: START_ID, to: top ? entry(top) : graph.end, kind: 'next' });
   for (const scope of plan.scopes.values()) {
@@ -141,8 +148,9 @@ function scopeEntry(plan: Plan, scopeId: string): string {
 }
 
 /** Mermaid node shapes by step type; `%` stands for the quoted label. */
-const SHAPES: Record<StepType | 'start' | 'end', string> = {
+const SHAPES: Record<StepType | 'start' | 'end' | 'trigger', string> = {
   start: '((%))',
+  trigger: '[\\%/]',
   end: '(((%)))',
   task: '[%]',
   http: '[/%/]',
@@ -167,6 +175,7 @@ const EDGE_ARROWS: Record<GraphEdgeKind, string> = {
   map: '-->',
   catch: '-.->',
   timeout: '==>',
+  trigger: '-->',
 };
 
 /** Renders the graph as a Mermaid `flowchart TD`, branches and map bodies as subgraphs. */

@@ -94,6 +94,7 @@ const ITEM_NOUNS: Record<string, string> = {
   choices: 'choice',
   branches: 'branch',
   schedules: 'schedule',
+  triggers: 'trigger',
   errors: 'error name',
   steps: 'step number',
 };

@@ -195,6 +195,14 @@ export interface Scope {
   byName: ReadonlyMap<string, PlanStep>;
 }
 
+/** A trigger compiled: `event` names the event; the expressions see the event (see engine/triggers.ts). */
+export interface PlanTrigger {
+  event: string;
+  filter?: CompiledExpression;
+  input?: CompiledTemplate;
+  id?: CompiledTemplate;
+}
+
 export interface Plan {
   name: string;
   version: number;
@@ -210,6 +218,8 @@ export interface Plan {
   scopes: ReadonlyMap<string, Scope>;
   /** Whether any scope has a `wait` step: only then can an instance have open event waits. */
   hasWaitSteps: boolean;
+  /** The events that start instances of it, in the order written. */
+  triggers: PlanTrigger[];
   /** The most instances of the workflow running at once (`concurrency.limit`); absent: no limit. */
   concurrencyLimit?: number;
 }

@@ -1,10 +1,12 @@
 /**
- * JSONata syntax in every expression field (`when`, `items`, `until`, `correlate`) and in every
- * `${ }` of every template field, reported at the faulty character where the text allows it.
+ * JSONata syntax in every expression field (`when`, `items`, `until`, `correlate`, a trigger's
+ * `filter`) and in every `${ }` of every template field (a trigger's `input` and `id` too),
+ * reported at the faulty character where the text allows it.
  */
 import { ExpressionSyntaxError, NEVER_CLOSED, compileExpression, conditionSource, slowRegexes, splitTemplate } from './expressions.js';
 import type { Json } from './model.js';
-import { quote, slowRegexMessage } from './messages.js';
+import type { WorkflowDefinition } from './definition.js';
+import { about, ownerOf, quote, slowRegexMessage } from './messages.js';
 import type { Finding, Path } from './messages.js';
 import type { StepSite } from './validate-scopes.js';
 
@@ -22,6 +24,26 @@ export interface Fault {
 
 export function expressionFindings(sites: readonly StepSite[]): Finding[] {
   return sites.flatMap((site) => [...conditionFindings(site), ...templateFindings(site)]);
+}
+
+/** The expressions of the workflow's triggers, which see the event rather than instance data. */
+export function triggerFindings(definition: WorkflowDefinition): Finding[] {
+  const findings: Finding[] = [];
+  const say = (path: Path, fault: Fault): void => {
+    const where = about(ownerOf(definition, path), fault.problem);
+    findings.push({ path, index: fault.index, message: fault.expression === undefined ? where : `the expression ${quote(fault.expression)} in ${where}` });
+  };
+  (definition.triggers ?? []).forEach((trigger, i) => {
+    const fault = trigger.filter === undefined ? undefined : conditionFault(trigger.filter);
+    if (fault) say(['triggers', i, 'filter'], fault);
+    for (const field of ['input', 'id'] as const) {
+      walkStrings(trigger[field], ['triggers', i, field], (path, text) => {
+        const found = templateFault(text);
+        if (found) say(path, found);
+      });
+    }
+  });
+  return findings;
 }
 
 function conditionFindings(site: StepSite): Finding[] {

@@ -1,7 +1,7 @@
 /**
  * Checks a definition text and reports every problem as `file:line:column: message`:
  * parse (YAML or JSON) → JSON Schema (schemas/workflow.schema.json) → the checks it cannot
- * express: flow, expressions, settings and the input schema. Those run on the sound part of a
+ * express: flow, expressions (the triggers' too), settings and the input schema. Those run on the sound part of a
  * definition the schema refused too, so one pass reports every problem it can find.
  */
 import type { WorkflowDefinition } from './definition.js';
@@ -10,7 +10,7 @@ import type { Problem } from './model.js';
 import type { Finding, Path } from './messages.js';
 import { parseSource } from './source.js';
 import type { ParsedSource } from './source.js';
-import { expressionFindings } from './validate-expressions.js';
+import { expressionFindings, triggerFindings } from './validate-expressions.js';
 import { inputSchemaFindings } from './validate-input-schema.js';
 import { schemaFindings, STEP_TYPES } from './validate-schema.js';
 import { collectScopes, stepSites } from './validate-scopes.js';
@@ -51,6 +51,7 @@ function meaningFindings(definition: WorkflowDefinition, source: ParsedSource, d
   const findings: Finding[] = [
     ...flowFindings(scopes, (path) => source.locate(path).line, certain),
     ...expressionFindings(sites),
+    ...triggerFindings(definition),
     ...settingFindings(definition, sites),
     ...inputSchemaFindings(definition.input),
   ];

@@ -42,6 +42,8 @@ import type { EvaluationAnswer, EvaluationRequest } from '../protocol/evaluation
 import type { AttentionView, HistoryView, InstanceView, LifecycleAction, RetryPreview, RetryRequest } from '../protocol/instances.js';
 import type { QueueView } from '../protocol/queues.js';
 import type { OverlapPolicy } from '../protocol/schedules.js';
+import { matchTriggers, triggerScope, triggerViews, type IncomingEvent, type TriggeredStart } from './triggers.js';
+import type { PublishedEvent, TriggerOutcome, TriggerView } from '../protocol/triggers.js';
 import type { FeedPage } from '../protocol/events.js';
 
 export interface EngineOptions {
@@ -123,6 +125,7 @@ export class Engine {
   readonly deliveries: Deliveries;
   /** Where evaluations that outgrow their slice of this process's thread run. */
   private readonly isolate: ProcessIsolate;
+  private readonly expressionLimits: ExpressionLimits;
 
   constructor(
     readonly store: Store,
@@ -134,6 +137,7 @@ export class Engine {
     this.attentionOptions = { ...DEFAULT_ATTENTION, ...options.attention };
     const expressions = { ...DEFAULT_EXPRESSION_LIMITS, maxValueSize: this.limits.maxInstanceDataBytes, ...options.expressions };
     this.isolate = new ProcessIsolate({ memoryMb: expressions.memoryMb });
+    this.expressionLimits = expressions;
     this.plans = new PlanRegistry(store, clock, (text, plan) => checkDefinitionLimits(text, plan, this.limits));
     this.concurrency = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
     checkConcurrencyOptions(this.concurrency);
@@ -444,6 +448,48 @@ export class Engine {
       if (result?.outcome.kind === 'applied') instances.push(id);
     }
     return { delivered: instances.length, instances };
+  }
+
+  /**
+   * An event from outside: delivered to every instance waiting on it with its key (when it has
+   * one), and starting an instance of every workflow (its latest version) whose trigger matches,
+   * once per trigger and event id however often it is sent (see triggers.ts).
+   */
+  async publishEvent(event: IncomingEvent): Promise<PublishedEvent> {
+    checkPayload(`the payload of event "${event.type}"`, event.data, this.limits);
+    const delivered = event.key === undefined ? { delivered: 0, instances: [] } : await this.deliverEvent(event.type, event.key, event.data);
+    const scope = () => triggerScope(this.expressionLimits, this.isolate, this.clock.now());
+    const started: TriggerOutcome[] = [];
+    for (const plan of await this.triggeredPlans()) {
+      for (const match of await matchTriggers(plan, event, scope)) started.push('plan' in match ? await this.startTriggered(match) : match);
+    }
+    return { event: event.id, ...delivered, started };
+  }
+
+  /** The triggers of every workflow's latest version, by workflow name. */
+  async triggers(event?: string): Promise<{ items: TriggerView[] }> {
+    const items = (await this.triggeredPlans()).flatMap(triggerViews);
+    return { items: event === undefined ? items : items.filter((t) => t.event === event) };
+  }
+
+  private async triggeredPlans(): Promise<Plan[]> {
+    const stored = (await this.store.listDefinitions()).filter((d) => Array.isArray((d.definition as { triggers?: unknown }).triggers));
+    stored.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return Promise.all(stored.map((d) => this.plans.get(d.name, d.version)));
+  }
+
+  private async startTriggered(start: TriggeredStart): Promise<TriggerOutcome> {
+    const at = { workflow: start.plan.name, version: start.plan.version, trigger: start.trigger };
+    try {
+      // Left to the timer loop, as a schedule's start is: one that takes its engine down is counted and set aside.
+      const view = await this.startInstance(start.plan.name, { id: start.id, input: start.input, version: start.plan.version, deferStart: true });
+      return { ...at, instance: view.id };
+    } catch (err) {
+      // Sent again with other data (a new CloudEvent time, say): the instance its id started stands.
+      const existing = err instanceof SegueError && err.code === 'CONFLICT' ? await this.store.getInstance(start.id) : null;
+      if (existing?.workflow === start.plan.name) return { ...at, instance: existing.id };
+      return { ...at, error: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   async lifecycle(id: string, action: LifecycleAction, reason?: string): Promise<InstanceView> {

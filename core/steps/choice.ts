@@ -26,7 +26,7 @@ export const choice: StepHandler<ChoiceStep> = {
 };
 
 /** JSONata's notion of truth (`$boolean`). */
-function truthy(value: Json | undefined): boolean {
+export function truthy(value: Json | undefined): boolean {
   if (value === undefined || value === null) return false;
   if (Array.isArray(value)) return value.some((v) => truthy(v));
   if (typeof value === 'object') return Object.keys(value).length > 0;

@@ -47,6 +47,8 @@ export function compileAslPlan(machine: StateMachine, options: AslCompileOptions
     hash: definitionHash(own),
     definition: structuredClone(own) as unknown as JsonObject,
     scopes,
+    // An ASL document declares no triggers: events start it only through the API.
+    triggers: [],
     hasWaitSteps: false,
   };
 }

@@ -56,8 +56,8 @@ describe('the outline of a YAML text', () => {
 
 describe('completion from the schema', () => {
   it('offers the top-level keys, required ones first, without those already there', () => {
-    expect(labels('|')).toEqual(['name', 'steps', 'version', 'description', 'input', 'timeout', 'defaults', 'schedules']);
-    expect(labels('name: x\n|')).toEqual(['steps', 'version', 'description', 'input', 'timeout', 'defaults', 'schedules']);
+    expect(labels('|')).toEqual(['name', 'steps', 'version', 'description', 'input', 'timeout', 'defaults', 'concurrency', 'schedules', 'triggers']);
+    expect(labels('name: x\n|')).toEqual(['steps', 'version', 'description', 'input', 'timeout', 'defaults', 'concurrency', 'schedules', 'triggers']);
     expect(labels('name: x\nde|')).toEqual(['description', 'defaults']);
   });
 
