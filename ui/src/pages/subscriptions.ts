@@ -7,7 +7,7 @@
 import type { DeadLetterView, SubscriptionView } from '../../../client/http-client.js';
 import { api } from '../api.js';
 import { card, fact, fill, formatTime, h, stackedTable, type Child } from '../dom.js';
-import { openDialog } from '../dialog.js';
+import { actionButton } from '../dialog.js';
 import { Poller } from '../poller.js';
 import { errorBox, link, pageHeader, workflowHref, type Page } from './page.js';
 
@@ -29,26 +29,16 @@ function subscriptionHref(id: string): string {
 /** Pause or Resume (as the subscription is), and Delete; `done` runs after an action the API accepted. */
 function actionButtons(s: SubscriptionView, done: (action: SubscriptionAction) => void): HTMLElement[] {
   return ([s.paused ? 'resume' : 'pause', 'delete'] as SubscriptionAction[]).map((action) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: `button${action === 'delete' ? ' danger' : ''}`,
-        'data-action': action,
-        onclick: () =>
-          openDialog({
-            title: `${ACTIONS[action].label} subscription?`,
-            message: h('span', null, h('code', null, s.id), ` (${s.url}) — ${ACTIONS[action].explain}`),
-            confirm: `${ACTIONS[action].label} subscription`,
-            danger: action === 'delete',
-            run: async () => {
-              await api<unknown>((c) => (action === 'delete' ? c.deleteSubscription(s.id) : c.subscriptionAction(s.id, action)));
-              done(action);
-            },
-          }),
+    actionButton(ACTIONS[action].label, action, action === 'delete' ? 'danger' : '', () => ({
+      title: `${ACTIONS[action].label} subscription?`,
+      message: h('span', null, h('code', null, s.id), ` (${s.url}) — ${ACTIONS[action].explain}`),
+      confirm: `${ACTIONS[action].label} subscription`,
+      danger: action === 'delete',
+      run: async () => {
+        await api<unknown>((c) => (action === 'delete' ? c.deleteSubscription(s.id) : c.subscriptionAction(s.id, action)));
+        done(action);
       },
-      ACTIONS[action].label,
-    ),
+    })),
   );
 }
 
@@ -68,35 +58,25 @@ function failure(s: SubscriptionView): Child {
 }
 
 function createButton(done: (created: SubscriptionView) => void): HTMLElement {
-  return h(
-    'button',
-    {
-      type: 'button',
-      class: 'button primary',
-      'data-action': 'create',
-      onclick: () =>
-        openDialog({
-          title: 'New subscription',
-          message: 'The server POSTs each lifecycle event to the URL as a CloudEvent signed with Standard Webhooks; its secret is shown once, after creating.',
-          confirm: 'Create subscription',
-          fields: [
-            { name: 'url', label: 'URL', kind: 'text', required: true, placeholder: 'https://example.com/hooks' },
-            { name: 'types', label: 'Event types (comma-separated)', kind: 'text', placeholder: 'every segue.instance.* type' },
-            { name: 'workflow', label: 'Workflow', kind: 'text', placeholder: 'every workflow' },
-            { name: 'maxAttempts', label: 'Attempts before a dead letter', kind: 'text', placeholder: 'the default' },
-            { name: 'id', label: 'Id', kind: 'text', placeholder: 'generated' },
-          ],
-          run: async (values) => {
-            const text = values as Record<string, string>;
-            const types = text.types ? text.types.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
-            const attempts = text.maxAttempts ? Number(text.maxAttempts) : undefined;
-            if (attempts !== undefined && !Number.isInteger(attempts)) throw new Error(`Attempts before a dead letter is "${text.maxAttempts}", which is not a whole number.`);
-            done(await api((c) => c.createSubscription({ url: text.url!, ...(types ? { types } : {}), ...(text.workflow ? { workflow: text.workflow } : {}), ...(attempts !== undefined ? { maxAttempts: attempts } : {}), ...(text.id ? { id: text.id } : {}) })));
-          },
-        }),
+  return actionButton('New subscription…', 'create', 'primary', () => ({
+    title: 'New subscription',
+    message: 'The server POSTs each lifecycle event to the URL as a CloudEvent signed with Standard Webhooks; its secret is shown once, after creating.',
+    confirm: 'Create subscription',
+    fields: [
+      { name: 'url', label: 'URL', kind: 'text', required: true, placeholder: 'https://example.com/hooks' },
+      { name: 'types', label: 'Event types (comma-separated)', kind: 'text', placeholder: 'every segue.instance.* type' },
+      { name: 'workflow', label: 'Workflow', kind: 'text', placeholder: 'every workflow' },
+      { name: 'maxAttempts', label: 'Attempts before a dead letter', kind: 'text', placeholder: 'the default' },
+      { name: 'id', label: 'Id', kind: 'text', placeholder: 'generated' },
+    ],
+    run: async (values) => {
+      const text = values as Record<string, string>;
+      const types = text.types ? text.types.split(',').map((t) => t.trim()).filter(Boolean) : undefined;
+      const attempts = text.maxAttempts ? Number(text.maxAttempts) : undefined;
+      if (attempts !== undefined && !Number.isInteger(attempts)) throw new Error(`Attempts before a dead letter is "${text.maxAttempts}", which is not a whole number.`);
+      done(await api((c) => c.createSubscription({ url: text.url!, ...(types ? { types } : {}), ...(text.workflow ? { workflow: text.workflow } : {}), ...(attempts !== undefined ? { maxAttempts: attempts } : {}), ...(text.id ? { id: text.id } : {}) })));
     },
-    'New subscription…',
-  );
+  }));
 }
 
 export const subscriptionsPage: Page = {
@@ -161,26 +141,16 @@ function deadLetterTable(id: string, letters: DeadLetterView[], done: () => void
         h(
           'div',
           { class: 'row-actions' },
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'button',
-              'data-action': 'redeliver',
-              onclick: () =>
-                openDialog({
-                  title: 'Deliver again?',
-                  message: h('span', null, 'Sends ', h('code', null, d.eventId), ' to the subscriber once more, now; delivered, it is no longer a dead letter.'),
-                  confirm: 'Deliver again',
-                  run: async () => {
-                    const answer = await api((c) => c.redeliver(id, d.eventId));
-                    done();
-                    if (!answer.delivered) throw new Error(`Not delivered: ${answer.error ?? 'the subscriber refused it'}. It stays a dead letter.`);
-                  },
-                }),
+          actionButton('Redeliver', 'redeliver', '', () => ({
+            title: 'Deliver again?',
+            message: h('span', null, 'Sends ', h('code', null, d.eventId), ' to the subscriber once more, now; delivered, it is no longer a dead letter.'),
+            confirm: 'Deliver again',
+            run: async () => {
+              const answer = await api((c) => c.redeliver(id, d.eventId));
+              done();
+              if (!answer.delivered) throw new Error(`Not delivered: ${answer.error ?? 'the subscriber refused it'}. It stays a dead letter.`);
             },
-            'Redeliver',
-          ),
+          })),
         ),
       ),
     );
