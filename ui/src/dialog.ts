@@ -85,6 +85,11 @@ export function openDialog(spec: ActionSpec): HTMLDialogElement {
   return dialog;
 }
 
+/** A button (`data-action` naming it, `variant` its look: primary, danger…) that asks with `spec` when pressed. */
+export function actionButton(label: string, action: string, variant: string, spec: () => ActionSpec): HTMLButtonElement {
+  return h('button', { type: 'button', class: variant ? `button ${variant}` : 'button', 'data-action': action, onclick: () => openDialog(spec()) }, label);
+}
+
 function fieldInput(field: DialogField): HTMLInputElement | HTMLTextAreaElement {
   const attrs = { name: field.name, placeholder: field.placeholder ?? '', spellcheck: 'false', required: field.required === true };
   if (field.kind === 'json') {

@@ -1,5 +1,5 @@
 /**
- * The web console: a hash router over eight pages, and the API key prompt. Pages render into
+ * The web console: a hash router over eleven pages, and the API key prompt. Pages render into
  * <main> and stop their polling when the abort signal they were given fires (on navigation).
  */
 import '../app.css';
@@ -12,6 +12,8 @@ import { instancesPage } from './pages/instances.js';
 import { playgroundPage } from './pages/playground.js';
 import { queuesPage } from './pages/queues.js';
 import { schedulePage, schedulesPage } from './pages/schedules.js';
+import { subscriptionPage, subscriptionsPage } from './pages/subscriptions.js';
+import { triggersPage } from './pages/triggers.js';
 import { workflowsPage } from './pages/workflows.js';
 import type { Page, Route } from './pages/page.js';
 
@@ -24,6 +26,8 @@ function route(hash: string): { page: Page; route: Route } {
   if (parts[0] === 'playground') return { page: playgroundPage, route: r };
   if (parts[0] === 'queues') return { page: queuesPage, route: r };
   if (parts[0] === 'schedules') return { page: parts.length === 2 ? schedulePage : schedulesPage, route: r };
+  if (parts[0] === 'triggers') return { page: triggersPage, route: r };
+  if (parts[0] === 'subscriptions') return { page: parts.length === 2 ? subscriptionPage : subscriptionsPage, route: r };
   if (parts[0] === 'workflows' && parts.length >= 2) return { page: definitionPage, route: r };
   return { page: workflowsPage, route: r };
 }

@@ -9,7 +9,7 @@ import type { InstanceView, LifecycleAction, RetryRequest } from '../../../clien
 import type { Json, JsonObject } from '../../../definitions/model.js';
 import { api } from '../api.js';
 import { formatTime, h, isTerminal } from '../dom.js';
-import { openDialog, type ActionSpec } from '../dialog.js';
+import { actionButton, openDialog, type ActionSpec } from '../dialog.js';
 import type { RunTrace } from '../trace.js';
 
 interface LifecycleText {
@@ -90,7 +90,7 @@ function lifecycleButton(instance: InstanceView, action: LifecycleAction, done: 
     },
   };
   if (action === 'retry' && !instance.setAside) Object.assign(spec, redriveFields(instance, done));
-  return h('button', { type: 'button', class: `button${text.danger ? ' danger-outline' : ''}`, 'data-action': action, onclick: () => openDialog(spec) }, text.label);
+  return actionButton(text.label, action, text.danger ? 'danger-outline' : '', () => spec);
 }
 
 /** A FAILED instance's retry takes edits: another step to go on from, a patch of its data, a newer version. */

@@ -9,7 +9,7 @@ export interface Route {
 }
 
 export interface Page {
-  section: 'workflows' | 'instances' | 'queues' | 'schedules' | 'playground';
+  section: 'workflows' | 'instances' | 'queues' | 'schedules' | 'triggers' | 'subscriptions' | 'playground';
   title(route: Route): string;
   /** Renders into `main`; `leave` fires when the user navigates away (stop polling then). */
   render(main: HTMLElement, route: Route, leave: AbortSignal): Promise<void>;

@@ -6,7 +6,7 @@
 import type { ScheduleAction, ScheduleFire, ScheduleView } from '../../../client/http-client.js';
 import { api } from '../api.js';
 import { card, codeBlock, fact, fill, formatJson, formatTime, h, stackedTable } from '../dom.js';
-import { openDialog } from '../dialog.js';
+import { actionButton } from '../dialog.js';
 import { Poller } from '../poller.js';
 import { errorBox, instanceHref, link, pageHeader, workflowHref, type Page } from './page.js';
 
@@ -23,25 +23,15 @@ export function scheduleHref(id: string): string {
 /** Pause or Resume (as the schedule is), and Trigger; `done` runs after an action the API accepted. */
 function actionButtons(schedule: ScheduleView, done: () => void): HTMLElement[] {
   return ([schedule.paused ? 'resume' : 'pause', 'trigger'] as ScheduleAction[]).map((action) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: `button${action === 'trigger' ? ' primary' : ''}`,
-        'data-action': action,
-        onclick: () =>
-          openDialog({
-            title: `${ACTIONS[action].label} schedule?`,
-            message: h('span', null, h('code', null, schedule.id), ` — ${ACTIONS[action].explain}`),
-            confirm: `${ACTIONS[action].label} schedule`,
-            run: async () => {
-              await api((c) => c.scheduleAction(schedule.id, action));
-              done();
-            },
-          }),
+    actionButton(ACTIONS[action].label, action, action === 'trigger' ? 'primary' : '', () => ({
+      title: `${ACTIONS[action].label} schedule?`,
+      message: h('span', null, h('code', null, schedule.id), ` — ${ACTIONS[action].explain}`),
+      confirm: `${ACTIONS[action].label} schedule`,
+      run: async () => {
+        await api((c) => c.scheduleAction(schedule.id, action));
+        done();
       },
-      ACTIONS[action].label,
-    ),
+    })),
   );
 }
 
