@@ -156,9 +156,12 @@ def test_raises_an_event_on_an_instance_and_delivers_one_by_key(client: SegueCli
     assert finished(client, "wait-raised")["output"] == {"ok": True}
 
     client.start_instance("py-client-wait", {"requestId": "R-2"}, id="wait-delivered")
-    assert client.deliver_event("approval", "R-2", {"by": "ada"}) == {"delivered": 1, "instances": ["wait-delivered"]}
+    delivered = client.deliver_event("approval", "R-2", {"by": "ada"})
+    assert {k: delivered[k] for k in ("delivered", "instances", "started")} == {"delivered": 1, "instances": ["wait-delivered"], "started": []}
+    assert isinstance(delivered["event"], str) and delivered["event"] != ""
     assert finished(client, "wait-delivered")["output"] == {"by": "ada"}
-    assert client.deliver_event("approval", "R-nobody") == {"delivered": 0, "instances": []}
+    nobody = client.deliver_event("approval", "R-nobody")
+    assert (nobody["delivered"], nobody["instances"], nobody["started"]) == (0, [], [])
 
 
 def test_suspends_resumes_cancels_terminates_and_purges(client: SegueClient) -> None:

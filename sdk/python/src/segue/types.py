@@ -188,9 +188,26 @@ class WorkflowVersion(WorkflowSummary):
     versions: list[int]
 
 
+class _TriggerStartFields(TypedDict):
+    workflow: str
+    version: int
+    trigger: int
+
+
+class TriggerStart(_TriggerStartFields, total=False):
+    """What one trigger that matched an event made of it: the instance it started, or why none."""
+
+    instance: str
+    error: str
+
+
 class Delivered(TypedDict):
+    """What an event sent to POST /v1/events/{event} did: the waiting instances that took it, and what triggers started."""
+
+    event: str
     delivered: int
     instances: list[str]
+    started: list[TriggerStart]
 
 
 class ClaimedTask(TypedDict):
