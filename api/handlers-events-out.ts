@@ -2,21 +2,11 @@
 import { parseCursor } from '../engine/events/feed.js';
 import { waitMs, type Handler, type HandlerContext } from './handler-context.js';
 import type { SubscriptionSpec } from '../protocol/events.js';
-
-type EventOutOperations =
-  | 'listSubscriptions'
-  | 'createSubscription'
-  | 'getSubscription'
-  | 'deleteSubscription'
-  | 'pauseSubscription'
-  | 'resumeSubscription'
-  | 'listDeadLetters'
-  | 'redeliverDeadLetter'
-  | 'readEventFeed';
+import type { EventOutOperation } from './routes.js';
 
 const DEFAULT_PAGE = 100;
 
-export function eventOutHandlers(ctx: HandlerContext): Record<EventOutOperations, Handler> {
+export function eventOutHandlers(ctx: HandlerContext): Record<EventOutOperation, Handler> {
   const { engine } = ctx;
   const subscriptions = engine.subscriptions;
   const id = (params: Record<string, unknown>): string => params.id as string;

@@ -5,6 +5,18 @@
 import { API_SCHEMAS, type JsonSchema, type SchemaName } from './schemas.js';
 import { INSTANCE_STATUSES } from '../engine/store/port.js';
 
+/** The operations of lifecycle events out (api/handlers-events-out.ts). */
+export type EventOutOperation =
+  | 'listSubscriptions'
+  | 'createSubscription'
+  | 'getSubscription'
+  | 'deleteSubscription'
+  | 'pauseSubscription'
+  | 'resumeSubscription'
+  | 'listDeadLetters'
+  | 'redeliverDeadLetter'
+  | 'readEventFeed';
+
 export type OperationId =
   | 'registerWorkflow'
   | 'validateWorkflow'
@@ -41,15 +53,7 @@ export type OperationId =
   | 'pauseSchedule'
   | 'resumeSchedule'
   | 'triggerSchedule'
-  | 'listSubscriptions'
-  | 'createSubscription'
-  | 'getSubscription'
-  | 'deleteSubscription'
-  | 'pauseSubscription'
-  | 'resumeSubscription'
-  | 'listDeadLetters'
-  | 'redeliverDeadLetter'
-  | 'readEventFeed'
+  | EventOutOperation
   | 'health'
   | 'metrics'
   | 'openapi';
