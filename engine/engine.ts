@@ -441,6 +441,11 @@ export class Engine {
   /** Delivers to every instance now waiting on `event` with that correlation key. */
   async deliverEvent(event: string, key: string, payload: Json): Promise<{ delivered: number; instances: string[] }> {
     checkPayload(`the payload of event "${event}"`, payload, this.limits);
+    return this.deliverWaiting(event, key, payload);
+  }
+
+  /** deliverEvent once its payload is checked. */
+  private async deliverWaiting(event: string, key: string, payload: Json): Promise<{ delivered: number; instances: string[] }> {
     this.checkLoad();
     const instances: string[] = [];
     for (const id of await this.store.findWaiting(event, key)) {
@@ -457,7 +462,7 @@ export class Engine {
    */
   async publishEvent(event: IncomingEvent): Promise<PublishedEvent> {
     checkPayload(`the payload of event "${event.type}"`, event.data, this.limits);
-    const delivered = event.key === undefined ? { delivered: 0, instances: [] } : await this.deliverEvent(event.type, event.key, event.data);
+    const delivered = event.key === undefined ? { delivered: 0, instances: [] } : await this.deliverWaiting(event.type, event.key, event.data);
     const scope = () => triggerScope(this.expressionLimits, this.isolate, this.clock.now());
     const started: TriggerOutcome[] = [];
     for (const plan of await this.triggeredPlans()) {
