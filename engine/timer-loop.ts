@@ -55,10 +55,14 @@ export class TimerLoop {
     const failures = new Failures();
     for (;;) {
       const due = await this.runtime.store.claimDueTimers(this.runtime.now(), this.batch, this.leaseMs);
-      for (const timer of due) {
-        const consumed = (timer.claims ?? 1) > 1 ? { timerId: timer.id, redelivered: true } : { timerId: timer.id };
-        await this.runtime.apply(timer.instanceId, timer.input, consumed).catch(ignoreMissing).catch(failures.add);
-      }
+      // Fired together, so that their commits share the store's group commit; the runtime applies
+      // the inputs of one instance in the order they are given.
+      await Promise.all(
+        due.map(async (timer) => {
+          const consumed = (timer.claims ?? 1) > 1 ? { timerId: timer.id, redelivered: true } : { timerId: timer.id };
+          await this.runtime.apply(timer.instanceId, timer.input, consumed).catch(ignoreMissing).catch(failures.add);
+        }),
+      );
       applied += due.length;
       if (due.length < this.batch) break;
     }
