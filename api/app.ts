@@ -2,6 +2,7 @@
  * The REST API as an express app: routes from the route table, each request checked before its
  * handler runs, every error answered as a problem document (never HTML, never a stack trace).
  */
+import { setMaxListeners } from 'node:events';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Engine } from '../engine/engine.js';
 import type { Handler, Reply } from './handler-context.js';
@@ -85,6 +86,8 @@ function settings(options: ServerOptions): Settings {
 export function createServer(engine: Engine, options: ServerOptions = {}): express.Express {
   const s = settings(options);
   const shutdown = options.signal ?? new AbortController().signal;
+  // Every call in flight listens to it (see serve): many listeners are the expected load, not a leak.
+  setMaxListeners(0, shutdown);
   const metrics = new ApiMetrics(engine);
   shutdown.addEventListener('abort', () => metrics.close(), { once: true });
   const keys = new KeyRing(options.apiKeys ?? []);
