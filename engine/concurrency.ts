@@ -40,8 +40,6 @@ export function checkConcurrencyOptions(options: ConcurrencyOptions): void {
 }
 
 export class RunSlotGate {
-  /** Applies the start of an instance that was handed a slot (set by the engine). */
-  startInstance: (id: string) => Promise<unknown> = async () => undefined;
   private nextSweepAt = 0;
   /** Holders found gone or finished by the last sweep: given back if they still are at the next one. */
   private suspects = new Set<string>();
@@ -51,6 +49,8 @@ export class RunSlotGate {
     private readonly plans: PlanRegistry,
     private readonly now: () => number,
     private readonly options: ConcurrencyOptions,
+    /** Applies the start of an instance that was handed a slot. */
+    private readonly startInstance: (id: string) => Promise<unknown>,
   ) {}
 
   /**

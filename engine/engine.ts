@@ -24,6 +24,8 @@ import { LocalWorkers, type LocalWorkersOptions, type TaskHandler } from './loca
 import { PlanRegistry, type Registered } from './plans.js';
 import { describeQueues } from './queues.js';
 import { isRedrive, prepareRedrive, retryInput } from './redrive.js';
+import type { InputPort } from './inputs.js';
+import { Notifier } from './notifier.js';
 import { Runtime } from './runtime.js';
 import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
@@ -141,7 +143,15 @@ export class Engine {
     this.plans = new PlanRegistry(store, clock, (text, plan) => checkDefinitionLimits(text, plan, this.limits));
     this.concurrency = { ...DEFAULT_CONCURRENCY, ...options.concurrency };
     checkConcurrencyOptions(this.concurrency);
-    this.slots = new RunSlotGate(store, this.plans, () => clock.now(), this.concurrency);
+    // The runtime hands tasks to the local workers and takes run slots, and both come back to it
+    // (a result through the task queue, a start handed a slot): those ways back are calls on
+    // this.runtime, made only once it is built below.
+    const notifier = new Notifier();
+    const inputs: InputPort = { store, notifier, now: () => clock.now(), apply: (id, input, consumed, eager) => this.runtime.apply(id, input, consumed, eager) };
+    this.slots = new RunSlotGate(store, this.plans, () => clock.now(), this.concurrency, (id) => this.runtime.apply(id, { type: 'start' }));
+    const secrets = loadSecrets(options.secrets);
+    this.tasks = new TaskQueue(inputs, secrets, this.limits);
+    this.workers = new LocalWorkers(this.tasks, options.workers, () => clock.now());
     this.runtime = new Runtime({
       store,
       plans: this.plans,
@@ -158,12 +168,9 @@ export class Engine {
       ...(options.setAsideAfter === undefined ? {} : { setAsideAfter: options.setAsideAfter }),
       fault: transitionFaultFromEnv(),
       slots: this.slots,
+      notifier,
+      localLeases: this.workers,
     });
-    this.slots.startInstance = (id) => this.runtime.apply(id, { type: 'start' });
-    const secrets = loadSecrets(options.secrets);
-    this.tasks = new TaskQueue(this.runtime, secrets, this.limits);
-    this.workers = new LocalWorkers(this.tasks, options.workers, () => clock.now());
-    this.runtime.localLeases = this.workers;
     this.scheduler = new Scheduler(store, {
       now: () => clock.now(),
       start: async (spec) => {

@@ -1,25 +1,31 @@
 /**
  * The runtime applies inputs to instances: load, decide, commit atomically (compare-and-swap on
  * the instance's rev, retried on conflict), then tell local listeners what changed. The store holds
- * every instance's state; what the runtime keeps (the records it committed last) only saves a read,
- * and a commit by another runtime makes it fail its compare-and-swap and read again, so any number
- * of runtimes can share one store.
+ * every instance's state. The runtime keeps only what this process is doing and a copy: the inputs
+ * waiting per instance (its mailboxes: one instance's inputs are applied in order, and batched),
+ * how many instances it is creating (counted against the engine's cap), and the records it
+ * committed last (the record cache: it saves a read, and a commit by another runtime makes the
+ * compare-and-swap fail, so it reads again). So any number of runtimes can share one store.
  */
-import type { Json, Plan } from '../definitions/model.js';
+import type { Json } from '../definitions/model.js';
 import type { Clock } from './clock.js';
 import { decide, initialState, type DecideResult } from '../core/decide.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions, type Outcome } from '../core/context.js';
 import { SegueError } from './errors.js';
-import { copyJson } from '../core/data.js';
 import type { PlanRegistry } from './plans.js';
 import type { EngineInput, InstanceState } from '../core/model.js';
-import type { InstanceRecord, Store, TaskRecord, Transition } from './store/port.js';
+import type { InstanceRecord, Store } from './store/port.js';
 import { TERMINAL_STATUSES } from './store/port.js';
 import { Mailboxes, type Settled } from './mailboxes.js';
-import type { EagerLeases, InlineRun, LocalLeases } from './leases.js';
-import { Notifier } from './notifier.js';
+import type { EagerLeases, LocalLeases } from './leases.js';
+import type { Notifier } from './notifier.js';
 import { TransitionDraft } from './transition-draft.js';
 import { RecordCache } from './record-cache.js';
+import { addCommandRecords } from './command-records.js';
+import { consume, type Fold, type Posted } from './fold.js';
+import { foldInline, HeldTasks, type ChainRuntime } from './inline-chains.js';
+import type { ApplyResult, Consumed, InputPort } from './inputs.js';
+import { TransitionWriter, type WriteProgress } from './transition-writer.js';
 import { limitError, overLimit, replacementFor, type LimitExcess, type StateLimits } from './state-limits.js';
 import { DEFAULT_SET_ASIDE_AFTER, hold, refusal, release, setAside, sourceOf, triesOf, withoutMarks, withoutTry, withTry } from './set-aside.js';
 import type { TransitionFault } from './transition-faults.js';
@@ -41,39 +47,10 @@ export interface RuntimeOptions {
   fault?: TransitionFault;
   /** Run slots of workflows with a concurrency limit; without it, limits are not applied. */
   slots?: RunSlotGate;
-}
-
-export interface ApplyResult {
-  outcome: Outcome;
-  record: InstanceRecord;
-}
-
-/** What one input consumed, removed in the same commit whatever the outcome. */
-export interface Consumed {
-  taskId?: string;
-  timerId?: string;
-  /**
-   * A delivery of this input before this one did not finish (its timer, or the expired lease it
-   * times out, was claimed again): its engine died, or its transition threw. Such an input is tried
-   * on its own, its try written first, and its instance is set aside after too many.
-   */
-  redelivered?: boolean;
-}
-
-/** An input, what it consumed, and who takes the tasks it schedules when nobody in this process does. */
-interface Posted {
-  input: EngineInput;
-  consumed: Consumed;
-  eager?: EagerLeases;
-  /** The try of this delivery is written already (a redelivered input, marked before it is applied). */
-  tried?: boolean;
-}
-
-/** Decisions gathered for one commit: the record as it stands after them, and their writes. */
-interface Fold {
-  plan: Plan;
-  record: InstanceRecord;
-  draft: TransitionDraft;
+  /** Where each commit is told to this process's listeners. */
+  notifier: Notifier;
+  /** In-process workers that take tasks as they are scheduled; without them, every task is queued. */
+  localLeases?: LocalLeases;
 }
 
 const MAX_CONFLICT_RETRIES = 100;
@@ -81,16 +58,16 @@ const APPLIED: Outcome = { kind: 'applied' };
 const QUEUED: Outcome = { kind: 'stale', reason: 'waiting for a run slot (the workflow is at its concurrency limit)' };
 /** Most inputs one commit takes from an instance's mailbox. */
 const MAX_BATCH = 256;
-/** Most results of inline tasks and due timers folded into one commit. */
-const MAX_INLINE_RESULTS = 1_000;
 
-export class Runtime {
-  readonly notifier = new Notifier();
-  /** In-process workers that take tasks as they are scheduled (set by the engine when they run). */
-  localLeases?: LocalLeases;
+export class Runtime implements InputPort {
+  readonly notifier: Notifier;
+  private readonly localLeases: LocalLeases | undefined;
   /** Step lifecycle events are written only while some subscription asks for them (set by the deliveries). */
   stepEvents = false;
   private readonly records = new RecordCache();
+  private readonly writer: TransitionWriter;
+  /** What an inline chain decides its results with. */
+  private readonly chain: ChainRuntime;
   // Inputs to one instance are applied in order, never racing each other in this process (so
   // compare-and-swap conflicts come only from other engines); those that arrive while a commit is
   // in flight are applied together, in the next one.
@@ -102,6 +79,15 @@ export class Runtime {
   private creating = 0;
 
   constructor(private readonly options: RuntimeOptions) {
+    this.notifier = options.notifier;
+    this.localLeases = options.localLeases;
+    this.writer = new TransitionWriter({ store: options.store, records: this.records, notifier: this.notifier, localLeases: this.localLeases, slots: options.slots });
+    this.chain = {
+      localLeases: this.localLeases,
+      now: () => this.now(),
+      fold: (f, posted) => this.fold(f, posted),
+      isOverLimit: (f) => this.overLimit(f.record, JSON.stringify(f.record.state)) !== null,
+    };
     this.decideDefaults = { ...DEFAULT_DECIDE_OPTIONS, ...options.decide, random: options.random };
     this.setAsideAfter = options.setAsideAfter ?? DEFAULT_SET_ASIDE_AFTER;
     if (!Number.isInteger(this.setAsideAfter) || this.setAsideAfter < 1) {
@@ -137,7 +123,7 @@ export class Runtime {
   private async applyPosted(id: string, posted: Posted[]): Promise<Settled<ApplyResult>[]> {
     if (posted.some((p) => p.consumed.redelivered && !p.tried)) return this.applyOneByOne(id, posted);
     let folded: Awaited<ReturnType<Runtime['applyFolded']>>;
-    const progress = { written: false };
+    const progress: WriteProgress = { written: false };
     try {
       folded = await this.applyFolded(id, posted, progress);
     } catch (error) {
@@ -237,18 +223,18 @@ export class Runtime {
    * tasks that finish quickly, all in one commit. Limits are checked on what would be written;
    * when it is over one, nothing is written and the inputs go through applyStepwise.
    */
-  private async applyFolded(id: string, posted: Posted[], progress: { written: boolean }): Promise<ApplyResult[] | { overLimit: true; chained: Posted[] }> {
+  private async applyFolded(id: string, posted: Posted[], progress: WriteProgress): Promise<ApplyResult[] | { overLimit: true; chained: Posted[] }> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
       const base = await this.load(id);
       const f = await this.startFold(base);
       const outcomes: Outcome[] = [];
       for (const p of posted) outcomes.push(await this.fold(f, p));
-      const chained = await this.foldInline(f);
+      const chained = await foldInline(f, this.chain);
       if (outcomes.every((o) => o.kind === 'stale') && f.draft.isEmpty()) return outcomes.map((outcome) => ({ outcome, record: base }));
       const record = { ...f.record, rev: base.rev + 1 };
       const stateJson = JSON.stringify(record.state);
       if (this.overLimit(record, stateJson)) {
-        this.discard(f.draft);
+        this.writer.discard(f.draft);
         return { overLimit: true, chained };
       }
       // A refused compare-and-swap (another engine moved the instance on) starts over from the store.
@@ -298,7 +284,7 @@ export class Runtime {
       const excess = input.type === 'abort' ? null : this.overLimit(record, stateJson);
       if (excess) {
         // The decision is dropped; what replaces it fails the step or the run instead.
-        this.discard(f.draft);
+        this.writer.discard(f.draft);
         input = excess.kind === 'history' ? { type: 'abort', error: limitError(excess.message) } : replacementFor(input, excess.message);
         continue;
       }
@@ -347,7 +333,7 @@ export class Runtime {
     if (f.record.version === plan.version) f.plan = plan;
     if (aside && TERMINAL_STATUSES.has(f.record.status)) f.record = withoutMarks(f.record);
     consume(f.draft, consumed);
-    await this.addEffects(f.draft, result, now, eager);
+    await addCommandRecords(f.draft, result, now, { plans: this.options.plans, localLeases: this.localLeases, eager });
     return result.outcome;
   }
 
@@ -387,80 +373,6 @@ export class Runtime {
     f.draft.history.push(event);
     consume(f.draft, consumed);
     return APPLIED;
-  }
-
-  /**
-   * Runs the in-process tasks the fold scheduled, and fires its timers that are already due (a
-   * retry with no backoff), folding their results in as they come, for as long as the workers'
-   * inline time allows. A handler still running then is detached: it reports after the commit.
-   * A crash before the commit loses these results: the task leased in the last commit times out,
-   * and its step's retry policy decides whether it runs again (with the steps after it).
-   */
-  private async foldInline(f: Fold): Promise<Posted[]> {
-    const leases = this.localLeases;
-    const chained: Posted[] = [];
-    if (!leases || leases.inlineMs <= 0) return chained;
-    const deadline = performance.now() + leases.inlineMs;
-    const runs = new Map<string, { run: InlineRun; settled: Promise<void>; input?: EngineInput }>();
-    try {
-      while (chained.length < MAX_INLINE_RESULTS) {
-        const now = this.now();
-        const due = f.draft.createTimers.find((t) => t.instanceId === f.record.id && t.dueAt <= now);
-        if (due) {
-          const posted = { input: due.input, consumed: { timerId: due.id } };
-          chained.push(posted);
-          await this.fold(f, posted);
-          continue;
-        }
-        const toStart: TaskRecord[] = [];
-        for (const task of f.draft.createTasks) {
-          // A step with a heartbeat is long by nature; it runs once committed, as do tasks of other workers.
-          if (runs.has(task.id) || f.draft.running.has(task.id) || task.heartbeatMs !== null || f.draft.isEager(task.id)) continue;
-          if (task.status === 'QUEUED') {
-            const lease = leases.reserve(task);
-            if (!lease) continue;
-            leaseTo(task, lease, now);
-          }
-          toStart.push(task);
-        }
-        // Nothing starts on a state over a limit: the step that broke it is to fail (applyStepwise),
-        // so no step after it may run, even once.
-        if (toStart.length > 0 && this.overLimit(f.record, JSON.stringify(f.record.state))) break;
-        for (const task of toStart) {
-          const run = leases.runInline(task);
-          const entry: { run: InlineRun; settled: Promise<void>; input?: EngineInput } = { run, settled: Promise.resolve() };
-          entry.settled = run.result.then(
-            (input) => void (entry.input = input),
-            () => undefined, // never settles as far as the fold is concerned: detached below
-          );
-          runs.set(task.id, entry);
-        }
-        // A result for a task a later decision removed is reported on its own, to be refused.
-        for (const [taskId, entry] of runs) {
-          if (entry.input === undefined || f.draft.createTasks.some((t) => t.id === taskId)) continue;
-          entry.run.detach();
-          runs.delete(taskId);
-        }
-        if (runs.size === 0) break;
-        const entries = [...runs.values()];
-        if (!entries.some((e) => e.input !== undefined)) await firstOf(entries.map((e) => e.settled), deadline);
-        const finished = f.draft.createTasks.filter((t) => runs.get(t.id)?.input !== undefined);
-        if (finished.length === 0) break;
-        for (const task of finished) {
-          const posted = { input: runs.get(task.id)!.input!, consumed: { taskId: task.id } };
-          runs.delete(task.id);
-          chained.push(posted);
-          await this.fold(f, posted);
-        }
-        if (performance.now() >= deadline) break;
-      }
-    } finally {
-      for (const [taskId, entry] of runs) {
-        entry.run.detach();
-        f.draft.running.add(taskId);
-      }
-    }
-    return chained;
   }
 
   /**
@@ -521,172 +433,21 @@ export class Runtime {
     const stateJson = JSON.stringify(f.record.state);
     const excess = this.overLimit(f.record, stateJson);
     if (excess) {
-      this.discard(f.draft);
+      this.writer.discard(f.draft);
       throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
     }
     const { expectedRev: _none, ...transition } = f.draft.toTransition(f.record, 0, stateJson, this.stepEvents);
-    if (!(await this.committed(transition, f.draft, () => this.options.store.createInstance(transition)))) return null;
+    if (!(await this.writer.create(transition, f.draft))) return null;
     return f.record;
   }
 
-  private commit(
-    draft: TransitionDraft,
-    record: InstanceRecord,
-    expectedRev: number,
-    stateJson: string,
-    held?: HeldTasks,
-    progress?: { written: boolean },
-  ): Promise<boolean> {
-    const transition = draft.toTransition(record, expectedRev, stateJson, this.stepEvents);
-    return this.committed(transition, draft, () => this.options.store.commitTransition(transition), held, progress);
-  }
-
-  /** The draft will not be written: the leases reserved for its tasks are given back. */
-  private discard(draft: TransitionDraft): void {
-    const reserved = draft.leasedToStart().length;
-    if (reserved > 0) this.localLeases?.release(reserved);
-    draft.settleEager(false);
-  }
-
-  /**
-   * Writes `transition` with `write`; once it is durable, keeps its record, announces it and runs
-   * the tasks it leased to this process (but those `held` back). When it is not written, those
-   * leases are given back.
-   */
-  private async committed(
-    transition: Omit<Transition, 'expectedRev'>,
-    draft: TransitionDraft,
-    write: () => Promise<boolean>,
-    held?: HeldTasks,
-    progress?: { written: boolean },
-  ): Promise<boolean> {
-    let written = false;
-    try {
-      written = await write();
-    } finally {
-      if (!written) this.discard(draft);
-    }
-    if (!written) return false;
-    if (progress) progress.written = true;
-    this.records.keep(transition.record);
-    draft.settleEager(true);
-    // A failure here leaves the slot to the sweep.
-    if (TERMINAL_STATUSES.has(transition.record.status)) void this.options.slots?.ended(transition.record).catch(() => undefined);
-    try {
-      this.announce(transition);
-    } finally {
-      for (const task of draft.leasedToStart()) if (!held?.hold(task)) this.localLeases!.runLeased(task);
-    }
-    return true;
+  private commit(draft: TransitionDraft, record: InstanceRecord, expectedRev: number, stateJson: string, held?: HeldTasks, progress?: WriteProgress): Promise<boolean> {
+    return this.writer.update(draft.toTransition(record, expectedRev, stateJson, this.stepEvents), draft, held, progress);
   }
 
   private overLimit(record: InstanceRecord, stateJson: string): LimitExcess | null {
     return overLimit(record, stateJson, this.options.limits);
   }
-
-  /** Adds the store writes of decide's commands to the draft. */
-  private async addEffects(draft: TransitionDraft, result: DecideResult, now: number, eager?: EagerLeases): Promise<void> {
-    const id = result.record.id;
-    draft.history.push(...result.history);
-    for (const c of result.commands) {
-      switch (c.type) {
-        case 'scheduleTask': {
-          const task: TaskRecord = {
-            id: c.task.id,
-            instanceId: id,
-            run: result.record.run,
-            step: c.task.step,
-            type: c.task.type,
-            queue: c.task.queue,
-            input: c.task.input,
-            attempt: c.task.attempt,
-            status: 'QUEUED',
-            timeoutMs: c.task.timeoutMs,
-            heartbeatMs: c.task.heartbeatMs,
-            createdAt: now,
-            token: null,
-            worker: null,
-            leasedAt: null,
-            leaseExpiresAt: null,
-          };
-          // A task this process can run at once is written already leased to it: no claim round
-          // trip; so is one the remote worker reporting the input asked for.
-          const local = this.localLeases?.reserve(task);
-          const remote = local ? null : eager?.reserve(c.task.queue);
-          if (local) leaseTo(task, local, now);
-          else if (remote) {
-            leaseTo(task, remote, now);
-            draft.leaseEagerly(task.id, eager!);
-          }
-          draft.createTasks.push(task);
-          break;
-        }
-        case 'removeTask':
-          draft.removeTask(c.taskId);
-          break;
-        case 'startTimer':
-          draft.createTimers.push({ id: c.timerId, instanceId: id, dueAt: c.dueAt, input: c.input });
-          break;
-        case 'removeTimer':
-          draft.removeTimer(c.timerId);
-          break;
-        case 'message':
-          draft.createTimers.push({ id: c.messageId, instanceId: c.instanceId, dueAt: now, input: c.input });
-          break;
-        case 'startChild':
-          await this.addChild(draft, result.record, c, now);
-          break;
-      }
-    }
-  }
-
-  /** The child instance is created with the parent's commit and started by a timer due now. */
-  private async addChild(
-    draft: TransitionDraft,
-    parent: InstanceRecord,
-    c: Extract<DecideResult['commands'][number], { type: 'startChild' }>,
-    now: number,
-  ): Promise<void> {
-    let version: number;
-    try {
-      version = (await this.options.plans.get(c.workflow, c.version)).version;
-    } catch (err) {
-      if (!(err instanceof SegueError)) throw err;
-      const input: EngineInput = { type: 'childFinished', childId: c.childId, status: 'FAILED', error: { error: 'ChildFailed', message: err.message } };
-      draft.createTimers.push({ id: `${c.childId}:finished`, instanceId: parent.id, dueAt: now, input });
-      return;
-    }
-    draft.createInstances.push({
-      id: c.childId,
-      run: 1,
-      workflow: c.workflow,
-      version,
-      status: 'PENDING',
-      rev: 1,
-      parentId: parent.id,
-      createdAt: now,
-      updatedAt: now,
-      waits: [],
-      state: initialState(c.input, now, { parent: { id: parent.id, childId: c.childId } }),
-    });
-    draft.createTimers.push({ id: `${c.childId}:start`, instanceId: c.childId, dueAt: now, input: { type: 'start' } });
-  }
-
-  private announce(t: Omit<Transition, 'expectedRev'>): void {
-    const n = this.notifier;
-    // Only queued tasks wait for a poll; leased ones went to their worker with the commit.
-    for (const task of t.createTasks) if (task.status === 'QUEUED') n.emit('tasks', task.queue);
-    if (t.createTimers.length > 0) n.emit('timers', Math.min(...t.createTimers.map((x) => x.dueAt)));
-    n.emit('instance', t.record, t.history);
-    if (t.events && t.events.length > 0) n.emit('events', t.events);
-    if (TERMINAL_STATUSES.has(t.record.status)) n.emit(`finished:${t.record.id}`, t.record);
-  }
-}
-
-/** The timer or task an input consumes is removed with its commit, whatever the outcome. */
-function consume(draft: TransitionDraft, consumed: Consumed): void {
-  if (consumed.taskId) draft.removeTask(consumed.taskId);
-  if (consumed.timerId) draft.removeTimer(consumed.timerId);
 }
 
 /** What decide (or the fault seam) threw: the transition failed, not the store or the caller. */
@@ -694,55 +455,6 @@ class TransitionThrew extends Error {
   constructor(override readonly cause: unknown) {
     super(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
     this.name = 'TransitionThrew';
-  }
-}
-
-/** Makes `task` (not written yet) leased to this process. */
-function leaseTo(task: TaskRecord, lease: { worker: string; token: string }, now: number): void {
-  // Its own copy: the input may be the frame's data, which later decisions change.
-  task.input = copyJson(task.input);
-  task.status = 'LEASED';
-  task.token = lease.token;
-  task.worker = lease.worker;
-  task.leasedAt = now;
-  task.leaseExpiresAt = now + Math.min(task.timeoutMs, task.heartbeatMs ?? task.timeoutMs);
-}
-
-/** Resolves when the first of `settled` does, or at `deadline` (performance.now() ms). */
-async function firstOf(settled: Promise<void>[], deadline: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - performance.now()))));
-  await Promise.race([...settled, late]);
-  clearTimeout(timer);
-}
-
-/**
- * Tasks whose results applyStepwise has at hand: written leased to this process but not run again,
- * then given back (their result applied) or run after all (it was not).
- */
-class HeldTasks {
-  private readonly ids: Set<string>;
-  private readonly waiting = new Map<string, TaskRecord>();
-
-  constructor(chained: Posted[]) {
-    this.ids = new Set(chained.flatMap((c) => (c.consumed.taskId ? [c.consumed.taskId] : [])));
-  }
-
-  /** True when the task is held back rather than run. */
-  hold(task: TaskRecord): boolean {
-    if (!this.ids.has(task.id)) return false;
-    this.waiting.set(task.id, task);
-    return true;
-  }
-
-  /** Its result is being applied: its reserved lease is given back. */
-  consume(taskId: string | undefined, leases: LocalLeases | undefined): void {
-    if (taskId !== undefined && this.waiting.delete(taskId)) leases?.release(1);
-  }
-
-  runRest(leases: LocalLeases | undefined): void {
-    for (const task of this.waiting.values()) leases!.runLeased(task);
-    this.waiting.clear();
   }
 }
 

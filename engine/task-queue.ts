@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Json } from '../definitions/model.js';
 import { SegueError } from './errors.js';
 import type { EagerLeases } from './leases.js';
-import type { Runtime } from './runtime.js';
+import type { InputPort } from './inputs.js';
 import type { EngineInput, ErrorInfo } from '../core/model.js';
 import type { TaskRecord } from './store/port.js';
 import { concealSecrets, concealText, loadSecrets, revealSecrets, type Secrets } from './secrets.js';
@@ -41,7 +41,7 @@ export class TaskQueue {
   readonly sightings = new WorkerSightings();
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly runtime: InputPort,
     private readonly secrets: Secrets = loadSecrets(),
     private readonly limits: Pick<Limits, 'maxPayloadBytes'> = DEFAULT_LIMITS,
   ) {

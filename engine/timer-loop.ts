@@ -3,7 +3,7 @@
  * times out expired task leases. Several engines may run this loop on one store: timers are
  * leased when claimed, and every firing is a compare-and-swap transition, so none fires twice.
  */
-import type { Runtime } from './runtime.js';
+import type { InputPort } from './inputs.js';
 import { Failures, ignoreMissing, type TaskQueue } from './task-queue.js';
 
 export interface TimerLoopOptions {
@@ -31,7 +31,7 @@ export class TimerLoop {
   private sleeper?: { timer: NodeJS.Timeout; resolve(): void; until: number };
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly runtime: InputPort,
     private readonly queue: TaskQueue,
     options: TimerLoopOptions = {},
   ) {

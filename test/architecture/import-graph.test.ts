@@ -1,7 +1,8 @@
 /**
  * The module boundaries the build enforces: core/ (the interpreter) imports nothing but itself and
  * definitions/; the client and the console know the engine only through protocol/ (the wire types);
- * and no import cycle runs through core/, engine/ (the runtime and the store), api/ or protocol/.
+ * no import cycle runs through core/, engine/ (the runtime and the store), api/ or protocol/; and
+ * only the engine facade imports the runtime (what it is made of, and what it hands work to, take ports).
  * Imports are read with the TypeScript compiler's own preprocessor and module resolution, type-only
  * imports included: a type from the store in the interpreter is a dependency all the same.
  */
@@ -102,6 +103,11 @@ describe('import graph', () => {
       .filter((component) => component.some((file) => CHECKED.some((dir) => file.startsWith(dir))))
       .sort((a, b) => a[0]!.localeCompare(b[0]!));
     expect(checked).toEqual([]);
+  });
+
+  it('lets only the engine facade import the runtime: its parts, the queue, the workers and the timer loop know it by ports', () => {
+    const importers = [...graph].filter(([, imports]) => imports.includes('engine/runtime.ts')).map(([file]) => file);
+    expect(importers).toEqual(['engine/engine.ts']);
   });
 
   it('keeps the step files to the kernel: none imports decide, another step type, or the runtime', () => {
