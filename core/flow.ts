@@ -96,6 +96,14 @@ export async function failStep(d: Decision, frame: Frame, step: PlanStep, error:
   const retry: RetryPolicy | undefined = 'retry' in step ? step.retry : undefined;
   if (retry && shouldRetry(retry, frame.attempt, failure)) {
     const delayMs = retryDelayMs(retry, frame.attempt, d.options.random());
+    if (delayMs === 0 && step.type === 'task') {
+      // Nothing to wait for but the worker, which paces the attempts: the next one is scheduled in
+      // this transition, so no timer is written and fired for it.
+      d.log('RetryScheduled', step.name, { attempt: frame.attempt + 1, delayMs });
+      frame.attempt += 1;
+      d.markReady(frame);
+      return;
+    }
     frame.wait = { kind: 'retry', timerId: startTimer(d, 'r', d.now + delayMs) };
     d.log('RetryScheduled', step.name, { attempt: frame.attempt + 1, delayMs });
     return;

@@ -27,6 +27,12 @@ steps:
   - { name: notify, type: task, task: mail.send, input: { why: "\${ failure.message }" } }
 `);
 
+const hurried = plan(`
+name: hurried
+steps:
+  - { name: charge, type: task, task: payments.charge, retry: { maxAttempts: 3, initialInterval: 0s } }
+`);
+
 const fetch = plan(`
 name: fetch
 steps:
@@ -136,6 +142,18 @@ const rows: Row[] = [
     commands: [{ type: 'scheduleTask', task: { id: 'i1:1:t3', step: 'charge', type: 'payments.charge', queue: 'payments.charge', input: {}, attempt: 2, timeoutMs: 60_000, heartbeatMs: null } }],
     record: { state: { frames: { root: { attempt: 2, wait: { kind: 'task', taskId: 'i1:1:t3' } } } } },
     history: ['TimerFired charge', 'StepStarted charge', 'TaskScheduled charge'],
+  },
+  {
+    name: 'retry: with no backoff the next attempt is asked for in the same transition, with no timer',
+    plan: hurried,
+    input: {},
+    inputs: [{ type: 'taskFailed', taskId: 'i1:1:t1', error: { error: 'Busy', message: 'try later' } }],
+    commands: [
+      { type: 'removeTask', taskId: 'i1:1:t1' },
+      { type: 'scheduleTask', task: { id: 'i1:1:t2', step: 'charge', type: 'payments.charge', queue: 'payments.charge', input: {}, attempt: 2, timeoutMs: 60_000, heartbeatMs: null } },
+    ],
+    record: { status: 'RUNNING', state: { frames: { root: { step: 'charge', attempt: 2, wait: { kind: 'task', taskId: 'i1:1:t2' } } } } },
+    history: ['TaskFailed charge', 'StepFailed charge', 'RetryScheduled charge', 'StepStarted charge', 'TaskScheduled charge'],
   },
   {
     name: 'catch: a non-retryable error is caught: stored at the rule\'s output, and the flow goes to its next',
