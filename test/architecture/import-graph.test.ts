@@ -110,6 +110,16 @@ describe('import graph', () => {
     expect(importers).toEqual(['engine/engine.ts']);
   });
 
+  it('keeps the store a layer of its own: engine/store/ imports only itself, the model and the wire types', () => {
+    const allowed = (to: string): boolean =>
+      to.startsWith('engine/store/') || to === 'core/model.ts' || to === 'definitions/model.ts' || to.startsWith('protocol/') || !to.includes('/');
+    const stray = [...graph]
+      .filter(([file]) => file.startsWith('engine/store/'))
+      .flatMap(([file, imports]) => imports.filter((to) => !allowed(to)).map((to) => `${file} → ${to}`));
+    expect(stray).toEqual([]);
+    expect([...graph.keys()].filter((file) => file.startsWith('engine/store/')).length).toBeGreaterThan(10);
+  });
+
   it('keeps the step files to the kernel: none imports decide, another step type, or the runtime', () => {
     const allowed = ['core/context.ts', 'core/flow.ts', 'core/hooks.ts', 'core/model.ts', 'core/data.ts', 'core/saga.ts', 'core/steps/join.ts'];
     const stray = [...graph]
