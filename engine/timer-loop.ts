@@ -5,6 +5,7 @@
  */
 import type { InputPort } from './inputs.js';
 import { Failures, ignoreMissing, type TaskQueue } from './task-queue.js';
+import type { TimerRecord } from './store/port.js';
 
 export interface TimerLoopOptions {
   /** Longest sleep between looks at the store (timers written by other processes), ms. Default 1000. */
@@ -55,14 +56,17 @@ export class TimerLoop {
     const failures = new Failures();
     for (;;) {
       const due = await this.runtime.store.claimDueTimers(this.runtime.now(), this.batch, this.leaseMs);
-      // Fired together, so that their commits share the store's group commit; the runtime applies
-      // the inputs of one instance in the order they are given.
-      await Promise.all(
-        due.map(async (timer) => {
-          const consumed = (timer.claims ?? 1) > 1 ? { timerId: timer.id, redelivered: true } : { timerId: timer.id };
-          await this.runtime.apply(timer.instanceId, timer.input, consumed).catch(ignoreMissing).catch(failures.add);
-        }),
-      );
+      const fire = async (timer: TimerRecord, redelivered: boolean): Promise<void> => {
+        const consumed = redelivered ? { timerId: timer.id, redelivered: true } : { timerId: timer.id };
+        await this.runtime.apply(timer.instanceId, timer.input, consumed).catch(ignoreMissing).catch(failures.add);
+      };
+      // First deliveries fire together, so that their commits share the store's group commit (the
+      // runtime applies one instance's inputs in the order given). A timer delivered again may be
+      // what stopped the last engine: each fires alone, so that a crash is counted against it
+      // only, never against the instances that happened to be in flight beside it.
+      const again = due.filter((t) => (t.claims ?? 1) > 1);
+      await Promise.all(due.filter((t) => (t.claims ?? 1) <= 1).map((t) => fire(t, false)));
+      for (const timer of again) await fire(timer, true);
       applied += due.length;
       if (due.length < this.batch) break;
     }

@@ -53,3 +53,25 @@ steps:
   expect(counted.most()).toBe(10); // the ten timers' transitions were in flight together
   await engine.stop();
 });
+
+it('fires timers delivered again one at a time, so that a crash is counted against one instance only', async () => {
+  const clock = new ManualClock();
+  const counted = countingOverlaps(await openStore('memory'));
+  const engine = await createEngine({ store: counted.store, clock });
+  await engine.register(`
+name: nap
+steps:
+  - { name: wait, type: delay, duration: 1s }
+  - { name: done, type: succeed }
+`);
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i += 1) ids.push((await engine.startInstance('nap')).id);
+  clock.advance(1_000);
+  // An engine claimed the five timers and died before firing any: their lease runs out.
+  expect(await counted.store.claimDueTimers(clock.now(), 100, 5_000)).toHaveLength(5);
+  clock.advance(5_000);
+  await engine.runUntilIdle();
+  for (const id of ids) expect((await engine.getInstance(id)).status).toBe('COMPLETED');
+  expect(counted.most()).toBe(1);
+  await engine.stop();
+});
