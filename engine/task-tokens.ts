@@ -22,19 +22,19 @@ export class TaskTokens {
   ) {}
 
   /** The step's result is `output`. */
-  succeed(token: string, output: Json): Promise<void> {
+  async succeed(token: string, output: Json): Promise<void> {
     checkPayload('the output sent with the task token', output, this.limits);
     return this.send({ type: 'callbackSucceeded', token, output: concealSecrets(output, this.secrets) });
   }
 
   /** The step fails with this error (an absent name is the empty one, as a Fail state without Error gives). */
-  fail(token: string, failure: TaskTokenFailure): Promise<void> {
+  async fail(token: string, failure: TaskTokenFailure): Promise<void> {
     const error: ErrorInfo = { error: failure.error ?? '', message: concealText(failure.cause ?? '', this.secrets) };
     return this.send({ type: 'callbackFailed', token, error });
   }
 
   /** The step's heartbeat clock starts again. */
-  heartbeat(token: string): Promise<void> {
+  async heartbeat(token: string): Promise<void> {
     return this.send({ type: 'callbackHeartbeat', token });
   }
 
