@@ -1,12 +1,16 @@
-/** The worker protocol: long-poll for tasks, then complete, fail or heartbeat by token, one at a time or in batches; and the queues' overview. */
+/**
+ * The worker protocol: long-poll for tasks, then complete, fail or heartbeat by token, one at a
+ * time or in batches; the task tokens of steps that wait for a callback, sent back; and the queues' overview.
+ */
 import type { Json } from '../definitions/model.js';
 import { SegueError } from '../engine/errors.js';
 import type { NextTasks } from '../engine/task-queue.js';
 import { waitMs, type Handler, type HandlerContext } from './handler-context.js';
 import { toProblem } from './problems.js';
-import type { ClaimedTask, FailureReport } from '../protocol/tasks.js';
+import type { ClaimedTask, FailureReport, TaskTokenFailure } from '../protocol/tasks.js';
+import type { TaskTokenOperation } from './routes.js';
 
-type TaskOperations = 'pollTasks' | 'completeTask' | 'failTask' | 'reportTaskResults' | 'heartbeatTask' | 'listQueues';
+type TaskOperations = 'pollTasks' | 'completeTask' | 'failTask' | 'reportTaskResults' | 'heartbeatTask' | TaskTokenOperation | 'listQueues';
 
 interface PollBody {
   types: string[];
@@ -73,6 +77,18 @@ export function taskHandlers(ctx: HandlerContext): Record<TaskOperations, Handle
       return { status: 200, body };
     },
     heartbeatTask: async (call) => ({ status: 200, body: await engine.tasks.heartbeat(call.params.token as string) }),
+    sendTaskSuccess: async (call) => {
+      await engine.taskTokens.succeed(call.params.token as string, ((call.body as { output?: Json }).output ?? null) as Json);
+      return { status: 204 };
+    },
+    sendTaskFailure: async (call) => {
+      await engine.taskTokens.fail(call.params.token as string, call.body as TaskTokenFailure);
+      return { status: 204 };
+    },
+    sendTaskHeartbeat: async (call) => {
+      await engine.taskTokens.heartbeat(call.params.token as string);
+      return { status: 204 };
+    },
     listQueues: async () => ({ status: 200, body: { items: await engine.queues() } }),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { API_SCHEMAS, type JsonSchema, type SchemaName } from './schemas.js';
 import { INSTANCE_STATUSES } from '../engine/store/port.js';
+import { CALLBACK_TOKEN_PATTERN } from '../core/callback-token.js';
 
 /** The operations of lifecycle events out (api/handlers-events-out.ts). */
 export type EventOutOperation =
@@ -16,6 +17,9 @@ export type EventOutOperation =
   | 'listDeadLetters'
   | 'redeliverDeadLetter'
   | 'readEventFeed';
+
+/** The operations of task tokens sent back to steps that wait for a callback (api/handlers-tasks.ts). */
+export type TaskTokenOperation = 'sendTaskSuccess' | 'sendTaskFailure' | 'sendTaskHeartbeat';
 
 export type OperationId =
   | 'registerWorkflow'
@@ -44,6 +48,7 @@ export type OperationId =
   | 'failTask'
   | 'reportTaskResults'
   | 'heartbeatTask'
+  | TaskTokenOperation
   | 'listQueues'
   | 'listSchedules'
   | 'createSchedule'
@@ -157,6 +162,35 @@ function taskResult(action: 'complete' | 'fail', schema: SchemaName, summary: st
     authenticated: true,
   };
 }
+
+const callbackToken: ParamSpec = { description: 'The task token the step gave its task (`$$.Task.Token`), as it was given.', schema: { type: 'string', pattern: CALLBACK_TOKEN_PATTERN } };
+
+/**
+ * A task token sent back to the step that waits for it (ASL's `.waitForTaskToken`): 404 when the
+ * instance it names does not exist (TaskDoesNotExist), 409 when no step waits for it any more
+ * (TaskTimedOut: answered already, timed out, cancelled), 400 when it is not of a token's form (InvalidToken).
+ */
+function taskTokenRoute(operationId: TaskTokenOperation, action: 'success' | 'failure' | 'heartbeat', summary: string, schema: SchemaName, done: string): RouteSpec {
+  return {
+    operationId,
+    method: 'post',
+    path: `/v1/task-tokens/{token}/${action}`,
+    tag: 'tasks',
+    summary,
+    params: { token: callbackToken },
+    body: { kind: 'json', schema, required: false },
+    responses: [{ status: 204, description: done }],
+    // 413: the output is over the payload limit; the step still waits.
+    problems: action === 'success' ? [400, 404, 409, 413] : [400, 404, 409],
+    authenticated: true,
+  };
+}
+
+const TASK_TOKEN_ROUTES: RouteSpec[] = [
+  taskTokenRoute('sendTaskSuccess', 'success', "Send a step's task token back with its result (Step Functions' SendTaskSuccess)", 'complete-task-request', 'Accepted: the output is the step\'s result.'),
+  taskTokenRoute('sendTaskFailure', 'failure', "Send a step's task token back with a failure (Step Functions' SendTaskFailure)", 'task-token-failure-request', 'Accepted: the step failed with the error.'),
+  taskTokenRoute('sendTaskHeartbeat', 'heartbeat', "Tell the step waiting for its task token that the work goes on (Step Functions' SendTaskHeartbeat)", 'heartbeat-request', "Accepted: the step's heartbeat clock starts again."),
+];
 
 const schedule = (description: string): ResponseSpec => ({ status: 200, description, schema: 'schedule' });
 
@@ -629,6 +663,7 @@ export const ROUTES: readonly RouteSpec[] = [
     problems: [400, 409],
     authenticated: true,
   },
+  ...TASK_TOKEN_ROUTES,
   {
     operationId: 'listQueues',
     method: 'get',

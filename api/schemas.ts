@@ -46,6 +46,7 @@ import redelivery from '../schemas/api/redelivery.json' with { type: 'json' };
 import startInstanceRequest from '../schemas/api/start-instance-request.json' with { type: 'json' };
 import taskResultsRequest from '../schemas/api/task-results-request.json' with { type: 'json' };
 import taskResultsResponse from '../schemas/api/task-results-response.json' with { type: 'json' };
+import taskTokenFailureRequest from '../schemas/api/task-token-failure-request.json' with { type: 'json' };
 import triggerList from '../schemas/api/trigger-list.json' with { type: 'json' };
 import validationResult from '../schemas/api/validation-result.json' with { type: 'json' };
 import workflowList from '../schemas/api/workflow-list.json' with { type: 'json' };
@@ -95,6 +96,7 @@ export const API_SCHEMAS = {
   'start-instance-request': startInstanceRequest,
   'task-results-request': taskResultsRequest,
   'task-results-response': taskResultsResponse,
+  'task-token-failure-request': taskTokenFailureRequest,
   'trigger-list': triggerList,
   'validation-result': validationResult,
   'workflow-list': workflowList,

@@ -10,6 +10,7 @@ import { registerCommand } from './register-command.js';
 import { runCommand as runInstanceCommand } from './run.js';
 import { scheduleCommand } from './schedule-command.js';
 import { subscriptionsCommand } from './subscriptions-command.js';
+import { taskTokenCommand } from './task-token-command.js';
 import { clientCommands } from './client-commands.js';
 import { serveCommand } from './serve.js';
 import { testCommand } from './test-command.js';
@@ -28,6 +29,7 @@ export const commands: CommandTable = {
   ...clientCommands,
   schedule: scheduleCommand,
   subscriptions: subscriptionsCommand,
+  'task-token': taskTokenCommand,
 };
 
 export function helpText(table: CommandTable = commands): string {
@@ -43,7 +45,7 @@ export function helpText(table: CommandTable = commands): string {
     'commands:',
     ...rows,
     '',
-    'Client commands (register … retry, schedule, subscriptions) talk to a server given by --server or SEGUE_URL.',
+    'Client commands (register … retry, schedule, subscriptions, task-token) talk to a server given by --server or SEGUE_URL.',
     'Run "segue <command> --help" for the arguments of one command.',
     '',
   ].join('\n');

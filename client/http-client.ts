@@ -8,12 +8,12 @@ import type { EvaluationAnswer, EvaluationRequest } from '../protocol/evaluation
 import type { AttentionView, HistoryView, InstanceStatus, InstanceView, LifecycleAction, RetryPreview, RetryRequest, StartRequest } from '../protocol/instances.js';
 import type { QueueView } from '../protocol/queues.js';
 import type { ScheduleFire, ScheduleSpec, ScheduleView } from '../protocol/schedules.js';
-import type { ClaimedTask, FailureReport } from '../protocol/tasks.js';
+import type { ClaimedTask, FailureReport, TaskTokenFailure } from '../protocol/tasks.js';
 import type { PublishedEvent, TriggerView } from '../protocol/triggers.js';
 import type { DeadLetterView, FeedPage, SubscriptionSpec, SubscriptionView } from '../protocol/events.js';
 
 export { NetworkError, type Transport };
-export type { AttentionView, ClaimedTask, FailureReport, HistoryView, InstanceView, LifecycleAction, QueueView, RetryPreview, RetryRequest, ScheduleFire, ScheduleSpec, ScheduleView, StartRequest, DeadLetterView, FeedPage, SubscriptionSpec, SubscriptionView, PublishedEvent, TriggerView };
+export type { AttentionView, ClaimedTask, FailureReport, TaskTokenFailure, HistoryView, InstanceView, LifecycleAction, QueueView, RetryPreview, RetryRequest, ScheduleFire, ScheduleSpec, ScheduleView, StartRequest, DeadLetterView, FeedPage, SubscriptionSpec, SubscriptionView, PublishedEvent, TriggerView };
 
 export type ScheduleAction = 'pause' | 'resume' | 'trigger';
 
@@ -243,6 +243,21 @@ export class SegueClient {
 
   heartbeat(token: string): Promise<{ deadline: string }> {
     return this.request(`/v1/tasks/${seg(token)}/heartbeat`, { method: 'POST', body: {} });
+  }
+
+  /** Sends a step's task token back with its result (Step Functions' SendTaskSuccess). */
+  async sendTaskSuccess(taskToken: string, output: Json): Promise<void> {
+    await this.request(`/v1/task-tokens/${seg(taskToken)}/success`, { method: 'POST', body: { output } });
+  }
+
+  /** Sends a step's task token back with a failure: the step fails with `error` (Step Functions' SendTaskFailure). */
+  async sendTaskFailure(taskToken: string, failure: TaskTokenFailure = {}): Promise<void> {
+    await this.request(`/v1/task-tokens/${seg(taskToken)}/failure`, { method: 'POST', body: { ...failure } });
+  }
+
+  /** Starts the heartbeat clock of the step waiting for its task token again (Step Functions' SendTaskHeartbeat). */
+  async sendTaskHeartbeat(taskToken: string): Promise<void> {
+    await this.request(`/v1/task-tokens/${seg(taskToken)}/heartbeat`, { method: 'POST', body: {} });
   }
 
   /** Every task queue: depth, oldest task, attempts in flight, and the workers serving it. */

@@ -15,7 +15,7 @@ const indexes = new WeakMap<Record<string, Frame>, Index>();
 
 function awaits(wait: Wait | undefined, kind: AwaitedKind, id: string): boolean {
   if (wait === undefined) return false;
-  if (kind === 'task') return wait.kind === 'task' && wait.taskId === id;
+  if (kind === 'task') return (wait.kind === 'task' || wait.kind === 'callback') && wait.taskId === id;
   if (kind === 'child') return wait.kind === 'child' && wait.childId === id;
   return 'timerId' in wait && wait.timerId === id;
 }
@@ -25,7 +25,7 @@ function build(frames: Record<string, Frame>): Index {
   for (const frameId in frames) {
     const wait = frames[frameId]!.wait;
     if (wait === undefined) continue;
-    if (wait.kind === 'task') index.task.set(wait.taskId, frameId);
+    if (wait.kind === 'task' || (wait.kind === 'callback' && wait.taskId !== undefined)) index.task.set(wait.taskId!, frameId);
     else if (wait.kind === 'child') index.child.set(wait.childId, frameId);
     if ('timerId' in wait && wait.timerId !== undefined) index.timer.set(wait.timerId, frameId);
   }

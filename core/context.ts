@@ -5,7 +5,7 @@
  */
 import type { HttpStep, Json, Plan, PlanStep } from '../definitions/model.js';
 import { DEFAULT_EXPRESSION_LIMITS, EvaluationBudget, type Bindings, type ExpressionIsolate, type ExpressionLimits, type ExpressionScope } from '../definitions/expression-budget.js';
-import type { Command, ErrorInfo, Frame, HistoryEvent, InstanceRecord, InstanceState, InstanceStatus, TaskCommand, Wait } from './model.js';
+import type { CallbackWait, Command, ErrorInfo, Frame, HistoryEvent, InstanceRecord, InstanceState, InstanceStatus, TaskCommand, Wait } from './model.js';
 
 export interface DecideOptions {
   /** Epoch ms of this transition. */
@@ -195,9 +195,14 @@ export function scheduleTask(d: Decision, kind: string, request: TaskRequest): s
 export function awaitTask(d: Decision, frame: Frame, request: Omit<TaskRequest, 'attempt'>): void {
   const taskId = scheduleTask(d, 't', { ...request, attempt: frame.attempt });
   frame.wait = { kind: 'task', taskId };
+  logTaskScheduled(d, frame, request, taskId);
+}
+
+/** The history's record of a task scheduled for `frame`'s step: its type, id, attempt, limits and input. */
+export function logTaskScheduled(d: Decision, frame: Frame, request: Omit<TaskRequest, 'attempt'>, taskId: string, extra?: Record<string, Json>): void {
   const limits: Record<string, Json> = { timeoutMs: request.timeoutMs ?? d.options.defaultTaskTimeoutMs };
   if (request.heartbeatMs !== undefined) limits.heartbeatMs = request.heartbeatMs;
-  d.log('TaskScheduled', request.step, { task: request.type, taskId, attempt: frame.attempt, ...limits, ...recorded(d, 'input', request.input) });
+  d.log('TaskScheduled', request.step, { task: request.type, taskId, attempt: frame.attempt, ...limits, ...extra, ...recorded(d, 'input', request.input) });
 }
 
 /** What an `http` step or compensation declares about its call. */
@@ -227,6 +232,8 @@ export function withdraw(d: Decision, wait: Wait, reason: string, mode: 'cancel'
     case 'event':
       if (wait.timerId) d.commands.push({ type: 'removeTimer', timerId: wait.timerId });
       return;
+    case 'callback':
+      return withdrawCallback(d, wait);
     case 'child':
       if (wait.timerId) d.commands.push({ type: 'removeTimer', timerId: wait.timerId });
       d.commands.push({
@@ -240,6 +247,12 @@ export function withdraw(d: Decision, wait: Wait, reason: string, mode: 'cancel'
     case 'compensation':
       return;
   }
+}
+
+/** Removes what a callback wait holds besides its frame: its task (while the worker has not reported) and its timer. */
+export function withdrawCallback(d: Decision, wait: CallbackWait): void {
+  if (wait.taskId) d.commands.push({ type: 'removeTask', taskId: wait.taskId });
+  d.commands.push({ type: 'removeTimer', timerId: wait.timerId });
 }
 
 /** Cancels frame `id` and everything forked from it. Registered compensations stay registered. */

@@ -5,9 +5,10 @@
  *
  * It takes ownership of `record.state` (the runtime hands it a freshly loaded copy).
  */
-import type { Json, Plan } from '../definitions/model.js';
+import type { Json, Plan, TaskStep } from '../definitions/model.js';
 import { formatDuration } from '../definitions/duration.js';
 import { frameAwaiting } from './awaited-frames.js';
+import { awaitsToken, callbackReceived, callbackTimerFired } from './callbacks.js';
 import { Decision, startTimer, type DecideOptions, type Outcome } from './context.js';
 import { copyJson, mergePatch } from './data.js';
 import { completeStep, drain, failStep, goto } from './flow.js';
@@ -66,6 +67,8 @@ async function apply(d: Decision, input: EngineInput): Promise<void> {
     return d.stale(`instance ${d.record.id} is ${d.status}`);
   }
   if (d.status === 'SUSPENDED' && !LIFECYCLE_INPUTS.has(input.type)) {
+    // A token no step waits for is refused now, not kept to be found stale on resume.
+    if ('token' in input && !awaitsToken(d, input.token)) return callbackReceived(d, input);
     // The result is kept here, so its task row is done with (and its lease cannot expire later).
     if ('taskId' in input) d.commands.push({ type: 'removeTask', taskId: input.taskId });
     d.state.deferred.push(input);
@@ -102,6 +105,10 @@ async function apply(d: Decision, input: EngineInput): Promise<void> {
     case 'abort':
       d.log('InstanceAborted', undefined, { error: input.error.error, message: input.error.message });
       return failInstance(d, input.error);
+    case 'callbackSucceeded':
+    case 'callbackFailed':
+    case 'callbackHeartbeat':
+      return callbackReceived(d, input);
   }
 }
 
@@ -142,11 +149,15 @@ async function taskResult(d: Decision, input: Extract<EngineInput, { type: 'task
   if (input.type !== 'taskTimedOut' && input.startedAt !== undefined) {
     d.log('TaskStarted', step.name, { taskId: input.taskId, worker: input.worker ?? null, startedAt: new Date(input.startedAt).toISOString() });
   }
+  const callback = frame.wait?.kind === 'callback' ? frame.wait : undefined;
   if (!error) {
     d.log('TaskCompleted', step.name, { taskId: input.taskId });
+    // The worker handed the token on; the step waits for it to come back.
+    if (callback) return void (callback.taskId = undefined);
     return completeStep(d, frame, step, (input as { output: Json }).output);
   }
   d.log(input.type === 'taskTimedOut' ? 'TaskTimedOut' : 'TaskFailed', step.name, { taskId: input.taskId, error: error.error, message: error.message });
+  if (callback) d.commands.push({ type: 'removeTimer', timerId: callback.timerId });
   return failStep(d, frame, step, error);
 }
 
@@ -179,6 +190,8 @@ async function timerFired(d: Decision, timerId: string): Promise<void> {
     case 'event':
       if (step.type === 'wait' && step.onTimeout) return goto(d, frame, step.onTimeout);
       return failStep(d, frame, step, { error: 'Timeout', message: `no "${wait.event}" event arrived in time` });
+    case 'callback':
+      return callbackTimerFired(d, frame, step as TaskStep, wait);
     case 'child':
       d.commands.push({ type: 'message', instanceId: wait.childId, messageId: `${wait.childId}:terminate`, input: { type: 'terminate', reason: 'the parent step timed out' } });
       return failStep(d, frame, step, { error: 'Timeout', message: `child workflow ${wait.childId} did not finish in time` });

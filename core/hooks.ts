@@ -10,10 +10,13 @@ import type { Decision } from './context.js';
 import { defineField } from './data.js';
 import type { ErrorInfo, Frame } from './model.js';
 
-export function hookEnvironment(d: Decision, frame: Frame, step: PlanStep): HookEnvironment {
+/** `taskToken`: the token of a task step that waits for a callback, for its input to pass on. */
+export function hookEnvironment(d: Decision, frame: Frame, step: PlanStep, taskToken?: string): HookEnvironment {
   const retryCount = (frame.retries ?? []).reduce((sum, n) => sum + n, 0);
+  const facts: HookEnvironment['facts'] = { instanceId: d.record.id, workflow: d.plan.name, input: d.state.input, startedAt: d.state.startedAt, step: step.name, now: d.now, retryCount };
+  if (taskToken !== undefined) facts.taskToken = taskToken;
   return {
-    facts: { instanceId: d.record.id, workflow: d.plan.name, input: d.state.input, startedAt: d.state.startedAt, step: step.name, now: d.now, retryCount },
+    facts,
     variables: variableScope(d, frame),
     random: d.options.random,
   };

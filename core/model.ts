@@ -112,8 +112,28 @@ export type Wait =
   | { kind: 'delay'; timerId: string }
   | { kind: 'event'; event: string; key: string | null; timerId?: string }
   | { kind: 'child'; childId: string; timerId?: string }
+  | CallbackWait
   | { kind: 'join' }
   | { kind: 'compensation' };
+
+/**
+ * A task step that ends by a callback (ASL's `.waitForTaskToken`): its task was handed to a worker
+ * with `token`, and the step waits until someone sends that token back with a result, a failure or
+ * a heartbeat. `taskId` is that task while its worker has not reported (its failure fails the step;
+ * its result does not end it). One timer, `timerId`, is due at the earlier of `timeoutAt` and
+ * `heartbeatAt`; a heartbeat moves `heartbeatAt` on by `heartbeatMs`.
+ */
+export interface CallbackWait {
+  kind: 'callback';
+  token: string;
+  taskId?: string;
+  timerId: string;
+  /** Epoch ms the step times out at, heartbeats or not. */
+  timeoutAt: number;
+  heartbeatMs?: number;
+  /** Epoch ms the step times out at unless a heartbeat comes first. */
+  heartbeatAt?: number;
+}
 
 /** Bookkeeping of a parallel or map step waiting for its branches or iterations. */
 export interface Join {
@@ -238,7 +258,14 @@ export type EngineInput =
    */
   | { type: 'retry'; from?: string; patch?: Json; version?: number; by?: string; reason?: string }
   /** The engine ends the run with this error (a limit was exceeded); compensations run. */
-  | { type: 'abort'; error: ErrorInfo };
+  | { type: 'abort'; error: ErrorInfo }
+  /** Sent back with the token of a step that waits for a callback: its result, its failure, or a sign of life. */
+  | CallbackInput;
+
+export type CallbackInput =
+  | { type: 'callbackSucceeded'; token: string; output: Json }
+  | { type: 'callbackFailed'; token: string; error: ErrorInfo }
+  | { type: 'callbackHeartbeat'; token: string };
 
 /** The reserved task type of HTTP calls the engine makes itself. */
 export const HTTP_TASK_TYPE = '$http';

@@ -74,6 +74,11 @@ export interface TaskStep extends StepBase {
   input?: CompiledTemplate;
   timeoutMs?: number;
   heartbeatMs?: number;
+  /**
+   * The step ends when its task token is sent back (a callback), not when its worker reports: the
+   * worker gets the token with the input and only its failure ends the step (ASL's `.waitForTaskToken`).
+   */
+  callback?: boolean;
   retry: RetryPolicy;
   catch: CatchRule[];
   compensate?: CompensationSpec;

@@ -21,6 +21,8 @@ export interface StepFacts {
   now: number;
   /** Retries of the step so far. */
   retryCount: number;
+  /** The token of a task step that waits for a callback, while it is entered and waits. */
+  taskToken?: string;
 }
 
 export interface HookEnvironment {

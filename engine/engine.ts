@@ -3,6 +3,7 @@
  * definitions and handlers, start instances, raise events, operate on them, await results.
  */
 import { v7 as uuidv7 } from 'uuid';
+import { getRandomValues } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json, Plan } from '../definitions/model.js';
 import { isTime } from '../definitions/duration.js';
@@ -35,6 +36,7 @@ import { dataKeysFromEnv, type DataKeys } from './store/stored-json.js';
 import type { HistoryEvent, InstanceFilter, InstanceRecord, InstanceStatus, RunSlots, Store, StoredDefinition } from './store/port.js';
 import { INSTANCE_STATUSES, TERMINAL_STATUSES } from './store/port.js';
 import { ignoreMissing, TaskQueue } from './task-queue.js';
+import { TaskTokens } from './task-tokens.js';
 import { Scheduler } from './schedules/scheduler.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { TimerLoop, type TimerLoopOptions } from './timer-loop.js';
@@ -58,7 +60,10 @@ export interface EngineOptions {
   dataKeys?: DataKeys;
   /** Default: the system clock. Tests inject a ManualClock. */
   clock?: Clock;
-  /** Default Math.random; used only for retry jitter. */
+  /**
+   * Randomness in [0, 1) of the interpreter: retry jitter, ASL's random functions, and the nonces
+   * of task tokens, which is why the default is the operating system's unpredictable source.
+   */
   random?: () => number;
   /** Interpreter limits; see DEFAULT_DECIDE_OPTIONS. */
   decide?: Partial<Omit<DecideOptions, 'now' | 'random' | 'expressions' | 'expressionIsolate'>>;
@@ -111,6 +116,8 @@ export class Engine {
   readonly runtime: Runtime;
   readonly plans: PlanRegistry;
   readonly tasks: TaskQueue;
+  /** Task tokens sent back to steps that wait for a callback (ASL's `.waitForTaskToken`). */
+  readonly taskTokens: TaskTokens;
   readonly workers: LocalWorkers;
   readonly timers: TimerLoop;
   readonly scheduler: Scheduler;
@@ -151,12 +158,13 @@ export class Engine {
     this.slots = new RunSlotGate(store, this.plans, () => clock.now(), this.concurrency, (id) => this.runtime.apply(id, { type: 'start' }));
     const secrets = loadSecrets(options.secrets);
     this.tasks = new TaskQueue(inputs, secrets, this.limits);
+    this.taskTokens = new TaskTokens(inputs, secrets, this.limits);
     this.workers = new LocalWorkers(this.tasks, options.workers, () => clock.now());
     this.runtime = new Runtime({
       store,
       plans: this.plans,
       clock,
-      random: options.random ?? Math.random,
+      random: options.random ?? unpredictableRandom,
       decide: {
         ...DEFAULT_DECIDE_OPTIONS,
         maxMapItems: this.limits.maxMapItems,
@@ -571,6 +579,14 @@ function matches(record: InstanceRecord, filter: InstanceFilter): boolean {
     (filter.from === undefined || record.createdAt >= filter.from) &&
     (filter.to === undefined || record.createdAt <= filter.to)
   );
+}
+
+const randomWords = new Uint32Array(2);
+
+/** A number in [0, 1) with 53 random bits from the operating system's source. */
+function unpredictableRandom(): number {
+  getRandomValues(randomWords);
+  return (randomWords[0]! * 2 ** 21 + (randomWords[1]! >>> 11)) / 2 ** 53;
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {

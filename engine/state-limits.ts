@@ -44,6 +44,8 @@ export function replacementFor(input: EngineInput, reason: string): EngineInput 
       return { type: 'taskFailed', taskId: input.taskId, error, ...(input.worker ? { worker: input.worker } : {}), ...(input.startedAt !== undefined ? { startedAt: input.startedAt } : {}) };
     case 'childFinished':
       return { type: 'childFinished', childId: input.childId, status: 'FAILED', error };
+    case 'callbackSucceeded':
+      return { type: 'callbackFailed', token: input.token, error };
     case 'event':
       throw new SegueError('LIMIT_EXCEEDED', `event "${input.event}" was refused: ${reason}`);
     // A retry's patch is the operator's, refused as it is given: the failed instance stays as it was.

@@ -27,6 +27,15 @@ export interface FailureReport {
   retryable?: boolean;
 }
 
+/**
+ * A failure sent back with the task token of a step that waits for a callback, in Step Functions'
+ * words (SendTaskFailure): an error name (default the empty one) and a cause, both optional.
+ */
+export interface TaskTokenFailure {
+  error?: string;
+  cause?: string;
+}
+
 /** A remote worker's request for the tasks its reported results lead to: up to `max` of `queues`. */
 export interface NextTasksRequest {
   queues: string[];

@@ -1,7 +1,8 @@
 /**
  * Runs one instance to its end on a virtual clock. The driver is the worker of every task: it
  * claims each task as a remote worker would (so no in-process handler runs, and no HTTP call is
- * made) and answers it from the mocks. Whatever is due now happens; when nothing else can, the
+ * made) and answers it from the mocks; the task of a step that waits for a callback it completes
+ * at once, and answers with the step's task token instead. Whatever is due now happens; when nothing else can, the
  * clock jumps to the next thing due — a timer, a timeout, a mocked answer, an event — so days of
  * waits and backoffs take milliseconds.
  */
@@ -12,6 +13,7 @@ import type { TaskRecord } from '../engine/store/port.js';
 import type { Claim } from '../engine/task-queue.js';
 import { TERMINAL_STATUSES } from '../engine/store/port.js';
 import type { Json } from '../definitions/model.js';
+import { callbackOfTask } from '../core/callbacks.js';
 import { MockError, type Call, type Reply, type TaskAnswers } from './mocks.js';
 import type { WorkflowSet } from './workflows.js';
 import type { InstanceView } from '../protocol/instances.js';
@@ -59,6 +61,16 @@ interface Outstanding {
   dueAt?: number;
 }
 
+/** A mocked answer to send back with the task token of a step that waits for a callback. */
+interface OutstandingCallback {
+  token: string;
+  reply: Exclude<Reply, { kind: 'noAnswer' }>;
+  dueAt: number;
+  /** A step with a heartbeat gets one every half of its interval while the answer is on its way. */
+  heartbeatMs?: number;
+  beatAt?: number;
+}
+
 export interface DriveOptions {
   engine: Engine;
   clock: ManualClock;
@@ -74,6 +86,7 @@ export interface DriveOptions {
 
 export class VirtualTimeDriver {
   private readonly outstanding: Outstanding[] = [];
+  private readonly callbacks: OutstandingCallback[] = [];
   private readonly raised: number[] = [];
   private readonly lost: number[] = [];
   private readonly workflowOf = new Map<string, string>();
@@ -125,10 +138,19 @@ export class VirtualTimeDriver {
     }
   }
 
-  /** A worker that is slow to answer a step with a heartbeat keeps its lease alive, as a live one does. */
+  /**
+   * A worker that is slow to answer a step with a heartbeat keeps its lease alive, as a live one
+   * does; so does whoever holds the task token of a step that waits for a callback.
+   */
   private async heartbeat(): Promise<number> {
     let beats = 0;
     const now = this.o.clock.now();
+    for (const c of this.callbacks) {
+      if (c.beatAt === undefined || c.beatAt > now) continue;
+      await this.o.engine.taskTokens.heartbeat(c.token).catch(ignoreStale);
+      c.beatAt = now + c.heartbeatMs! / 2;
+      beats += 1;
+    }
     for (const o of this.outstanding) {
       if (o.reply === undefined || o.task.heartbeatMs === null || o.leaseEndsAt > now) continue;
       const lease = await this.o.engine.tasks.heartbeat(o.token).catch(ignoreStale);
@@ -148,7 +170,21 @@ export class VirtualTimeDriver {
       this.outstanding.splice(this.outstanding.indexOf(o), 1);
       await this.send(o.token, o.reply!);
     }
-    return due.length;
+    const callbacks = this.callbacks.filter((c) => c.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
+    for (const c of callbacks) {
+      this.callbacks.splice(this.callbacks.indexOf(c), 1);
+      await this.sendCallback(c.token, c.reply);
+    }
+    return due.length + callbacks.length;
+  }
+
+  /** A mocked answer sent back with a step's task token; one that comes too late (the step timed out) is refused, as it would be. */
+  private async sendCallback(token: string, reply: Exclude<Reply, { kind: 'noAnswer' }>): Promise<void> {
+    const tokens = this.o.engine.taskTokens;
+    const done = reply.kind === 'output' ? tokens.succeed(token, reply.output) : tokens.fail(token, { error: reply.error, cause: reply.message });
+    await done.catch((err: unknown) => {
+      if (!(err instanceof SegueError) || (err.code !== 'STALE_TOKEN' && err.code !== 'LIMIT_EXCEEDED')) throw err;
+    });
   }
 
   private async send(token: string, reply: Exclude<Reply, { kind: 'noAnswer' }>): Promise<void> {
@@ -189,6 +225,19 @@ export class VirtualTimeDriver {
       }
       if (reply === undefined) return { kind: 'unmocked', call };
       const now = this.o.clock.now();
+      const callback = callbackOfTask((await this.o.engine.store.getInstance(task.instanceId))?.state.frames ?? {}, task.id);
+      if (callback !== undefined) {
+        // The worker's part is to hand the token on; the mocked answer is what comes back with it.
+        await this.send(claimed.token, { kind: 'output', output: null, afterMs: 0 });
+        if (reply.kind === 'noAnswer') continue;
+        if (reply.afterMs === 0) {
+          await this.sendCallback(callback.token, reply);
+          continue;
+        }
+        const beats = callback.heartbeatMs === undefined ? {} : { heartbeatMs: callback.heartbeatMs, beatAt: now + callback.heartbeatMs / 2 };
+        this.callbacks.push({ token: callback.token, reply, dueAt: now + reply.afterMs, ...beats });
+        continue;
+      }
       const o: Outstanding = { task, token: claimed.token, leaseEndsAt: task.leaseExpiresAt ?? now };
       if (reply.kind === 'noAnswer') this.outstanding.push(o);
       else if (reply.afterMs > 0) this.outstanding.push({ ...o, reply, dueAt: now + reply.afterMs });
@@ -302,6 +351,7 @@ export class VirtualTimeDriver {
     const timer = await this.o.engine.store.nextTimerDue();
     if (timer !== null) times.push(timer);
     for (const o of this.outstanding) times.push(o.leaseEndsAt, ...(o.dueAt === undefined ? [] : [o.dueAt]));
+    for (const c of this.callbacks) times.push(c.dueAt, ...(c.beatAt === undefined ? [] : [c.beatAt]));
     for (const e of this.o.events) if (e.atMs !== undefined && !this.raised.includes(e.index)) times.push(e.atMs);
     return times.length === 0 ? undefined : Math.min(...times);
   }

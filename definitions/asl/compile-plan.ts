@@ -22,7 +22,7 @@ import { compilePass, compileSucceed } from './pass.js';
 import { decideRetry, matchingCatcher } from './retry.js';
 import type { StateEnvironment } from './state-environment.js';
 import { compileTaskTimeouts } from './task.js';
-import { taskTypeOf } from './task-resource.js';
+import { taskTypeOf, waitsForTaskToken } from './task-resource.js';
 import type { QueryLanguage, State, StateMachine } from './types.js';
 import { compileWait, waitDueMs } from './wait.js';
 
@@ -130,7 +130,8 @@ function compileTask(name: string, state: State, base: Base, language: QueryLang
     output: checked(name, (raw, result, env) => flow.output(raw, result, env)),
     onError: errorHandling(state, flow.queryLanguage),
   };
-  return { ...base, type: 'task', task: type, queue: type, retry: NO_RETRY, catch: catchRules(state), hooks };
+  const callback = waitsForTaskToken(state.Resource ?? '');
+  return { ...base, type: 'task', task: type, queue: type, ...(callback ? { callback } : {}), retry: NO_RETRY, catch: catchRules(state), hooks };
 }
 
 function compileParallel(name: string, state: State, base: Base, site: Site): PlanStep {
@@ -198,9 +199,10 @@ function errorHandling(state: State, language: QueryLanguage): NonNullable<StepH
   };
 }
 
-/** The interpreter's own error names in ASL's words: a lease that ran out is `States.Timeout`. */
+/** The interpreter's own error names in ASL's words: a lease that ran out is `States.Timeout`; a callback's missed heartbeat `States.HeartbeatTimeout`. */
 function aslErrorName(error: string): string {
-  return error === 'Timeout' ? STATES_ERRORS.timeout : error;
+  if (error === 'Timeout') return STATES_ERRORS.timeout;
+  return error === 'HeartbeatTimeout' ? STATES_ERRORS.heartbeatTimeout : error;
 }
 
 /** The Catch rules as the plan shows them (the graph's edges); the hooks apply them. */
@@ -245,6 +247,7 @@ function stateEnvironment(env: HookEnvironment): StateEnvironment {
     },
     stateMachine: { id: machineArn, name: facts.workflow },
     state: { name: facts.step, enteredTime: new Date(facts.now).toISOString(), retryCount: facts.retryCount },
+    ...(facts.taskToken === undefined ? {} : { taskToken: facts.taskToken }),
   });
   return { context, variables: env.variables, random: env.random };
 }

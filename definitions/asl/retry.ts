@@ -15,8 +15,10 @@ export const RETRY_DEFAULTS = { IntervalSeconds: 1, MaxAttempts: 3, BackoffRate:
 /** Whether a rule listing `errorEquals` takes the error named `error`. */
 export function matchesError(errorEquals: readonly string[], error: string): boolean {
   if (error === STATES_ERRORS.runtime) return false;
+  // A missed heartbeat is a timeout too: `States.Timeout` takes it, `States.TaskFailed` takes neither.
+  const timeout = error === STATES_ERRORS.timeout || error === STATES_ERRORS.heartbeatTimeout;
   return errorEquals.some(
-    (name) => name === error || name === STATES_ERRORS.all || (name === STATES_ERRORS.taskFailed && error !== STATES_ERRORS.timeout),
+    (name) => name === error || name === STATES_ERRORS.all || (name === STATES_ERRORS.taskFailed && !timeout) || (name === STATES_ERRORS.timeout && timeout),
   );
 }
 

@@ -14,6 +14,12 @@ const SEGUE = /^segue:(.+)$/;
 const SERVICE = /^arn:[^:]+:states:::(.+?)(?:\.sync(?::\d+)?|\.waitForTaskToken)?$/;
 const LAMBDA = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$/;
 const ACTIVITY = /^arn:[^:]+:states:[^:]*:[^:]*:activity:(.+)$/;
+const CALLBACK = /^arn:[^:]+:states:::.+\.waitForTaskToken$/;
+
+/** Whether the Task waits for its task token to be sent back: a service integration ending `.waitForTaskToken`. */
+export function waitsForTaskToken(resource: string): boolean {
+  return CALLBACK.test(resource);
+}
 
 export function taskTypeOf(resource: string): string {
   const named = SEGUE.exec(resource) ?? SERVICE.exec(resource);

@@ -34,8 +34,11 @@ steps:
 
 const server = serverForFile([FLOW, PARKED, HELD]);
 
+/** Of the form of a task token, which a task token's path parameter must have (any text does for a lease's). */
+const TOKEN = `${Buffer.from('some-id:1:cb1').toString('base64url')}.${'0'.repeat(32)}`;
+
 function concretePath(route: RouteSpec): string {
-  return route.path.replace('{name}', 'metered').replace('{version}', '1').replace('{id}', 'some-id').replace('{event}', 'go').replace('{token}', 'some-token');
+  return route.path.replace('{name}', 'metered').replace('{version}', '1').replace('{id}', 'some-id').replace('{event}', 'go').replace('{token}', TOKEN);
 }
 
 function expectProblem(res: RawResponse, status: number, type: string): void {
@@ -63,6 +66,9 @@ const WRONG_SHAPE: Partial<Record<OperationId, unknown>> = {
   failTask: { message: 'no error name' },
   reportTaskResults: { result: [] },
   heartbeatTask: { beat: 1 },
+  sendTaskSuccess: { output: 1, extra: true },
+  sendTaskFailure: { error: 'E', reason: 'no such field' },
+  sendTaskHeartbeat: { beat: 1 },
   createSchedule: { workflow: 'metered' },
   replaceSchedule: { workflow: 'metered', cron: '* * * * *', every: '1h' },
   createSubscription: { url: 'https://hooks.example.com/', types: 'segue.instance.completed' },

@@ -15,6 +15,13 @@ describe('matching errors', () => {
     expect(matchesError(['States.ALL', 'States.Runtime'], 'States.Runtime')).toBe(false);
     expect(matchingCatcher([{ ErrorEquals: ['A'], Next: 'a' }, { ErrorEquals: ['States.ALL'], Next: 'b' }], 'B')).toBe(1);
   });
+
+  it('takes a missed heartbeat by its own name and by States.Timeout, which covers both timeouts, but not by States.TaskFailed', () => {
+    expect(matchesError(['States.HeartbeatTimeout'], 'States.HeartbeatTimeout')).toBe(true);
+    expect(matchesError(['States.Timeout'], 'States.HeartbeatTimeout')).toBe(true);
+    expect(matchesError(['States.HeartbeatTimeout'], 'States.Timeout')).toBe(false);
+    expect(matchesError(['States.TaskFailed'], 'States.HeartbeatTimeout')).toBe(false);
+  });
 });
 
 describe('retry decisions', () => {

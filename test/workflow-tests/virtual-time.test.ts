@@ -300,4 +300,48 @@ cases:
       'wf.test.yaml:3:11: the instance was still busy after 50 moves of the test, 25s of virtual time in: a loop that never ends? Give the case stopAfter: to end it at a time of your choosing',
     ]);
   });
+
+  it("answers a step that waits for its task token with the mock, sent back with the token; a slow answer heartbeats meanwhile", async () => {
+    const ran = await runIn({
+      'wf.yaml': `StartAt: Approve
+States:
+  Approve:
+    Type: Task
+    Resource: arn:aws:states:::sqs:sendMessage.waitForTaskToken
+    Parameters: { order.$: $.order, token.$: $$.Task.Token }
+    HeartbeatSeconds: 10
+    TimeoutSeconds: 3600
+    ResultPath: $.approval
+    Catch:
+      - { ErrorEquals: [States.HeartbeatTimeout], ResultPath: $.late, Next: Late }
+      - { ErrorEquals: [Rejected], ResultPath: $.rejected, Next: Late }
+    End: true
+  Late: { Type: Pass, End: true }
+`,
+      'wf.test.yaml': `cases:
+  - name: the answer comes back with the token
+    input: { order: A-1 }
+    mocks: { tasks: { "sqs:sendMessage": { output: { approved: "\${ order }" } } } }
+    expect: { status: COMPLETED, output: { order: A-1, approval: { approved: A-1 } }, duration: 0s }
+  - name: an answer after 50 minutes keeps the step alive with heartbeats
+    input: { order: A-2 }
+    mocks: { tasks: { "sqs:sendMessage": { after: 50m, output: { approved: true } } } }
+    expect: { status: COMPLETED, output: { order: A-2, approval: { approved: true } }, duration: 50m }
+  - name: a failure sent back is caught
+    input: { order: A-3 }
+    mocks: { tasks: { "sqs:sendMessage": { error: Rejected, message: no stock } } }
+    expect: { status: COMPLETED, output: { order: A-3, rejected: { Error: Rejected, Cause: no stock } } }
+  - name: nobody holding the token answers
+    input: { order: A-4 }
+    mocks: { tasks: { "sqs:sendMessage": { noAnswer: true } } }
+    expect: { status: COMPLETED, output: { order: A-4, late: { Error: States.HeartbeatTimeout, Cause: no heartbeat came with the task token within 10s } }, duration: 10s }
+`,
+    });
+    expect(verdicts(ran)).toEqual({
+      'the answer comes back with the token': 'pass',
+      'an answer after 50 minutes keeps the step alive with heartbeats': 'pass',
+      'a failure sent back is caught': 'pass',
+      'nobody holding the token answers': 'pass',
+    });
+  });
 });

@@ -146,6 +146,8 @@ function waitingText(a: StepAttempt): string {
   switch (a.waiting) {
     case 'task':
       return a.worker === undefined ? 'a worker to take and finish the task' : 'the worker';
+    case 'callback':
+      return 'its task token to be sent back (a worker takes the task and hands the token on)';
     case 'event':
       return `the event "${a.event}"`;
     case 'delay':

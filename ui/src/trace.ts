@@ -41,7 +41,7 @@ export interface StepAttempt {
   timeoutMs?: number;
   heartbeatMs?: number;
   /** What the attempt waits for now. */
-  waiting?: 'task' | 'event' | 'delay' | 'child' | 'join' | 'compensation';
+  waiting?: 'task' | 'callback' | 'event' | 'delay' | 'child' | 'join' | 'compensation';
   event?: string;
   childId?: string;
   /** When its timer is due, for delay steps and retries (epoch ms). */
@@ -154,7 +154,7 @@ class Tracer {
     TaskScheduled: (step, d) => {
       this.ids = idNumber(d.taskId) ?? this.ids;
       return this.withFocus(step, (a) => {
-        a.waiting = 'task';
+        a.waiting = d.callback === true ? 'callback' : 'task';
         a.taskId = String(d.taskId);
         this.byTask.set(a.taskId, a);
         if (d.input !== undefined) {
