@@ -357,6 +357,24 @@ def heartbeat(token: str) -> Request[Lease]:
     return _post(f"/v1/tasks/{_seg(token)}/heartbeat", _body, {})
 
 
+def send_task_success(task_token: str, output: Json = None) -> Request[None]:
+    """
+    Sends back the task token of a step waiting for it (an ASL Task with `.waitForTaskToken`), with
+    the step's result (Step Functions' SendTaskSuccess). A ProblemError 409 when no step waits for it.
+    """
+    return _post(f"/v1/task-tokens/{_seg(task_token)}/success", _nothing, {"output": output})
+
+
+def send_task_failure(task_token: str, error: str | None = None, cause: str | None = None) -> Request[None]:
+    """Sends the task token back with a failure: the step fails with `error`, through its Retry and Catch."""
+    return _post(f"/v1/task-tokens/{_seg(task_token)}/failure", _nothing, _fields(error=error, cause=cause))
+
+
+def send_task_heartbeat(task_token: str) -> Request[None]:
+    """Starts the heartbeat clock of the step waiting for its task token again (SendTaskHeartbeat)."""
+    return _post(f"/v1/task-tokens/{_seg(task_token)}/heartbeat", _nothing, {})
+
+
 # Queues
 
 
