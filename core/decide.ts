@@ -11,7 +11,7 @@ import { frameAwaiting } from './awaited-frames.js';
 import { awaitsToken, callbackReceived, callbackTimerFired } from './callbacks.js';
 import { Decision, startTimer, type DecideOptions, type Outcome } from './context.js';
 import { copyJson, mergePatch } from './data.js';
-import { completeStep, drain, failStep, goto } from './flow.js';
+import { completeStep, drain, failStep, goto, nextAttempt } from './flow.js';
 import { isTerminal, terminate } from './lifecycle.js';
 import {
   LIFECYCLE_INPUTS,
@@ -181,10 +181,7 @@ async function timerFired(d: Decision, timerId: string): Promise<void> {
   d.log('TimerFired', step.name, { timerId });
   switch (wait.kind) {
     case 'retry':
-      frame.wait = undefined;
-      frame.attempt += 1;
-      d.markReady(frame);
-      return;
+      return nextAttempt(d, frame);
     case 'delay':
       return completeStep(d, frame, step, undefined);
     case 'event':

@@ -96,16 +96,11 @@ export async function failStep(d: Decision, frame: Frame, step: PlanStep, error:
   const retry: RetryPolicy | undefined = 'retry' in step ? step.retry : undefined;
   if (retry && shouldRetry(retry, frame.attempt, failure)) {
     const delayMs = retryDelayMs(retry, frame.attempt, d.options.random());
-    if (delayMs === 0 && step.type === 'task') {
-      // Nothing to wait for but the worker, which paces the attempts: the next one is scheduled in
-      // this transition, so no timer is written and fired for it.
-      d.log('RetryScheduled', step.name, { attempt: frame.attempt + 1, delayMs });
-      frame.attempt += 1;
-      d.markReady(frame);
-      return;
-    }
-    frame.wait = { kind: 'retry', timerId: startTimer(d, 'r', d.now + delayMs) };
     d.log('RetryScheduled', step.name, { attempt: frame.attempt + 1, delayMs });
+    // With no wait, a task has nothing to wait for but its worker, which paces the attempts: the
+    // next one is scheduled in this transition, so no timer is written and fired for it.
+    if (delayMs === 0 && step.type === 'task') return nextAttempt(d, frame);
+    frame.wait = { kind: 'retry', timerId: startTimer(d, 'r', d.now + delayMs) };
     return;
   }
   const rules: CatchRule[] = 'catch' in step ? step.catch : [];
@@ -118,6 +113,13 @@ export async function failStep(d: Decision, frame: Frame, step: PlanStep, error:
     return goto(d, frame, rule.next);
   }
   return failFrame(d, frame, failure);
+}
+
+/** The frame's step is entered again, for its next attempt. */
+export function nextAttempt(d: Decision, frame: Frame): void {
+  frame.wait = undefined;
+  frame.attempt += 1;
+  d.markReady(frame);
 }
 
 /** A step with hooks failed: its hooks retry it, catch the error, or fail the frame. */
