@@ -56,17 +56,16 @@ export class TimerLoop {
     const failures = new Failures();
     for (;;) {
       const due = await this.runtime.store.claimDueTimers(this.runtime.now(), this.batch, this.leaseMs);
-      const fire = async (timer: TimerRecord, redelivered: boolean): Promise<void> => {
-        const consumed = redelivered ? { timerId: timer.id, redelivered: true } : { timerId: timer.id };
+      const fire = async (timer: TimerRecord): Promise<void> => {
+        const consumed = deliveredAgain(timer) ? { timerId: timer.id, redelivered: true } : { timerId: timer.id };
         await this.runtime.apply(timer.instanceId, timer.input, consumed).catch(ignoreMissing).catch(failures.add);
       };
       // First deliveries fire together, so that their commits share the store's group commit (the
       // runtime applies one instance's inputs in the order given). A timer delivered again may be
       // what stopped the last engine: each fires alone, so that a crash is counted against it
       // only, never against the instances that happened to be in flight beside it.
-      const again = due.filter((t) => (t.claims ?? 1) > 1);
-      await Promise.all(due.filter((t) => (t.claims ?? 1) <= 1).map((t) => fire(t, false)));
-      for (const timer of again) await fire(timer, true);
+      await Promise.all(due.filter((t) => !deliveredAgain(t)).map(fire));
+      for (const timer of due.filter(deliveredAgain)) await fire(timer);
       applied += due.length;
       if (due.length < this.batch) break;
     }
@@ -116,4 +115,9 @@ export class TimerLoop {
     clearTimeout(s.timer);
     s.resolve();
   }
+}
+
+/** Claimed before: an engine took it and did not get to fire it (it died, or the firing threw). */
+function deliveredAgain(timer: TimerRecord): boolean {
+  return (timer.claims ?? 1) > 1;
 }
