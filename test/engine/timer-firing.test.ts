@@ -28,7 +28,8 @@ function countingOverlaps(store: Store): { store: Store; most: () => number } {
   return { store: wrapped, most: () => most };
 }
 
-it('fires the due timers of different instances concurrently, each instance still once', async () => {
+/** `count` instances of a workflow that sleeps 1 s, started on an engine counting its commits' overlaps. */
+async function napping(count: number) {
   const clock = new ManualClock();
   const counted = countingOverlaps(await openStore('memory'));
   const engine = await createEngine({ store: counted.store, clock });
@@ -39,7 +40,12 @@ steps:
   - { name: done, type: succeed, output: { woke: true } }
 `);
   const ids: string[] = [];
-  for (let i = 0; i < 10; i += 1) ids.push((await engine.startInstance('nap')).id);
+  for (let i = 0; i < count; i += 1) ids.push((await engine.startInstance('nap')).id);
+  return { clock, counted, engine, ids };
+}
+
+it('fires the due timers of different instances concurrently, each instance still once', async () => {
+  const { clock, counted, engine, ids } = await napping(10);
   await engine.runUntilIdle();
   expect(counted.most()).toBe(0); // the starts wrote no transition: each instance now waits on its timer
 
@@ -55,17 +61,7 @@ steps:
 });
 
 it('fires timers delivered again one at a time, so that a crash is counted against one instance only', async () => {
-  const clock = new ManualClock();
-  const counted = countingOverlaps(await openStore('memory'));
-  const engine = await createEngine({ store: counted.store, clock });
-  await engine.register(`
-name: nap
-steps:
-  - { name: wait, type: delay, duration: 1s }
-  - { name: done, type: succeed }
-`);
-  const ids: string[] = [];
-  for (let i = 0; i < 5; i += 1) ids.push((await engine.startInstance('nap')).id);
+  const { clock, counted, engine, ids } = await napping(5);
   clock.advance(1_000);
   // An engine claimed the five timers and died before firing any: their lease runs out.
   expect(await counted.store.claimDueTimers(clock.now(), 100, 5_000)).toHaveLength(5);
