@@ -28,6 +28,12 @@ export interface LocalWorkersOptions {
    */
   inlineMs?: number;
   /**
+   * Whether an instance started without an id of the caller's may run its first quick steps inline
+   * before its creation is written, in the same commit (so the start answers after them, within
+   * `inlineMs`). false: the creation is written first, and the start answers at once. Default true.
+   */
+  inlineStart?: boolean;
+  /**
    * How far ahead, in ms of this process's recent handler throughput, tasks are leased to it while
    * every slot is busy: they wait in memory for a slot instead of in the queue, and need no claim.
    * Handlers that finish quickly get a deep backlog, slow ones next to none, so a task leased ahead
@@ -59,6 +65,7 @@ export class LocalWorkers implements LocalLeases {
   private readonly concurrency: number;
   private readonly worker: string;
   readonly inlineMs: number;
+  readonly inlineStart: boolean;
   private readonly prefetchMs: number;
   /** Handler calls running: at most `concurrency`. */
   private inFlight = 0;
@@ -70,6 +77,8 @@ export class LocalWorkers implements LocalLeases {
   private windowStart: number;
   /** Tasks of this process's types went to the queue for want of room, and may wait there still. */
   private queuedBehind = false;
+  /** The loop waits for a free slot before it looks at the queue, or its last look found none. */
+  private waitingForRoom = false;
   /** Leases promised to transitions being committed, counted against the concurrency. */
   private reserved = 0;
   private stopped = true;
@@ -87,6 +96,7 @@ export class LocalWorkers implements LocalLeases {
     this.concurrency = options.concurrency ?? 16;
     this.worker = options.worker ?? 'in-process';
     this.inlineMs = options.inlineMs ?? 20;
+    this.inlineStart = options.inlineStart ?? true;
     this.prefetchMs = options.prefetchMs ?? 100;
     this.windowStart = now();
   }
@@ -212,7 +222,9 @@ export class LocalWorkers implements LocalLeases {
       this.wake = new AbortController();
       const signal = this.wake.signal;
       if (this.free() <= 0) {
+        this.waitingForRoom = true;
         await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        this.waitingForRoom = false;
         continue;
       }
       if (this.handlers.size === 0) {
@@ -225,10 +237,17 @@ export class LocalWorkers implements LocalLeases {
       if (this.stopped) break;
       // What is free is asked at each look: leases taken meanwhile at task creation count too.
       // Claimed tasks start at once: a lease taken by a claim is not spent waiting for a slot.
+      // A look with no room leaves the loop waiting for room too: a task may have reached the
+      // queue since (one this process could not take when its transition was decided).
       let asked = 0;
-      const free = (): number => (asked = Math.max(0, this.free()));
+      const free = (): number => {
+        asked = Math.max(0, this.free());
+        this.waitingForRoom = asked === 0;
+        return asked;
+      };
       // A store error here is passing (the database is busy or restarting): poll again.
       const tasks = await this.queue.claim({ queues: this.types, worker: this.worker, waitMs: 30_000 }, signal, free).catch(() => null);
+      this.waitingForRoom = false;
       if (tasks === null) continue;
       // Fewer than there were slots for: nothing of ours is left in the queue.
       if (tasks.length < asked) this.queuedBehind = false;
@@ -236,8 +255,15 @@ export class LocalWorkers implements LocalLeases {
     }
   }
 
-  /** There is room: the loop looks at the queue now rather than at its next recheck. */
+  /**
+   * There is room: the loop looks at the queue now rather than at its next recheck — when it was
+   * waiting for room, or when tasks of ours went to the queue for want of it. Otherwise the queue
+   * holds nothing this process put there, and a look would cost a store read for nothing: a task
+   * enqueued here wakes the loop's poll itself, and one enqueued by another process is found at the
+   * next recheck, as it would be without room freed.
+   */
   private wakeLoop(): void {
+    if (!this.waitingForRoom && !this.queuedBehind) return;
     // A reason of our own: without one, each abort builds a DOMException, with its stack.
     if (!this.wake.signal.aborted) this.wake.abort(ROOM_FREED);
   }
