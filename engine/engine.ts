@@ -326,7 +326,7 @@ export class Engine {
     // Time-ordered (UUIDv7): the rows of instances in flight sit together at the end of every
     // index keyed by instance id, so a commit rewrites a few pages rather than one per instance.
     const id = options.id ?? uuidv7();
-    const spec: Parameters<Runtime['create']>[0] = { id, workflow: plan.name, version: plan.version, input };
+    const spec: Parameters<Runtime['create']>[0] = { id, workflow: plan.name, version: plan.version, input, idIsNew: options.id === undefined };
     if (options.startAt !== undefined) {
       if (!isTime(options.startAt)) throw new SegueError('BAD_REQUEST', `startAt ${options.startAt} is not a time; give epoch milliseconds within the date range (±8.64e15)`);
       spec.startAt = options.startAt;

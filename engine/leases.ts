@@ -18,6 +18,8 @@ export interface LocalLeases {
   runInline(task: TaskRecord): InlineRun;
   /** How long a transition waits for the handlers it runs inline, ms (0: it runs none). */
   readonly inlineMs: number;
+  /** Whether a new instance's first steps may run inline before its creation is written. */
+  readonly inlineStart: boolean;
 }
 
 /**

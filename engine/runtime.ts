@@ -77,6 +77,11 @@ export class Runtime implements InputPort {
   private readonly setAsideAfter: number;
   /** Instances being created by this process at the moment. */
   private creating = 0;
+  /**
+   * Instances whose first steps run inline before they are written: an input for one (the result
+   * of a handler that outran the chain) waits for the creation, since until then it has no record.
+   */
+  private readonly unwritten = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: RuntimeOptions) {
     this.notifier = options.notifier;
@@ -117,7 +122,9 @@ export class Runtime implements InputPort {
    * schedules that no in-process worker takes are leased to `eager` when it has room.
    */
   apply(id: string, input: EngineInput, consumed: Consumed = {}, eager?: EagerLeases): Promise<ApplyResult> {
-    return this.mailboxes.post(id, eager ? { input, consumed, eager } : { input, consumed });
+    const post = (): Promise<ApplyResult> => this.mailboxes.post(id, eager ? { input, consumed, eager } : { input, consumed });
+    const creation = this.unwritten.get(id);
+    return creation ? creation.then(post, post) : post();
   }
 
   private async applyPosted(id: string, posted: Posted[]): Promise<Settled<ApplyResult>[]> {
@@ -263,13 +270,25 @@ export class Runtime implements InputPort {
       }
     }
     // After a replacement the decisions differ from the fold's: its later results may not fit.
-    for (const c of replaced ? [] : chained) {
+    await this.applyChained(id, replaced ? [] : chained, held);
+    return settled;
+  }
+
+  /**
+   * The results of an inline chain, applied one commit each, in order, up to the first replaced;
+   * then the held tasks whose results were not applied are run. Answers the last record written.
+   */
+  private async applyChained(id: string, chained: Posted[], held: HeldTasks): Promise<InstanceRecord | undefined> {
+    let record: InstanceRecord | undefined;
+    for (const c of chained) {
       held.consume(c.consumed.taskId, this.localLeases);
       const checked = await this.applyChecked(id, c, held).catch(() => null);
-      if (!checked || checked.replaced) break;
+      if (!checked) break;
+      record = checked.result.record;
+      if (checked.replaced) break;
     }
     held.runRest(this.localLeases);
-    return settled;
+    return record;
   }
 
   /** One input in one commit, replaced by what fails its step (or the run) when it breaks a limit. */
@@ -379,8 +398,8 @@ export class Runtime implements InputPort {
    * Creates an instance. With `startAt` in the future, or `deferred`, it stays PENDING behind a
    * start timer (due at once when deferred), so the timer loop decides its first steps, and an
    * engine dying on them is counted as for any input delivered again; otherwise its first steps are
-   * decided now and stored with it in one atomic write. Returns null when an instance with that id
-   * exists already.
+   * decided now and stored with it in one atomic write (with those of an inline chain, when the id
+   * is new). Returns null when an instance with that id exists already.
    */
   async create(spec: {
     id: string;
@@ -391,9 +410,16 @@ export class Runtime implements InputPort {
     deferred?: boolean;
     parentId?: string | null;
     state?: Pick<InstanceState, 'parent' | 'schedule'>;
+    /**
+     * The id was made for this start, so no other start can name it: the first quick steps may
+     * then run before the instance is written, and share its commit (an inline chain). A start with
+     * an id of the caller's may be a repeat, whose steps must not run again.
+     */
+    idIsNew?: boolean;
   }): Promise<InstanceRecord | null> {
     const now = this.now();
-    const pending: InstanceRecord = {
+    // Decisions take over the state they are given: a start decided again needs a record of its own.
+    const fresh = (): InstanceRecord => ({
       id: spec.id,
       run: 1,
       workflow: spec.workflow,
@@ -405,31 +431,88 @@ export class Runtime implements InputPort {
       updatedAt: now,
       waits: [],
       state: initialState(spec.input, now, spec.state),
-    };
+    });
     this.creating += 1;
     try {
-      return await this.createPending(pending, spec);
+      return await this.createPending(fresh, spec);
     } finally {
       this.creating -= 1;
     }
   }
 
-  private async createPending(pending: InstanceRecord, spec: { startAt?: number; deferred?: boolean }): Promise<InstanceRecord | null> {
-    const now = pending.createdAt;
-    const f = await this.startFold(pending);
+  private async createPending(fresh: () => InstanceRecord, spec: { startAt?: number; deferred?: boolean; idIsNew?: boolean }): Promise<InstanceRecord | null> {
+    const f = await this.startFold(fresh());
+    const now = f.record.createdAt;
     if (spec.deferred || (spec.startAt !== undefined && spec.startAt > now)) {
-      f.record = { ...pending, rev: 1 };
-      f.draft.createTimers.push({ id: `${pending.id}:start`, instanceId: pending.id, dueAt: Math.max(spec.startAt ?? now, now), input: { type: 'start' } });
+      f.record = { ...f.record, rev: 1 };
+      f.draft.createTimers.push({ id: `${f.record.id}:start`, instanceId: f.record.id, dueAt: Math.max(spec.startAt ?? now, now), input: { type: 'start' } });
     } else {
-      // A start asked for from outside is refused, rather than queued, past the longest queue.
-      await this.mayStart(f, true);
-      try {
-        await this.fold(f, { input: { type: 'start' }, consumed: {} });
-      } catch (err) {
-        // Nothing is written: the caller learns what the start threw.
-        throw err instanceof TransitionThrew ? err.cause : err;
-      }
+      await this.foldStart(f);
+      if (spec.idIsNew && this.mayChainStart(f)) return this.createChained(fresh, f);
     }
+    return this.createFolded(fresh, f, []);
+  }
+
+  /**
+   * Whether the first steps of a new instance may run before it is written (workers.inlineStart).
+   * Not for a workflow
+   * with a concurrency limit: going back to a start of its own (createThenApply) would take its run
+   * slot twice. Nor when a task it schedules went to the queue for want of room: its chain would
+   * hold slots that instances already written wait for.
+   */
+  private mayChainStart(f: Fold): boolean {
+    if (!this.localLeases?.inlineStart || f.plan.concurrencyLimit !== undefined) return false;
+    return f.draft.createTasks.length > 0 && f.draft.createTasks.every((t) => t.status === 'LEASED');
+  }
+
+  /** Creates the instance with the steps its first inline chain takes; inputs for it wait meanwhile. */
+  private async createChained(fresh: () => InstanceRecord, f: Fold): Promise<InstanceRecord | null> {
+    const id = f.record.id;
+    let written!: () => void;
+    this.unwritten.set(id, new Promise<void>((resolve) => (written = resolve)));
+    try {
+      return await this.createFolded(fresh, f, await foldInline(f, this.chain));
+    } finally {
+      this.unwritten.delete(id);
+      written();
+    }
+  }
+
+  private async createFolded(fresh: () => InstanceRecord, f: Fold, chained: Posted[]): Promise<InstanceRecord | null> {
+    const stateJson = JSON.stringify(f.record.state);
+    const excess = this.overLimit(f.record, stateJson);
+    if (excess) {
+      this.writer.discard(f.draft);
+      // The chain broke the limit: the start is written alone, and the chain's results applied after it, one by one.
+      if (chained.length > 0) return this.createThenApply(fresh, chained);
+      throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
+    }
+    const { expectedRev: _none, ...transition } = f.draft.toTransition(f.record, 0, stateJson, this.stepEvents);
+    if (!(await this.writer.create(transition, f.draft))) return null;
+    return f.record;
+  }
+
+  /** Decides the start of a new instance into the fold. */
+  private async foldStart(f: Fold): Promise<void> {
+    // A start asked for from outside is refused, rather than queued, past the longest queue.
+    await this.mayStart(f, true);
+    try {
+      await this.fold(f, { input: { type: 'start' }, consumed: {} });
+    } catch (err) {
+      // Nothing is written: the caller learns what the start threw.
+      throw err instanceof TransitionThrew ? err.cause : err;
+    }
+  }
+
+  /**
+   * An instance whose first steps ran inline, and took it over a limit: its start is written on its
+   * own (the tasks whose results are at hand held back), then those results are applied as
+   * applyStepwise applies them, so that the one breaking the limit fails its step.
+   */
+  private async createThenApply(fresh: () => InstanceRecord, chained: Posted[]): Promise<InstanceRecord | null> {
+    const held = new HeldTasks(chained);
+    const f = await this.startFold(fresh());
+    await this.foldStart(f);
     const stateJson = JSON.stringify(f.record.state);
     const excess = this.overLimit(f.record, stateJson);
     if (excess) {
@@ -437,8 +520,8 @@ export class Runtime implements InputPort {
       throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
     }
     const { expectedRev: _none, ...transition } = f.draft.toTransition(f.record, 0, stateJson, this.stepEvents);
-    if (!(await this.writer.create(transition, f.draft))) return null;
-    return f.record;
+    if (!(await this.writer.create(transition, f.draft, held))) return null;
+    return (await this.applyChained(f.record.id, chained, held)) ?? f.record;
   }
 
   private commit(draft: TransitionDraft, record: InstanceRecord, expectedRev: number, stateJson: string, held?: HeldTasks, progress?: WriteProgress): Promise<boolean> {

@@ -35,8 +35,8 @@ export class TransitionWriter {
   }
 
   /** Creates the instance of `transition`; false when one with its id exists already. */
-  create(transition: Omit<Transition, 'expectedRev'>, draft: TransitionDraft): Promise<boolean> {
-    return this.write(transition, draft, () => this.options.store.createInstance(transition));
+  create(transition: Omit<Transition, 'expectedRev'>, draft: TransitionDraft, held?: HeldTasks): Promise<boolean> {
+    return this.write(transition, draft, () => this.options.store.createInstance(transition), held);
   }
 
   /** The draft will not be written: the leases reserved for its tasks are given back. */
