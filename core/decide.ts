@@ -164,8 +164,10 @@ async function taskResult(d: Decision, input: Extract<EngineInput, { type: 'task
 /** The error of a timed-out attempt of the task `frame` awaits (no frame: a compensation's task, or a stale one). */
 function timeoutError(d: Decision, frame: Frame | undefined, heartbeatMissed: boolean): ErrorInfo {
   const step = frame ? d.stepOf(frame) : undefined;
-  if (heartbeatMissed && step && 'heartbeatMs' in step && step.heartbeatMs !== undefined) {
-    return { error: 'Timeout', message: `no heartbeat within ${formatDuration(step.heartbeatMs)} (the worker's lease expired)` };
+  if (heartbeatMissed && step?.type === 'task') {
+    // The interval is the step's, or (ASL) one its hooks gave the attempt.
+    const within = step.heartbeatMs === undefined ? 'in time' : `within ${formatDuration(step.heartbeatMs)}`;
+    return { error: step.heartbeatError ?? 'Timeout', message: `no heartbeat ${within} (the worker's lease expired)` };
   }
   const limit = step && 'timeoutMs' in step && step.timeoutMs !== undefined ? step.timeoutMs : d.options.defaultTaskTimeoutMs;
   return { error: 'Timeout', message: `no result within ${formatDuration(limit)} (the worker's lease expired)` };

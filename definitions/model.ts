@@ -79,6 +79,11 @@ export interface TaskStep extends StepBase {
    * worker gets the token with the input and only its failure ends the step (ASL's `.waitForTaskToken`).
    */
   callback?: boolean;
+  /**
+   * The error an attempt whose worker missed a heartbeat fails with; `Timeout` when absent, the
+   * same as for an attempt out of time. ASL names it apart (`States.HeartbeatTimeout`).
+   */
+  heartbeatError?: string;
   retry: RetryPolicy;
   catch: CatchRule[];
   compensate?: CompensationSpec;

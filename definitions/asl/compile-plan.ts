@@ -131,7 +131,7 @@ function compileTask(name: string, state: State, base: Base, language: QueryLang
     onError: errorHandling(state, flow.queryLanguage),
   };
   const callback = waitsForTaskToken(state.Resource ?? '');
-  return { ...base, type: 'task', task: type, queue: type, ...(callback ? { callback } : {}), retry: NO_RETRY, catch: catchRules(state), hooks };
+  return { ...base, type: 'task', task: type, queue: type, ...(callback ? { callback } : {}), heartbeatError: 'HeartbeatTimeout', retry: NO_RETRY, catch: catchRules(state), hooks };
 }
 
 function compileParallel(name: string, state: State, base: Base, site: Site): PlanStep {
@@ -199,7 +199,7 @@ function errorHandling(state: State, language: QueryLanguage): NonNullable<StepH
   };
 }
 
-/** The interpreter's own error names in ASL's words: a lease that ran out is `States.Timeout`; a callback's missed heartbeat `States.HeartbeatTimeout`. */
+/** The interpreter's own error names in ASL's words: a lease that ran out is `States.Timeout`; a missed heartbeat (of a worker or of a callback) `States.HeartbeatTimeout`. */
 function aslErrorName(error: string): string {
   if (error === 'Timeout') return STATES_ERRORS.timeout;
   return error === 'HeartbeatTimeout' ? STATES_ERRORS.heartbeatTimeout : error;

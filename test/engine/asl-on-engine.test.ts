@@ -161,4 +161,38 @@ describe('ASL runs on the engine', () => {
     expect(view.status).toBe('COMPLETED');
     expect(view.output).toBe('long');
   });
+
+  it('fails a Task whose worker misses a heartbeat with States.HeartbeatTimeout, and one out of time with States.Timeout', async () => {
+    t = await testEngine();
+    const machine = {
+      StartAt: 'Work',
+      States: {
+        Work: {
+          Type: 'Task',
+          Resource: 'segue:long',
+          TimeoutSecondsPath: '$.timeout',
+          HeartbeatSeconds: 30,
+          Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.late', Next: 'Late' }],
+          End: true,
+        },
+        Late: { Type: 'Pass', End: true },
+      },
+    };
+    await t.engine.register(JSON.stringify(machine), 'long.asl.json');
+    const missed = await t.engine.startInstance('long', { input: { timeout: 3600 } });
+    await t.engine.tasks.poll({ queues: ['long'] });
+    await t.advance(30_000);
+    const caught = await t.engine.getInstance(missed.id);
+    expect(caught.status).toBe('COMPLETED');
+    expect(caught.output).toMatchObject({ late: { Error: 'States.HeartbeatTimeout', Cause: expect.stringContaining('no heartbeat in time') } });
+    // Heartbeats keep it alive until its TimeoutSeconds, which no Catch rule here names.
+    const slow = await t.engine.startInstance('long', { input: { timeout: 50 } });
+    const [task] = await t.engine.tasks.poll({ queues: ['long'] });
+    await t.advance(25_000);
+    await t.engine.tasks.heartbeat(task!.token);
+    await t.advance(25_000);
+    const failed = await t.engine.getInstance(slow.id);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toMatchObject({ error: 'States.Timeout' });
+  });
 });
