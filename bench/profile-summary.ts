@@ -4,10 +4,11 @@
  * function (a SQLite statement, JSON.parse) counts for the part that called it, so "store" holds
  * the SQLite work its statements do.
  *
- *   node --import tsx bench/profile-summary.ts [--steps N] [--by-file] <file.cpuprofile>...
+ *   node --import tsx bench/profile-summary.ts [--steps N] [--window MS] [--by-file] <file.cpuprofile>...
  *
  * With --steps (the steps the profiled run completed) it prints µs per step beside the shares;
- * --by-file splits each part by file (the 30 costliest).
+ * --window counts only the profile's last MS milliseconds (a measured phase that ends the run, not
+ * the start-up before it); --by-file splits each part by file (the 30 costliest).
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,8 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -50,8 +53,11 @@ function partOf(node: ProfileNode, parentPart: string): string {
   return PARTS.find(([, pattern]) => pattern.test(node.callFrame.url))?.[0] ?? 'other';
 }
 
-/** Microseconds of samples per part (or, with `byFile`, per file of each part). */
-function summarise(profile: CpuProfile, byFile: boolean): Map<string, number> {
+/**
+ * Microseconds of samples per part (or, with `byFile`, per file of each part), of the last
+ * `windowMs` of the profile when given.
+ */
+function summarise(profile: CpuProfile, byFile: boolean, windowMs?: number): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parts = new Map<number, string>();
   const files = new Map<number, string>();
@@ -66,7 +72,11 @@ function summarise(profile: CpuProfile, byFile: boolean): Map<string, number> {
     for (const child of node.children ?? []) stack.push([byId.get(child)!, part, file]);
   }
   const totals = new Map<string, number>();
+  const from = windowMs === undefined ? -Infinity : profile.endTime - windowMs * 1000;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < from) return;
     const part = byFile ? `${parts.get(id)} ${files.get(id)}` : (parts.get(id) ?? 'other');
     totals.set(part, (totals.get(part) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
@@ -74,13 +84,15 @@ function summarise(profile: CpuProfile, byFile: boolean): Map<string, number> {
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { steps: { type: 'string' }, 'by-file': { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { steps: { type: 'string' }, window: { type: 'string' }, 'by-file': { type: 'boolean', default: false } } });
   if (positionals.length === 0) throw new Error('usage: bench/profile-summary.ts [--steps N] <file.cpuprofile>...');
   const steps = values.steps === undefined ? undefined : Number(values.steps);
   if (steps !== undefined && !(steps > 0)) throw new Error(`--steps must be a number above 0, got "${values.steps}"`);
+  const windowMs = values.window === undefined ? undefined : Number(values.window);
+  if (windowMs !== undefined && !(windowMs > 0)) throw new Error(`--window must be a number of ms above 0, got "${values.window}"`);
   const totals = new Map<string, number>();
   for (const file of positionals) {
-    for (const [part, us] of summarise(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, values['by-file']!)) totals.set(part, (totals.get(part) ?? 0) + us);
+    for (const [part, us] of summarise(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, values['by-file']!, windowMs)) totals.set(part, (totals.get(part) ?? 0) + us);
   }
   const busy = [...totals].filter(([part]) => !part.startsWith('idle')).reduce((sum, [, us]) => sum + us, 0);
   const rows = [...totals].sort((a, b) => b[1] - a[1]).slice(0, values['by-file'] ? 30 : undefined);
