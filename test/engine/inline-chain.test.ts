@@ -191,15 +191,21 @@ steps:
 });
 
 describe('the first steps of a new instance', () => {
-  it('run before it is written when its id is new, and after when the caller chose the id', async () => {
+  /** Workflow `look`: two steps whose handler notes the status its instance has in the store. */
+  async function looking(workers: EngineOptions['workers']): Promise<{ r: Rig; seen: string[] }> {
     const seen: string[] = [];
     const r: Rig = await rig({
       look: async (input, ctx) => {
         seen.push(await r.engine.getInstance(ctx.instanceId).then((v) => v.status, () => 'not written'));
         return input;
       },
-    }, { workers: PATIENT });
+    }, { workers });
     await r.register('name: look\nsteps:\n  - { name: a, type: task, task: look }\n  - { name: b, type: task, task: look }\n');
+    return { r, seen };
+  }
+
+  it('run before it is written when its id is new, and after when the caller chose the id', async () => {
+    const { r, seen } = await looking(PATIENT);
     const fresh = await r.engine.startInstance('look');
     expect(fresh.status).toBe('COMPLETED');
     const named = await r.engine.startInstance('look', { id: 'look-1' });
@@ -211,18 +217,11 @@ describe('the first steps of a new instance', () => {
   });
 
   it('run after it is written when workers.inlineStart is false', async () => {
-    const seen: string[] = [];
-    const r: Rig = await rig({
-      look: async (input, ctx) => {
-        seen.push(await r.engine.getInstance(ctx.instanceId).then((v) => v.status, () => 'not written'));
-        return input;
-      },
-    }, { workers: { ...PATIENT, inlineStart: false } });
-    await r.register('name: look\nsteps:\n  - { name: a, type: task, task: look }\n');
+    const { r, seen } = await looking({ ...PATIENT, inlineStart: false });
     const started = await r.engine.startInstance('look');
     expect(started.status).toBe('RUNNING');
     await r.engine.waitForInstance(started.id, 10_000);
-    expect(seen).toEqual(['RUNNING']);
+    expect(seen).toEqual(['RUNNING', 'RUNNING']);
     expect(r.commits(started.id)).toBe(2);
   });
 
