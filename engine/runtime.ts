@@ -455,10 +455,9 @@ export class Runtime implements InputPort {
 
   /**
    * Whether the first steps of a new instance may run before it is written (workers.inlineStart).
-   * Not for a workflow
-   * with a concurrency limit: going back to a start of its own (createThenApply) would take its run
-   * slot twice. Nor when a task it schedules went to the queue for want of room: its chain would
-   * hold slots that instances already written wait for.
+   * Not for a workflow with a concurrency limit: going back to a start of its own (createAlone)
+   * would take its run slot twice. Nor when a task it schedules went to the queue for want of room:
+   * its chain would hold slots that instances already written wait for.
    */
   private mayChainStart(f: Fold): boolean {
     if (!this.localLeases?.inlineStart || f.plan.concurrencyLimit !== undefined) return false;
@@ -471,24 +470,34 @@ export class Runtime implements InputPort {
     let written!: () => void;
     this.unwritten.set(id, new Promise<void>((resolve) => (written = resolve)));
     try {
-      return await this.createFolded(fresh, f, await foldInline(f, this.chain));
+      let chained: Posted[];
+      try {
+        chained = await foldInline(f, this.chain);
+      } catch (err) {
+        this.writer.discard(f.draft);
+        if (!(err instanceof TransitionThrew)) throw err;
+        // A result of the chain could not be decided: the instance is written without the chain,
+        // and that step's task runs again, its result applied (and counted) as any other input's.
+        return await this.createAlone(fresh, []);
+      }
+      return await this.createFolded(fresh, f, chained);
     } finally {
       this.unwritten.delete(id);
       written();
     }
   }
 
-  private async createFolded(fresh: () => InstanceRecord, f: Fold, chained: Posted[]): Promise<InstanceRecord | null> {
+  private async createFolded(fresh: () => InstanceRecord, f: Fold, chained: Posted[], held?: HeldTasks): Promise<InstanceRecord | null> {
     const stateJson = JSON.stringify(f.record.state);
     const excess = this.overLimit(f.record, stateJson);
     if (excess) {
       this.writer.discard(f.draft);
       // The chain broke the limit: the start is written alone, and the chain's results applied after it, one by one.
-      if (chained.length > 0) return this.createThenApply(fresh, chained);
+      if (chained.length > 0) return this.createAlone(fresh, chained);
       throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
     }
     const { expectedRev: _none, ...transition } = f.draft.toTransition(f.record, 0, stateJson, this.stepEvents);
-    if (!(await this.writer.create(transition, f.draft))) return null;
+    if (!(await this.writer.create(transition, f.draft, held))) return null;
     return f.record;
   }
 
@@ -505,23 +514,17 @@ export class Runtime implements InputPort {
   }
 
   /**
-   * An instance whose first steps ran inline, and took it over a limit: its start is written on its
-   * own (the tasks whose results are at hand held back), then those results are applied as
-   * applyStepwise applies them, so that the one breaking the limit fails its step.
+   * An instance whose first chain cannot be written with it: its start is written on its own (the
+   * tasks whose results are at hand held back), then those results are applied as applyStepwise
+   * applies them, so that one breaking a limit fails its step.
    */
-  private async createThenApply(fresh: () => InstanceRecord, chained: Posted[]): Promise<InstanceRecord | null> {
+  private async createAlone(fresh: () => InstanceRecord, chained: Posted[]): Promise<InstanceRecord | null> {
     const held = new HeldTasks(chained);
     const f = await this.startFold(fresh());
     await this.foldStart(f);
-    const stateJson = JSON.stringify(f.record.state);
-    const excess = this.overLimit(f.record, stateJson);
-    if (excess) {
-      this.writer.discard(f.draft);
-      throw new SegueError('LIMIT_EXCEEDED', `the instance could not start: ${excess.message}`);
-    }
-    const { expectedRev: _none, ...transition } = f.draft.toTransition(f.record, 0, stateJson, this.stepEvents);
-    if (!(await this.writer.create(transition, f.draft, held))) return null;
-    return (await this.applyChained(f.record.id, chained, held)) ?? f.record;
+    const created = await this.createFolded(fresh, f, [], held);
+    if (!created) return null;
+    return (await this.applyChained(created.id, chained, held)) ?? created;
   }
 
   private commit(draft: TransitionDraft, record: InstanceRecord, expectedRev: number, stateJson: string, held?: HeldTasks, progress?: WriteProgress): Promise<boolean> {

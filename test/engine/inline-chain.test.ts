@@ -11,6 +11,7 @@ import type { Json } from '../../definitions/model.js';
 import type { EngineOptions } from '../../engine/engine.js';
 import type { TaskHandler } from '../../engine/local-workers.js';
 import { openStore } from '../../engine/store/open-store.js';
+import { TRANSITION_FAULT_VARIABLE } from '../../engine/transition-faults.js';
 import type { Store, Transition } from '../../engine/store/port.js';
 import { echo, named, testEngine, type TestEngine } from '../helpers/engine.js';
 
@@ -223,6 +224,25 @@ describe('the first steps of a new instance', () => {
     await r.engine.waitForInstance(started.id, 10_000);
     expect(seen).toEqual(['RUNNING', 'RUNNING']);
     expect(r.commits(started.id)).toBe(2);
+  });
+
+  it('are written without their chain when a result of it cannot be decided, which then fails as any input does', async () => {
+    // The fault seam throws in every transition that starts step "poison", as a bug in decide would.
+    process.env[TRANSITION_FAULT_VARIABLE] = 'throw:poison';
+    let r: Rig;
+    try {
+      r = await rig({ a: echo(), poison: echo() }, { workers: PATIENT });
+    } finally {
+      delete process.env[TRANSITION_FAULT_VARIABLE];
+    }
+    await r.register('name: poisoned\nsteps:\n  - { name: a, type: task, task: a }\n  - { name: poison, type: task, task: poison }\n');
+    const started = await r.engine.startInstance('poisoned');
+    expect(started.status).toBe('RUNNING');
+    expect(r.commits(started.id)).toBe(1);
+    // a ran in the chain and, written without it, once more: its result is the input that throws,
+    // and its try is counted on the instance (set aside after its tries, as any input would be).
+    await until(async () => (await r.store.getInstance(started.id))?.redelivery?.tries === 1, 'the try to be counted');
+    expect(r.calls.map((c) => c.type)).toEqual(['a', 'a']);
   });
 
   it('apply the result of a handler that outran the chain once the instance is written', async () => {
