@@ -85,7 +85,7 @@ function summarise(profile: CpuProfile, byFile: boolean, windowMs?: number): Map
 
 function main(): void {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { steps: { type: 'string' }, window: { type: 'string' }, 'by-file': { type: 'boolean', default: false } } });
-  if (positionals.length === 0) throw new Error('usage: bench/profile-summary.ts [--steps N] <file.cpuprofile>...');
+  if (positionals.length === 0) throw new Error('usage: bench/profile-summary.ts [--steps N] [--window MS] [--by-file] <file.cpuprofile>...');
   const steps = values.steps === undefined ? undefined : Number(values.steps);
   if (steps !== undefined && !(steps > 0)) throw new Error(`--steps must be a number above 0, got "${values.steps}"`);
   const windowMs = values.window === undefined ? undefined : Number(values.window);

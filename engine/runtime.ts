@@ -467,24 +467,27 @@ export class Runtime implements InputPort {
   /** Creates the instance with the steps its first inline chain takes; inputs for it wait meanwhile. */
   private async createChained(fresh: () => InstanceRecord, f: Fold): Promise<InstanceRecord | null> {
     const id = f.record.id;
-    let written!: () => void;
-    this.unwritten.set(id, new Promise<void>((resolve) => (written = resolve)));
+    const creation = this.writeChained(fresh, f);
+    this.unwritten.set(id, creation);
     try {
-      let chained: Posted[];
-      try {
-        chained = await foldInline(f, this.chain);
-      } catch (err) {
-        this.writer.discard(f.draft);
-        if (!(err instanceof TransitionThrew)) throw err;
-        // A result of the chain could not be decided: the instance is written without the chain,
-        // and that step's task runs again, its result applied (and counted) as any other input's.
-        return await this.createAlone(fresh, []);
-      }
-      return await this.createFolded(fresh, f, chained);
+      return await creation;
     } finally {
       this.unwritten.delete(id);
-      written();
     }
+  }
+
+  private async writeChained(fresh: () => InstanceRecord, f: Fold): Promise<InstanceRecord | null> {
+    let chained: Posted[];
+    try {
+      chained = await foldInline(f, this.chain);
+    } catch (err) {
+      this.writer.discard(f.draft);
+      if (!(err instanceof TransitionThrew)) throw err;
+      // A result of the chain could not be decided: the instance is written without the chain,
+      // and that step's task runs again, its result applied (and counted) as any other input's.
+      return this.createAlone(fresh, []);
+    }
+    return this.createFolded(fresh, f, chained);
   }
 
   private async createFolded(fresh: () => InstanceRecord, f: Fold, chained: Posted[], held?: HeldTasks): Promise<InstanceRecord | null> {
