@@ -59,6 +59,8 @@ describe('subscribers over HTTP', () => {
     expect(receivedOnce(hooks)).toEqual(expected);
     const sequences = hooks.received.map((r) => Number(r.event.sequence));
     expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+    // A delivery is counted once the subscriber's answer is back, just after it received the event.
+    await eventually(async () => ((await client.getSubscription(sub.id)).delivered === expected.length ? true : undefined), { what: 'the deliveries to be counted' });
     expect(await client.getSubscription(sub.id)).toMatchObject({ failure: null, delivered: expected.length });
     const metrics = (await http(server().url, 'GET', '/metrics')).text;
     expect(metrics).toMatch(/segue_event_deliveries_total\{outcome="failed"\} [1-9]/);
