@@ -92,7 +92,7 @@ describe('SQLite store', () => {
     expect(claimed).toMatchObject({ id: 't-1', input: { n: 1 }, status: 'LEASED', worker: 'w' });
     expect(await store.getTaskByToken(claimed!.token!)).toMatchObject({ id: 't-1' });
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(5);
+    expect(raw.pragma('user_version', { simple: true })).toBe(6);
     const names = raw.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").pluck().all();
     expect(names).not.toContain('history');
     expect(names).not.toContain('tasks_schema1');
@@ -134,7 +134,7 @@ describe('SQLite store', () => {
     expect(await store.readHistory('i-1', 1, 20)).toEqual([...later.slice(18), last]);
 
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(5);
+    expect(raw.pragma('user_version', { simple: true })).toBe(6);
     const rows = raw.prepare('SELECT firstSeq, typeof(events) AS kind, length(events) AS bytes FROM history_batches ORDER BY firstSeq').all();
     expect(rows).toMatchObject([{ firstSeq: 1, kind: 'text' }, { firstSeq: 3, kind: 'blob' }, { firstSeq: 33, kind: 'text' }]);
     const textBytes = JSON.stringify(later.map(({ instanceId: _i, run: _r, ...e }) => e)).length;
@@ -159,7 +159,51 @@ describe('SQLite store', () => {
     expect(await store.commitTransition(next(a, { status: 'COMPLETED' }, { events: [lifecycleEvent('i-1', 2, { type: 'segue.instance.completed' })] }))).toBe(true);
     expect((await store.readEvents(0, 10)).map((e) => [e.seq, e.id])).toEqual([[1, 'i-1:1:2']]);
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(5);
+    expect(raw.pragma('user_version', { simple: true })).toBe(6);
+    raw.close();
+  });
+
+  it('rebuilds the clustered history of a schema 5 file in commit order, and reads it the same', async () => {
+    const path = freshFile();
+    const first = await track(path);
+    const [a, b] = [instance('i-a'), instance('i-b')];
+    await first.createInstance(creation(a, { history: [historyEvent('i-a', 1)] }));
+    await first.createInstance(creation(b, { history: [historyEvent('i-b', 1)] }));
+    await first.commitTransition(next(a, {}, { history: [historyEvent('i-a', 2), historyEvent('i-a', 3)] }));
+    await first.close();
+    // The file as a build of schema 5 left it: history clustered by instance, in a WITHOUT ROWID table.
+    const old = new Database(path);
+    old.exec(`
+      ALTER TABLE history_batches RENAME TO history_rowid;
+      DROP INDEX history_by_instance;
+      CREATE TABLE history_batches (instanceId TEXT NOT NULL, run INTEGER NOT NULL, firstSeq INTEGER NOT NULL,
+        lastSeq INTEGER NOT NULL, events BLOB NOT NULL, PRIMARY KEY (instanceId, run, firstSeq)) WITHOUT ROWID;
+      INSERT INTO history_batches SELECT instanceId, run, firstSeq, lastSeq, events FROM history_rowid;
+      DROP TABLE history_rowid;
+    `);
+    old.pragma('user_version = 5');
+    old.close();
+
+    const store = await track(path);
+    expect(await store.readHistory('i-a', 1)).toEqual([historyEvent('i-a', 1), historyEvent('i-a', 2), historyEvent('i-a', 3)]);
+    expect(await store.readHistory('i-b', 1)).toEqual([historyEvent('i-b', 1)]);
+    await store.commitTransition(next(b, {}, { history: [historyEvent('i-b', 2)] }));
+    expect(await store.readHistory('i-b', 1)).toEqual([historyEvent('i-b', 1), historyEvent('i-b', 2)]);
+
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(6);
+    const table = raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'history_batches'").pluck().get() as string;
+    expect(table).not.toMatch(/WITHOUT ROWID/i);
+    // Rows in commit order: the migrated ones in key order, then the new commit's at the end.
+    const rows = raw.prepare('SELECT instanceId, firstSeq FROM history_batches ORDER BY rowid').all();
+    expect(rows).toEqual([
+      { instanceId: 'i-a', firstSeq: 1 },
+      { instanceId: 'i-a', firstSeq: 2 },
+      { instanceId: 'i-b', firstSeq: 1 },
+      { instanceId: 'i-b', firstSeq: 2 },
+    ]);
+    const names = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    expect(names).not.toContain('history_clustered');
     raw.close();
   });
 
@@ -229,7 +273,7 @@ describe('SQLite store', () => {
     raw.close();
     await expect(openStore(`sqlite:${path}`)).rejects.toMatchObject({
       code: 'STORE_CORRUPT',
-      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 5)',
+      message: 'the database was written by a newer version of Segue (schema 99; this build reads up to 6)',
     });
   });
 

@@ -15,8 +15,12 @@ import { StoreError } from '../errors.js';
  * 5: lifecycle events (written with the transitions that make them), subscriptions and their dead
  *    letters; added in place to a file of schema 4 (an older build, which would commit transitions
  *    without their events, refuses the file).
+ * 6: history batches in a rowid table, appended in commit order, found by a unique index: a
+ *    commit writes its batches into a few tail pages instead of one page per instance in flight
+ *    (the pages a commit dirties are what its fsync and the checkpoints pay for). Rebuilt from
+ *    the clustered table of schemas 2–5 on open.
  */
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS definitions (
@@ -64,15 +68,15 @@ CREATE INDEX IF NOT EXISTS waits_by_key ON waits (key) WHERE key IS NOT NULL;
 
 -- The history events one transition appended to one run: seq firstSeq..lastSeq, as a JSON array
 -- of {seq, type, at, step?, details?}: text, or raw-deflated when over 1 KB. One insert per
--- commit, however many events it has.
+-- commit, however many events it has. Rows go in commit order; the index finds an instance's.
 CREATE TABLE IF NOT EXISTS history_batches (
   instanceId TEXT NOT NULL,
   run INTEGER NOT NULL,
   firstSeq INTEGER NOT NULL,
   lastSeq INTEGER NOT NULL,
-  events BLOB NOT NULL,
-  PRIMARY KEY (instanceId, run, firstSeq)
-) WITHOUT ROWID;
+  events BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS history_by_instance ON history_batches (instanceId, run, firstSeq);
 
 CREATE TABLE IF NOT EXISTS tasks (
   id TEXT PRIMARY KEY,
@@ -179,8 +183,10 @@ export function applySchema(db: Database): void {
     }
     if (found === 1) renameSchema1Tasks(db);
     if (found >= 1 && found < 4) addSchema4Columns(db);
+    if (found >= 2 && found < 6) db.exec('ALTER TABLE history_batches RENAME TO history_clustered');
     db.exec(DDL);
     if (found === 1) migrateFromSchema1(db);
+    if (found >= 2 && found < 6) migrateClusteredHistory(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
@@ -211,6 +217,15 @@ function addSchema4Columns(db: Database): void {
     // An absent table is created whole by the DDL (so is schema 1's tasks table, renamed away).
     if (columns.length > 0 && !columns.includes(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
   }
+}
+
+/** Schemas 2–5 kept history clustered by instance (WITHOUT ROWID): copied over in that order. */
+function migrateClusteredHistory(db: Database): void {
+  db.exec(`
+    INSERT INTO history_batches (instanceId, run, firstSeq, lastSeq, events)
+    SELECT instanceId, run, firstSeq, lastSeq, events FROM history_clustered ORDER BY instanceId, run, firstSeq;
+    DROP TABLE history_clustered;
+  `);
 }
 
 /** Schema 1 kept a row per history event: each becomes a batch of one. Its tasks are copied over. */

@@ -111,6 +111,9 @@ export class SqliteStore implements Store {
       db.pragma('foreign_keys = OFF');
       if (!db.memory) db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      // Each write's savepoint keeps the pages it changes in a statement journal, only for rolling
+      // that write back within its batch: in memory it costs no file writes (crash recovery uses the WAL).
+      db.pragma('temp_store = MEMORY');
       applySchema(db);
       const s = prepareStatements(db);
       const commits = new GroupCommit(db, this.options.maxBatchSize, normaliseSqliteError);
