@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
-import { v7 as uuidv7 } from 'uuid';
+import { timeOrderedId } from '../engine/random.js';
 import type { Json } from '../definitions/model.js';
 import type { IncomingEvent } from '../engine/triggers.js';
 import { ApiError } from './problems.js';
@@ -64,7 +64,7 @@ export function cloudEventOf(body: EventBody): IncomingEvent {
 /** A plain JSON event (deliver-event-request.json, already validated). */
 export function plainEventOf(name: string, body: { key?: string; data?: Json; id?: string; source?: string; subject?: string; time?: string }): IncomingEvent {
   const { data, id, ...rest } = body;
-  return { type: name, id: id ?? uuidv7(), ...rest, data: data ?? null };
+  return { type: name, id: id ?? timeOrderedId(), ...rest, data: data ?? null };
 }
 
 function cloudEventProblem(err: unknown): string {

@@ -2,8 +2,6 @@
  * The engine as an embedding application (and the API server, and the CLI) uses it: register
  * definitions and handlers, start instances, raise events, operate on them, await results.
  */
-import { v7 as uuidv7 } from 'uuid';
-import { getRandomValues } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Json, Plan } from '../definitions/model.js';
 import { isTime } from '../definitions/duration.js';
@@ -27,6 +25,7 @@ import { describeQueues } from './queues.js';
 import { isRedrive, prepareRedrive, retryInput } from './redrive.js';
 import type { InputPort } from './inputs.js';
 import { Notifier } from './notifier.js';
+import { timeOrderedId, unpredictableRandom } from './random.js';
 import { Runtime } from './runtime.js';
 import { HTTP_TASK_TYPE, type EngineInput } from '../core/model.js';
 import { loadSecrets } from './secrets.js';
@@ -325,7 +324,7 @@ export class Engine {
     this.plans.checkInput(plan, input);
     // Time-ordered (UUIDv7): the rows of instances in flight sit together at the end of every
     // index keyed by instance id, so a commit rewrites a few pages rather than one per instance.
-    const id = options.id ?? uuidv7();
+    const id = options.id ?? timeOrderedId();
     const spec: Parameters<Runtime['create']>[0] = { id, workflow: plan.name, version: plan.version, input, idIsNew: options.id === undefined };
     if (options.startAt !== undefined) {
       if (!isTime(options.startAt)) throw new SegueError('BAD_REQUEST', `startAt ${options.startAt} is not a time; give epoch milliseconds within the date range (±8.64e15)`);
@@ -579,14 +578,6 @@ function matches(record: InstanceRecord, filter: InstanceFilter): boolean {
     (filter.from === undefined || record.createdAt >= filter.from) &&
     (filter.to === undefined || record.createdAt <= filter.to)
   );
-}
-
-const randomWords = new Uint32Array(2);
-
-/** A number in [0, 1) with 53 random bits from the operating system's source. */
-function unpredictableRandom(): number {
-  getRandomValues(randomWords);
-  return (randomWords[0]! * 2 ** 21 + (randomWords[1]! >>> 11)) / 2 ** 53;
 }
 
 export async function createEngine(options: EngineOptions = {}): Promise<Engine> {

@@ -68,10 +68,11 @@ export class PlanRegistry {
 
   /** The compiled plan of `name` at `version` (latest when absent). */
   async get(name: string, version?: number): Promise<Plan> {
-    if (version !== undefined) {
-      const cached = this.plans.get(key(name, version));
-      if (cached) return cached;
-    }
+    // The latest version is looked up (another process may have registered one), but its plan
+    // compiled here before is used as it is: a version's definition never changes.
+    const wanted = version ?? (await this.store.latestDefinitionVersion(name));
+    const cached = wanted === null ? undefined : this.plans.get(key(name, wanted));
+    if (cached) return cached;
     const stored = await this.store.getDefinition(name, version);
     if (!stored) {
       const which = version === undefined ? '' : ` version ${version}`;

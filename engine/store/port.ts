@@ -265,6 +265,8 @@ export interface Store extends ScheduleStore, RunSlotStore, EventStore {
   putDefinition(def: StoredDefinition): Promise<{ definition: StoredDefinition; created: boolean }>;
   /** The given version, or the latest when `version` is absent. */
   getDefinition(name: string, version?: number): Promise<StoredDefinition | null>;
+  /** The highest version of `name`, or null: what a start without a version runs, without reading the definition. */
+  latestDefinitionVersion(name: string): Promise<number | null>;
   listDefinitionVersions(name: string): Promise<StoredDefinition[]>;
   /** Latest version of every workflow, by name. */
   listDefinitions(): Promise<StoredDefinition[]>;

@@ -77,6 +77,9 @@ function definitionContract(ctx: StoreContext): void {
       await ctx.store.putDefinition(definition('orders', 1));
       await ctx.store.putDefinition(definition('billing', 1));
       expect(await ctx.store.getDefinition('orders')).toEqual(definition('orders', 2));
+      expect(await ctx.store.latestDefinitionVersion('orders')).toBe(2);
+      expect(await ctx.store.latestDefinitionVersion('billing')).toBe(1);
+      expect(await ctx.store.latestDefinitionVersion('missing')).toBeNull();
       expect((await ctx.store.listDefinitionVersions('orders')).map((d) => d.version)).toEqual([1, 2]);
       const latest = await ctx.store.listDefinitions();
       expect(latest.map((d) => [d.name, d.version])).toEqual([

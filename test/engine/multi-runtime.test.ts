@@ -117,3 +117,19 @@ async function twoEngines(open: () => Promise<Store>): Promise<void> {
   expect(executions).toBeGreaterThanOrEqual(200 * 6);
   console.log(`two engines: ${ids.length} instances, ${executions} task executions, ${counter.conflicts} CAS conflicts retried`);
 }
+
+it('starts the version another engine registered last, though this engine compiled an older one', async () => {
+  const url = `sqlite:${join(dir, 'versions.db')}`;
+  const [one, two] = [await createEngine({ store: await openStore(url) }), await createEngine({ store: await openStore(url) })];
+  const version = (output: string): string => `name: greet\nsteps:\n  - { name: done, type: succeed, output: "${output}" }\n`;
+  await one.register(version('first'));
+  const before = await one.waitForInstance((await one.startInstance('greet', {})).id, 5_000);
+  expect(before).toMatchObject({ version: 1, output: 'first' });
+  await two.register(version('second'));
+  const after = await one.waitForInstance((await one.startInstance('greet', {})).id, 5_000);
+  expect(after).toMatchObject({ version: 2, output: 'second' });
+  // A version asked for by number is still the one it was.
+  const pinned = await one.waitForInstance((await one.startInstance('greet', { version: 1 })).id, 5_000);
+  expect(pinned).toMatchObject({ version: 1, output: 'first' });
+  for (const e of [one, two]) await e.store.close();
+});

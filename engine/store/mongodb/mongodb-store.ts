@@ -277,6 +277,13 @@ export class MongoStore implements Store {
     });
   }
 
+  latestDefinitionVersion(name: string): Promise<number | null> {
+    return this.use(`read the latest version of workflow "${name}"`, async (c) => {
+      const doc = await c.definitions.findOne({ name }, { sort: { version: -1 }, projection: { _id: 0, version: 1 } });
+      return doc?.version ?? null;
+    });
+  }
+
   listDefinitionVersions(name: string): Promise<StoredDefinition[]> {
     return this.use(`list the versions of workflow "${name}"`, async (c) =>
       (await c.definitions.find({ name }).sort({ version: 1 }).toArray()).map(docToDefinition),

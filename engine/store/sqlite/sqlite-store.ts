@@ -178,6 +178,10 @@ export class SqliteStore implements Store {
     });
   }
 
+  latestDefinitionVersion(name: string): Promise<number | null> {
+    return this.use(`read the latest version of workflow "${name}"`, (c) => c.s.latestVersion.get(name)?.version ?? null);
+  }
+
   listDefinitionVersions(name: string): Promise<StoredDefinition[]> {
     return this.use(`list the versions of workflow "${name}"`, (c) => c.s.definitionVersions.all(name).map(rowToDefinition));
   }

@@ -36,6 +36,7 @@ function definitionStatements({ one, named }: Preparer) {
     latestDefinition: one<[string], DefinitionRow>(
       'SELECT * FROM definitions WHERE name = ? ORDER BY version DESC LIMIT 1',
     ),
+    latestVersion: one<[string], { version: number | null }>('SELECT max(version) AS version FROM definitions WHERE name = ?'),
     definitionVersions: one<[string], DefinitionRow>('SELECT * FROM definitions WHERE name = ? ORDER BY version'),
     latestDefinitions: one<[], DefinitionRow>(
       `SELECT d.* FROM definitions d
