@@ -73,7 +73,8 @@ export class PlanRegistry {
     const wanted = version ?? (await this.store.latestDefinitionVersion(name));
     const cached = wanted === null ? undefined : this.plans.get(key(name, wanted));
     if (cached) return cached;
-    const stored = await this.store.getDefinition(name, version);
+    // The version just found is read by number: no second search for the latest, none for a name never registered.
+    const stored = wanted === null ? null : await this.store.getDefinition(name, wanted);
     if (!stored) {
       const which = version === undefined ? '' : ` version ${version}`;
       throw new SegueError('NOT_FOUND', `workflow "${name}"${which} is not registered`);
