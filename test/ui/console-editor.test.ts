@@ -80,6 +80,8 @@ describe('the playground editor', () => {
     it(`completes keys, values and step names from the schema, and describes keys (${viewport.width} px)`, async () => {
       const { page, errors } = await fixture().open('#/playground', { viewport });
       const editor = page.locator('.editor-input');
+      // The help loads after the editor shows; keys typed before it arrives get no suggestions.
+      await page.locator('.editor-doc').waitFor({ state: 'attached' });
       await editor.fill('name: helped\nsteps:\n  - name: fetch\n    type: task\n    task: web.fetch\n  - name: done\n    type: succeed\n');
       const list = page.locator('.completion');
       // At the end of the task step's block, a new key.
