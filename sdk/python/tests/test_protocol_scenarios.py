@@ -41,20 +41,32 @@ def kind_and_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
 class Recorder:
     """Counts each handler's calls and the most handlers running at once."""
 
-    def __init__(self, types: list[str]) -> None:
+    def __init__(self, types: list[str], together: int | None) -> None:
         self.calls = {t: 0 for t in types}
         self.most = 0
         self._in_flight = 0
-        self._lock = threading.Lock()
+        self._together = together
+        self._changed = threading.Condition()
 
     def enter(self, task_type: str) -> None:
-        with self._lock:
+        with self._changed:
             self.calls[task_type] += 1
             self._in_flight += 1
             self.most = max(self.most, self._in_flight)
+            self._changed.notify_all()
+
+    def gather(self) -> None:
+        """
+        Holds a plain handler until `together` handlers run (or a second has passed): a thread that
+        returns at once may be done before the next one starts, so without it a worker that does run
+        them at once could be seen running fewer.
+        """
+        if self._together is not None:
+            with self._changed:
+                self._changed.wait_for(lambda: self._in_flight >= self._together, timeout=1.0)  # type: ignore[operator]
 
     def leave(self) -> None:
-        with self._lock:
+        with self._changed:
             self._in_flight -= 1
 
 
@@ -94,6 +106,7 @@ def handler(kind: str, task_type: str, spec: dict[str, Any], recorder: Recorder)
     def run_sync(input: Json, ctx: TaskContext) -> Json:
         recorder.enter(task_type)
         try:
+            recorder.gather()
             b = behaviour_for(spec, ctx.attempt)
             time.sleep(b.get("sleepMs", 0) / 1000)
             for _ in range(b.get("heartbeats", 0)):
@@ -134,7 +147,7 @@ def with_instance_id(value: Any, id: str) -> Any:
 def test_scenario(path: Path, kind_and_server: tuple[str, Server]) -> None:
     kind, server = kind_and_server
     scenario = json.loads(path.read_text())
-    recorder = Recorder(list(scenario["handlers"]))
+    recorder = Recorder(list(scenario["handlers"]), scenario["expect"].get("maxInFlight"))
     options = scenario["worker"]
     worker = Worker(
         server.url,
