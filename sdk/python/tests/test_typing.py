@@ -25,9 +25,10 @@ def test_the_package_and_the_example_worker_pass_mypy_strict() -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_the_answers_of_retry_and_the_operator_calls_read_as_typed() -> None:
+def test_the_answers_of_retry_the_operator_calls_and_the_event_calls_read_as_typed() -> None:
     # These tests read the answers as a user would (an Evaluation told apart by `ok`, the
-    # `attention` of an instance needing it, a RetryPreview's "from"): mypy --strict must agree.
+    # `attention` of an instance needing it, a RetryPreview's "from", a subscription's `secret`,
+    # the feed's CloudEvents): mypy --strict must agree.
     tests = Path(__file__).resolve().parent
-    checked = mypy("--strict", str(tests / "test_redrive.py"), str(tests / "test_triage.py"))
+    checked = mypy("--strict", *(str(tests / name) for name in ("test_redrive.py", "test_triage.py", "test_events.py")))
     assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -14,9 +14,11 @@ from urllib.parse import quote
 from .errors import ProblemError
 from .types import (
     ClaimedTask,
+    DeadLetter,
     Delivered,
     DefinitionProblem,
     Evaluation,
+    FeedPage,
     Health,
     HistoryEvent,
     Instance,
@@ -29,14 +31,18 @@ from .types import (
     Lease,
     NextTasksRequest,
     Queue,
+    Redelivery,
     Registered,
     ResultsAnswer,
     RetryPreview,
     RetryVersion,
     Schedule,
     ScheduleSpec,
+    Subscription,
+    SubscriptionSpec,
     TaskResult,
     TaskResultOutcome,
+    Trigger,
     ValidationResult,
     WorkflowSummary,
     WorkflowVersion,
@@ -50,6 +56,7 @@ T = TypeVar("T")
 
 LifecycleAction = Literal["cancel", "terminate", "suspend", "resume"]
 ScheduleAction = Literal["pause", "resume", "trigger"]
+SubscriptionAction = Literal["pause", "resume"]
 
 
 @dataclass(frozen=True)
@@ -261,9 +268,34 @@ def raise_event(id: str, event: str, payload: Json = None) -> Request[None]:
     return _post(f"/v1/instances/{_seg(id)}/events/{_seg(event)}", _nothing, payload)
 
 
+def publish_event(
+    event: str,
+    *,
+    key: str | None = None,
+    data: Json = None,
+    id: str | None = None,
+    source: str | None = None,
+    subject: str | None = None,
+    time: datetime | str | None = None,
+) -> Request[Delivered]:
+    """
+    Publishes an event as plain JSON: delivered to every instance waiting for it with the
+    correlation key `key` (to none without one), and starting an instance of every workflow whose
+    trigger on it matches. A trigger starts one instance per event `id` however often it is sent;
+    without one, each call is a new event. `source`, `subject` and `time` are a CloudEvent's.
+    """
+    body = _fields(key=key, data=data, id=id, source=source, subject=subject, time=_time(time))
+    return _post(f"/v1/events/{_seg(event)}", _body, body)
+
+
 def deliver_event(event: str, key: str, data: Json = None) -> Request[Delivered]:
-    """Delivers an event to every instance waiting for it with this correlation key."""
-    return _post(f"/v1/events/{_seg(event)}", _body, {"key": key, "data": data})
+    """Delivers an event to every instance waiting for it with this correlation key; its triggers start what they start (see publish_event)."""
+    return publish_event(event, key=key, data=data)
+
+
+def triggers(event: str | None = None) -> Request[list[Trigger]]:
+    """The triggers of every workflow's latest version, by workflow name; only those on `event` when given."""
+    return Request("GET", "/v1/triggers", _field("items"), _query(event=event))
 
 
 class LifecycleCall(Protocol):
@@ -407,13 +439,69 @@ def delete_schedule(id: str) -> Request[None]:
     return Request("DELETE", f"/v1/schedules/{_seg(id)}", _nothing)
 
 
-def schedule_action(action: ScheduleAction) -> Callable[[str], Request[Schedule]]:
-    def act(id: str) -> Request[Schedule]:
-        return Request("POST", f"/v1/schedules/{_seg(id)}/{action}", _body)
+def _action(collection: str, noun: str, action: str, doc: str) -> Callable[[str], Request[Any]]:
+    """POST /v1/{collection}/{id}/{action}, answering the resource after it, as the method `{action}_{noun}`."""
 
-    act.__name__ = f"{action}_schedule"
-    act.__doc__ = "Starts an instance now, whatever the cron expression says." if action == "trigger" else f"The schedule after `{action}`."
+    def act(id: str) -> Request[Any]:
+        return Request("POST", f"/v1/{collection}/{_seg(id)}/{action}", _body)
+
+    act.__name__ = f"{action}_{noun}"
+    act.__doc__ = doc
     return act
+
+
+def schedule_action(action: ScheduleAction) -> Callable[[str], Request[Schedule]]:
+    doc = "Starts an instance now, whatever the cron expression says." if action == "trigger" else f"The schedule after `{action}`."
+    return _action("schedules", "schedule", action, doc)
+
+
+# Lifecycle events out: subscriptions and the feed
+
+
+def list_subscriptions() -> Request[list[Subscription]]:
+    return Request("GET", "/v1/subscriptions", _field("items"))
+
+
+def create_subscription(spec: SubscriptionSpec) -> Request[Subscription]:
+    """Subscribes a URL to lifecycle events from now on; the answer is the only one holding the signing `secret`."""
+    return _post("/v1/subscriptions", _body, spec)
+
+
+def get_subscription(id: str) -> Request[Subscription]:
+    return Request("GET", f"/v1/subscriptions/{_seg(id)}", _body)
+
+
+def delete_subscription(id: str) -> Request[None]:
+    """Deletes the subscription and its dead letters."""
+    return Request("DELETE", f"/v1/subscriptions/{_seg(id)}", _nothing)
+
+
+def subscription_action(action: SubscriptionAction) -> Callable[[str], Request[Subscription]]:
+    doc = (
+        "The subscription, paused: its events wait, in order, until it is resumed."
+        if action == "pause"
+        else "The subscription, resumed: what it missed is delivered, a failing delivery retried at once."
+    )
+    return _action("subscriptions", "subscription", action, doc)
+
+
+def dead_letters(id: str, *, limit: int | None = None) -> Request[list[DeadLetter]]:
+    """The events the subscriber did not take after the subscription's last attempt, oldest first, up to `limit` (default 100)."""
+    return Request("GET", f"/v1/subscriptions/{_seg(id)}/dead-letters", _field("items"), _query(limit=limit))
+
+
+def redeliver(id: str, event_id: str) -> Request[Redelivery]:
+    """Delivers a dead letter again, now: removed once the subscriber takes it, kept (its attempts counted) when not."""
+    return Request("POST", f"/v1/subscriptions/{_seg(id)}/dead-letters/{_seg(event_id)}/redeliver", _body)
+
+
+def read_events(*, after: str | None = None, limit: int | None = None, wait: float | None = None) -> Request[FeedPage]:
+    """
+    The lifecycle events after the cursor `after` (a page's `cursor`; default the start of the
+    feed), in feed order, up to `limit` (default 100). With `wait` (seconds), a read that finds
+    none waits up to that long for one (the server caps the wait); a page with no event keeps the cursor.
+    """
+    return Request("GET", "/v1/events/feed", _body, _query(after=after, limit=limit, wait=_duration(wait)), waits=wait or 0.0)
 
 
 def health() -> Request[Health]:

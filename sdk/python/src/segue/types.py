@@ -202,12 +202,133 @@ class TriggerStart(_TriggerStartFields, total=False):
 
 
 class Delivered(TypedDict):
-    """What an event sent to POST /v1/events/{event} did: the waiting instances that took it, and what triggers started."""
+    """What an event sent to POST /v1/events/{event} did (the API's PublishedEvent): its id, the
+    waiting instances that took it, and what triggers started."""
 
     event: str
     delivered: int
     instances: list[str]
     started: list[TriggerStart]
+
+
+class _TriggerFields(TypedDict):
+    workflow: str
+    version: int
+    trigger: int
+    event: str
+
+
+class Trigger(_TriggerFields, total=False):
+    """A trigger of a workflow's latest version: its place in `triggers:` (from 1), and its
+    `filter`, `input` and `id` templates as written."""
+
+    filter: str
+    input: Json
+    id: str
+
+
+LifecycleEventType = Literal[
+    "segue.instance.started",
+    "segue.instance.completed",
+    "segue.instance.failed",
+    "segue.instance.cancelled",
+    "segue.instance.terminated",
+    "segue.instance.timed_out",
+    "segue.instance.suspended",
+    "segue.instance.resumed",
+    "segue.instance.continued",
+    "segue.step.started",
+    "segue.step.completed",
+    "segue.step.failed",
+]
+
+
+class LifecycleEvent(TypedDict):
+    """A lifecycle event, a CloudEvent 1.0 in its JSON form: what subscribers receive and the feed lists.
+    `id` is `<instance>:<run>:<history seq>`, `subject` the instance id, `sequence` its place in the feed."""
+
+    specversion: Literal["1.0"]
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: str
+    datacontenttype: Literal["application/json"]
+    sequence: str
+    data: dict[str, Json]
+
+
+class FeedPage(TypedDict):
+    """Lifecycle events after a cursor, in feed order; `cursor` is the one to read after next (the same when none came)."""
+
+    events: list[LifecycleEvent]
+    cursor: str
+
+
+class _SubscriptionSpecFields(TypedDict):
+    url: str
+
+
+class SubscriptionSpec(_SubscriptionSpecFields, total=False):
+    """What `create_subscription` takes (what is left out takes its default): every
+    segue.instance.* type, every workflow, a random secret, 10 attempts, not paused."""
+
+    id: str
+    types: list[LifecycleEventType]
+    workflow: str | None
+    secret: str
+    maxAttempts: int
+    paused: bool
+
+
+class SubscriptionFailure(TypedDict):
+    """The next event's failing delivery, while it is retried."""
+
+    attempts: int
+    nextAttemptAt: str
+    lastError: str
+
+
+class _SubscriptionFields(TypedDict):
+    id: str
+    url: str
+    types: list[str]
+    workflow: str | None
+    paused: bool
+    maxAttempts: int
+    cursor: int
+    delivered: int
+    failure: SubscriptionFailure | None
+    createdAt: str
+    updatedAt: str
+
+
+class Subscription(_SubscriptionFields, total=False):
+    """A subscriber of lifecycle events, and where its deliveries stand (`cursor`: the feed
+    sequence of the last event dealt with). Only the answer of `create_subscription` has `secret`."""
+
+    secret: str
+
+
+class DeadLetter(TypedDict):
+    """An event the subscriber did not take after the subscription's last attempt."""
+
+    subscriptionId: str
+    eventId: str
+    attempts: int
+    lastError: str
+    deadAt: str
+    event: LifecycleEvent
+
+
+class _RedeliveryFields(TypedDict):
+    delivered: bool
+
+
+class Redelivery(_RedeliveryFields, total=False):
+    """True: the subscriber took the dead letter, and it is gone; False: it is kept, and `error` says why."""
+
+    error: str
 
 
 class ClaimedTask(TypedDict):
