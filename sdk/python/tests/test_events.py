@@ -49,21 +49,15 @@ COMPLETED: LifecycleEventType = "segue.instance.completed"
 
 
 @pytest.fixture(scope="module")
-def events_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    # The subscribers are on loopback, which the server refuses unless allowed; a server of its own
-    # also keeps the feed to this module's instances.
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    # In place of the shared one (conftest's `client` uses this): the subscribers are on loopback,
+    # which the server refuses unless allowed, and the feed holds this module's instances only.
     running = start_server(tmp_path_factory.mktemp("events"), env={"SEGUE_HTTP_ALLOW": "127.0.0.1"})
     with running.client() as c:
         for source in (SIGNUP, WAIT, ECHO):
             c.register_workflow(source)
     yield running
     running.stop()
-
-
-@pytest.fixture
-def client(events_server: Server) -> Iterator[SegueClient]:
-    with events_server.client() as c:
-        yield c
 
 
 class Receiver:
@@ -252,7 +246,7 @@ def test_unknown_subscriptions_raise_not_found_and_bad_ones_are_refused(client: 
     assert raised.value.status == 400
 
 
-def test_the_feed_holds_an_instances_events_and_reads_on_from_a_cursor(events_server: Server, client: SegueClient) -> None:
+def test_the_feed_holds_an_instances_events_and_reads_on_from_a_cursor(server: Server, client: SegueClient) -> None:
     client.start_instance("py-events-echo", {"x": "fed"}, id="fed-1", wait=10)
     events, end = whole_feed(client)
     assert [e["type"] for e in events if e["subject"] == "fed-1"] == ["segue.instance.started", COMPLETED]
@@ -269,15 +263,15 @@ def test_the_feed_holds_an_instances_events_and_reads_on_from_a_cursor(events_se
     nothing: FeedPage = {"events": [], "cursor": end}
     assert client.read_events(after=end) == nothing
     # The wait is added to the client's timeout: a wait longer than the timeout is no network error.
-    with events_server.client(timeout=1.0) as impatient:
+    with server.client(timeout=1.0) as impatient:
         assert impatient.read_events(after=end, wait=2.0) == nothing
 
 
-def test_a_read_that_waits_answers_when_an_event_comes(events_server: Server, client: SegueClient) -> None:
+def test_a_read_that_waits_answers_when_an_event_comes(server: Server, client: SegueClient) -> None:
     _, end = whole_feed(client)
 
     async def scenario() -> None:
-        async with AsyncSegueClient(events_server.url) as segue:
+        async with AsyncSegueClient(server.url) as segue:
             reading = asyncio.ensure_future(segue.read_events(after=end, wait=30))
             await asyncio.sleep(0.2)  # most likely waiting by then; either way the page must hold the event
             await segue.start_instance("py-events-echo", {"x": "awaited"}, id="fed-awaited")
