@@ -92,12 +92,21 @@ export class Deliveries {
       });
   }
 
-  /** One pass over every subscription: delivers what is due. Returns the events dealt with. For tests, and the loop. */
+  /**
+   * One pass over every subscription: delivers what is due. Returns the events dealt with. For
+   * tests, and the loop. Subscriptions go side by side, each in its own order, so a subscriber
+   * that is slow to answer holds back only its own events. The pass ends once every one is done
+   * (the next pass must not deliver one still being delivered), then throws the first failure.
+   */
   async tick(): Promise<number> {
     const subscriptions = await this.store.listSubscriptions();
     this.stepEvents(subscriptions.some((s) => s.types.some((t) => t.startsWith('segue.step.'))));
+    const passes = await Promise.allSettled(subscriptions.map((s) => this.deliver(s)));
     let dealt = 0;
-    for (const subscription of subscriptions) dealt += await this.deliver(subscription);
+    for (const pass of passes) {
+      if (pass.status === 'rejected') throw pass.reason;
+      dealt += pass.value;
+    }
     return dealt;
   }
 

@@ -14,6 +14,7 @@ import type { Store } from '../../engine/store/port.js';
 import { API_SCHEMAS } from '../../api/schemas.js';
 import { INSTANCE_EVENT_TYPES, STEP_EVENT_TYPES } from '../../engine/store/port.js';
 import { startSubscriber as subscriber, type Subscriber } from '../helpers/subscriber.js';
+import { eventually } from '../helpers/server.js';
 
 const quick = `
 name: quick
@@ -120,6 +121,27 @@ describe('deliveries to subscribers', () => {
     expect(await t!.engine.deliveries.tick()).toBe(0);
     await t!.engine.subscriptions.resume(sub.id);
     expect(await t!.engine.deliveries.tick()).toBe(2);
+  });
+
+  it('deliver to each subscriber apart: one that does not answer holds back only its own events', async () => {
+    hooks = await subscriber();
+    const hung = await subscriber();
+    cleanups.push(() => hung.close());
+    hung.answer = 'hang';
+    t = await testEngine({ charge: (input) => ({ charged: input }) }, { engine: { http: { allowHosts: ['127.0.0.1'] } } });
+    await t.register(quick);
+    // Listed by id: the one that hangs comes first.
+    await t.engine.subscriptions.create({ id: 'a-hung', url: hung.url });
+    await t.engine.subscriptions.create({ id: 'b-answers', url: hooks.url });
+    await t.run('quick', {}, 'q-1');
+    const pass = t.engine.deliveries.tick();
+    await eventually(() => (hooks!.received.length === 2 ? true : undefined), { timeoutMs: 5_000, what: 'the answering subscriber to have both events' });
+    expect(types()).toEqual(['q-1 segue.instance.started', 'q-1 segue.instance.completed']);
+    expect(hung.received.map((r) => r.event.type)).toEqual(['segue.instance.started']);
+    // Hung up on, the held delivery fails and waits for its retry; the pass then ends.
+    await hung.close();
+    expect(await pass).toBe(2);
+    expect((await t.engine.subscriptions.get('a-hung')).failure?.attempts).toBe(1);
   });
 
   it('write step events only while a subscription asks for them', async () => {
