@@ -61,9 +61,10 @@ class Recorder:
         returns at once may be done before the next one starts, so without it a worker that does run
         them at once could be seen running fewer.
         """
-        if self._together is not None:
+        together = self._together
+        if together is not None:
             with self._changed:
-                self._changed.wait_for(lambda: self._in_flight >= self._together, timeout=1.0)  # type: ignore[operator]
+                self._changed.wait_for(lambda: self._in_flight >= together, timeout=1.0)
 
     def leave(self) -> None:
         with self._changed:
